@@ -1,0 +1,57 @@
+# hmk: one Makefile, with a small .mk per folder. `make help` lists targets.
+
+BUILD ?= build
+MEM ?= 8G
+SMP ?= 1
+VMSPLIT ?= 3G
+BOOTARGS ?=
+
+CROSS ?= arm-none-eabi-
+CC := $(CROSS)gcc
+OBJCOPY := $(CROSS)objcopy
+HOSTCC ?= gcc
+
+# The default configuration builds into build/; other splits apart, so that
+# builds of several configurations coexist.
+ifeq ($(filter $(VMSPLIT),3G 2G 1G),)
+$(error VMSPLIT must be 3G, 2G or 1G (GiB of user space), not '$(VMSPLIT)')
+endif
+KBUILD := $(if $(filter 3G,$(VMSPLIT)),$(BUILD),$(BUILD)/vmsplit-$(VMSPLIT))
+
+WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wshadow
+# arm-none-eabi makes uint32_t 'long'; as 'int' (same size and ABI) it
+# matches %u/%x, so printk's format checking stays on without casts.
+TARGET_INT32 := -U__UINT32_TYPE__ '-D__UINT32_TYPE__=unsigned int' -U__INT32_TYPE__ \
+	-D__INT32_TYPE__=int -U__UINT_LEAST32_TYPE__ '-D__UINT_LEAST32_TYPE__=unsigned int' \
+	-U__INT_LEAST32_TYPE__ -D__INT_LEAST32_TYPE__=int
+TARGET_CFLAGS := -std=gnu11 -march=armv7ve -mcpu=cortex-a15 -marm -mfloat-abi=soft \
+	-ffreestanding -fno-builtin -nostdlib -fno-common -fno-pie -fno-stack-protector \
+	-fno-tree-loop-distribute-patterns -O2 -g $(WARN) $(TARGET_INT32)
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+
+QEMU := qemu-system-arm
+QEMU_MACHINE := -M virt,dtb-randomness=off -cpu cortex-a15 -nographic -nic none
+
+.PHONY: all
+all: kernel uboot ## build the kernel, the FIT image and the U-Boot disk
+
+# Each folder adds to this.
+HOST_TESTS :=
+
+include scripts/scripts.mk
+include libs/libs.mk
+include kernel/kernel.mk
+include boot/boot.mk
+include dts/dts.mk
+
+.PHONY: help
+help: ## list the targets and the variables that change them
+	@echo "hmk targets:"
+	@grep -hE '^[a-z][a-z0-9_-]*:.*## ' $(MAKEFILE_LIST) | sort | \
+		awk -F':.*## ' '{ printf "  %-14s %s\n", $$1, $$2 }'
+	@echo "variables: MEM=$(MEM) SMP=$(SMP) VMSPLIT=$(VMSPLIT) (3G, 2G or 1G) BOOTARGS=..."
+
+.PHONY: clean
+clean: ## remove build/
+	rm -rf $(BUILD)

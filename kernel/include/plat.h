@@ -1,0 +1,30 @@
+// The board devices the kernel drives, as found in the device tree: the
+// PL011 console, the GICv2, the generic timer and PSCI.
+#pragma once
+
+#include <stdint.h>
+
+#include "fdt/machine.h"
+
+// PL011 console at the UART the device tree names.
+void console_init(const struct machine *m);
+void console_putc(char c);
+
+// GICv2: distributor and CPU interface up, every interrupt masked.
+void gic_init(const struct machine *m);
+// Routes interrupt `id` to this CPU and unmasks it; `handler` runs in IRQ
+// context for each occurrence.
+void gic_enable(uint32_t id, void (*handler)(void));
+// Acknowledges and handles every pending interrupt (called from trap_irq).
+void gic_dispatch(void);
+
+// Generic timer: ticks at `hz` on its non-secure physical PPI.
+void timer_init(const struct machine *m, unsigned hz);
+// Ticks since timer_init.
+uint32_t timer_ticks(void);
+
+// PSCI through the conduit the device tree names.
+void psci_init(const struct machine *m);
+// Powers the machine off (QEMU exits with status 0); returns only when
+// there is no PSCI or it failed.
+void psci_system_off(void);

@@ -1,0 +1,91 @@
+// The boot story: from the first C instruction to an idle, ticking kernel.
+#include <stdint.h>
+#include <string.h>
+
+#include "fdt/fdt.h"
+#include "fdt/machine.h"
+#include "ktest.h"
+#include "memory.h"
+#include "mmu.h"
+#include "plat.h"
+#include "printk.h"
+#include "trap.h"
+
+#define HZ 100
+
+void kernel_main(uint32_t phys_base, uint32_t dtb_pa) __attribute__((noreturn));
+
+static struct machine machine;
+
+// Reads the device tree through the FDT window the early tables mapped.
+// Without a usable tree there is no console to complain on: stop quietly.
+static void machine_init(uint32_t dtb_pa, struct fdt *fdt)
+{
+	uint32_t off = dtb_pa & (SECTION_SIZE - 1);
+	const char *why = "";
+	int err;
+
+	if (!dtb_pa)
+		kernel_stop("no device tree (r2 = 0)");
+	err = fdt_open(fdt, (const void *)(FDT_VBASE + off), FDT_VSIZE - off);
+	if (err)
+		kernel_stop("unusable device tree");
+	err = machine_from_fdt(fdt, &machine, &why);
+	if (err && machine.uart_base)
+		console_init(&machine);
+	if (err) {
+		printk("hmk: device tree at 0x%x refused: %s (%s)\n", (unsigned)dtb_pa, why, fdt_strerror(err));
+		kernel_stop("unusable device tree");
+	}
+}
+
+// Deliberate faults, to see the exception reports: fault=undef|pabort|dabort|wx.
+static void inject_fault(const char *kind)
+{
+	static const uint32_t not_code[1] = { 0xe12fff1e }; // "bx lr" in a data page
+	static volatile uint32_t *volatile unmapped = (volatile uint32_t *)0x10;
+
+	printk("hmk: injecting fault=%s\n", kind);
+	if (!strcmp(kind, "undef"))
+		__asm__ volatile("udf #0");
+	else if (!strcmp(kind, "pabort"))
+		((void (*)(void))(uintptr_t)not_code)();
+	else if (!strcmp(kind, "dabort"))
+		(void)*unmapped;
+	else if (!strcmp(kind, "wx"))
+		*(volatile uint32_t *)(uintptr_t)kernel_main = 0;
+	printk("hmk: no such fault kind (undef, pabort, dabort, wx)\n");
+}
+
+void kernel_main(uint32_t phys_base, uint32_t dtb_pa)
+{
+	struct fdt fdt;
+	char arg[16];
+
+	phys_offset = phys_base;
+	mmu_drop_identity();                  // the boot identity map is done with
+	trap_init();                          // exception vectors
+	machine_init(dtb_pa, &fdt);           // every hardware fact, from the device tree
+	console_init(&machine);               // PL011 console
+	stop_powers_off = cmdline_get(machine.bootargs, "poweroff", arg, sizeof(arg));
+	printk("\nhmk: LPAE microkernel, %u CPU(s), cmdline \"%s\"\n", machine.ncpus,
+	       machine.bootargs);
+	psci_init(&machine);                  // power control
+	memory_init(&machine, dtb_pa, fdt.totalsize); // memblock, zones, direct map, frames
+	gic_init(&machine);                   // interrupt controller
+	timer_init(&machine, HZ);             // scheduler tick
+	irq_enable();
+	memory_report();                      // the boot report
+
+	if (cmdline_get(machine.bootargs, "ktest", arg, sizeof(arg)))
+		ktest_run();
+	if (cmdline_get(machine.bootargs, "fault", arg, sizeof(arg)))
+		inject_fault(arg);
+	if (stop_powers_off) {
+		printk("hmk: boot complete, powering off\n");
+		psci_system_off();
+	}
+	printk("hmk: boot complete, idle (QEMU: Ctrl-A X to quit)\n");
+	for (;;)
+		wfi();
+}

@@ -1,0 +1,36 @@
+// ARM generic timer: the non-secure physical timer as the kernel tick.
+#include <stdint.h>
+
+#include "cp15.h"
+#include "plat.h"
+#include "printk.h"
+
+#define CNTP_CTL_ENABLE (1u << 0)
+
+static uint32_t reload;
+static volatile uint32_t ticks;
+
+static void timer_tick(void)
+{
+	write_cntp_tval(reload);
+	ticks++;
+}
+
+void timer_init(const struct machine *m, unsigned hz)
+{
+	uint32_t freq = m->timer_freq ? m->timer_freq : read_cntfrq();
+
+	if (!freq)
+		panic("timer: no frequency in CNTFRQ or the device tree");
+	reload = freq / hz;
+	gic_enable(m->timer_irq_phys, timer_tick);
+	write_cntp_tval(reload);
+	write_cntp_ctl(CNTP_CTL_ENABLE);
+	isb();
+	printk("timer: %u Hz counter, tick %u Hz on interrupt %u\n", freq, hz, m->timer_irq_phys);
+}
+
+uint32_t timer_ticks(void)
+{
+	return ticks;
+}

@@ -1,0 +1,23 @@
+# libs/: code built both for the target (into the kernel and, later, user
+# programs) and for the host, where its unit tests run under AddressSanitizer
+# and UBSan. Each lib.mk adds its sources to LIB_SRCS and its test runs to
+# HOST_TESTS (phony targets that print "suite: N passed, N failed").
+
+LIB_SRCS :=
+HOST_BUILD := $(BUILD)/host
+HOST_CHECK := libs/check/check.c
+
+# $(call host_test,name,sources): link a host test binary from sources plus
+# the shared harness.
+define host_test
+$(HOST_BUILD)/$(1): $(2) $(HOST_CHECK) $$(wildcard libs/*/*.h)
+	@mkdir -p $$(@D)
+	$$(HOSTCC) $$(HOST_CFLAGS) -Ilibs -o $$@ $(2) $(HOST_CHECK)
+endef
+
+include libs/fdt/lib.mk
+include libs/alloc/lib.mk
+include libs/lpae/lib.mk
+
+.PHONY: host-tests
+host-tests: $(HOST_TESTS) ## run the host unit tests of libs/ (ASan + UBSan)

@@ -1,0 +1,19 @@
+# Set-up, running, debugging and testing.
+
+.PHONY: deps run debug test
+deps: ## install what the build lacks, from Debian packages
+	@scripts/install-deps
+
+run: ## boot on QEMU (MEM=8G SMP=1 VMSPLIT=3G BOOTARGS=...) and show the boot report
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory kernel
+	scripts/boot --kernel $(KBUILD)/hmk.bin --mem $(MEM) --smp $(SMP) --append "$(BOOTARGS)"
+
+debug: ## boot halted with a gdb stub and attach gdb-multiarch to hmk.elf
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory kernel
+	scripts/debug $(KBUILD) $(MEM) $(SMP) "$(BOOTARGS)"
+
+test: ## host unit tests and QEMU boots, ending with "N passed, N failed"
+	@scripts/install-deps
+	@scripts/test
