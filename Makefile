@@ -2,6 +2,9 @@
 
 BUILD ?= build
 MEM ?= 8G
+# This U-Boot hangs when RAM is a multiple of 4 GiB (see shared facts), so
+# its targets take 6G unless MEM is given.
+UBOOT_MEM := $(if $(filter file,$(origin MEM)),6G,$(MEM))
 SMP ?= 1
 VMSPLIT ?= 3G
 BOOTARGS ?=

@@ -3,7 +3,7 @@
 # and boots it; an environment in pflash unit 1 skips the autoboot countdown.
 
 UBOOT_BIN := /usr/lib/u-boot/qemu_arm/u-boot.bin
-UBOOT_DIR := $(KBUILD)/uboot-$(MEM)-smp$(SMP)
+UBOOT_DIR := $(KBUILD)/uboot-$(UBOOT_MEM)-smp$(SMP)
 INITRD := $(BUILD)/initrd.cpio
 INITRD_FILES += boot/initrd/README
 
@@ -49,4 +49,9 @@ $(UBOOT_DIR)/flash1.img: scripts/uboot-env $(UBOOT_BIN) | $(UBOOT_DIR)
 .PHONY: uboot run-uboot FORCE
 uboot: $(UBOOT_DIR)/disk.img $(UBOOT_DIR)/flash1.img ## build the U-Boot disk and flash images for MEM, SMP, BOOTARGS
 run-uboot: uboot ## boot hmk through U-Boot on QEMU
-	scripts/boot --uboot $(UBOOT_DIR) --mem $(MEM) --smp $(SMP)
+	scripts/boot --uboot $(UBOOT_DIR) --mem $(UBOOT_MEM) --smp $(SMP)
+
+# Where the U-Boot images for this configuration go (for scripts/test).
+.PHONY: print-uboot-dir
+print-uboot-dir:
+	@echo $(UBOOT_DIR)

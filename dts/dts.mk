@@ -6,14 +6,14 @@ ifndef UBOOT_DIR
 $(error dts/dts.mk uses UBOOT_DIR: include boot/boot.mk before it)
 endif
 
-DTB_DIR := $(BUILD)/dts/$(MEM)-smp$(SMP)
+DTB_DIR := $(BUILD)/dts/$(UBOOT_MEM)-smp$(SMP)
 DTB := $(DTB_DIR)/virt.dtb
 
 # The memory nodes, CPUs and timer CPU mask for MEM and SMP (or an error
 # naming MEM sizes that U-Boot can boot).
 $(DTB_DIR)/config.dtsi: scripts/dts-config
 	@mkdir -p $(@D)
-	scripts/dts-config $(MEM) $(SMP) >$@.tmp
+	scripts/dts-config $(UBOOT_MEM) $(SMP) >$@.tmp
 	@mv $@.tmp $@
 
 # The DTB.

@@ -16,7 +16,10 @@ static uint32_t free_count;
 
 void frame_add_range(uint64_t base, uint64_t size)
 {
-	for (uint64_t pa = base; pa + PAGE_SIZE <= base + size; pa += PAGE_SIZE)
+	uint64_t end = (base + size) & ~(uint64_t)(PAGE_SIZE - 1);
+
+	// Only whole pages: a reservation may end in the middle of one.
+	for (uint64_t pa = (base + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1); pa < end; pa += PAGE_SIZE)
 		frame_free(pa);
 }
 

@@ -29,6 +29,9 @@ static void reserve(uint64_t base, uint64_t size, enum rsv_kind kind)
 		return;
 	if (ranges_reserve(&memblock, base, size))
 		panic("memory: too many reserved ranges");
+	for (unsigned i = 0; i < n_rsv; i++)
+		if (rsv[i].base == base && rsv[i].size == size)
+			return; // U-Boot also lists the initrd in /memreserve/
 	rsv[n_rsv++] = (struct reservation){ base, size, kind };
 }
 
