@@ -33,7 +33,7 @@ _start:
 	adr	r0, 1f
 	msr	elr_hyp, r0
 	mov	r0, #(PSR_MODE_SVC | PSR_AIF)
-	msr	spsr_hyp, r0
+	msr	spsr_cxsf, r0			// SPSR_hyp: own-mode banked access is UNPREDICTABLE
 	eret
 
 1:	cpsid	aif, #PSR_MODE_SVC

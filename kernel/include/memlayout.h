@@ -2,21 +2,19 @@
 // make VMSPLIT=3G|2G|1G, as Linux's CONFIG_VMSPLIT_*). Included by C and by
 // the linker script, so it holds only preprocessor constants and asserts.
 //
-// VMSPLIT=3G (default)      VMSPLIT=2G                VMSPLIT=1G
-// 0xffff_ffff ┌─────────┐   0xffff_ffff ┌─────────┐   0xffff_ffff ┌─────────┐
-//             │ FDT 4M  │               │ FDT 4M  │               │ FDT 4M  │
-// 0xffc0_0000 ├─────────┤               ├─────────┤               ├─────────┤
-//             │ devices │ 12M           │ devices │               │ devices │
-// 0xff00_0000 ├─────────┤               ├─────────┤               ├─────────┤
-//             │ LOWMEM  │ 1008M         │ LOWMEM  │ 2032M         │ LOWMEM  │ 3056M
-//             │ direct  │               │ direct  │               │ direct  │
-//             │ map     │               │ map     │               │ map     │
-// 0xc000_0000 ├─────────┤ PAGE_OFFSET   │         │               │         │
-//             │ user    │ TTBR0   0x8000_0000 ├─────────┤ PAGE_OFFSET  │         │
-//             │ 3G      │ per ASID            │ user 2G │              │         │
-//             │         │                     │         │  0x4000_0000 ├─────────┤ PAGE_OFFSET
-//             │         │                     │         │              │ user 1G │
-// 0x0000_0000 └─────────┘         0x0000_0000 └─────────┘  0x0000_0000 └─────────┘
+//                  VMSPLIT=3G (default)   VMSPLIT=2G             VMSPLIT=1G
+// 0xffff_ffff     ┌───────────────────┐  ┌───────────────────┐  ┌───────────────────┐
+//                 │ FDT window     4M │  │ FDT window     4M │  │ FDT window     4M │
+// 0xffc0_0000     ├───────────────────┤  ├───────────────────┤  ├───────────────────┤
+//                 │ devices       12M │  │ devices       12M │  │ devices       12M │
+// 0xff00_0000     ├───────────────────┤  ├───────────────────┤  ├───────────────────┤
+//                 │ LOWMEM      1008M │  │ LOWMEM      2032M │  │ LOWMEM      3056M │
+//                 │ (direct map,      │  │                   │  │                   │
+//                 │  image at +64K)   │  │                   │  │                   │
+// PAGE_OFFSET     ├───────────────────┤  ├───────────────────┤  ├───────────────────┤
+//                 │ user 3G           │  │ user 2G           │  │ user 1G           │
+// 0x0000_0000     └───────────────────┘  └───────────────────┘  └───────────────────┘
+//   PAGE_OFFSET = 0xc000_0000             0x8000_0000            0x4000_0000
 //
 // The kernel half is translated through TTBR1 (global mappings); the user
 // half through TTBR0, one table per address space. The kernel image sits in

@@ -37,8 +37,8 @@ extern pte_t boot_l2[LPAE_ENTRIES] BOOT_VISIBLE;
 extern char _text[] BOOT_VISIBLE, _etext[] BOOT_VISIBLE, _erodata[] BOOT_VISIBLE,
 	_end[] BOOT_VISIBLE;
 
-// Physical address the direct map starts at (the start of the RAM the
-// image was loaded into, minus nothing: image = phys_offset + TEXT_OFFSET).
+// Physical address the direct map starts at: the image's load address
+// minus TEXT_OFFSET, 2 MiB-aligned (PAGE_OFFSET maps to it).
 extern uint32_t phys_offset;
 
 static inline uint32_t phys_to_virt(uint64_t pa) { return (uint32_t)(pa - phys_offset) + PAGE_OFFSET; }
