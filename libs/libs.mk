@@ -7,12 +7,19 @@ LIB_SRCS :=
 HOST_BUILD := $(BUILD)/host
 HOST_CHECK := libs/check/check.c
 
-# $(call host_test,name,sources): link a host test binary from sources plus
-# the shared harness.
+# $(eval $(call host_test,name,sources[,arguments,prerequisites])): a host
+# test binary linked from sources plus the shared harness, and the phony
+# target host-test-name that runs it with the arguments.
 define host_test
-$(HOST_BUILD)/$(1): $(2) $(HOST_CHECK) $$(wildcard libs/*/*.h)
+$(HOST_BUILD)/test_$(1): $(2) $(HOST_CHECK) $$(wildcard libs/*/*.h)
 	@mkdir -p $$(@D)
 	$$(HOSTCC) $$(HOST_CFLAGS) -Ilibs -o $$@ $(2) $(HOST_CHECK)
+
+.PHONY: host-test-$(1)
+host-test-$(1): $(HOST_BUILD)/test_$(1) $(4)
+	$(HOST_BUILD)/test_$(1) $(3)
+
+HOST_TESTS += host-test-$(1)
 endef
 
 include libs/fdt/lib.mk

@@ -3,7 +3,6 @@
 
 FDT_SRCS := libs/fdt/fdt.c libs/fdt/fdt_prop.c libs/fdt/machine.c
 LIB_SRCS += $(FDT_SRCS)
-$(eval $(call host_test,test_fdt,libs/fdt/tests/test_fdt.c $(FDT_SRCS)))
 
 DTC ?= dtc
 FDT_DTB := $(BUILD)/dtb
@@ -41,8 +40,4 @@ $(FDT_TEST_DTBS): $(FDT_DTB)/%.dtb: libs/fdt/tests/%.dts
 $(FDT_DTB)/board.dtb: FDT_DTC_FLAGS := -W no-ranges_format
 $(FDT_DTB)/irqloop.dtb: FDT_DTC_FLAGS := -W no-interrupts_property
 
-.PHONY: host-test-fdt
-host-test-fdt: $(HOST_BUILD)/test_fdt $(FDT_QEMU_DTBS) $(FDT_TEST_DTBS)
-	$(HOST_BUILD)/test_fdt $(FDT_DTB)
-
-HOST_TESTS += host-test-fdt
+$(eval $(call host_test,fdt,libs/fdt/tests/test_fdt.c $(FDT_SRCS),$(FDT_DTB),$(FDT_QEMU_DTBS) $(FDT_TEST_DTBS)))
