@@ -37,7 +37,9 @@ QEMU := qemu-system-arm
 QEMU_MACHINE := -M virt,dtb-randomness=off -cpu cortex-a15 -nographic -nic none
 
 .PHONY: all
-all: kernel uboot ## build the kernel, the FIT image and the U-Boot disk
+all: ## build the kernel, the FIT image and the U-Boot disk
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory kernel uboot
 
 # Each folder adds to this.
 HOST_TESTS :=

@@ -48,7 +48,9 @@ $(UBOOT_DIR)/flash1.img: scripts/uboot-env $(UBOOT_BIN) | $(UBOOT_DIR)
 
 .PHONY: uboot run-uboot FORCE
 uboot: $(UBOOT_DIR)/disk.img $(UBOOT_DIR)/flash1.img ## build the U-Boot disk and flash images for MEM, SMP, BOOTARGS
-run-uboot: uboot ## boot hmk through U-Boot on QEMU
+run-uboot: ## boot hmk through U-Boot on QEMU (MEM=6G unless given)
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory uboot
 	scripts/boot --uboot $(UBOOT_DIR) --mem $(UBOOT_MEM) --smp $(SMP)
 
 # Where the U-Boot images for this configuration go (for scripts/test).

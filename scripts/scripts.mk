@@ -6,13 +6,14 @@ deps: ## install what the build lacks, from Debian packages
 
 run: ## boot on QEMU (MEM=8G SMP=1 VMSPLIT=3G BOOTARGS=...) and show the boot report
 	@scripts/install-deps
-	@$(MAKE) --no-print-directory kernel
-	scripts/boot --kernel $(KBUILD)/hmk.bin --mem $(MEM) --smp $(SMP) --append "$(BOOTARGS)"
+	@$(MAKE) --no-print-directory kernel initrd
+	scripts/boot --kernel $(KBUILD)/hmk.bin --initrd $(INITRD) --mem $(MEM) --smp $(SMP) \
+		--append "$(BOOTARGS)"
 
 debug: ## boot halted with a gdb stub and attach gdb-multiarch to hmk.elf
 	@scripts/install-deps
-	@$(MAKE) --no-print-directory kernel
-	scripts/debug $(KBUILD) $(MEM) $(SMP) "$(BOOTARGS)"
+	@$(MAKE) --no-print-directory kernel initrd
+	scripts/debug $(KBUILD) $(INITRD) $(MEM) $(SMP) "$(BOOTARGS)"
 
 test: ## host unit tests and QEMU boots, ending with "N passed, N failed"
 	@scripts/install-deps

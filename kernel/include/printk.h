@@ -4,8 +4,8 @@
 #include <stdarg.h>
 
 // Formats to the console: %s %c %d %u %x %p with width, '0' and '-' flags,
-// and the l / ll length modifiers. Safe in any context once the console is
-// up; before that, output is dropped.
+// a precision for strings (%.8s, %.*s) and the l / ll length modifiers.
+// Safe in any context once the console is up; before that, output is dropped.
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vprintk(const char *fmt, va_list ap);
 

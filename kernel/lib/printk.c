@@ -2,7 +2,6 @@
 #include "printk.h"
 
 #include <stdint.h>
-#include <string.h>
 
 #include "plat.h"
 
@@ -11,6 +10,7 @@ struct spec {
 	char pad;  // ' ' or '0'
 	int left;  // '-' flag
 	int lsize; // count of 'l'
+	int prec;  // %.Ns / %.*s: most characters of a string; -1 none, -2 from the arguments
 };
 
 static void put_padded(const char *s, int len, const struct spec *sp)
@@ -61,7 +61,7 @@ static int64_t arg_signed(va_list *ap, int lsize)
 
 static const char *parse_spec(const char *f, struct spec *sp)
 {
-	*sp = (struct spec){ .pad = ' ' };
+	*sp = (struct spec){ .pad = ' ', .prec = -1 };
 	for (;; f++) {
 		if (*f == '-')
 			sp->left = 1;
@@ -72,6 +72,13 @@ static const char *parse_spec(const char *f, struct spec *sp)
 	}
 	while (*f >= '0' && *f <= '9')
 		sp->width = sp->width * 10 + (*f++ - '0');
+	if (*f == '.' && f[1] == '*') {
+		sp->prec = -2;
+		f += 2;
+	} else if (*f == '.') {
+		for (sp->prec = 0, f++; *f >= '0' && *f <= '9'; f++)
+			sp->prec = sp->prec * 10 + (*f - '0');
+	}
 	while (*f == 'l') {
 		sp->lsize++;
 		f++;
@@ -94,6 +101,8 @@ void vprintk(const char *fmt, va_list ap)
 			continue;
 		}
 		f = parse_spec(f + 1, &sp);
+		if (sp.prec == -2)
+			sp.prec = va_arg(args, int);
 		switch (*f) {
 		case 'd':
 			n = arg_signed(&args, sp.lsize);
@@ -118,7 +127,9 @@ void vprintk(const char *fmt, va_list ap)
 			s = va_arg(args, const char *);
 			if (!s)
 				s = "(null)";
-			put_padded(s, (int)strlen(s), &sp);
+			for (n = 0; (sp.prec < 0 || n < sp.prec) && s[n]; n++)
+				;
+			put_padded(s, (int)n, &sp);
 			break;
 		case '%':
 			console_putc('%');
