@@ -4,6 +4,7 @@
 
 #include "fdt/fdt.h"
 #include "fdt/machine.h"
+#include "initrd.h"
 #include "ktest.h"
 #include "memory.h"
 #include "mmu.h"
@@ -76,6 +77,7 @@ void kernel_main(uint32_t phys_base, uint32_t dtb_pa)
 	timer_init(&machine, HZ);             // scheduler tick
 	irq_enable();
 	memory_report();                      // the boot report
+	initrd_init(&machine);                // the user-space images
 
 	if (cmdline_get(machine.bootargs, "ktest", arg, sizeof(arg)))
 		ktest_run();

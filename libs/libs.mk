@@ -25,6 +25,7 @@ endef
 include libs/fdt/lib.mk
 include libs/alloc/lib.mk
 include libs/lpae/lib.mk
+include libs/cpio/lib.mk
 
 .PHONY: host-tests
 host-tests: $(HOST_TESTS) ## run the host unit tests of libs/ (ASan + UBSan)
