@@ -46,6 +46,7 @@ HOST_TESTS :=
 
 include scripts/scripts.mk
 include libs/libs.mk
+include servers/servers.mk
 include kernel/kernel.mk
 include boot/boot.mk
 include dts/dts.mk

@@ -5,6 +5,8 @@
 UBOOT_BIN := /usr/lib/u-boot/qemu_arm/u-boot.bin
 UBOOT_DIR := $(KBUILD)/uboot-$(UBOOT_MEM)-smp$(SMP)
 INITRD := $(BUILD)/initrd.cpio
+# The initrd holds the user programs (servers/servers.mk adds NAME.elf for
+# each) and boot/initrd/README.
 INITRD_FILES += boot/initrd/README
 
 # The initrd, a cpio archive byte-identical across builds.

@@ -8,7 +8,8 @@
 #include "printk.h"
 
 static const void *initrd;
-static uint32_t initrd_size;
+static uint32_t initrd_bytes;
+static uint64_t initrd_pa;
 
 static int in_lowmem(uint64_t base, uint64_t size)
 {
@@ -38,8 +39,9 @@ void initrd_init(const struct machine *m)
 		return;
 	}
 	initrd = (const void *)phys_to_virt(m->initrd_start);
-	initrd_size = (uint32_t)size;
-	while ((err = cpio_next(initrd, initrd_size, &pos, &f)) > 0) {
+	initrd_pa = m->initrd_start;
+	initrd_bytes = (uint32_t)size;
+	while ((err = cpio_next(initrd, initrd_bytes, &pos, &f)) > 0) {
 		printk("initrd: %.*s %u bytes\n", (int)f.namelen, f.name, f.size);
 		files++;
 	}
@@ -48,5 +50,20 @@ void initrd_init(const struct machine *m)
 		initrd = 0;
 		return;
 	}
-	printk("initrd: %u file(s), %u bytes at 0x%llx\n", files, initrd_size, m->initrd_start);
+	printk("initrd: %u file(s), %u bytes at 0x%llx\n", files, initrd_bytes, m->initrd_start);
+}
+
+const void *initrd_data(void)
+{
+	return initrd;
+}
+
+uint32_t initrd_size(void)
+{
+	return initrd_bytes;
+}
+
+uint64_t initrd_phys(void)
+{
+	return initrd_pa;
 }

@@ -3,9 +3,9 @@
 # $(KBUILD)/hmk.bin (raw image for the Linux ARM boot protocol).
 
 KERNEL_SRCS := boot/head.S boot/early_mmu.c \
-	$(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c) \
+	$(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/object/*.c kernel/ipc/*.c kernel/sched/*.c) \
 	$(wildcard kernel/arch/arm/*.c kernel/arch/arm/*.S kernel/plat/qemu-virt/*.c) \
-	$(LIB_SRCS)
+	$(LIB_SRCS) libs/elf/elf.c
 KERNEL_OBJS := $(patsubst %,$(KBUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
 KERNEL_CPPFLAGS := -DCONFIG_VMSPLIT=$(VMSPLIT:G=) -Ikernel/include -Ikernel/arch/arm -Ilibs -MMD -MP
 

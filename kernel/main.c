@@ -6,6 +6,10 @@
 #include "fdt/machine.h"
 #include "initrd.h"
 #include "ktest.h"
+#include "cpu.h"
+#include "objects.h"
+#include "sched.h"
+#include "userboot.h"
 #include "memory.h"
 #include "mmu.h"
 #include "plat.h"
@@ -68,6 +72,7 @@ void kernel_main(uint32_t phys_base, uint32_t dtb_pa)
 	trap_init();                          // exception vectors
 	machine_init(dtb_pa, &fdt);           // every hardware fact, from the device tree
 	console_init(&machine);               // PL011 console
+	cpu_init();                           // per-CPU state, kernel stack, cycle counter
 	stop_powers_off = cmdline_get(machine.bootargs, "poweroff", arg, sizeof(arg));
 	printk("\nhmk: LPAE microkernel, %u CPU(s), cmdline \"%s\"\n", machine.ncpus,
 	       machine.bootargs);
@@ -83,11 +88,14 @@ void kernel_main(uint32_t phys_base, uint32_t dtb_pa)
 		ktest_run();
 	if (cmdline_get(machine.bootargs, "fault", arg, sizeof(arg)))
 		inject_fault(arg);
-	if (stop_powers_off) {
+	space_init();                         // TTBR0 walks on: user space may run
+	irq_disable();                        // from here the kernel runs with interrupts off
+	if (userboot_start(&machine) == E_OK) // init, from the initrd
+		printk("hmk: boot complete, running init\n");
+	else if (stop_powers_off) {
 		printk("hmk: boot complete, powering off\n");
 		psci_system_off();
-	}
-	printk("hmk: boot complete, idle (QEMU: Ctrl-A X to quit)\n");
-	for (;;)
-		wfi();
+	} else
+		printk("hmk: boot complete, idle (QEMU: Ctrl-A X to quit)\n");
+	schedule();
 }

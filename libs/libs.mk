@@ -1,6 +1,7 @@
-# libs/: code built both for the target (into the kernel and, later, user
+# libs/: code built both for the target (into the kernel and into user
 # programs) and for the host, where its unit tests run under AddressSanitizer
-# and UBSan. Each lib.mk adds its sources to LIB_SRCS and its test runs to
+# and UBSan. Each lib.mk adds its sources to LIB_SRCS (kernel) and/or
+# USER_LIB_SRCS (user programs, servers/servers.mk) and its test runs to
 # HOST_TESTS (phony targets that print "suite: N passed, N failed").
 
 LIB_SRCS :=
@@ -26,6 +27,7 @@ include libs/fdt/lib.mk
 include libs/alloc/lib.mk
 include libs/lpae/lib.mk
 include libs/cpio/lib.mk
+include libs/elf/lib.mk
 
 .PHONY: host-tests
 host-tests: $(HOST_TESTS) ## run the host unit tests of libs/ (ASan + UBSan)

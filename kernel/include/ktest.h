@@ -11,3 +11,4 @@ const char *test_kernel_wx(void);
 const char *test_kernel_maps_only_lowmem(void);
 const char *test_identity_map_gone(void);
 const char *test_timer_ticks(void);
+const char *test_asid_rollover(void);

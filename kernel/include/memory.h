@@ -23,6 +23,10 @@ const struct range_set *memory_lowmem(void);
 // The HIGHMEM ranges (for the servers that will own them).
 const struct range_set *memory_highmem(void);
 
+// The LOWMEM block set aside for user programs when HIGHMEM is scarce, or
+// NULL.
+const struct range *memory_user_pool(void);
+
 // LOWMEM page frames for kernel objects. frame_alloc() returns the
 // physical address of a zeroed page, or 0 when LOWMEM is exhausted.
 uint64_t frame_alloc(void);

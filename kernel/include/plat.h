@@ -14,7 +14,15 @@ void console_putc(char c);
 void gic_init(const struct machine *m);
 // Routes interrupt `id` to this CPU and unmasks it; `handler` runs in IRQ
 // context for each occurrence.
-void gic_enable(uint32_t id, void (*handler)(void));
+void gic_enable(uint32_t id, void (*handler)(uint32_t id));
+// Interrupt lines the distributor has; whether `id` has a handler.
+uint32_t gic_lines(void);
+int gic_claimed(uint32_t id);
+// Masks / unmasks one line at the distributor.
+void gic_mask(uint32_t id);
+void gic_unmask(uint32_t id);
+// Forgets the handler of `id` (masked first by the caller).
+void gic_release(uint32_t id);
 // Acknowledges and handles every pending interrupt (called from trap_irq).
 void gic_dispatch(void);
 

@@ -22,6 +22,12 @@ static unsigned n_rsv;
 static uint64_t mem_total, mem_top;
 static unsigned early_alloc_bytes; // LOWMEM the kernel took before the frame allocator
 static unsigned boot_free_frames; // pages handed to the frame allocator at boot
+static struct range user_pool;     // LOWMEM lent to user space when HIGHMEM is scarce
+
+// User programs take their memory from HIGHMEM. With less than this much of
+// it (small RAM, or VMSPLIT=1G), a LOWMEM block is set aside for them, at
+// most a quarter of LOWMEM; the kernel never uses it.
+#define USER_POOL_SIZE (64 * MIB)
 
 static void reserve(uint64_t base, uint64_t size, enum rsv_kind kind)
 {
@@ -86,6 +92,24 @@ static void free_lowmem_to_frames(void)
 	boot_free_frames = frame_free_count();
 }
 
+static void set_aside_user_pool(void)
+{
+	uint64_t size = range_set_total(&lowmem) / 4, pa;
+
+	if (range_set_total(&highmem) >= USER_POOL_SIZE)
+		return;
+	size = (size < USER_POOL_SIZE ? size : USER_POOL_SIZE) & ~(uint64_t)(SECTION_SIZE - 1);
+	if (!size || ranges_alloc(&memblock, size, SECTION_SIZE, phys_offset,
+				  (uint64_t)phys_offset + LOWMEM_MAX, &pa))
+		return;
+	user_pool = (struct range){ pa, size };
+}
+
+const struct range *memory_user_pool(void)
+{
+	return user_pool.size ? &user_pool : 0;
+}
+
 void memory_init(const struct machine *m, uint64_t dtb_pa, uint32_t dtb_size)
 {
 	ranges_init(&memblock);
@@ -106,6 +130,7 @@ void memory_init(const struct machine *m, uint64_t dtb_pa, uint32_t dtb_size)
 	if (!lowmem.n)
 		panic("memory: no RAM in the direct map's reach (phys_offset 0x%x)", (unsigned)phys_offset);
 	mmu_map_lowmem(lowmem.r, lowmem.n, early_alloc_page);
+	set_aside_user_pool();
 	free_lowmem_to_frames();
 }
 
@@ -153,6 +178,12 @@ void memory_report(void)
 	       (frames_used * PAGE_SIZE) >> 10);
 	print_ranges(&lowmem, "lowmem");
 	print_ranges(&highmem, "highmem");
+	if (user_pool.size) {
+		printk("mem: 0x%010llx-0x%010llx %-8s ", user_pool.base, user_pool.base + user_pool.size - 1,
+		       "userpool");
+		print_size(user_pool.size);
+		printk(" (LOWMEM lent to user space: little HIGHMEM)\n");
+	}
 	for (unsigned i = 0; i < n_rsv; i++) {
 		printk("reserved: 0x%010llx-0x%010llx %-8s ", rsv[i].base,
 		       rsv[i].base + rsv[i].size - 1, rsv_names[rsv[i].kind]);

@@ -51,6 +51,10 @@ CP15_RW32(ifar, 0, c6, c0, 2)
 CP15_RW32(mair0, 0, c10, c2, 0)
 CP15_RW32(mair1, 0, c10, c2, 1)
 CP15_RW32(vbar, 0, c12, c0, 0)
+CP15_RW32(tpidrprw, 0, c13, c0, 4) // this CPU's struct cpu (cpu.h)
+CP15_RW32(pmcr, 0, c9, c12, 0)
+CP15_RW32(pmcntenset, 0, c9, c12, 1)
+CP15_RW32(pmuserenr, 0, c9, c14, 0)
 CP15_RW32(cntfrq, 0, c14, c0, 0)
 CP15_RW32(cntp_tval, 0, c14, c2, 0)
 CP15_RW32(cntp_ctl, 0, c14, c2, 1)
@@ -59,6 +63,8 @@ CP15_RW64(cntpct, 0, c14)
 // TLB and cache maintenance (write-only operations; the value is ignored
 // or is the address).
 CP15_WO32(tlbiall, 0, c8, c7, 0)
+CP15_WO32(tlbimva, 0, c8, c7, 1)  // by address and ASID
+CP15_WO32(tlbiasid, 0, c8, c7, 2) // every entry of one ASID
 CP15_WO32(tlbimvaa, 0, c8, c7, 3)
 CP15_WO32(iciallu, 0, c7, c5, 0)
 CP15_WO32(bpiall, 0, c7, c5, 6)

@@ -1,13 +1,15 @@
-// Exception handling for the kernel: interrupts go to the GIC driver; an
-// undefined instruction or an abort taken in the kernel is reported in
-// full and stops it. (User-mode faults arrive with the threads of a later
-// stage and will go to their fault handlers instead.)
+// Exceptions. From user mode: interrupts go to the GIC driver, faults to
+// the thread's fault handler (fault.c), and the kernel then schedules. From
+// the kernel (which takes interrupts only while idle): an undefined
+// instruction or an abort is a kernel bug, reported in full, and stops it.
 #include "trap.h"
 
 #include "cp15.h"
+#include "fault.h"
 #include "lpae/lpae.h"
 #include "plat.h"
 #include "printk.h"
+#include "sched.h"
 
 extern char vectors[];
 
@@ -33,7 +35,7 @@ void trap_init(void)
 	isb();
 }
 
-static void dump_registers(const struct trap_frame *f)
+static void dump_registers(const struct regs *f)
 {
 	for (int i = 0; i < 13; i++)
 		printk("  r%-2d 0x%08x%s", i, f->r[i], i % 4 == 3 ? "\n" : "");
@@ -42,7 +44,7 @@ static void dump_registers(const struct trap_frame *f)
 
 // Reports a fatal exception in the kernel and stops it.
 static void __attribute__((noreturn))
-fatal(const struct trap_frame *f, const char *what, const char *reg, uint32_t fsr, uint32_t far)
+fatal(const struct regs *f, const char *what, const char *reg, uint32_t fsr, uint32_t far)
 {
 	printk("\n*** kernel fault: %s in %s mode at pc 0x%08x\n", what, mode_name(f->cpsr), f->pc);
 	if (reg)
@@ -52,33 +54,64 @@ fatal(const struct trap_frame *f, const char *what, const char *reg, uint32_t fs
 	kernel_stop("fatal exception");
 }
 
-void trap_undef(struct trap_frame *f)
+void trap_undef(struct regs *f)
 {
 	fatal(f, "undefined instruction", 0, 0, 0);
 }
 
-void trap_pabort(struct trap_frame *f)
+void trap_pabort(struct regs *f)
 {
 	fatal(f, "prefetch abort", "IFSR", read_ifsr(), read_ifar());
 }
 
-void trap_dabort(struct trap_frame *f)
+void trap_dabort(struct regs *f)
 {
 	fatal(f, "data abort", "DFSR", read_dfsr(), read_dfar());
 }
 
-void trap_svc(struct trap_frame *f)
-{
-	fatal(f, "system call from the kernel", 0, 0, 0);
-}
-
-void trap_unexpected(struct trap_frame *f)
+void trap_unexpected(struct regs *f)
 {
 	fatal(f, "unexpected exception", 0, 0, 0);
 }
 
-void trap_irq(struct trap_frame *f)
+void trap_irq(struct regs *f)
 {
 	(void)f;
 	gic_dispatch();
+}
+
+void trap_user_undef(struct regs *r)
+{
+	(void)r;
+	kernel_lock();
+	fault_user(FAULT_UNDEF, 0, 0);
+}
+
+void trap_user_pabort(struct regs *r)
+{
+	(void)r;
+	kernel_lock();
+	fault_user(FAULT_PABORT, read_ifsr(), read_ifar());
+}
+
+void trap_user_dabort(struct regs *r)
+{
+	(void)r;
+	kernel_lock();
+	fault_user(FAULT_DABORT, read_dfsr(), read_dfar());
+}
+
+void trap_user_unexpected(struct regs *r)
+{
+	(void)r;
+	kernel_lock();
+	fault_user(FAULT_UNDEF, 0, 0);
+}
+
+void trap_user_irq(struct regs *r)
+{
+	(void)r;
+	kernel_lock();
+	gic_dispatch();
+	schedule();
 }

@@ -1,24 +1,24 @@
-// Saved state of an exception, as vectors.S lays it out on the SVC stack.
+// Exception handlers called from entry.S.
 #pragma once
 
 #include <stdint.h>
 
-struct trap_frame {
-	uint32_t r[13];
-	uint32_t lr;   // the interrupted mode's lr when it was SVC
-	uint32_t pc;   // faulting instruction, or where to resume
-	uint32_t cpsr; // the interrupted state's CPSR
-};
+#include "context.h"
 
 // Installs the vector table (VBAR).
 void trap_init(void);
-// Handlers called from vectors.S.
-void trap_undef(struct trap_frame *f);
-void trap_svc(struct trap_frame *f);
-void trap_pabort(struct trap_frame *f);
-void trap_dabort(struct trap_frame *f);
-void trap_irq(struct trap_frame *f);
-void trap_unexpected(struct trap_frame *f);
+// From the kernel: `f` is the interrupted state on the kernel stack.
+void trap_undef(struct regs *f);
+void trap_pabort(struct regs *f);
+void trap_dabort(struct regs *f);
+void trap_irq(struct regs *f);
+void trap_unexpected(struct regs *f);
+// From user mode: `r` is the running thread's saved registers. None returns.
+void trap_user_undef(struct regs *r) __attribute__((noreturn));
+void trap_user_pabort(struct regs *r) __attribute__((noreturn));
+void trap_user_dabort(struct regs *r) __attribute__((noreturn));
+void trap_user_unexpected(struct regs *r) __attribute__((noreturn));
+void trap_user_irq(struct regs *r) __attribute__((noreturn));
 
 static inline void irq_enable(void) { __asm__ volatile("cpsie i" ::: "memory"); }
 static inline void irq_disable(void) { __asm__ volatile("cpsid i" ::: "memory"); }

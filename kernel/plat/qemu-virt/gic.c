@@ -25,7 +25,7 @@
 
 static volatile uint32_t *gicd, *gicc;
 static unsigned nr_irqs;
-static void (*handlers[GIC_MAX_IRQ])(void);
+static void (*handlers[GIC_MAX_IRQ])(uint32_t id);
 
 static void dist_write(unsigned off, uint32_t v) { gicd[off / 4] = v; }
 static uint32_t dist_read(unsigned off) { return gicd[off / 4]; }
@@ -55,7 +55,7 @@ void gic_init(const struct machine *m)
 	       nr_irqs);
 }
 
-void gic_enable(uint32_t id, void (*handler)(void))
+void gic_enable(uint32_t id, void (*handler)(uint32_t id))
 {
 	if (id >= nr_irqs)
 		panic("gic: interrupt %u beyond the %u lines", id, nr_irqs);
@@ -76,9 +76,35 @@ void gic_dispatch(void)
 		if (id == GIC_SPURIOUS)
 			return;
 		if (id < nr_irqs && handlers[id])
-			handlers[id]();
+			handlers[id](id);
 		else
 			printk("gic: interrupt %u with no handler\n", id);
 		cpu_write(GICC_EOIR, iar);
 	}
+}
+
+uint32_t gic_lines(void)
+{
+	return nr_irqs;
+}
+
+int gic_claimed(uint32_t id)
+{
+	return id < nr_irqs && handlers[id];
+}
+
+void gic_mask(uint32_t id)
+{
+	dist_write(GICD_ICENABLER + (id / 32) * 4, 1u << (id % 32));
+}
+
+void gic_unmask(uint32_t id)
+{
+	dist_write(GICD_ISENABLER + (id / 32) * 4, 1u << (id % 32));
+}
+
+void gic_release(uint32_t id)
+{
+	if (id < nr_irqs)
+		handlers[id] = 0;
 }

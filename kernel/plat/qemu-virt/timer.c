@@ -4,16 +4,19 @@
 #include "cp15.h"
 #include "plat.h"
 #include "printk.h"
+#include "sched.h"
 
 #define CNTP_CTL_ENABLE (1u << 0)
 
 static uint32_t reload;
 static volatile uint32_t ticks;
 
-static void timer_tick(void)
+static void timer_tick(uint32_t id)
 {
+	(void)id;
 	write_cntp_tval(reload);
 	ticks++;
+	sched_tick();
 }
 
 void timer_init(const struct machine *m, unsigned hz)

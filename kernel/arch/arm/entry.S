@@ -1,0 +1,95 @@
+// Exception entry and exit. Two worlds meet here:
+// - From user mode, the SVC stack pointer points just past the running
+//   thread's struct regs (context.h): the entry stores the user registers
+//   straight into the thread, then takes this CPU's kernel stack from
+//   TPIDRPRW and calls a C handler that never returns: it leaves through
+//   arch_return_to_user() into whichever thread runs next.
+// - From the kernel (only the idle loop takes interrupts; anything else is
+//   a kernel bug), the same 17-word frame goes on the kernel stack and the
+//   handler returns into the interrupted code with rfe.
+	.arch	armv7ve
+	.syntax	unified
+	.text
+
+#define PSR_MODE_SVC 0x13
+#define FRAME_PC 60	// offsetof(struct regs, pc) - the frame is r0-r12, sp, lr, pc, cpsr
+#define FRAME_CPSR 64
+#define SYS_CALL 0	// libs/abi/abi.h; checked in fastpath.c
+#define SYS_REPLY_RECV 1
+
+// name, what to take from lr to reach the faulting/return address, C
+// handler for user mode, C handler for kernel mode
+.macro	vector_entry name, adjust, user_handler, kernel_handler
+\name:
+	.if	\adjust
+	sub	lr, lr, #\adjust
+	.endif
+	srsdb	sp!, #PSR_MODE_SVC		// pc and cpsr of the interrupted state
+	cps	#PSR_MODE_SVC
+	sub	sp, sp, #FRAME_PC
+	stmia	sp, {r0-r12}
+	ldr	r0, [sp, #FRAME_CPSR]
+	tst	r0, #0xf			// user mode is 0x10
+	bne	1f
+	add	r0, sp, #52
+	stmia	r0, {sp, lr}^			// user sp and lr
+	mov	r0, sp				// the thread's struct regs
+	mrc	p15, 0, sp, c13, c0, 4		// this CPU's kernel stack
+	bl	\user_handler			// does not return
+1:	add	r1, sp, #68
+	str	r1, [sp, #52]			// sp before the exception
+	str	lr, [sp, #56]
+	mov	r4, sp
+	bic	sp, sp, #7
+	mov	r0, r4
+	bl	\kernel_handler
+	mov	sp, r4
+	ldmia	sp, {r0-r12}
+	ldr	lr, [sp, #56]
+	add	sp, sp, #FRAME_PC
+	rfeia	sp!
+.endm
+
+	.balign	32
+	.global	vectors
+vectors:
+	b	vec_reset
+	b	vec_undef
+	b	vec_svc
+	b	vec_pabort
+	b	vec_dabort
+	b	vec_hyp
+	b	vec_irq
+	b	vec_fiq
+
+// A system call always comes from user mode (the kernel makes none). The
+// two IPC calls of the fastpath go straight to it with r0 (capability) and
+// r1 (message info) still in place.
+vec_svc:
+	srsdb	sp!, #PSR_MODE_SVC
+	sub	sp, sp, #FRAME_PC
+	stmia	sp, {r0-r14}^
+	mrc	p15, 0, sp, c13, c0, 4
+	cmp	r7, #SYS_CALL
+	beq	fastpath_call
+	cmp	r7, #SYS_REPLY_RECV
+	beq	fastpath_reply_recv
+	mov	r0, r7
+	b	syscall_handle
+
+	vector_entry vec_reset, 0, trap_user_unexpected, trap_unexpected
+	vector_entry vec_undef, 4, trap_user_undef, trap_undef
+	vector_entry vec_pabort, 4, trap_user_pabort, trap_pabort
+	vector_entry vec_dabort, 8, trap_user_dabort, trap_dabort
+	vector_entry vec_hyp, 0, trap_user_unexpected, trap_unexpected
+	vector_entry vec_irq, 4, trap_user_irq, trap_irq
+	vector_entry vec_fiq, 4, trap_user_unexpected, trap_unexpected
+
+// void arch_return_to_user(struct regs *r): into user mode with r's state.
+// Afterwards the SVC stack pointer is just past r, ready for the next entry.
+	.global	arch_return_to_user
+arch_return_to_user:
+	mov	sp, r0
+	ldmia	sp, {r0-r14}^
+	add	sp, sp, #FRAME_PC
+	rfeia	sp!

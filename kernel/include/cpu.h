@@ -1,0 +1,44 @@
+// Per-CPU state. Each CPU's struct cpu sits at the top of its kernel stack
+// and TPIDRPRW holds its address, which is also the stack's top: the
+// exception entry loads sp from it in one instruction.
+#pragma once
+
+#include <stdint.h>
+
+#include "abi/abi.h"
+
+struct thread;
+struct space;
+
+#define NR_CPUS 1
+#define KSTACK_SIZE 8192
+#define NR_PRIOS (PRIO_MAX + 1)
+
+struct runqueue {
+	struct thread *head, *tail;
+};
+
+struct cpu {
+	struct thread *current;  // running thread, or NULL when idle
+	struct thread *next;     // chosen by an IPC to run next (direct switch)
+	struct space *space;     // whose tables TTBR0 holds, or NULL
+	uint32_t prio_top;       // bit i: some of prios 32i..32i+31 ready
+	uint32_t prio_bits[NR_PRIOS / 32];
+	struct runqueue rq[NR_PRIOS];
+	uint32_t id;
+};
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+	__asm__("mrc p15, 0, %0, c13, c0, 4" : "=r"(c));
+	return c;
+}
+
+// The big kernel lock: every kernel entry runs under it. With one CPU
+// running, taking it is free; SMP bring-up will make these real.
+static inline void kernel_lock(void) {}
+static inline void kernel_unlock(void) {}
+
+// Sets up the boot CPU's struct cpu and kernel stack.
+void cpu_init(void);

@@ -1,0 +1,156 @@
+// Kernel objects and capabilities. Every object lives in LOWMEM pages taken
+// from the frame allocator and charged to the quota of one address space.
+//
+// Lifetime: an object counts its references (capabilities naming it and
+// kernel pointers such as a thread's space). INV_DESTROY kills it at once
+// (its waiters fail with E_DEAD, its resources are released) but keeps its
+// header until the last reference goes, so a stale capability reads E_DEAD
+// and never a freed page. Deleting the last capability of a live object
+// kills it first.
+//
+// Locking: the kernel is not preemptible; on SMP every entry would take one
+// big kernel lock (kernel_lock()/kernel_unlock() in cpu.h), as seL4 does.
+// Per-CPU state is in struct cpu.
+#pragma once
+
+#include <stdint.h>
+
+#include "abi/abi.h"
+#include "context.h"
+#include "lpae/lpae.h"
+
+struct space;
+
+struct kobj {
+	uint8_t type;   // enum cap_type
+	uint8_t dead;   // destroyed; only the header remains
+	uint16_t pages; // pages charged for it
+	uint32_t refs;
+	struct space *charged; // whose quota pays (holds a reference), or NULL (boot objects)
+};
+
+struct cap {
+	struct kobj *obj;
+	uint8_t type;
+	uint8_t rights;
+	uint16_t unused;
+	uint32_t badge;
+	uint32_t unused2;
+};
+_Static_assert(sizeof(struct cap) * CAP_SLOTS == 4096, "a capability table is one page");
+
+struct thread;
+
+struct space {
+	struct kobj hdr;
+	uint64_t ttbr0;      // root table | ASID << 48, valid for asid_gen
+	uint32_t asid_gen;   // generation the ASID belongs to
+	uint32_t quota;      // pages it may have charged to it
+	uint32_t used;       // pages charged now
+	struct space *parent; // gave the quota (holds a reference), or NULL
+	struct cap *caps;    // CAP_SLOTS slots, one page
+	pte_t *root;         // level 1 (or 2 when the user half is 1 GiB)
+	struct thread *threads; // threads configured into it
+	uint32_t id;
+};
+
+enum ep_state { EP_IDLE, EP_SEND, EP_RECV };
+
+struct endpoint {
+	struct kobj hdr;
+	uint32_t state; // what the queue holds
+	struct thread *head, *tail;
+};
+
+struct notify {
+	struct kobj hdr;
+	uint32_t word;
+	struct thread *waiter;
+	uint32_t irq; // bound interrupt + 1, or 0
+};
+
+struct prange {
+	struct kobj hdr;
+	uint64_t base;
+	uint32_t pages;
+};
+
+struct reply {
+	struct kobj hdr;
+	struct thread *caller; // waiting for this reply, or NULL
+	uint8_t caller_died;   // the caller it held died first
+};
+
+struct irq_handler {
+	struct kobj hdr;
+	uint32_t irq;
+	struct notify *notify;
+	uint32_t badge;
+};
+
+// Internal thread states (THREAD_INFO folds the blocked ones into TS_BLOCKED).
+enum kthread_state {
+	T_INACTIVE,
+	T_READY,
+	T_SEND,   // queued on an endpoint to send (or call)
+	T_RECV,   // queued on an endpoint to receive
+	T_REPLY,  // called, waiting for the reply
+	T_NOTIFY, // waiting on a notification
+	T_STOPPED,
+	T_DEAD,
+};
+
+struct thread {
+	struct regs ctx; // first: the exception entry saves user registers here
+	struct kobj hdr;
+	uint8_t state;
+	uint8_t prio;
+	uint8_t is_call;       // T_SEND: it called (wants a reply)
+	uint8_t fault;         // its pending message is a fault (see fault.c)
+	uint8_t caller_died;   // the caller it held died before the reply
+	uint8_t unused[3];
+	struct space *space;   // holds a reference once configured
+	struct ipc_buffer *ipcbuf; // kernel view (direct map), or NULL
+	uint32_t ipcbuf_va;
+	struct thread *next, *prev; // run queue or endpoint queue
+	struct endpoint *ep;        // queued on, in T_SEND/T_RECV
+	struct notify *waiting;     // in T_NOTIFY
+	struct thread *caller;      // the implicit reply: who waits for this thread's reply
+	struct thread *callee;      // in T_REPLY: the thread holding the reply, or
+	struct reply *saved_in;     // the reply object it was saved in
+	struct thread *space_next;  // in space->threads
+	struct endpoint *fault_ep;  // holds a reference, or NULL
+	uint32_t fault_badge;
+	uint32_t snd[1 + MSG_REG_WORDS]; // T_SEND: info and MR0..3 as sent
+	uint32_t snd_badge;
+	uint32_t snd_cap;           // T_SEND with MSG_CAP: sender's slot
+	uint32_t slice;             // ticks left
+	uint32_t faults;
+	uint32_t id;
+};
+
+// Object memory and quota (object/kobj.c).
+// Allocates `pages` zeroed LOWMEM pages for an object of `type`, charged to
+// `charge` (NULL: the kernel's own boot objects). NULL when the quota or
+// LOWMEM is exhausted.
+void *kobj_alloc(uint8_t type, uint32_t pages, struct space *charge);
+// Takes / drops a reference; dropping the last frees the object (killing it
+// first when still alive).
+void kobj_get(struct kobj *o);
+void kobj_put(struct kobj *o);
+// Kills the object (INV_DESTROY): type-specific teardown; idempotent.
+void kobj_destroy(struct kobj *o);
+// Charges / returns pages to a space's quota; 0 or E_NOMEM.
+int quota_charge(struct space *s, uint32_t pages);
+void quota_release(struct space *s, uint32_t pages);
+
+// Capability tables (object/cap.c).
+// The slot `i` of `s`'s table, or NULL when out of range.
+struct cap *cap_slot(struct space *s, uint32_t i);
+// Looks up slot `i` expecting `type` (CAP_NULL: any) and `rights`: 0 with
+// *out, or E_CAP / E_TYPE / E_PERM / E_DEAD.
+int cap_lookup(struct space *s, uint32_t i, uint8_t type, uint8_t rights, struct cap **out);
+// Fills an empty slot with a new reference to `o`.
+void cap_set(struct cap *slot, struct kobj *o, uint8_t rights, uint32_t badge);
+// Empties a slot, dropping its reference.
+void cap_clear(struct cap *slot);

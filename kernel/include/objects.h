@@ -1,0 +1,75 @@
+// The operations of each kind of kernel object (kernel/object/*.c), and the
+// invocation handlers the system call layer dispatches to. Every handler
+// decodes and checks all of its arguments before it changes anything, and
+// returns E_OK or the error for r0.
+#pragma once
+
+#include "object.h"
+
+struct msg_in {
+	uint32_t label, len;
+	uint32_t mr[MSG_REG_WORDS]; // MR0..MR3 (MR4.. are in the caller's IPC buffer)
+};
+// Results of an invocation: MR0..MR3 and how many are set.
+struct msg_out {
+	uint32_t len;
+	uint32_t mr[MSG_REG_WORDS];
+};
+
+// Address spaces (object/space.c).
+extern uint32_t asid_generation;
+// Lets TTBR0 walk (an empty user half until a space runs).
+void space_init(void);
+// A new, empty address space charged to `parent`, with `quota` pages of its
+// own taken from the parent's quota; NULL and *err on failure.
+struct space *space_create(struct space *parent, uint32_t quota, int *err);
+void space_destroy(struct space *s);
+void space_free(struct space *s);
+// Gives `s` an ASID of the current generation (flushing the TLB when the
+// ASIDs run out and a new generation starts).
+void space_new_asid(struct space *s);
+// Maps one LOWMEM frame the kernel owns (freed with the mapping) or pins it
+// (an IPC buffer, which user space may not unmap); E_OK, E_NOMEM, E_BUSY.
+#define MAP_KFRAME 1u
+#define MAP_PINNED 2u
+int space_map_frame(struct space *s, uint32_t va, uint64_t pa, unsigned prot, unsigned how);
+// Removes the mapping at va without any check (kernel use).
+void space_unmap_kernel(struct space *s, uint32_t va);
+int space_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
+
+// Threads (object/thread.c).
+struct thread *thread_create(struct space *charge);
+void thread_destroy(struct thread *t);
+// Stops `t` wherever it is: an IPC in progress ends (E_DEAD for its partner
+// where one waits), and it leaves every queue.
+void thread_stop(struct thread *t, uint8_t state);
+int thread_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
+// Binds `t` to space `s` with its IPC buffer at `ipcbuf_va` (boot and
+// THREAD_CONFIGURE).
+int thread_configure(struct thread *t, struct space *s, uint32_t ipcbuf_va, struct endpoint *fault_ep,
+		     uint32_t fault_badge, uint8_t prio);
+
+// Endpoints and notifications (object/endpoint.c, object/notify.c).
+struct endpoint *endpoint_create(struct space *charge);
+void endpoint_destroy(struct endpoint *e);
+void ep_enqueue(struct endpoint *e, struct thread *t, uint32_t state);
+void ep_remove(struct thread *t);
+struct notify *notify_create(struct space *charge);
+void notify_destroy(struct notify *n);
+// ORs `bits` into the word and wakes the waiter (IRQ context too).
+void notify_signal(struct notify *n, uint32_t bits);
+int notify_invoke(struct cap *c, const struct msg_in *in, struct msg_out *out);
+
+// Reply objects (object/reply.c).
+struct reply *reply_create(struct space *charge);
+void reply_destroy(struct reply *r);
+int reply_invoke(struct thread *t, struct cap *c, const struct msg_in *in, struct msg_out *out);
+
+// Physical ranges, interrupts, the console (object/range.c, irq.c, console.c).
+struct prange *range_create(uint64_t base, uint32_t pages, struct space *charge);
+int range_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
+extern struct kobj irqctl_object, console_object;
+int irqctl_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
+int irq_invoke(struct cap *c, const struct msg_in *in, struct msg_out *out);
+void irq_handler_destroy(struct irq_handler *h);
+int console_invoke(struct thread *t, struct cap *c, const struct msg_in *in, struct msg_out *out);

@@ -1,0 +1,30 @@
+// The scheduler: fixed priorities 0..255 (higher runs first), round-robin
+// within a priority with a time slice, timer preemption. The running thread
+// is never in a run queue; IPC may pick the next thread directly
+// (sched_direct), which is how a call switches straight to its receiver.
+#pragma once
+
+#include "cpu.h"
+#include "object.h"
+
+#define TIME_SLICE_TICKS 5 // 50 ms at 100 Hz
+
+// Makes `t` ready (T_READY) and queues it at the tail of its priority.
+void sched_wake(struct thread *t);
+// Takes a ready thread out of its run queue (it blocks, stops or dies).
+void sched_dequeue(struct thread *t);
+// Wakes `t` as the next thread to run when it is at least as urgent as
+// every ready thread; otherwise queues it like sched_wake.
+void sched_direct(struct thread *t);
+// Highest priority with a ready thread, or -1.
+int sched_top_prio(const struct cpu *c);
+// The current thread gives up the rest of its turn.
+void sched_yield(void);
+// One timer tick: charges the running thread and preempts it when its
+// slice is over (IRQ context).
+void sched_tick(void);
+// Chooses what runs next and leaves the kernel into it (or idles until
+// there is something). Called at the end of every kernel entry.
+void schedule(void) __attribute__((noreturn));
+// Loads `s`'s tables into TTBR0 when they are not already there.
+void sched_switch_space(struct cpu *c, struct space *s);

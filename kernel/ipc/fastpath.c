@@ -1,0 +1,115 @@
+// The IPC fastpath: call and reply_recv with a register-only message, when
+// the partner is already waiting and at least as urgent as anything else
+// ready. It switches straight to the partner (TTBR0 with the partner's ASID,
+// no TLB flush) and leaves the kernel. Any other case takes the general path
+// (syscall_handle), which gives the same result more slowly. entry.S jumps
+// here with r0 (capability) and r1 (message info) untouched.
+#include "cpu.h"
+#include "objects.h"
+#include "sched.h"
+
+void syscall_handle(uint32_t nr) __attribute__((noreturn));
+void fastpath_call(uint32_t cptr, uint32_t info) __attribute__((noreturn));
+void fastpath_reply_recv(uint32_t cptr, uint32_t info) __attribute__((noreturn));
+
+_Static_assert(SYS_CALL == 0 && SYS_REPLY_RECV == 1, "entry.S tests these numbers");
+
+#define likely(x) __builtin_expect(!!(x), 1)
+
+// A message the fastpath carries: at most MSG_REG_WORDS words, no capability.
+#define FAST_INFO(info) (((info) & 0xff) <= MSG_REG_WORDS)
+
+static inline void switch_to(struct cpu *c, struct thread *t)
+{
+	struct space *s = t->space;
+
+	c->current = t;
+	if (s != c->space || s->asid_gen != asid_generation)
+		sched_switch_space(c, s);
+	kernel_unlock();
+	arch_return_to_user(&t->ctx);
+}
+
+static inline void copy_mrs(struct thread *to, const struct thread *from)
+{
+	to->ctx.r[2] = from->ctx.r[2];
+	to->ctx.r[3] = from->ctx.r[3];
+	to->ctx.r[4] = from->ctx.r[4];
+	to->ctx.r[5] = from->ctx.r[5];
+}
+
+void fastpath_call(uint32_t cptr, uint32_t info)
+{
+	struct cpu *c = this_cpu();
+	struct thread *t = c->current, *dest;
+	struct endpoint *ep;
+	struct cap *cap;
+
+	kernel_lock();
+	if (likely(cptr < CAP_SLOTS && FAST_INFO(info))) {
+		cap = &t->space->caps[cptr];
+		ep = (struct endpoint *)cap->obj;
+		if (likely(cap->type == CAP_ENDPOINT && (cap->rights & RIGHT_WRITE) && ep->state == EP_RECV)) {
+			dest = ep->head;
+			if (likely(dest->prio >= t->prio && (int)dest->prio >= sched_top_prio(c) && !dest->caller)) {
+				ep->head = dest->next; // dequeue the receiver
+				if (ep->head)
+					ep->head->prev = 0;
+				else {
+					ep->tail = 0;
+					ep->state = EP_IDLE;
+				}
+				dest->next = 0;
+				dest->ep = 0;
+				t->state = T_REPLY; // the caller waits for the reply
+				t->callee = dest;
+				dest->caller = t;
+				dest->caller_died = 0;
+				dest->state = T_READY;
+				dest->ctx.r[0] = E_OK;
+				dest->ctx.r[1] = info;
+				copy_mrs(dest, t);
+				dest->ctx.r[6] = cap->badge;
+				switch_to(c, dest);
+			}
+		}
+	}
+	kernel_unlock();
+	syscall_handle(SYS_CALL);
+}
+
+void fastpath_reply_recv(uint32_t cptr, uint32_t info)
+{
+	struct cpu *c = this_cpu();
+	struct thread *t = c->current, *caller = t->caller;
+	struct endpoint *ep;
+	struct cap *cap;
+
+	kernel_lock();
+	if (likely(caller && cptr < CAP_SLOTS && FAST_INFO(info) && !caller->fault)) {
+		cap = &t->space->caps[cptr];
+		ep = (struct endpoint *)cap->obj;
+		if (likely(cap->type == CAP_ENDPOINT && (cap->rights & RIGHT_READ) && ep->state != EP_SEND &&
+			   !ep->hdr.dead && (int)caller->prio >= sched_top_prio(c))) {
+			t->state = T_RECV; // the server waits on the endpoint, last in line
+			t->ep = ep;
+			t->next = 0;
+			t->prev = ep->tail;
+			if (ep->tail)
+				ep->tail->next = t;
+			else
+				ep->head = t;
+			ep->tail = t;
+			ep->state = EP_RECV;
+			t->caller = 0;
+			caller->callee = 0;
+			caller->state = T_READY;
+			caller->ctx.r[0] = E_OK;
+			caller->ctx.r[1] = info;
+			copy_mrs(caller, t);
+			switch_to(c, caller);
+		}
+	}
+	kernel_unlock();
+	syscall_handle(SYS_REPLY_RECV);
+}

@@ -1,0 +1,37 @@
+// The console capability: the kernel's debug output for user programs, and
+// machine power-off (RIGHT_MANAGE).
+#include "objects.h"
+#include "plat.h"
+#include "printk.h"
+
+struct kobj console_object = { .type = CAP_CONSOLE, .refs = 1 };
+
+#define CONSOLE_MAX_BYTES ((MSG_MAX_WORDS - 1) * 4)
+
+int console_invoke(struct thread *t, struct cap *c, const struct msg_in *in, struct msg_out *out)
+{
+	(void)out;
+	switch (in->label) {
+	case CONSOLE_WRITE: {
+		uint32_t n = in->mr[0];
+		if (!(c->rights & RIGHT_WRITE))
+			return E_PERM;
+		if (in->len < 1 || n > CONSOLE_MAX_BYTES || n > (in->len - 1) * 4)
+			return E_INVAL;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t w = 1 + i / 4;
+			uint32_t word = w < MSG_REG_WORDS ? in->mr[w] : t->ipcbuf->mr[w];
+			console_putc((char)(word >> (8 * (i % 4))));
+		}
+		return E_OK;
+	}
+	case CONSOLE_POWEROFF:
+		if (!(c->rights & RIGHT_MANAGE))
+			return E_PERM;
+		printk("hmk: powering off\n");
+		psci_system_off();
+		return E_NOSYS; // no PSCI: nothing else to do
+	default:
+		return E_NOSYS;
+	}
+}

@@ -1,0 +1,101 @@
+// Object memory, quotas and reference counts: every object is whole LOWMEM
+// pages from the frame allocator, charged to one address space's quota.
+#include <string.h>
+
+#include "memory.h"
+#include "mmu.h"
+#include "object.h"
+#include "objects.h"
+#include "printk.h"
+
+int quota_charge(struct space *s, uint32_t pages)
+{
+	if (!s)
+		return E_OK;
+	if (s->hdr.dead || pages > s->quota - s->used)
+		return E_NOMEM;
+	s->used += pages;
+	return E_OK;
+}
+
+void quota_release(struct space *s, uint32_t pages)
+{
+	if (s)
+		s->used -= pages;
+}
+
+void *kobj_alloc(uint8_t type, uint32_t pages, struct space *charge)
+{
+	struct kobj *o;
+	uint64_t pa;
+
+	if (pages != 1 || quota_charge(charge, 1))
+		return 0;
+	pa = frame_alloc();
+	if (!pa) {
+		quota_release(charge, 1);
+		return 0;
+	}
+	o = (struct kobj *)phys_to_virt(pa);
+	if (type == CAP_THREAD) // the header follows the saved registers
+		o = &((struct thread *)o)->hdr;
+	o->type = type;
+	o->pages = 1;
+	o->refs = 0;
+	o->charged = charge;
+	if (charge)
+		kobj_get(&charge->hdr);
+	return type == CAP_THREAD ? (void *)((char *)o - offsetof(struct thread, hdr)) : (void *)o;
+}
+
+void kobj_get(struct kobj *o)
+{
+	o->refs++;
+}
+
+// The page an object starts on.
+static void *kobj_base(struct kobj *o)
+{
+	return o->type == CAP_THREAD ? (void *)((char *)o - offsetof(struct thread, hdr)) : (void *)o;
+}
+
+void kobj_destroy(struct kobj *o)
+{
+	if (o->dead)
+		return;
+	o->dead = 1;
+	o->refs++; // teardown may drop references to o itself
+	switch (o->type) {
+	case CAP_SPACE: space_destroy((struct space *)o); break;
+	case CAP_THREAD: thread_destroy(kobj_base(o)); break;
+	case CAP_ENDPOINT: endpoint_destroy((struct endpoint *)o); break;
+	case CAP_NOTIFY: notify_destroy((struct notify *)o); break;
+	case CAP_IRQ: irq_handler_destroy((struct irq_handler *)o); break;
+	case CAP_REPLY: reply_destroy((struct reply *)o); break;
+	default: break;
+	}
+	kobj_put(o);
+}
+
+void kobj_put(struct kobj *o)
+{
+	if (--o->refs)
+		return;
+	if (!o->pages)
+		return; // static boot objects (console, IRQ control) live for ever
+	if (!o->dead) {
+		o->refs = 1;
+		kobj_destroy(o);
+		if (--o->refs)
+			return;
+	}
+	struct space *charged = o->charged;
+	uint32_t pages = o->pages;
+	if (o->type == CAP_SPACE)
+		space_free((struct space *)o);
+	frame_free(virt_to_phys(kobj_base(o)));
+	if (charged) {
+		quota_release(charged, pages);
+		kobj_put(&charged->hdr);
+	}
+}

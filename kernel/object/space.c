@@ -1,0 +1,442 @@
+// Address spaces: LPAE tables for the user half (TTBR0) in LOWMEM, one ASID
+// each, a capability table and a quota of kernel pages.
+#include <string.h>
+
+#include "cp15.h"
+#include "memory.h"
+#include "mmu.h"
+#include "objects.h"
+#include "printk.h"
+#include "sched.h"
+
+// The user half is 1 GiB with VMSPLIT=1G: TTBR0 then walks from level 2.
+#define ROOT_LEVEL (USER_TOP <= (1u << 30) ? 2 : 1)
+#define ROOT_ENTRIES (ROOT_LEVEL == 1 ? 4 : LPAE_ENTRIES)
+
+// Software bits of a level-3 descriptor (ARM ARM: bits 55-58 are ignored).
+#define PTE_KFRAME (1ULL << 55) // a LOWMEM frame the kernel gave; freed with the mapping
+#define PTE_PINNED (1ULL << 56) // an IPC buffer: user space may not remove it
+
+uint32_t asid_generation = 1;
+static uint32_t asid_used[256 / 32] = { 1 }; // ASID 0 is never given out
+static uint32_t next_space_id = 1;
+
+static pte_t *table_va(pte_t d)
+{
+	return (pte_t *)phys_to_virt(lpae_oa(d));
+}
+
+void space_new_asid(struct space *s)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned a = 1; a < 256; a++) {
+			if (asid_used[a / 32] & (1u << (a % 32)))
+				continue;
+			asid_used[a / 32] |= 1u << (a % 32);
+			s->ttbr0 = virt_to_phys(s->root) | (uint64_t)a << 48;
+			s->asid_gen = asid_generation;
+			return;
+		}
+		// Every ASID is taken: start a new generation. Spaces get new
+		// ASIDs when they next run; the TLB forgets the old ones.
+		asid_generation++;
+		memset(asid_used, 0, sizeof(asid_used));
+		asid_used[0] = 1;
+		tlb_flush_all();
+	}
+	panic("no ASID after a new generation");
+}
+
+static uint32_t asid_of(const struct space *s)
+{
+	return (uint32_t)(s->ttbr0 >> 48) & 0xff;
+}
+
+static void tlb_flush_page(struct space *s, uint32_t va)
+{
+	if (s->asid_gen != asid_generation)
+		return; // its ASID is stale: the TLB holds nothing of it
+	dsb();
+	tlbimva((va & ~0xfffu) | asid_of(s));
+	dsb();
+	isb();
+}
+
+// An empty user half, loaded while no space is (ASID 0 is never given out,
+// so nothing is ever cached under it).
+static pte_t empty_root[LPAE_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
+
+void space_init(void)
+{
+	write_ttbr0(virt_to_phys(empty_root));
+	write_ttbcr(read_ttbcr() & ~TTBCR_EPD0);
+	isb();
+}
+
+struct space *space_create(struct space *parent, uint32_t quota, int *err)
+{
+	uint32_t extra = 1 + (ROOT_LEVEL == 2); // capability table, level-2 root
+	uint64_t caps_pa, root_pa = 0;
+	struct space *s;
+
+	*err = E_NOMEM;
+	if (parent && (quota > parent->quota || quota_charge(parent, quota + extra)))
+		return 0;
+	caps_pa = frame_alloc();
+	if (caps_pa && ROOT_LEVEL == 2)
+		root_pa = frame_alloc();
+	s = caps_pa && (ROOT_LEVEL == 1 || root_pa) ? kobj_alloc(CAP_SPACE, 1, parent) : 0;
+	if (!s) {
+		if (caps_pa)
+			frame_free(caps_pa);
+		if (root_pa)
+			frame_free(root_pa);
+		quota_release(parent, quota + extra);
+		return 0;
+	}
+	s->caps = (struct cap *)phys_to_virt(caps_pa);
+	s->root = ROOT_LEVEL == 2 ? (pte_t *)phys_to_virt(root_pa) : (pte_t *)((char *)s + 2048);
+	s->quota = quota;
+	s->parent = parent;
+	if (parent)
+		kobj_get(&parent->hdr);
+	s->id = next_space_id++;
+	*err = E_OK;
+	return s;
+}
+
+// Frees a level-3 table's KFRAME pages.
+static void free_l3(pte_t *l3)
+{
+	for (unsigned i = 0; i < LPAE_ENTRIES; i++)
+		if (lpae_is_valid(l3[i]) && (l3[i] & PTE_KFRAME))
+			frame_free(lpae_oa(l3[i]));
+}
+
+static void free_l2(pte_t *l2)
+{
+	for (unsigned i = 0; i < LPAE_ENTRIES; i++) {
+		if (!lpae_is_valid(l2[i]))
+			continue;
+		free_l3(table_va(l2[i]));
+		frame_free(lpae_oa(l2[i]));
+	}
+}
+
+// Releases the tables, the frames mapped from the kernel and the ASID.
+static void space_free_tables(struct space *s)
+{
+	uint32_t tables = 0;
+
+	if (ROOT_LEVEL == 1) {
+		for (unsigned i = 0; i < ROOT_ENTRIES; i++) {
+			if (!lpae_is_valid(s->root[i]))
+				continue;
+			pte_t *l2 = table_va(s->root[i]);
+			for (unsigned j = 0; j < LPAE_ENTRIES; j++)
+				tables += lpae_is_valid(l2[j]);
+			free_l2(l2);
+			frame_free(lpae_oa(s->root[i]));
+			tables++;
+			s->root[i] = 0;
+		}
+	} else {
+		for (unsigned j = 0; j < LPAE_ENTRIES; j++)
+			tables += lpae_is_valid(s->root[j]);
+		free_l2(s->root);
+		memset(s->root, 0, PAGE_SIZE);
+	}
+	quota_release(s, tables);
+	if (s->asid_gen == asid_generation) {
+		uint32_t a = asid_of(s);
+		dsb();
+		tlbiasid(a);
+		dsb();
+		isb();
+		asid_used[a / 32] &= ~(1u << (a % 32));
+		s->asid_gen = 0;
+	}
+}
+
+void space_destroy(struct space *s)
+{
+	struct cpu *c = this_cpu();
+
+	while (s->threads) // each leaves the list as it dies
+		kobj_destroy(&s->threads->hdr);
+	for (unsigned i = 1; i < CAP_SLOTS; i++)
+		cap_clear(&s->caps[i]);
+	if (c->space == s) { // stop walking tables about to be freed
+		write_ttbr0(virt_to_phys(empty_root));
+		isb();
+		c->space = 0;
+	}
+	space_free_tables(s);
+}
+
+void space_free(struct space *s)
+{
+	frame_free(virt_to_phys(s->caps));
+	if (ROOT_LEVEL == 2)
+		frame_free(virt_to_phys(s->root));
+	quota_release(s->parent, s->quota + 1 + (ROOT_LEVEL == 2));
+	if (s->parent)
+		kobj_put(&s->parent->hdr);
+}
+
+// The level-3 entry for va; with `alloc`, missing tables are allocated and
+// charged to s (NULL when the quota or LOWMEM runs out). Without, NULL when
+// a table is missing.
+static pte_t *space_walk(struct space *s, uint32_t va, int alloc)
+{
+	pte_t *t = s->root, *e;
+
+	for (int level = ROOT_LEVEL; level < 3; level++) {
+		e = &t[lpae_index(level, va)];
+		if (!lpae_is_valid(*e)) {
+			uint64_t pa;
+			if (!alloc || quota_charge(s, 1))
+				return 0;
+			pa = frame_alloc();
+			if (!pa) {
+				quota_release(s, 1);
+				return 0;
+			}
+			dsb();
+			*e = lpae_table(pa);
+		}
+		t = table_va(*e);
+	}
+	return &t[lpae_index(3, va)];
+}
+
+// Tables missing on the way to the level-3 entries of [va, va + n pages).
+static uint32_t tables_needed(struct space *s, uint32_t va, uint32_t n)
+{
+	uint32_t need = 0, end = va + n * PAGE_SIZE;
+	uint32_t last_l1 = ~0u;
+
+	for (uint32_t a = va & ~(LPAE_L2_SIZE - 1); a < end; a += LPAE_L2_SIZE) {
+		pte_t *l2 = 0;
+		if (ROOT_LEVEL == 1) {
+			pte_t e1 = s->root[lpae_index(1, a)];
+			if (!lpae_is_valid(e1)) {
+				need += (a >> 30) != last_l1; // one level-2 table per GiB
+				last_l1 = a >> 30;
+				need++;
+				continue;
+			}
+			l2 = table_va(e1);
+		} else {
+			l2 = s->root;
+		}
+		need += !lpae_is_valid(l2[lpae_index(2, a)]);
+	}
+	return need;
+}
+
+static unsigned lpae_prot(unsigned prot)
+{
+	unsigned p = LPAE_P_USER;
+
+	if (prot & PROT_WRITE)
+		p |= LPAE_P_WRITE;
+	if (prot & PROT_EXEC)
+		p |= LPAE_P_EXEC;
+	if (prot & PROT_NOCACHE)
+		p |= LPAE_P_NOCACHE;
+	return p;
+}
+
+int space_map_frame(struct space *s, uint32_t va, uint64_t pa, unsigned prot, unsigned how)
+{
+	pte_t *e = space_walk(s, va, 1), d;
+
+	if (!e)
+		return E_NOMEM;
+	if (lpae_is_valid(*e))
+		return E_BUSY;
+	d = lpae_page(pa, lpae_prot(prot));
+	if (how & MAP_KFRAME)
+		d |= PTE_KFRAME;
+	if (how & MAP_PINNED)
+		d |= PTE_PINNED;
+	dsb();
+	*e = d;
+	dsb();
+	return E_OK;
+}
+
+void space_unmap_kernel(struct space *s, uint32_t va)
+{
+	pte_t *e = space_walk(s, va, 0);
+
+	if (!e || !lpae_is_valid(*e))
+		return;
+	*e = 0;
+	tlb_flush_page(s, va);
+}
+
+static int user_va_ok(uint32_t va, uint32_t n)
+{
+	return !(va & (PAGE_SIZE - 1)) && n && va >= USER_BASE && va < USER_TOP &&
+	       n <= (USER_TOP - va) / PAGE_SIZE;
+}
+
+// SPACE_MAP: (range slot, page offset, va, npages | prot << 24).
+static int space_map(struct space *self, struct space *s, const struct msg_in *in)
+{
+	uint32_t off = in->mr[1], va = in->mr[2], n = in->mr[3] & MAP_NPAGES_MAX, prot = in->mr[3] >> 24;
+	struct cap *rc;
+	int err;
+
+	if (in->len < 4 || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_NOCACHE)) || !prot)
+		return E_INVAL;
+	err = cap_lookup(self, in->mr[0], CAP_RANGE, RIGHT_READ | (prot & PROT_WRITE ? RIGHT_WRITE : 0), &rc);
+	if (err)
+		return err;
+	struct prange *r = (struct prange *)rc->obj;
+	if (!user_va_ok(va, n) || off > r->pages || n > r->pages - off)
+		return E_RANGE;
+	for (uint32_t i = 0; i < n; i++) {
+		pte_t *e = space_walk(s, va + i * PAGE_SIZE, 0);
+		if (e && lpae_is_valid(*e))
+			return E_BUSY;
+	}
+	if (tables_needed(s, va, n) > s->quota - s->used)
+		return E_NOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		err = space_map_frame(s, va + i * PAGE_SIZE, r->base + (uint64_t)(off + i) * PAGE_SIZE, prot, 0);
+		if (err)
+			return err; // LOWMEM itself ran out: the pages before stay mapped
+	}
+	return E_OK;
+}
+
+// SPACE_UNMAP: (va, npages). Pages not mapped are skipped.
+static int space_unmap(struct space *s, const struct msg_in *in)
+{
+	uint32_t va = in->mr[0], n = in->mr[1];
+
+	if (in->len < 2)
+		return E_INVAL;
+	if (!user_va_ok(va, n))
+		return E_RANGE;
+	for (uint32_t i = 0; i < n; i++) {
+		pte_t *e = space_walk(s, va + i * PAGE_SIZE, 0);
+		if (e && lpae_is_valid(*e) && (*e & PTE_PINNED))
+			return E_BUSY;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		pte_t *e = space_walk(s, va + i * PAGE_SIZE, 0);
+		if (!e || !lpae_is_valid(*e))
+			continue;
+		pte_t old = *e;
+		*e = 0;
+		tlb_flush_page(s, va + i * PAGE_SIZE);
+		if (old & PTE_KFRAME)
+			frame_free(lpae_oa(old));
+	}
+	return E_OK;
+}
+
+// SPACE_CREATE: (type, dest slot in the caller's table, arg).
+static int space_create_obj(struct space *self, struct space *s, const struct msg_in *in)
+{
+	uint32_t type = in->mr[0], arg = in->mr[2];
+	struct cap *dest = cap_slot(self, in->mr[1]);
+	struct kobj *o = 0;
+	int err = E_NOMEM;
+
+	if (in->len < 3)
+		return E_INVAL;
+	if (!dest)
+		return E_CAP;
+	if (dest->type != CAP_NULL)
+		return E_BUSY;
+	switch (type) {
+	case CAP_SPACE: {
+		struct space *n = space_create(s, arg, &err);
+		o = n ? &n->hdr : 0;
+		break;
+	}
+	case CAP_THREAD: {
+		struct thread *t = thread_create(s);
+		o = t ? &t->hdr : 0;
+		break;
+	}
+	case CAP_ENDPOINT: {
+		struct endpoint *e = endpoint_create(s);
+		o = e ? &e->hdr : 0;
+		break;
+	}
+	case CAP_NOTIFY: {
+		struct notify *n = notify_create(s);
+		o = n ? &n->hdr : 0;
+		break;
+	}
+	case CAP_REPLY: {
+		struct reply *r = reply_create(s);
+		o = r ? &r->hdr : 0;
+		break;
+	}
+	default:
+		return E_INVAL;
+	}
+	if (!o)
+		return err;
+	cap_set(dest, o, RIGHTS_ALL, 0);
+	return E_OK;
+}
+
+// SPACE_MINT: (dest slot in s, source slot in the caller's table, rights, badge).
+static int space_mint(struct space *self, struct space *s, const struct msg_in *in)
+{
+	struct cap *dest = cap_slot(s, in->mr[0]), *src;
+	int err;
+
+	if (in->len < 4 || (in->mr[2] & ~RIGHTS_ALL))
+		return E_INVAL;
+	if (!dest)
+		return E_CAP;
+	err = cap_lookup(self, in->mr[1], CAP_NULL, 0, &src);
+	if (err)
+		return err;
+	if (dest->type != CAP_NULL)
+		return E_BUSY;
+	if (src->badge && in->mr[3] && in->mr[3] != src->badge)
+		return E_PERM; // a badge, once given, stays
+	cap_set(dest, src->obj, src->rights & in->mr[2], src->badge ? src->badge : in->mr[3]);
+	return E_OK;
+}
+
+int space_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out)
+{
+	struct space *s = (struct space *)c->obj;
+
+	if (!(c->rights & RIGHT_MANAGE))
+		return E_PERM;
+	switch (in->label) {
+	case SPACE_CREATE: return space_create_obj(self, s, in);
+	case SPACE_MINT: return space_mint(self, s, in);
+	case SPACE_DELETE: {
+		struct cap *slot = cap_slot(s, in->mr[0]);
+		if (in->len < 1)
+			return E_INVAL;
+		if (!slot || slot->type == CAP_NULL)
+			return E_CAP;
+		cap_clear(slot);
+		return E_OK;
+	}
+	case SPACE_MAP: return space_map(self, s, in);
+	case SPACE_UNMAP: return space_unmap(s, in);
+	case SPACE_INFO:
+		out->len = 3;
+		out->mr[0] = s->quota;
+		out->mr[1] = s->used;
+		out->mr[2] = s->asid_gen == asid_generation ? asid_of(s) : 0;
+		return E_OK;
+	default:
+		return E_NOSYS;
+	}
+}

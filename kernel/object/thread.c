@@ -1,0 +1,230 @@
+// Threads: saved user registers, a priority, an address space and an IPC
+// buffer (a LOWMEM page mapped into that space), and the links of whatever
+// queue the thread waits in.
+#include <string.h>
+
+#include "memory.h"
+#include "mmu.h"
+#include "objects.h"
+#include "printk.h"
+#include "sched.h"
+
+static uint32_t next_thread_id = 1;
+
+struct thread *thread_create(struct space *charge)
+{
+	struct thread *t = kobj_alloc(CAP_THREAD, 1, charge);
+
+	if (!t)
+		return 0;
+	t->state = T_INACTIVE;
+	t->ctx.cpsr = PSR_MODE_USR;
+	t->slice = TIME_SLICE_TICKS;
+	t->id = next_thread_id++;
+	return t;
+}
+
+int thread_configure(struct thread *t, struct space *s, uint32_t ipcbuf_va, struct endpoint *fault_ep,
+		     uint32_t fault_badge, uint8_t prio)
+{
+	uint64_t pa;
+	int err;
+
+	if (t->space || t->state != T_INACTIVE)
+		return E_BUSY;
+	if ((ipcbuf_va & (PAGE_SIZE - 1)) || ipcbuf_va < USER_BASE || ipcbuf_va >= USER_TOP)
+		return E_RANGE;
+	if (quota_charge(s, 1))
+		return E_NOMEM;
+	pa = frame_alloc();
+	err = pa ? space_map_frame(s, ipcbuf_va, pa, PROT_READ | PROT_WRITE, MAP_PINNED) : E_NOMEM;
+	if (err) {
+		if (pa)
+			frame_free(pa);
+		quota_release(s, 1);
+		return err;
+	}
+	t->ipcbuf = (struct ipc_buffer *)phys_to_virt(pa);
+	t->ipcbuf_va = ipcbuf_va;
+	t->space = s;
+	kobj_get(&s->hdr);
+	t->space_next = s->threads;
+	s->threads = t;
+	if (fault_ep)
+		kobj_get(&fault_ep->hdr);
+	t->fault_ep = fault_ep;
+	t->fault_badge = fault_badge;
+	t->prio = prio;
+	return E_OK;
+}
+
+// Ends whatever IPC `t` is part of and takes it out of every queue.
+void thread_stop(struct thread *t, uint8_t state)
+{
+	struct cpu *c = this_cpu();
+	int in_ipc = 0;
+
+	switch (t->state) {
+	case T_READY:
+		sched_dequeue(t);
+		break;
+	case T_SEND:
+	case T_RECV:
+		ep_remove(t);
+		in_ipc = 1;
+		break;
+	case T_REPLY:
+		if (t->callee) {
+			t->callee->caller = 0;
+			t->callee->caller_died = 1;
+			t->callee = 0;
+		}
+		if (t->saved_in) {
+			t->saved_in->caller = 0;
+			t->saved_in->caller_died = 1;
+			t->saved_in = 0;
+		}
+		in_ipc = 1;
+		break;
+	case T_NOTIFY:
+		t->waiting->waiter = 0;
+		t->waiting = 0;
+		in_ipc = 1;
+		break;
+	default:
+		break;
+	}
+	if (in_ipc && !t->fault)
+		t->ctx.r[0] = E_DEAD;
+	t->fault = 0;
+	if (t->caller) { // it held a reply: its caller learns it died
+		struct thread *caller = t->caller;
+		t->caller = 0;
+		caller->callee = 0;
+		if (caller->fault) {
+			printk("hmk: thread %u stopped: its fault handler died\n", caller->id);
+			caller->fault = 0;
+			caller->state = T_STOPPED;
+		} else {
+			caller->ctx.r[0] = E_DEAD;
+			sched_wake(caller);
+		}
+	}
+	if (c->current == t)
+		c->current = 0;
+	if (c->next == t)
+		c->next = 0;
+	t->state = state;
+}
+
+void thread_destroy(struct thread *t)
+{
+	struct space *s = t->space;
+
+	thread_stop(t, T_DEAD);
+	if (s) {
+		struct thread **p = &s->threads;
+		while (*p != t)
+			p = &(*p)->space_next;
+		*p = t->space_next;
+		space_unmap_kernel(s, t->ipcbuf_va);
+		frame_free(virt_to_phys(t->ipcbuf));
+		quota_release(s, 1);
+		t->ipcbuf = 0;
+		t->space = 0;
+		kobj_put(&s->hdr);
+	}
+	if (t->fault_ep) {
+		kobj_put(&t->fault_ep->hdr);
+		t->fault_ep = 0;
+	}
+}
+
+static uint32_t abi_state(const struct thread *t)
+{
+	switch (t->state) {
+	case T_INACTIVE: return TS_INACTIVE;
+	case T_READY: return TS_READY;
+	case T_STOPPED: return TS_STOPPED;
+	case T_DEAD: return TS_DEAD;
+	default: return TS_BLOCKED;
+	}
+}
+
+static void set_prio(struct thread *t, uint8_t prio)
+{
+	struct cpu *c = this_cpu();
+	int queued = t->state == T_READY && t != c->current && t != c->next;
+
+	if (queued)
+		sched_dequeue(t);
+	t->prio = prio;
+	if (queued)
+		sched_wake(t);
+}
+
+int thread_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out)
+{
+	struct thread *t = (struct thread *)((char *)c->obj - offsetof(struct thread, hdr));
+	struct thread *me = this_cpu()->current;
+	int err;
+
+	if (!(c->rights & RIGHT_MANAGE))
+		return E_PERM;
+	switch (in->label) {
+	case THREAD_CONFIGURE: {
+		struct cap *sc, *fc = 0;
+		if (in->len < 4)
+			return E_INVAL;
+		err = cap_lookup(self, in->mr[0], CAP_SPACE, RIGHT_MANAGE, &sc);
+		if (!err && in->mr[2])
+			err = cap_lookup(self, in->mr[2], CAP_ENDPOINT, RIGHT_WRITE, &fc);
+		if (err)
+			return err;
+		if (in->mr[3] > me->prio)
+			return E_PERM;
+		return thread_configure(t, (struct space *)sc->obj, in->mr[1],
+					fc ? (struct endpoint *)fc->obj : 0, fc ? fc->badge : 0, in->mr[3]);
+	}
+	case THREAD_WRITE_REGS:
+		if (in->len < 4)
+			return E_INVAL;
+		if (t->state != T_INACTIVE && t->state != T_STOPPED)
+			return E_BUSY;
+		t->ctx.pc = in->mr[0];
+		t->ctx.sp = in->mr[1];
+		t->ctx.r[0] = in->mr[2];
+		t->ctx.r[1] = in->mr[3];
+		t->ctx.cpsr = PSR_MODE_USR;
+		return E_OK;
+	case THREAD_RESUME:
+		if (!t->space)
+			return E_INVAL; // not configured
+		if (t->state != T_INACTIVE && t->state != T_STOPPED)
+			return E_BUSY;
+		sched_wake(t);
+		return E_OK;
+	case THREAD_SUSPEND:
+		if (t->state == T_INACTIVE || t->state == T_STOPPED)
+			return E_OK;
+		thread_stop(t, T_STOPPED);
+		if (t == me) // it returns from this call when resumed
+			t->ctx.r[0] = E_OK;
+		return E_OK;
+	case THREAD_SET_PRIO:
+		if (in->len < 1 || in->mr[0] > PRIO_MAX)
+			return E_INVAL;
+		if (in->mr[0] > me->prio)
+			return E_PERM;
+		set_prio(t, (uint8_t)in->mr[0]);
+		return E_OK;
+	case THREAD_INFO:
+		out->len = 3;
+		out->mr[0] = abi_state(t);
+		out->mr[1] = t->prio;
+		out->mr[2] = t->faults;
+		return E_OK;
+	default:
+		return E_NOSYS;
+	}
+}

@@ -1,0 +1,28 @@
+// Per-CPU state: each CPU's struct cpu at the top of its kernel stack.
+#include <string.h>
+
+#include "cp15.h"
+#include "cpu.h"
+
+static uint8_t kstacks[NR_CPUS][KSTACK_SIZE] __attribute__((aligned(8)));
+
+// The struct cpu of CPU `n`, which is also the top of its kernel stack.
+static struct cpu *cpu_struct(unsigned n)
+{
+	uint32_t top = (uint32_t)&kstacks[n][KSTACK_SIZE] - sizeof(struct cpu);
+	return (struct cpu *)(top & ~7u);
+}
+
+void cpu_init(void)
+{
+	struct cpu *c = cpu_struct(0);
+
+	memset(c, 0, sizeof(*c));
+	write_tpidrprw((uint32_t)c);
+	// The cycle counter, readable from user mode: under -icount it counts
+	// guest instructions (make bench).
+	write_pmcr(read_pmcr() | 1u | 4u); // enable, reset the cycle counter
+	write_pmcntenset(1u << 31);
+	write_pmuserenr(1);
+	isb();
+}

@@ -1,0 +1,188 @@
+// Fixed-priority round-robin scheduling on one CPU's run queues.
+#include "sched.h"
+
+#include "cp15.h"
+#include "printk.h"
+#include "objects.h"
+#include "trap.h"
+
+static void rq_mark(struct cpu *c, unsigned p)
+{
+	c->prio_bits[p / 32] |= 1u << (p % 32);
+	c->prio_top |= 1u << (p / 32);
+}
+
+static void rq_unmark_if_empty(struct cpu *c, unsigned p)
+{
+	if (c->rq[p].head)
+		return;
+	c->prio_bits[p / 32] &= ~(1u << (p % 32));
+	if (!c->prio_bits[p / 32])
+		c->prio_top &= ~(1u << (p / 32));
+}
+
+int sched_top_prio(const struct cpu *c)
+{
+	if (!c->prio_top)
+		return -1;
+	unsigned w = 31 - __builtin_clz(c->prio_top);
+	return (int)(w * 32 + 31 - __builtin_clz(c->prio_bits[w]));
+}
+
+static void rq_push_tail(struct cpu *c, struct thread *t)
+{
+	struct runqueue *q = &c->rq[t->prio];
+
+	t->next = 0;
+	t->prev = q->tail;
+	if (q->tail)
+		q->tail->next = t;
+	else
+		q->head = t;
+	q->tail = t;
+	rq_mark(c, t->prio);
+}
+
+static void rq_push_head(struct cpu *c, struct thread *t)
+{
+	struct runqueue *q = &c->rq[t->prio];
+
+	t->prev = 0;
+	t->next = q->head;
+	if (q->head)
+		q->head->prev = t;
+	else
+		q->tail = t;
+	q->head = t;
+	rq_mark(c, t->prio);
+}
+
+void sched_dequeue(struct thread *t)
+{
+	struct cpu *c = this_cpu();
+	struct runqueue *q = &c->rq[t->prio];
+
+	if (c->next == t) {
+		c->next = 0;
+		return;
+	}
+	if (t->state != T_READY || t == c->current || (!t->prev && q->head != t))
+		return; // running, or not queued
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		q->head = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	else
+		q->tail = t->prev;
+	t->next = t->prev = 0;
+	rq_unmark_if_empty(c, t->prio);
+}
+
+void sched_wake(struct thread *t)
+{
+	struct cpu *c = this_cpu();
+
+	t->state = T_READY;
+	if (t != c->current && t != c->next)
+		rq_push_tail(c, t);
+}
+
+void sched_direct(struct thread *t)
+{
+	struct cpu *c = this_cpu();
+	struct thread *cur = c->current;
+
+	t->state = T_READY;
+	if (!c->next && (!cur || cur->state != T_READY) && (int)t->prio >= sched_top_prio(c))
+		c->next = t;
+	else if (t != cur)
+		rq_push_tail(c, t);
+}
+
+void sched_yield(void)
+{
+	struct cpu *c = this_cpu();
+	struct thread *cur = c->current;
+
+	if (cur && cur->state == T_READY && sched_top_prio(c) >= (int)cur->prio) {
+		cur->slice = TIME_SLICE_TICKS;
+		rq_push_tail(c, cur);
+		c->current = 0;
+	}
+}
+
+void sched_tick(void)
+{
+	struct cpu *c = this_cpu();
+	struct thread *cur = c->current;
+
+	if (cur && cur->state == T_READY && --cur->slice == 0) {
+		cur->slice = TIME_SLICE_TICKS;
+		if (sched_top_prio(c) >= (int)cur->prio) {
+			rq_push_tail(c, cur);
+			c->current = 0;
+		}
+	}
+}
+
+void sched_switch_space(struct cpu *c, struct space *s)
+{
+	if (c->space == s && s->asid_gen == asid_generation)
+		return;
+	if (s->asid_gen != asid_generation)
+		space_new_asid(s);
+	write_ttbr0(s->ttbr0);
+	isb();
+	c->space = s;
+}
+
+// Picks the thread to run: the direct choice of an IPC, else the running
+// thread unless a more urgent one is ready, else the head of the most
+// urgent queue. NULL when nothing is ready.
+static struct thread *pick(struct cpu *c)
+{
+	struct thread *cur = c->current, *t = c->next;
+	int top = sched_top_prio(c);
+
+	if (t) {
+		c->next = 0;
+		if (cur && cur != t && cur->state == T_READY)
+			rq_push_head(c, cur);
+		return t;
+	}
+	if (cur && cur->state == T_READY) {
+		if (top <= (int)cur->prio)
+			return cur;
+		rq_push_head(c, cur); // preempted by a more urgent thread: first in line again
+	}
+	if (top < 0)
+		return 0;
+	t = c->rq[top].head;
+	sched_dequeue(t);
+	return t;
+}
+
+void schedule(void)
+{
+	struct cpu *c = this_cpu();
+	struct thread *t = c->current;
+
+	// The common case: the thread that entered the kernel goes on.
+	if (t && t->state == T_READY && !c->next && c->space == t->space &&
+	    (!c->prio_top || sched_top_prio(c) <= (int)t->prio)) {
+		kernel_unlock();
+		arch_return_to_user(&t->ctx);
+	}
+	while (!(t = pick(c))) {
+		c->current = 0;
+		irq_enable(); // idle: the only place the kernel takes interrupts
+		wfi();
+		irq_disable();
+	}
+	c->current = t;
+	sched_switch_space(c, t->space);
+	kernel_unlock();
+	arch_return_to_user(&t->ctx);
+}

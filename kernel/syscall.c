@@ -1,0 +1,164 @@
+// System calls: the general path. Each handler checks every argument
+// before anything changes; the result goes to r0 (and the reply registers)
+// unless the thread blocked, then schedule() leaves the kernel.
+#include "ipc.h"
+#include "objects.h"
+#include "printk.h"
+#include "sched.h"
+
+void syscall_handle(uint32_t nr) __attribute__((noreturn));
+
+// Checks the message in t's registers: length, and a capability to send.
+static int check_msg(struct thread *t, const struct cap *c)
+{
+	uint32_t info = t->ctx.r[1];
+	struct cap *send;
+
+	if (MSG_LEN(info) > MSG_MAX_WORDS)
+		return E_INVAL;
+	if (!(info & MSG_CAP))
+		return E_OK;
+	if (c && !(c->rights & RIGHT_GRANT))
+		return E_PERM;
+	return cap_lookup(t->space, t->ipcbuf->cap_send, CAP_NULL, 0, &send);
+}
+
+// An invocation: label and words from t's registers; results back in them.
+static int invoke(struct thread *t, struct cap *c)
+{
+	struct msg_in in = { MSG_LABEL(t->ctx.r[1]), MSG_LEN(t->ctx.r[1]),
+			     { t->ctx.r[2], t->ctx.r[3], t->ctx.r[4], t->ctx.r[5] } };
+	struct msg_out out = { 0, { 0 } };
+	int err;
+
+	if (in.len > MSG_MAX_WORDS || (t->ctx.r[1] & MSG_CAP))
+		return E_INVAL;
+	if (in.label == INV_IDENTIFY) {
+		out.len = 3;
+		out.mr[0] = c->type;
+		out.mr[1] = c->rights;
+		out.mr[2] = c->badge;
+		err = E_OK;
+	} else if (in.label == INV_DESTROY) {
+		if (!(c->rights & RIGHT_MANAGE))
+			return E_PERM;
+		kobj_destroy(c->obj);
+		return E_OK;
+	} else {
+		switch (c->type) {
+		case CAP_SPACE: err = space_invoke(t->space, c, &in, &out); break;
+		case CAP_THREAD: err = thread_invoke(t->space, c, &in, &out); break;
+		case CAP_NOTIFY: err = notify_invoke(c, &in, &out); break;
+		case CAP_RANGE: err = range_invoke(t->space, c, &in, &out); break;
+		case CAP_IRQCTL: err = irqctl_invoke(t->space, c, &in, &out); break;
+		case CAP_IRQ: err = irq_invoke(c, &in, &out); break;
+		case CAP_CONSOLE: err = console_invoke(t, c, &in, &out); break;
+		case CAP_REPLY: err = reply_invoke(t, c, &in, &out); break;
+		default: err = E_NOSYS; break;
+		}
+	}
+	if (err == E_OK && t->state != T_DEAD) {
+		t->ctx.r[1] = MSG_INFO(0, out.len);
+		for (int i = 0; i < MSG_REG_WORDS; i++)
+			t->ctx.r[2 + i] = out.mr[i];
+	}
+	return err;
+}
+
+static int do_send(struct thread *t, int call, int block)
+{
+	struct cap *c;
+	int err = cap_lookup(t->space, t->ctx.r[0], CAP_NULL, 0, &c);
+
+	if (err)
+		return err;
+	if (c->type == CAP_ENDPOINT) {
+		if (!(c->rights & RIGHT_WRITE))
+			return E_PERM;
+		err = check_msg(t, c);
+		return err ? err : ipc_send(t, (struct endpoint *)c->obj, c->badge, call, block);
+	}
+	if (c->type == CAP_REPLY && !call) {
+		if (!(c->rights & RIGHT_WRITE))
+			return E_PERM;
+		err = check_msg(t, 0);
+		return err ? err : ipc_reply_saved(t, (struct reply *)c->obj);
+	}
+	if (c->type == CAP_NOTIFY && !call) {
+		if (!(c->rights & RIGHT_WRITE))
+			return E_PERM;
+		notify_signal((struct notify *)c->obj, c->badge);
+		return E_OK;
+	}
+	if (call)
+		return invoke(t, c);
+	return E_TYPE;
+}
+
+static int do_recv(struct thread *t, int block)
+{
+	struct cap *c;
+	int err = cap_lookup(t->space, t->ctx.r[0], CAP_NULL, RIGHT_READ, &c);
+
+	if (err)
+		return err;
+	if (c->type == CAP_ENDPOINT)
+		return ipc_recv(t, (struct endpoint *)c->obj, block);
+	if (c->type == CAP_NOTIFY)
+		return notify_wait(t, (struct notify *)c->obj, block);
+	return E_TYPE;
+}
+
+static int do_reply(struct thread *t)
+{
+	int err = check_msg(t, 0);
+
+	return err ? err : ipc_reply(t);
+}
+
+// reply_recv: the reply (if a caller is held) goes first; a reply that
+// cannot be delivered (caller gone) does not stop the receive.
+static int do_reply_recv(struct thread *t)
+{
+	struct cap *c;
+	int err = cap_lookup(t->space, t->ctx.r[0], CAP_NULL, RIGHT_READ, &c);
+
+	if (!err && c->type != CAP_ENDPOINT && c->type != CAP_NOTIFY)
+		err = E_TYPE;
+	if (!err && t->caller)
+		err = check_msg(t, 0);
+	if (err)
+		return err;
+	if (t->caller)
+		ipc_reply(t);
+	t->caller_died = 0;
+	return do_recv(t, 1);
+}
+
+void syscall_handle(uint32_t nr)
+{
+	struct thread *t = this_cpu()->current;
+	int err;
+
+	kernel_lock();
+	if (nr == SYS_NULL) { // the bare cost of entering and leaving the kernel
+		t->ctx.r[0] = E_OK;
+		schedule();
+	}
+	kobj_get(&t->hdr); // it may destroy itself
+	switch (nr) {
+	case SYS_CALL: err = do_send(t, 1, 1); break;
+	case SYS_SEND: err = do_send(t, 0, 1); break;
+	case SYS_NBSEND: err = do_send(t, 0, 0); break;
+	case SYS_RECV: err = do_recv(t, 1); break;
+	case SYS_NBRECV: err = do_recv(t, 0); break;
+	case SYS_REPLY_RECV: err = do_reply_recv(t); break;
+	case SYS_REPLY: err = do_reply(t); break;
+	case SYS_YIELD: sched_yield(); err = E_OK; break;
+	default: err = E_NOSYS; break;
+	}
+	if (err != E_BLOCKED)
+		t->ctx.r[0] = (uint32_t)err;
+	kobj_put(&t->hdr);
+	schedule();
+}

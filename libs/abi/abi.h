@@ -1,0 +1,239 @@
+// The kernel's interface, written once: system call numbers, register
+// conventions, the error enum, message layout, capability types and rights,
+// and the invocation labels of every kernel object. Included by the kernel,
+// by user space and by host tests; only constants and plain structs.
+#pragma once
+
+#include <stdint.h>
+
+// ---------------------------------------------------------------------------
+// System calls: `svc #0` with the number in r7.
+//
+//   in:  r0 = capability (slot), r1 = message info, r2..r5 = MR0..MR3
+//   out: r0 = error (E_OK or an enum hmk_err), r1 = message info,
+//        r2..r5 = MR0..MR3, r6 = badge (receive side only)
+//
+// Words MR4..MR63 of a longer message travel in the thread's IPC buffer
+// (struct ipc_buffer), a page the kernel maps into the thread's address
+// space. A call on a capability that is not an endpoint is an invocation
+// of that object: the label names the operation, the words its arguments,
+// and the reply carries results the same way.
+enum hmk_syscall {
+	SYS_CALL = 0,       // send, then wait for the one-shot reply
+	SYS_REPLY_RECV = 1, // reply to the last caller (if any), then receive on r0
+	SYS_SEND = 2,       // send; blocks until a receiver takes it
+	SYS_NBSEND = 3,     // send only if a receiver is waiting, else E_AGAIN
+	SYS_RECV = 4,       // receive; blocks until a sender comes
+	SYS_NBRECV = 5,     // receive only if a sender is waiting, else E_AGAIN
+	SYS_YIELD = 6,      // to the next thread of the same priority
+	SYS_REPLY = 7,      // reply to the last caller without receiving (or SYS_SEND on
+			    // a CAP_REPLY capability: to a caller saved with REPLY_SAVE)
+	SYS_NULL = 8,       // does nothing: the cost of entering and leaving the kernel
+	SYS_COUNT
+};
+
+// ---------------------------------------------------------------------------
+// Errors, returned in r0. Every failure has its own name.
+enum hmk_err {
+	E_OK = 0,
+	E_INVAL = 1,    // an argument is malformed or out of range
+	E_CAP = 2,      // the slot is empty or out of the table
+	E_TYPE = 3,     // the capability names the wrong kind of object
+	E_PERM = 4,     // the capability lacks a right the operation needs
+	E_NOMEM = 5,    // the caller's quota (or the machine) has no memory left
+	E_DEAD = 6,     // the object was destroyed, or the partner died
+	E_AGAIN = 7,    // a non-blocking operation would have blocked
+	E_BUSY = 8,     // the resource is in use (a slot taken, an IRQ bound)
+	E_RANGE = 9,    // an address or length falls outside what is allowed
+	E_NOSYS = 10,   // no such system call or invocation label
+	E_NOREPLY = 11, // reply with no caller waiting
+	E_ORDER = 12,   // out of order (memsrv: unmap not of the newest mapping)
+	E_NOSLOT = 13,  // no free slot (memsrv: windows, kmap_local depth)
+	E_DEADLK = 14,  // the wait could never end
+	E_FAULT = 15,   // (fault messages) the thread faulted
+	E_COUNT
+};
+
+// A static, readable name for an error ("E_PERM"); "E_?" when unknown.
+static inline const char *hmk_strerror(int e)
+{
+	static const char *const names[E_COUNT] = {
+		"E_OK", "E_INVAL", "E_CAP", "E_TYPE", "E_PERM", "E_NOMEM", "E_DEAD", "E_AGAIN",
+		"E_BUSY", "E_RANGE", "E_NOSYS", "E_NOREPLY", "E_ORDER", "E_NOSLOT", "E_DEADLK",
+		"E_FAULT",
+	};
+	return e >= 0 && e < E_COUNT ? names[e] : "E_?";
+}
+
+// ---------------------------------------------------------------------------
+// Message info (r1): label, length in words, and whether a capability is
+// transferred.
+//   bits  0..6  length: 0..64 message words (MR0..MR63)
+//   bit   7     a capability travels: the sender names it in
+//               ipc_buffer.cap_send; it lands in the receiver's
+//               ipc_buffer.cap_recv slot (which must be empty), and the
+//               receiver's info has this bit set when it arrived
+//   bits 12..31 label (invocation operation, fault kind, or the program's own)
+#define MSG_MAX_WORDS 64
+#define MSG_REG_WORDS 4 // MR0..MR3 travel in r2..r5
+#define MSG_CAP (1u << 7)
+#define MSG_INFO(label, len) (((uint32_t)(label) << 12) | ((uint32_t)(len) & 0x7f))
+#define MSG_LABEL(info) ((uint32_t)(info) >> 12)
+#define MSG_LEN(info) ((uint32_t)(info) & 0x7f)
+
+// The IPC buffer: one page per thread, mapped at the address given when the
+// thread is configured. mr[0..3] are not used (those words are registers).
+struct ipc_buffer {
+	uint32_t mr[MSG_MAX_WORDS];
+	uint32_t cap_send; // slot of the capability to send (with MSG_CAP)
+	uint32_t cap_recv; // empty slot where a received capability goes (0: none)
+	uint32_t user[2];  // free for the user runtime (thread-local pointer)
+};
+
+// ---------------------------------------------------------------------------
+// Capabilities: a slot index into the table of the caller's address space.
+// Slot 0 is always empty, so 0 means "no capability".
+#define CAP_SLOTS 256
+
+enum cap_type {
+	CAP_NULL = 0,
+	CAP_SPACE = 1,   // an address space: page tables, ASID, capability table, quota
+	CAP_THREAD = 2,
+	CAP_ENDPOINT = 3,
+	CAP_NOTIFY = 4,  // a notification: a word of bits and one waiter
+	CAP_REPLY = 5,   // a one-shot reply object
+	CAP_RANGE = 6,   // physical memory the kernel does not use: base, size
+	CAP_IRQCTL = 7,  // binds interrupts to notifications
+	CAP_IRQ = 8,     // one bound interrupt
+	CAP_CONSOLE = 9, // the kernel's debug console and machine control
+	CAP_TYPE_COUNT
+};
+
+// Rights. Minting may only remove rights.
+#define RIGHT_READ (1u << 0)   // receive / wait; map readable
+#define RIGHT_WRITE (1u << 1)  // send / signal; map writable
+#define RIGHT_GRANT (1u << 2)  // may carry a capability in a message
+#define RIGHT_MANAGE (1u << 3) // configure, destroy, create, map, copy out of
+#define RIGHTS_ALL 0xfu
+
+// ---------------------------------------------------------------------------
+// Invocations: SYS_CALL on a non-endpoint capability, label = operation.
+// Arguments are MR0.., results come back in MR0.. of the reply. Every one
+// needs RIGHT_MANAGE on the invoked capability unless said otherwise.
+enum hmk_invocation {
+	// Any capability.
+	INV_IDENTIFY = 1, // -> MR0 type, MR1 rights, MR2 badge  (no right needed)
+	INV_DESTROY,      // the object dies; every capability to it then gives E_DEAD
+
+	// CAP_SPACE: the invoked space's table and memory. New objects are
+	// charged to the invoked space's quota.
+	SPACE_CREATE,     // (type, dest slot, arg) -> object in the caller's dest slot.
+			  //   type CAP_SPACE: arg = quota in pages, taken from the
+			  //   invoked space's quota; CAP_THREAD/ENDPOINT/NOTIFY/REPLY: arg 0
+	SPACE_MINT,       // (dest slot in the invoked space, src slot in the caller's,
+			  //  rights, badge): copy with fewer rights and, when the
+			  //  source's badge is 0, a badge
+	SPACE_DELETE,     // (slot in the invoked space)
+	SPACE_MAP,        // (range slot, page offset in the range, va, npages | prot << 24)
+			  //   prot: PROT_* below; needs RIGHT_WRITE on the range for PROT_WRITE
+	SPACE_UNMAP,      // (va, npages)
+	SPACE_INFO,       // -> MR0 quota pages, MR1 used pages, MR2 ASID
+
+	// CAP_THREAD
+	THREAD_CONFIGURE, // (space slot, ipc buffer va, fault endpoint slot or 0, priority)
+	THREAD_WRITE_REGS,// (pc, sp, r0, r1)
+	THREAD_RESUME,    // starts or resumes a configured, stopped thread
+	THREAD_SUSPEND,   // stops it wherever it is (an IPC in progress fails E_DEAD for it)
+	THREAD_SET_PRIO,  // (priority), at most the caller's own
+	THREAD_INFO,      // -> MR0 state, MR1 priority, MR2 fault count
+
+	// CAP_RANGE
+	RANGE_INFO,       // -> MR0 base low, MR1 base high, MR2 size in pages  (no right needed)
+	RANGE_SPLIT,      // (page offset, dest slot): the range keeps [0, offset), dest gets the rest
+
+	// CAP_IRQCTL / CAP_IRQ
+	IRQCTL_BIND,      // (irq number, notification slot, dest slot) -> CAP_IRQ in dest
+	IRQ_ACK,          // unmask the interrupt after handling it
+
+	// CAP_CONSOLE
+	CONSOLE_WRITE,    // (nbytes, bytes packed little-endian from MR1): at most 252 bytes
+	CONSOLE_POWEROFF, // powers the machine off
+
+	// CAP_NOTIFY
+	NOTIFY_POLL,      // -> MR0 the word, which is cleared (never blocks)
+
+	// CAP_REPLY: a one-shot reply object, for a server that answers later
+	// (SYS_SEND on the reply capability delivers the reply, once).
+	REPLY_SAVE,       // moves the caller's pending caller into the object: E_NOREPLY
+			  //   when it holds none, E_BUSY when the object is full
+
+	INV_COUNT
+};
+
+// SPACE_MAP protection bits (npages in bits 0..23, prot in bits 24..31).
+#define PROT_READ (1u << 0)
+#define PROT_WRITE (1u << 1)
+#define PROT_EXEC (1u << 2)
+#define PROT_NOCACHE (1u << 3)
+#define MAP_NPAGES_MAX 0xffffffu
+
+// THREAD_INFO states.
+enum thread_state {
+	TS_INACTIVE = 0, // created, not yet started
+	TS_READY,        // running or runnable
+	TS_BLOCKED,      // in an IPC or waiting on a notification
+	TS_STOPPED,      // suspended, or faulted with no handler
+	TS_DEAD,
+};
+
+#define PRIO_MAX 255
+
+// ---------------------------------------------------------------------------
+// Faults: a thread's fault arrives at its fault endpoint as a call from the
+// faulting thread, badge of the fault endpoint capability, label below:
+//   MR0 pc, MR1 fault status (DFSR/IFSR, 0 for undefined), MR2 fault address,
+//   MR3 the thread's sp.
+// Replying with label FAULT_RESUME resumes it (at MR0 when the reply has at
+// least one word, else at the same pc, which retries the instruction).
+// Replying with anything else, or never, leaves it stopped.
+enum hmk_fault {
+	FAULT_UNDEF = 0x100,
+	FAULT_PABORT = 0x101,
+	FAULT_DABORT = 0x102,
+	FAULT_RESUME = 0x1,
+};
+
+// ---------------------------------------------------------------------------
+// Boot information: what `init` receives. The kernel maps this page read-only
+// at BOOTINFO_VA in init's space and passes its address in r0.
+#define BOOTINFO_MAGIC 0x484d4b31 // "HMK1"
+#define BOOTINFO_RANGES_MAX 16
+
+struct bootinfo_range {
+	uint64_t base;
+	uint64_t size;
+	uint32_t slot; // CAP_RANGE capability for it
+	uint32_t flags; // BI_RANGE_*
+};
+#define BI_RANGE_HIGHMEM (1u << 0) // RAM above the kernel's direct map
+#define BI_RANGE_INITRD (1u << 1)  // the boot archive, read-only
+
+struct bootinfo {
+	uint32_t magic;
+	uint32_t space_slot;   // init's own address space
+	uint32_t thread_slot;  // init's own thread
+	uint32_t console_slot; // console and power-off
+	uint32_t irqctl_slot;
+	uint32_t first_free_slot;
+	uint32_t nranges;
+	uint32_t ncpus;
+	struct bootinfo_range ranges[BOOTINFO_RANGES_MAX];
+	uint32_t initrd_range; // index into ranges of the initrd, or ~0u
+	char cmdline[256];
+};
+
+// Where the kernel maps things into init's space.
+#define BOOTINFO_VA 0x3ff00000u
+#define INIT_IPCBUF_VA 0x3ff01000u
+#define INIT_STACK_TOP 0x3fe00000u
+#define INIT_STACK_PAGES 16

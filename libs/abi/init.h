@@ -1,0 +1,40 @@
+// The protocol between `init` and the programs it starts: which capability
+// sits in which slot of a new program's table, where its stack and IPC
+// buffer are, and the requests init serves on its endpoint.
+#pragma once
+
+#include "abi/abi.h"
+
+// Slots of every program init starts.
+enum init_slot {
+	SLOT_SPACE = 1,   // the program's own address space (all rights)
+	SLOT_THREAD = 2,  // its first thread (all rights)
+	SLOT_CONSOLE = 3, // the console (write only: no power-off)
+	SLOT_INIT = 4,    // init's endpoint, badged with the program's id (write, grant)
+	SLOT_MEMORY = 5,  // a range of RAM for the program's own use (all rights)
+	SLOT_GIFT = 6,    // a capability its spawner passed along, or empty
+	SLOT_FIRST_FREE = 16,
+};
+
+// Virtual layout of a program (below 1 GiB so that every VMSPLIT fits).
+#define USER_TEXT_BASE 0x00010000u   // programs are linked here
+#define USER_HEAP_BASE 0x10000000u   // the runtime's heap grows up from here
+#define USER_HEAP_MAX 0x20000000u
+#define USER_SCRATCH_BASE 0x30000000u // free for the program's own mappings
+#define USER_STACK_TOP INIT_STACK_TOP // first thread's stack, USER_STACK_PAGES below
+#define USER_STACK_PAGES INIT_STACK_PAGES
+#define USER_IPCBUF_VA INIT_IPCBUF_VA // the first thread's IPC buffer
+
+// A program starts with r0 = its argument word (given by whoever spawned it)
+// and sp = USER_STACK_TOP.
+
+// Requests on SLOT_INIT (call). The badge tells init who asks.
+enum init_request {
+	INIT_EXIT = 1,  // (status): the program ends; init destroys it and logs the status
+	INIT_SPAWN = 2, // (arg, name packed in MR1..MR8, NUL-padded, at most 31 chars)
+			//   with an optional capability (MSG_CAP) that lands in the
+			//   child's SLOT_GIFT -> MR0 child id
+	INIT_KILL = 3,  // (child id): destroys a program the caller spawned -> E_OK
+	INIT_WAIT = 4,  // (child id): replies when that child has exited -> MR0 status
+};
+#define INIT_NAME_WORDS 8

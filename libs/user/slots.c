@@ -1,0 +1,26 @@
+// Capability slots of the own table: a bitmap of the free ones.
+#include "user.h"
+
+static uint32_t slot_used[CAP_SLOTS / 32];
+static uint32_t slot_first = SLOT_FIRST_FREE;
+
+void user_slots_init(uint32_t first)
+{
+	slot_first = first;
+}
+
+uint32_t user_slot_alloc(void)
+{
+	for (uint32_t s = slot_first; s < CAP_SLOTS; s++)
+		if (!(slot_used[s / 32] & (1u << (s % 32)))) {
+			slot_used[s / 32] |= 1u << (s % 32);
+			return s;
+		}
+	return 0;
+}
+
+void user_slot_free(uint32_t slot)
+{
+	if (slot >= slot_first && slot < CAP_SLOTS)
+		slot_used[slot / 32] &= ~(1u << (slot % 32));
+}

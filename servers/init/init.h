@@ -1,0 +1,75 @@
+// init: the first program. It loads the others from the initrd into address
+// spaces of their own, hands them their capabilities (libs/abi/init.h) and
+// serves their requests on its endpoint.
+#pragma once
+
+#include <stdint.h>
+
+#include "abi/init.h"
+#include "user.h"
+
+// init's own virtual layout, besides what the kernel placed.
+#define INIT_INITRD_VA 0x20000000u        // the initrd, read-only
+#define INIT_INITRD_MAX 0x10000000u       // at most 256 MiB of it
+#define INIT_SCRATCH_VA USER_SCRATCH_BASE // pages being loaded, mapped for a while
+#define INIT_SCRATCH_MAX 0x0f000000u
+
+#define PROCS_MAX 32
+#define PROC_NAME_MAX 32
+
+// A chunk of physical memory: a CAP_RANGE in init's table.
+struct chunk {
+	uint32_t slot;
+	uint32_t pages;
+};
+
+// What a program may have: the kernel memory of its space and its RAM.
+struct prog_limits {
+	uint32_t quota_pages;  // kernel memory (page tables, threads, endpoints)
+	uint32_t memory_pages; // its SLOT_MEMORY range
+};
+
+// A started program, and after its exit its status until its parent waits.
+struct proc {
+	uint32_t id;     // 0: free entry
+	uint32_t parent; // id of the spawner, 0 for init
+	char name[PROC_NAME_MAX];
+	uint32_t space, thread, fault; // slots in init's table
+	struct chunk image, memory;
+	int exited;
+	int status;
+};
+
+// pool.c: physical memory from the HIGHMEM ranges of the bootinfo.
+// Adds a range capability of the given size to the pool.
+void pool_add(uint32_t slot, uint32_t pages);
+// Takes a chunk of exactly npages (splitting a bigger one). Returns E_OK,
+// E_NOMEM, E_NOSLOT, or the kernel's error of RANGE_SPLIT.
+int pool_take(uint32_t npages, struct chunk *c);
+// Gives a chunk back (it is reused whole or split again; never merged).
+void pool_give(struct chunk *c);
+// Pages in the pool.
+uint32_t pool_pages(void);
+
+// loader.c: program loading.
+// Sets where the initrd lies (in init's space).
+void loader_init(const void *initrd, uint32_t len, uint32_t endpoint, uint32_t console,
+		 uint32_t prio);
+// Loads NAME.elf from the initrd into a new space and starts it with r0 =
+// arg, the capability in init's slot gift (0: none) in its SLOT_GIFT.
+// Fills p's slots and chunks. Returns E_OK, E_INVAL (no such program, or
+// a malformed one, reported on the console), E_NOMEM, or a kernel error;
+// on failure nothing is left behind.
+int loader_start(struct proc *p, uint32_t arg, uint32_t gift);
+// Destroys a started program and gives its memory back to the pool.
+void loader_destroy(struct proc *p);
+// How much memory NAME gets.
+struct prog_limits loader_limits(const char *name);
+
+// serve.c: the program table and init's requests.
+// Starts NAME on behalf of parent (0: init). Returns E_OK with *id set, or
+// the error of loader_start.
+int procs_spawn(const char *name, uint32_t parent, uint32_t arg, uint32_t gift, uint32_t *id);
+// Serves requests on the endpoint forever; with poweroff, powers the
+// machine off once no program runs.
+__attribute__((noreturn)) void serve(uint32_t endpoint, uint32_t console, int poweroff);

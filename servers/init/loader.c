@@ -1,0 +1,225 @@
+// The program loader: NAME.elf from the initrd into a new address space.
+// The image's pages and stack come from one chunk of the pool, filled
+// through a temporary mapping in init's own space, then mapped into the
+// child segment by segment with the segment's permissions.
+#include <stdio.h>
+#include <string.h>
+
+#include "cpio/cpio.h"
+#include "elf/elf.h"
+#include "init.h"
+
+static const void *initrd;
+static uint32_t initrd_len;
+static uint32_t init_ep, init_console, child_prio;
+
+void loader_init(const void *archive, uint32_t len, uint32_t endpoint, uint32_t console,
+		 uint32_t prio)
+{
+	initrd = archive;
+	initrd_len = len;
+	init_ep = endpoint;
+	init_console = console;
+	child_prio = prio;
+}
+
+struct prog_limits loader_limits(const char *name)
+{
+	// The in-guest tests and the benchmarks make many objects and map much.
+	if (!strcmp(name, "tests") || !strcmp(name, "bench"))
+		return (struct prog_limits){ 2048, 32u << 8 };
+	return (struct prog_limits){ 256, 8u << 8 }; // 8 MiB
+}
+
+static uint32_t seg_first(const struct elf_segment *s)
+{
+	return s->vaddr / PAGE_SIZE;
+}
+
+static uint32_t seg_pages(const struct elf_segment *s)
+{
+	return (s->vaddr + s->memsz + PAGE_SIZE - 1) / PAGE_SIZE - seg_first(s);
+}
+
+static uint32_t seg_prot(const struct elf_segment *s)
+{
+	return (s->flags & ELF_PF_R ? PROT_READ : 0) | (s->flags & ELF_PF_W ? PROT_WRITE : 0) |
+	       (s->flags & ELF_PF_X ? PROT_EXEC : 0);
+}
+
+// Finds and checks NAME.elf. Returns E_OK or E_INVAL (reported).
+static int image_find(const char *name, struct elf_image *img)
+{
+	char file[PROC_NAME_MAX + 4];
+	struct cpio_file f;
+	int err;
+
+	snprintf(file, sizeof(file), "%s.elf", name);
+	err = cpio_find(initrd, initrd_len, file, &f);
+	if (err) {
+		printf("init: %s: %s\n", file, cpio_strerror(err));
+		return E_INVAL;
+	}
+	err = elf_open(img, f.data, f.size, USER_TEXT_BASE, USER_HEAP_BASE);
+	if (err) {
+		printf("init: %s: %s\n", file, elf_strerror(err));
+		return E_INVAL;
+	}
+	return E_OK;
+}
+
+// Fills the chunk: each segment's pages in turn (file bytes, zeros after),
+// then zeroed stack pages. Returns E_OK or the error of SPACE_MAP.
+static int image_fill(const struct elf_image *img, const struct chunk *c)
+{
+	uint8_t *va = (uint8_t *)INIT_SCRATCH_VA;
+	struct elf_segment s;
+	uint32_t idx = 0, page = 0;
+	struct msg m;
+	int err;
+
+	if (c->pages > INIT_SCRATCH_MAX / PAGE_SIZE)
+		return E_NOMEM;
+	err = hmk_invoke(user_env.space, SPACE_MAP, 4, c->slot, 0, INIT_SCRATCH_VA,
+			 c->pages | (PROT_READ | PROT_WRITE) << 24, &m);
+	if (err)
+		return err;
+	memset(va, 0, c->pages * PAGE_SIZE);
+	while (elf_next_segment(img, &idx, &s)) {
+		memcpy(va + page * PAGE_SIZE + s.vaddr % PAGE_SIZE, s.data, s.filesz);
+		page += seg_pages(&s);
+	}
+	return hmk_invoke(user_env.space, SPACE_UNMAP, 2, INIT_SCRATCH_VA, c->pages, 0, 0, &m);
+}
+
+// Maps the filled chunk into the child: segments, then the stack.
+static int image_map(const struct elf_image *img, const struct chunk *c, uint32_t space)
+{
+	struct elf_segment s;
+	uint32_t idx = 0, page = 0;
+	struct msg m;
+	int err;
+
+	while (elf_next_segment(img, &idx, &s)) {
+		err = hmk_invoke(space, SPACE_MAP, 4, c->slot, page, seg_first(&s) * PAGE_SIZE,
+				 seg_pages(&s) | seg_prot(&s) << 24, &m);
+		if (err)
+			return err;
+		page += seg_pages(&s);
+	}
+	return hmk_invoke(space, SPACE_MAP, 4, c->slot, page,
+			  USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE,
+			  USER_STACK_PAGES | (PROT_READ | PROT_WRITE) << 24, &m);
+}
+
+// Copies a capability of init's table into the child's.
+static int mint(uint32_t space, uint32_t dest, uint32_t src, uint32_t rights, uint32_t badge)
+{
+	struct msg m;
+
+	return hmk_invoke(space, SPACE_MINT, 4, dest, src, rights, badge, &m);
+}
+
+// The child's table (libs/abi/init.h).
+static int caps_give(const struct proc *p, uint32_t gift)
+{
+	int err;
+
+	if ((err = mint(p->space, SLOT_SPACE, p->space, RIGHTS_ALL, 0)) ||
+	    (err = mint(p->space, SLOT_THREAD, p->thread, RIGHTS_ALL, 0)) ||
+	    (err = mint(p->space, SLOT_CONSOLE, init_console, RIGHT_READ | RIGHT_WRITE, 0)) ||
+	    (err = mint(p->space, SLOT_INIT, init_ep, RIGHT_WRITE | RIGHT_GRANT, p->id)) ||
+	    (err = mint(p->space, SLOT_MEMORY, p->memory.slot, RIGHTS_ALL, 0)))
+		return err;
+	return gift ? mint(p->space, SLOT_GIFT, gift, RIGHTS_ALL, 0) : E_OK;
+}
+
+// A new slot of init's table holding a new object made from space's quota.
+static int create(uint32_t space, uint32_t type, uint32_t arg, uint32_t *slot)
+{
+	struct msg m;
+	int err;
+
+	if (!(*slot = user_slot_alloc()))
+		return E_NOSLOT;
+	err = hmk_invoke(space, SPACE_CREATE, 3, type, *slot, arg, 0, &m);
+	if (err) {
+		user_slot_free(*slot);
+		*slot = 0;
+	}
+	return err;
+}
+
+// Steps after the space exists; any failure is undone by loader_destroy.
+static int start(struct proc *p, const struct elf_image *img, uint32_t arg, uint32_t gift)
+{
+	struct msg m;
+	int err;
+
+	if ((err = image_fill(img, &p->image)) || (err = image_map(img, &p->image, p->space)) ||
+	    (err = create(p->space, CAP_THREAD, 0, &p->thread)) || (err = caps_give(p, gift)))
+		return err;
+	if (!(p->fault = user_slot_alloc()))
+		return E_NOSLOT;
+	if ((err = hmk_invoke(user_env.space, SPACE_MINT, 4, p->fault, init_ep,
+			      RIGHT_WRITE | RIGHT_GRANT, p->id, &m))) {
+		user_slot_free(p->fault);
+		p->fault = 0;
+		return err;
+	}
+	if ((err = hmk_invoke(p->thread, THREAD_CONFIGURE, 4, p->space, USER_IPCBUF_VA, p->fault,
+			      child_prio, &m)) ||
+	    (err = hmk_invoke(p->thread, THREAD_WRITE_REGS, 4, img->entry, USER_STACK_TOP, arg, 0,
+			      &m)))
+		return err;
+	return hmk_invoke(p->thread, THREAD_RESUME, 0, 0, 0, 0, 0, &m);
+}
+
+int loader_start(struct proc *p, uint32_t arg, uint32_t gift)
+{
+	struct prog_limits lim = loader_limits(p->name);
+	struct elf_image img;
+	struct elf_segment s;
+	uint32_t idx = 0, pages = USER_STACK_PAGES;
+	int err;
+
+	if ((err = image_find(p->name, &img)))
+		return err;
+	while (elf_next_segment(&img, &idx, &s))
+		pages += seg_pages(&s);
+	if ((err = pool_take(pages, &p->image)))
+		return err;
+	if ((err = pool_take(lim.memory_pages, &p->memory))) {
+		pool_give(&p->image);
+		return err;
+	}
+	err = create(user_env.space, CAP_SPACE, lim.quota_pages, &p->space);
+	if (err == E_OK)
+		err = start(p, &img, arg, gift);
+	if (err)
+		loader_destroy(p);
+	return err;
+}
+
+// Destroys the object in slot (if any) and empties the slot.
+static void slot_destroy(uint32_t *slot, int destroy)
+{
+	struct msg m;
+
+	if (!*slot)
+		return;
+	if (destroy)
+		hmk_invoke(*slot, INV_DESTROY, 0, 0, 0, 0, 0, &m);
+	hmk_invoke(user_env.space, SPACE_DELETE, 1, *slot, 0, 0, 0, &m);
+	user_slot_free(*slot);
+	*slot = 0;
+}
+
+void loader_destroy(struct proc *p)
+{
+	slot_destroy(&p->thread, 1);
+	slot_destroy(&p->space, 1); // and with it every mapping of the chunks
+	slot_destroy(&p->fault, 0);
+	pool_give(&p->image);
+	pool_give(&p->memory);
+}
