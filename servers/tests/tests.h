@@ -1,0 +1,161 @@
+// The in-guest test suite: shared helpers. Each test is a function that
+// returns NULL on success or a message saying what went wrong; the runner
+// (main.c) cleans up every object a test registered, pass or fail.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi/abi.h"
+#include "abi/init.h"
+#include "abi/syscall.h"
+
+struct test {
+	const char *(*fn)(void);
+	const char *name;
+};
+
+// Formats a failure message into a static buffer (one test at a time).
+const char *fail_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// Checks an error code; on mismatch the test returns a message naming the
+// call, the file and line, what came back and what was expected.
+#define EXPECT(call, want)                                                                  \
+	do {                                                                                \
+		int _r = (call), _w = (want);                                               \
+		if (_r != _w)                                                               \
+			return fail_fmt("%s:%d: %s -> %s, expected %s", __FILE__, __LINE__, \
+					#call, hmk_strerror(_r), hmk_strerror(_w));         \
+	} while (0)
+// The same where the ABI allows either of two errors.
+#define EXPECT2(call, w1, w2)                                                                 \
+	do {                                                                                  \
+		int _r = (call);                                                              \
+		if (_r != (w1) && _r != (w2))                                                 \
+			return fail_fmt("%s:%d: %s -> %s, expected %s or %s", __FILE__,       \
+					__LINE__, #call, hmk_strerror(_r), hmk_strerror(w1),  \
+					hmk_strerror(w2));                                    \
+	} while (0)
+#define OK(call) EXPECT(call, E_OK)
+#define CHECK(cond, ...)                                                                      \
+	do {                                                                                  \
+		if (!(cond))                                                                  \
+			return fail_fmt(__VA_ARGS__);                                         \
+	} while (0)
+// Returns the message of a sub-check that failed.
+#define TRY(expr)                                                                             \
+	do {                                                                                  \
+		const char *_m = (expr);                                                      \
+		if (_m)                                                                       \
+			return _m;                                                            \
+	} while (0)
+
+// Bound on every polling wait: yields of the waiting thread.
+#define WAIT_YIELDS 20000
+
+// --- capability slots and objects (util.c) ----------------------------------
+// A free slot of our table, or 0 when none is left. Freed by the runner's
+// cleanup when registered with defer_slot (the *_new helpers do that).
+uint32_t slot_alloc(void);
+void slot_free(uint32_t slot);
+// Registers a slot to be deleted (and freed) after the current test.
+void defer_slot(uint32_t slot);
+// A slot kept free of other allocations until the test ends; whatever
+// lands in it then is deleted.
+uint32_t slot_reserve(void);
+// Forgets a registered slot the test deleted itself (and frees it).
+void undefer_slot(uint32_t slot);
+// Registers a mapping of our space to be removed after the current test.
+void defer_unmap(uint32_t va, uint32_t npages);
+// Runs the registered clean-ups, newest first; returns how many failed.
+int cleanup_run(void);
+
+// SPACE_CREATE on `space` of an object of `type` into a new registered slot;
+// the error (E_OK: *slot is set).
+int obj_new_in(uint32_t space, uint32_t type, uint32_t arg, uint32_t *slot);
+// The same on our own space; 0 when that fails.
+uint32_t ep_new(void);
+uint32_t notify_new(void);
+// SPACE_MINT of `src` into a new registered slot of our own table.
+int mint(uint32_t src, uint32_t rights, uint32_t badge, uint32_t *slot);
+// INV_IDENTIFY: error, and type/rights/badge when E_OK.
+int identify(uint32_t slot, uint32_t *type, uint32_t *rights, uint32_t *badge);
+int destroy(uint32_t slot);
+int space_delete(uint32_t space, uint32_t slot);
+// THREAD_INFO: error, and state/prio/faults when E_OK.
+int thread_info(uint32_t slot, uint32_t *state, uint32_t *prio, uint32_t *faults);
+// SPACE_INFO of a space.
+int space_info(uint32_t space, uint32_t *quota, uint32_t *used, uint32_t *asid);
+
+// Our own priority (read once at start).
+extern uint32_t my_prio;
+
+// The calling thread's IPC buffer (main thread or a tthread).
+struct ipc_buffer *ipcbuf(void);
+
+// --- helper threads in our own space ---------------------------------------
+// Started with the runtime's thread_spawn (2 stack pages); the test hands
+// arguments in arg[] and reads results from out[], rc, done.
+#include "user.h"
+#define TT_STACK_PAGES 2
+struct tthread;
+typedef void (*tthread_fn)(struct tthread *);
+struct tthread {
+	struct user_thread ut;
+	uint32_t slot; // its thread capability
+	tthread_fn fn;
+	volatile uint32_t arg[4];
+	volatile uint32_t out[8];
+	volatile int rc;
+	volatile int started, done;
+};
+// A running thread at `prio` with fault endpoint slot `fault_ep` (0: none)
+// and arg[0..1] = a0, a1, destroyed after the test. NULL on failure (the
+// error in *err).
+struct tthread *tt_run(tthread_fn fn, uint32_t prio, uint32_t fault_ep, uint32_t a0, uint32_t a1,
+		       int *err);
+struct tthread *tt_start(tthread_fn fn, uint32_t prio, uint32_t a0, uint32_t a1, int *err);
+
+// A bare thread (no runtime block: system calls and memory only) in our
+// table, configured into `space`, not started; its slot is deleted after the
+// test, so the test may destroy it as it likes.
+int bare_create(void (*fn)(uint32_t), uint32_t arg, uint32_t space, uint32_t prio, uint32_t fault_ep,
+		uint32_t *slot);
+// The IPC buffer address of the newest bare thread.
+extern uint32_t bare_last_ipcbuf;
+// bare_create in our space, then THREAD_RESUME.
+int bare_start(void (*fn)(uint32_t), uint32_t arg, uint32_t prio, uint32_t *slot);
+
+// Yields until *flag != 0 or WAIT_YIELDS pass: nonzero when it became set.
+int wait_flag(volatile int *flag);
+// Yields until a word reaches a value (or the bound passes).
+int wait_word(volatile uint32_t *w, uint32_t value);
+// Polls an endpoint with SYS_NBRECV, yielding in between: the error of the
+// last try (E_AGAIN: nothing came within the bound).
+int poll_recv(uint32_t ep, struct msg *m);
+// Blocks in SYS_RECV on `ep`, with a watchdog thread at the lowest priority
+// that sends label WATCHDOG_LABEL on `ep` when nothing else can run for a
+// long while (so a test that would hang fails instead).
+#define WATCHDOG_LABEL 0xdead
+int recv_watchdog(uint32_t ep, struct msg *m);
+
+// A message with a label and up to four register words.
+static inline struct msg msg_make(uint32_t label, uint32_t len, uint32_t a, uint32_t b, uint32_t c,
+				  uint32_t d)
+{
+	struct msg m = { MSG_INFO(label, len), { a, b, c, d }, 0 };
+	return m;
+}
+
+// Takes the pages scratch_page hands out from the runtime (once, at start).
+int scratch_init(void);
+// One page of RAM of ours for mapping tests: a range slot and page offset
+// that nobody else maps. 0 when none could be found.
+int scratch_page(uint32_t *range, uint32_t *offset);
+// A free virtual page of our scratch area, different at each call.
+uint32_t scratch_va(uint32_t npages);
+
+// --- the test tables of each file ------------------------------------------
+extern const struct test syscall_tests[], ipc_tests[], caps_tests[], space_tests[],
+	thread_tests[], fault_tests[], notify_tests[], quota_tests[], sched_tests[],
+	kill_tests[];

@@ -1,0 +1,403 @@
+// Helpers of the test suite: slots, objects, clean-up, helper threads and
+// bounded waits. Threads of the suite find their IPC buffer from their
+// stack pointer: each helper thread's stack is an aligned block whose base
+// holds its struct tthread.
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests.h"
+#include "user.h"
+
+uint32_t my_prio;
+
+static char fail_buf[256];
+
+const char *fail_fmt(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(fail_buf, sizeof fail_buf, fmt, ap);
+	va_end(ap);
+	return fail_buf;
+}
+
+// --- slots -----------------------------------------------------------------
+uint32_t slot_alloc(void) { return user_slot_alloc(); }
+void slot_free(uint32_t slot) { user_slot_free(slot); }
+
+// --- clean-up --------------------------------------------------------------
+enum { DEFER_SLOT, DEFER_UNMAP, DEFER_FREE, DEFER_THREAD, DEFER_RESERVED };
+struct defer {
+	uint8_t kind;
+	uint32_t a, b;
+	void *p;
+};
+#define DEFER_MAX 256
+static struct defer defers[DEFER_MAX];
+static int ndefers;
+
+static void defer_add(uint8_t kind, uint32_t a, uint32_t b, void *p)
+{
+	if (ndefers == DEFER_MAX) {
+		printf("tests: clean-up list full\n");
+		return;
+	}
+	defers[ndefers++] = (struct defer){ kind, a, b, p };
+}
+
+void defer_slot(uint32_t slot) { defer_add(DEFER_SLOT, slot, 0, NULL); }
+void defer_unmap(uint32_t va, uint32_t npages) { defer_add(DEFER_UNMAP, va, npages, NULL); }
+
+uint32_t slot_reserve(void)
+{
+	uint32_t s = slot_alloc();
+	if (s)
+		defer_add(DEFER_RESERVED, s, 0, NULL);
+	return s;
+}
+
+void undefer_slot(uint32_t slot)
+{
+	for (int i = ndefers - 1; i >= 0; i--) {
+		if (defers[i].kind == DEFER_SLOT && defers[i].a == slot) {
+			for (int j = i; j + 1 < ndefers; j++)
+				defers[j] = defers[j + 1];
+			ndefers--;
+			slot_free(slot);
+			return;
+		}
+	}
+}
+
+int cleanup_run(void)
+{
+	int bad = 0;
+	struct msg m = { 0 };
+
+	while (ndefers > 0) {
+		struct defer *d = &defers[--ndefers];
+		int e = E_OK;
+		switch (d->kind) {
+		case DEFER_SLOT:
+			e = hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, d->a, 0, 0, 0, &m);
+			slot_free(d->a);
+			break;
+		case DEFER_UNMAP:
+			e = hmk_invoke(SLOT_SPACE, SPACE_UNMAP, 2, d->a, d->b, 0, 0, &m);
+			break;
+		case DEFER_FREE:
+			free(d->p);
+			break;
+		case DEFER_RESERVED: // may have received something, or not
+			e = hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, d->a, 0, 0, 0, &m);
+			if (e == E_CAP)
+				e = E_OK;
+			slot_free(d->a);
+			break;
+		case DEFER_THREAD:
+			e = thread_destroy(&((struct tthread *)d->p)->ut);
+			break;
+		}
+		if (e != E_OK) {
+			printf("# clean-up of %s %#x failed: %s\n",
+			       d->kind == DEFER_SLOT ? "slot" : d->kind == DEFER_UNMAP ? "mapping" : "thread", d->a, hmk_strerror(e));
+			bad++;
+		}
+	}
+	struct ipc_buffer *b = ipcbuf();
+	b->cap_send = 0;
+	b->cap_recv = 0;
+	return bad;
+}
+
+// --- objects ---------------------------------------------------------------
+int obj_new_in(uint32_t space, uint32_t type, uint32_t arg, uint32_t *slot)
+{
+	struct msg m = { 0 };
+	uint32_t s = slot_alloc();
+	if (!s)
+		return E_NOSLOT;
+	int e = hmk_invoke(space, SPACE_CREATE, 3, type, s, arg, 0, &m);
+	if (e != E_OK) {
+		slot_free(s);
+		return e;
+	}
+	defer_slot(s);
+	*slot = s;
+	return E_OK;
+}
+
+uint32_t ep_new(void)
+{
+	uint32_t s = 0;
+	return obj_new_in(SLOT_SPACE, CAP_ENDPOINT, 0, &s) == E_OK ? s : 0;
+}
+
+uint32_t notify_new(void)
+{
+	uint32_t s = 0;
+	return obj_new_in(SLOT_SPACE, CAP_NOTIFY, 0, &s) == E_OK ? s : 0;
+}
+
+int mint(uint32_t src, uint32_t rights, uint32_t badge, uint32_t *slot)
+{
+	struct msg m = { 0 };
+	uint32_t s = slot_alloc();
+	if (!s)
+		return E_NOSLOT;
+	int e = hmk_invoke(SLOT_SPACE, SPACE_MINT, 4, s, src, rights, badge, &m);
+	if (e != E_OK) {
+		slot_free(s);
+		return e;
+	}
+	defer_slot(s);
+	*slot = s;
+	return E_OK;
+}
+
+int identify(uint32_t slot, uint32_t *type, uint32_t *rights, uint32_t *badge)
+{
+	struct msg m = { 0 };
+	int e = hmk_invoke(slot, INV_IDENTIFY, 0, 0, 0, 0, 0, &m);
+	if (e == E_OK) {
+		if (type)
+			*type = m.mr[0];
+		if (rights)
+			*rights = m.mr[1];
+		if (badge)
+			*badge = m.mr[2];
+	}
+	return e;
+}
+
+int destroy(uint32_t slot)
+{
+	struct msg m = { 0 };
+	return hmk_invoke(slot, INV_DESTROY, 0, 0, 0, 0, 0, &m);
+}
+
+int space_delete(uint32_t space, uint32_t slot)
+{
+	struct msg m = { 0 };
+	return hmk_invoke(space, SPACE_DELETE, 1, slot, 0, 0, 0, &m);
+}
+
+int thread_info(uint32_t slot, uint32_t *state, uint32_t *prio, uint32_t *faults)
+{
+	struct msg m = { 0 };
+	int e = hmk_invoke(slot, THREAD_INFO, 0, 0, 0, 0, 0, &m);
+	if (e == E_OK) {
+		if (state)
+			*state = m.mr[0];
+		if (prio)
+			*prio = m.mr[1];
+		if (faults)
+			*faults = m.mr[2];
+	}
+	return e;
+}
+
+int space_info(uint32_t space, uint32_t *quota, uint32_t *used, uint32_t *asid)
+{
+	struct msg m = { 0 };
+	int e = hmk_invoke(space, SPACE_INFO, 0, 0, 0, 0, 0, &m);
+	if (e == E_OK) {
+		if (quota)
+			*quota = m.mr[0];
+		if (used)
+			*used = m.mr[1];
+		if (asid)
+			*asid = m.mr[2];
+	}
+	return e;
+}
+
+// --- helper threads --------------------------------------------------------
+struct ipc_buffer *ipcbuf(void) { return user_ipcbuf(); }
+
+static void tt_entry(uint32_t arg)
+{
+	struct tthread *t = (struct tthread *)arg;
+	t->started = 1;
+	t->fn(t);
+	t->done = 1;
+}
+
+struct tthread *tt_run(tthread_fn fn, uint32_t prio, uint32_t fault_ep, uint32_t a0, uint32_t a1,
+		       int *err)
+{
+	int dummy;
+	if (!err)
+		err = &dummy;
+	struct tthread *t = calloc(1, sizeof *t);
+	if (!t) {
+		*err = E_NOMEM;
+		return NULL;
+	}
+	defer_add(DEFER_FREE, 0, 0, t); // freed after the thread is destroyed
+	t->fn = fn;
+	t->arg[0] = a0;
+	t->arg[1] = a1;
+	*err = thread_spawn(&t->ut, tt_entry, (uint32_t)t, TT_STACK_PAGES, prio, fault_ep);
+	if (*err != E_OK)
+		return NULL;
+	t->slot = t->ut.slot;
+	defer_add(DEFER_THREAD, 0, 0, t);
+	return t;
+}
+
+struct tthread *tt_start(tthread_fn fn, uint32_t prio, uint32_t a0, uint32_t a1, int *err)
+{
+	return tt_run(fn, prio, 0, a0, a1, err);
+}
+
+// --- bounded waits ---------------------------------------------------------
+int wait_flag(volatile int *flag)
+{
+	for (int i = 0; i < WAIT_YIELDS && !*flag; i++)
+		sys_yield();
+	return *flag != 0;
+}
+
+int wait_word(volatile uint32_t *w, uint32_t value)
+{
+	for (int i = 0; i < WAIT_YIELDS && *w != value; i++)
+		sys_yield();
+	return *w == value;
+}
+
+int poll_recv(uint32_t ep, struct msg *m)
+{
+	int e = E_AGAIN;
+	for (int i = 0; i < WAIT_YIELDS; i++) {
+		m->info = 0;
+		e = sys_nbrecv(ep, m);
+		if (e != E_AGAIN)
+			break;
+		sys_yield();
+	}
+	return e;
+}
+
+// The watchdog runs at the lowest priority: it only gets the CPU when every
+// thread of the test is blocked (or gone), which is what a hang looks like.
+static void watchdog(struct tthread *t)
+{
+	for (uint32_t i = 0; i < 2000; i++)
+		sys_yield();
+	struct msg m = msg_make(WATCHDOG_LABEL, 0, 0, 0, 0, 0);
+	t->rc = sys_send(t->arg[0], &m);
+}
+
+int recv_watchdog(uint32_t ep, struct msg *m)
+{
+	int e;
+	struct tthread *w = tt_start(watchdog, 1, ep, 0, &e);
+	if (!w)
+		return e;
+	e = sys_recv(ep, m);
+	// Stop it now: later waits of the same test bring their own.
+	struct msg s = { 0 };
+	hmk_invoke(w->slot, THREAD_SUSPEND, 0, 0, 0, 0, 0, &s);
+	return e;
+}
+
+// --- bare threads ----------------------------------------------------------
+// A thread without the runtime's control block: it may only make system
+// calls and touch memory (no stdio, no errno). Tests that destroy threads
+// behind the runtime's back use these.
+struct bare {
+	void (*fn)(uint32_t);
+	uint32_t arg, slot;
+	uint32_t stack[256];
+};
+
+// r0 = the block, r1 = the argument (through THREAD_WRITE_REGS).
+static void bare_entry(struct bare *b, uint32_t arg) __attribute__((noreturn));
+static void bare_entry(struct bare *b, uint32_t arg)
+{
+	struct msg m = { 0 };
+	b->fn(arg);
+	for (;;)
+		hmk_invoke(b->slot, THREAD_SUSPEND, 0, 0, 0, 0, 0, &m);
+}
+
+static uint32_t bare_ipcbuf_next = USER_SCRATCH_BASE + 0x08000000u;
+uint32_t bare_last_ipcbuf;
+
+int bare_create(void (*fn)(uint32_t), uint32_t arg, uint32_t space, uint32_t prio, uint32_t fault_ep,
+		uint32_t *slot)
+{
+	struct msg m = { 0 };
+	struct bare *b = calloc(1, sizeof *b);
+	if (!b)
+		return E_NOMEM;
+	defer_add(DEFER_FREE, 0, 0, b); // freed after the slot is deleted
+	b->fn = fn;
+	b->arg = arg;
+	int e = obj_new_in(SLOT_SPACE, CAP_THREAD, 0, &b->slot);
+	if (e != E_OK)
+		return e;
+	// A fresh IPC buffer address each time, never reused.
+	uint32_t va = bare_ipcbuf_next;
+	bare_ipcbuf_next += 4096;
+	bare_last_ipcbuf = va;
+	e = hmk_invoke(b->slot, THREAD_CONFIGURE, 4, space, va, fault_ep, prio, &m);
+	if (e != E_OK)
+		return e;
+	e = hmk_invoke(b->slot, THREAD_WRITE_REGS, 4, (uint32_t)bare_entry,
+		       (uint32_t)&b->stack[256], (uint32_t)b, arg, &m);
+	if (e != E_OK)
+		return e;
+	*slot = b->slot;
+	return E_OK;
+}
+
+int bare_start(void (*fn)(uint32_t), uint32_t arg, uint32_t prio, uint32_t *slot)
+{
+	struct msg m = { 0 };
+	int e = bare_create(fn, arg, SLOT_SPACE, prio, 0, slot);
+	return e != E_OK ? e : hmk_invoke(*slot, THREAD_RESUME, 0, 0, 0, 0, 0, &m);
+}
+
+// --- memory for mapping tests ----------------------------------------------
+// A few pages of SLOT_MEMORY taken from the runtime's allocator once; tests
+// map them where they like and unmap them again.
+#define SCRATCH_PAGES 8
+static uint32_t scratch_first = ~0u;
+static uint32_t scratch_next;
+static uint32_t scratch_va_next = USER_SCRATCH_BASE + 0x04000000u;
+
+int scratch_init(void)
+{
+	struct msg m = { 0 };
+	int e = hmk_invoke(SLOT_MEMORY, RANGE_INFO, 0, 0, 0, 0, 0, &m);
+	if (e != E_OK)
+		return e;
+	uint32_t first = m.mr[2] - user_pages_free();
+	uint32_t va = scratch_va(SCRATCH_PAGES);
+	e = user_pages_alloc(SCRATCH_PAGES, va);
+	if (e != E_OK)
+		return e;
+	hmk_invoke(SLOT_SPACE, SPACE_UNMAP, 2, va, SCRATCH_PAGES, 0, 0, &m);
+	scratch_first = first;
+	return E_OK;
+}
+
+int scratch_page(uint32_t *range, uint32_t *offset)
+{
+	if (scratch_first == ~0u)
+		return 0;
+	*range = SLOT_MEMORY;
+	*offset = scratch_first + scratch_next++ % SCRATCH_PAGES;
+	return 1;
+}
+
+uint32_t scratch_va(uint32_t npages)
+{
+	uint32_t va = scratch_va_next;
+	scratch_va_next += (npages + 1) * 4096u; // a hole after each
+	return va;
+}
