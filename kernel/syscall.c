@@ -160,5 +160,6 @@ void syscall_handle(uint32_t nr)
 	if (err != E_BLOCKED)
 		t->ctx.r[0] = (uint32_t)err;
 	kobj_put(&t->hdr);
+	kobj_reap();
 	schedule();
 }

@@ -1,12 +1,14 @@
 // Kernel objects and capabilities. Every object lives in LOWMEM pages taken
 // from the frame allocator and charged to the quota of one address space.
 //
-// Lifetime: an object counts its references (capabilities naming it and
-// kernel pointers such as a thread's space). INV_DESTROY kills it at once
-// (its waiters fail with E_DEAD, its resources are released) but keeps its
-// header until the last reference goes, so a stale capability reads E_DEAD
-// and never a freed page. Deleting the last capability of a live object
-// kills it first.
+// Lifetime: an object counts its capabilities and its references (the
+// capabilities plus kernel pointers such as a thread's space or the space
+// whose quota pays for it). INV_DESTROY, or deleting its last capability,
+// kills it (its waiters fail with E_DEAD, its resources are released); its
+// header stays until the last reference goes, so a stale pointer reads a
+// dead object and never a freed page. Kernel pointers do not keep an
+// object alive, so deleting the capability to the head of a chain of
+// spaces frees the whole chain.
 //
 // Locking: the kernel is not preemptible; on SMP every entry would take one
 // big kernel lock (kernel_lock()/kernel_unlock() in cpu.h), as seL4 does.
@@ -24,9 +26,12 @@ struct space;
 struct kobj {
 	uint8_t type;   // enum cap_type
 	uint8_t dead;   // destroyed; only the header remains
-	uint16_t pages; // pages charged for it
-	uint32_t refs;
+	uint8_t pages;  // pages charged for it (0: a static boot object)
+	uint8_t reap;   // queued to be killed (REAP_KILL) or freed (REAP_FREE)
+	uint32_t caps;  // capabilities naming it
+	uint32_t refs;  // capabilities and kernel pointers
 	struct space *charged; // whose quota pays (holds a reference), or NULL (boot objects)
+	struct kobj *reap_next; // on the list of objects to free
 };
 
 struct cap {
@@ -134,10 +139,17 @@ struct thread {
 // `charge` (NULL: the kernel's own boot objects). NULL when the quota or
 // LOWMEM is exhausted.
 void *kobj_alloc(uint8_t type, uint32_t pages, struct space *charge);
-// Takes / drops a reference; dropping the last frees the object (killing it
-// first when still alive).
+// Takes / drops a reference. Dropping the last queues the object to be
+// freed; losing its last capability (cap_clear) queues it to be killed.
+// kobj_reap() does both: the queue keeps the kernel stack flat however deep
+// a chain of objects holding each other is.
 void kobj_get(struct kobj *o);
 void kobj_put(struct kobj *o);
+// Frees every queued object (and whatever that releases in turn). Called
+// at the end of each kernel entry that may have dropped references.
+void kobj_reap(void);
+// Its last capability is gone: queues it to be killed.
+void kobj_lost_caps(struct kobj *o);
 // Kills the object (INV_DESTROY): type-specific teardown; idempotent.
 void kobj_destroy(struct kobj *o);
 // Charges / returns pages to a space's quota; 0 or E_NOMEM.

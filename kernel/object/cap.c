@@ -25,6 +25,7 @@ int cap_lookup(struct space *s, uint32_t i, uint8_t type, uint8_t rights, struct
 void cap_set(struct cap *slot, struct kobj *o, uint8_t rights, uint32_t badge)
 {
 	kobj_get(o);
+	o->caps++;
 	slot->obj = o;
 	slot->type = o->type;
 	slot->rights = rights;
@@ -41,5 +42,7 @@ void cap_clear(struct cap *slot)
 	slot->obj = 0;
 	slot->rights = 0;
 	slot->badge = 0;
+	if (!--o->caps)
+		kobj_lost_caps(o);
 	kobj_put(o);
 }

@@ -77,25 +77,66 @@ void kobj_destroy(struct kobj *o)
 	kobj_put(o);
 }
 
+static struct kobj *reap_list;
+
+enum { REAP_NONE, REAP_KILL, REAP_FREE };
+
+static void reap_queue(struct kobj *o, uint8_t why)
+{
+	o->reap = why;
+	o->reap_next = reap_list;
+	reap_list = o;
+}
+
 void kobj_put(struct kobj *o)
 {
-	if (--o->refs)
+	if (--o->refs || !o->pages)
+		return; // still used, or a static boot object (console, IRQ control)
+	reap_queue(o, REAP_FREE);
+}
+
+void kobj_lost_caps(struct kobj *o)
+{
+	if (o->dead || !o->pages)
 		return;
-	if (!o->pages)
-		return; // static boot objects (console, IRQ control) live for ever
-	if (!o->dead) {
-		o->refs = 1;
-		kobj_destroy(o);
-		if (--o->refs)
-			return;
-	}
+	o->refs++; // the queue's own, until it is killed
+	reap_queue(o, REAP_KILL);
+}
+
+static void kobj_free(struct kobj *o)
+{
 	struct space *charged = o->charged;
 	uint32_t pages = o->pages;
+
 	if (o->type == CAP_SPACE)
 		space_free((struct space *)o);
 	frame_free(virt_to_phys(kobj_base(o)));
 	if (charged) {
 		quota_release(charged, pages);
 		kobj_put(&charged->hdr);
+	}
+}
+
+void kobj_reap(void)
+{
+	struct kobj *o;
+
+	while ((o = reap_list)) {
+		reap_list = o->reap_next;
+		if (o->reap == REAP_KILL) {
+			o->reap = REAP_NONE;
+			if (!o->caps)
+				kobj_destroy(o);
+			kobj_put(o);
+			continue;
+		}
+		o->reap = REAP_NONE;
+		if (!o->dead) { // a live object no capability and no pointer names
+			o->refs = 1;
+			kobj_destroy(o);
+			if (--o->refs)
+				continue;
+		}
+		kobj_free(o);
 	}
 }

@@ -29,6 +29,7 @@ const char *test_asid_rollover(void)
 	for (int i = 0; i < N; i++)
 		if (s[i])
 			kobj_put(&s[i]->hdr);
+	kobj_reap();
 	if (!err && frame_free_count() != before)
 		err = "frames leaked";
 	return err;

@@ -112,7 +112,39 @@ static const char *test_thread_charged_to_space(void)
 	return 0;
 }
 
+// A chain of address spaces, each holding the only capability to the next,
+// freed by deleting its head: the kernel frees them one after another, not
+// recursively (which would overrun its stack), and every page comes back.
+static const char *test_space_chain(void)
+{
+	enum { DEPTH = 400 };
+	uint32_t head = slot_reserve(), tmp[2] = { slot_reserve(), slot_reserve() };
+	uint32_t used0, used, quota = 3 * DEPTH + 8;
+	struct msg m;
+
+	CHECK(head && tmp[0] && tmp[1], "no slots");
+	OK(space_info(SLOT_SPACE, NULL, &used0, NULL));
+	OK(hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_SPACE, head, quota, 0, &m));
+	uint32_t prev = head;
+	for (int i = 0; i < DEPTH; i++) {
+		uint32_t next = tmp[i & 1];
+		quota -= 3;
+		OK(hmk_invoke(prev, SPACE_CREATE, 3, CAP_SPACE, next, quota, 0, &m));
+		// The new space's only capability goes into its parent's table.
+		OK(hmk_invoke(prev, SPACE_MINT, 4, 1, next, RIGHTS_ALL, 0, &m));
+		if (prev != head)
+			OK(hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, prev, 0, 0, 0, &m));
+		prev = next;
+	}
+	OK(hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, prev, 0, 0, 0, &m));
+	OK(hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, head, 0, 0, 0, &m));
+	OK(space_info(SLOT_SPACE, NULL, &used, NULL));
+	CHECK(used == used0, "%u quota pages used after the chain died, %u before", used, used0);
+	return 0;
+}
+
 const struct test quota_tests[] = {
+	{ test_space_chain, "400 spaces each holding the next, freed at once" },
 	{ test_child_quota, "child quota: endpoints until E_NOMEM, ours unaffected" },
 	{ test_child_quota_kinds, "child quota: threads, notifications, spaces" },
 	{ test_quota_too_big, "quota beyond ours -> E_NOMEM" },
