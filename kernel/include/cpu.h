@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "abi/abi.h"
+#include "object.h"
 
 struct thread;
 struct space;
@@ -14,17 +15,13 @@ struct space;
 #define KSTACK_SIZE 8192
 #define NR_PRIOS (PRIO_MAX + 1)
 
-struct runqueue {
-	struct thread *head, *tail;
-};
-
 struct cpu {
 	struct thread *current;  // running thread, or NULL when idle
 	struct thread *next;     // chosen by an IPC to run next (direct switch)
 	struct space *space;     // whose tables TTBR0 holds, or NULL
 	uint32_t prio_top;       // bit i: some of prios 32i..32i+31 ready
 	uint32_t prio_bits[NR_PRIOS / 32];
-	struct runqueue rq[NR_PRIOS];
+	struct tqueue rq[NR_PRIOS];
 	uint32_t id;
 };
 

@@ -46,6 +46,10 @@ _Static_assert(sizeof(struct cap) * CAP_SLOTS == 4096, "a capability table is on
 
 struct thread;
 
+struct tqueue {
+	struct thread *head, *tail;
+};
+
 struct space {
 	struct kobj hdr;
 	uint64_t ttbr0;      // root table | ASID << 48, valid for asid_gen
@@ -64,7 +68,7 @@ enum ep_state { EP_IDLE, EP_SEND, EP_RECV };
 struct endpoint {
 	struct kobj hdr;
 	uint32_t state; // what the queue holds
-	struct thread *head, *tail;
+	struct tqueue q;
 };
 
 struct notify {

@@ -50,18 +50,15 @@ int thread_configure(struct thread *t, struct space *s, uint32_t ipcbuf_va, stru
 		     uint32_t fault_badge, uint8_t prio);
 
 // Endpoints and notifications (object/endpoint.c, object/notify.c).
-struct endpoint *endpoint_create(struct space *charge);
 void endpoint_destroy(struct endpoint *e);
 void ep_enqueue(struct endpoint *e, struct thread *t, uint32_t state);
 void ep_remove(struct thread *t);
-struct notify *notify_create(struct space *charge);
 void notify_destroy(struct notify *n);
 // ORs `bits` into the word and wakes the waiter (IRQ context too).
 void notify_signal(struct notify *n, uint32_t bits);
 int notify_invoke(struct cap *c, const struct msg_in *in, struct msg_out *out);
 
 // Reply objects (object/reply.c).
-struct reply *reply_create(struct space *charge);
 void reply_destroy(struct reply *r);
 int reply_invoke(struct thread *t, struct cap *c, const struct msg_in *in, struct msg_out *out);
 

@@ -7,6 +7,7 @@
 #include "cpu.h"
 #include "objects.h"
 #include "sched.h"
+#include "tqueue.h"
 
 void syscall_handle(uint32_t nr) __attribute__((noreturn));
 void fastpath_call(uint32_t cptr, uint32_t info) __attribute__((noreturn));
@@ -50,16 +51,11 @@ void fastpath_call(uint32_t cptr, uint32_t info)
 		cap = &t->space->caps[cptr];
 		ep = (struct endpoint *)cap->obj;
 		if (likely(cap->type == CAP_ENDPOINT && (cap->rights & RIGHT_WRITE) && ep->state == EP_RECV)) {
-			dest = ep->head;
+			dest = ep->q.head;
 			if (likely(dest->prio >= t->prio && (int)dest->prio >= sched_top_prio(c) && !dest->caller)) {
-				ep->head = dest->next; // dequeue the receiver
-				if (ep->head)
-					ep->head->prev = 0;
-				else {
-					ep->tail = 0;
+				tq_remove(&ep->q, dest); // the receiver at the head
+				if (!ep->q.head)
 					ep->state = EP_IDLE;
-				}
-				dest->next = 0;
 				dest->ep = 0;
 				t->state = T_REPLY; // the caller waits for the reply
 				t->callee = dest;
@@ -93,13 +89,7 @@ void fastpath_reply_recv(uint32_t cptr, uint32_t info)
 			   !ep->hdr.dead && (int)caller->prio >= sched_top_prio(c))) {
 			t->state = T_RECV; // the server waits on the endpoint, last in line
 			t->ep = ep;
-			t->next = 0;
-			t->prev = ep->tail;
-			if (ep->tail)
-				ep->tail->next = t;
-			else
-				ep->head = t;
-			ep->tail = t;
+			tq_append(&ep->q, t);
 			ep->state = EP_RECV;
 			t->caller = 0;
 			caller->callee = 0;

@@ -63,7 +63,7 @@ static int deliver(struct thread *t, const uint32_t *snd, struct endpoint *ep, u
 		   uint32_t cap, int call, int block)
 {
 	if (ep->state == EP_RECV) {
-		struct thread *r = ep->head;
+		struct thread *r = ep->q.head;
 		ep_remove(r);
 		transfer(t, snd, badge, cap, r);
 		if (call) {
@@ -105,7 +105,7 @@ int ipc_recv(struct thread *t, struct endpoint *ep, int block)
 	if (t->caller)
 		drop_caller(t);
 	if (ep->state == EP_SEND) {
-		struct thread *s = ep->head;
+		struct thread *s = ep->q.head;
 		ep_remove(s);
 		transfer(s, s->snd, s->snd_badge, s->snd_cap, t);
 		if (s->is_call || s->fault) {

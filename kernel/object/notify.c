@@ -3,11 +3,6 @@
 #include "objects.h"
 #include "sched.h"
 
-struct notify *notify_create(struct space *charge)
-{
-	return kobj_alloc(CAP_NOTIFY, 1, charge);
-}
-
 void notify_signal(struct notify *n, uint32_t bits)
 {
 	struct thread *t = n->waiter;

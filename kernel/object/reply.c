@@ -7,11 +7,6 @@
 #include "printk.h"
 #include "sched.h"
 
-struct reply *reply_create(struct space *charge)
-{
-	return kobj_alloc(CAP_REPLY, 1, charge);
-}
-
 void reply_destroy(struct reply *r)
 {
 	struct thread *caller = r->caller;

@@ -365,21 +365,11 @@ static int space_create_obj(struct space *self, struct space *s, const struct ms
 		o = t ? &t->hdr : 0;
 		break;
 	}
-	case CAP_ENDPOINT: {
-		struct endpoint *e = endpoint_create(s);
-		o = e ? &e->hdr : 0;
+	case CAP_ENDPOINT:
+	case CAP_NOTIFY:
+	case CAP_REPLY: // the header starts each of these
+		o = kobj_alloc((uint8_t)type, 1, s);
 		break;
-	}
-	case CAP_NOTIFY: {
-		struct notify *n = notify_create(s);
-		o = n ? &n->hdr : 0;
-		break;
-	}
-	case CAP_REPLY: {
-		struct reply *r = reply_create(s);
-		o = r ? &r->hdr : 0;
-		break;
-	}
 	default:
 		return E_INVAL;
 	}

@@ -3,6 +3,7 @@
 
 #include "cp15.h"
 #include "printk.h"
+#include "tqueue.h"
 #include "objects.h"
 #include "trap.h"
 
@@ -31,36 +32,20 @@ int sched_top_prio(const struct cpu *c)
 
 static void rq_push_tail(struct cpu *c, struct thread *t)
 {
-	struct runqueue *q = &c->rq[t->prio];
-
-	t->next = 0;
-	t->prev = q->tail;
-	if (q->tail)
-		q->tail->next = t;
-	else
-		q->head = t;
-	q->tail = t;
+	tq_append(&c->rq[t->prio], t);
 	rq_mark(c, t->prio);
 }
 
 static void rq_push_head(struct cpu *c, struct thread *t)
 {
-	struct runqueue *q = &c->rq[t->prio];
-
-	t->prev = 0;
-	t->next = q->head;
-	if (q->head)
-		q->head->prev = t;
-	else
-		q->tail = t;
-	q->head = t;
+	tq_prepend(&c->rq[t->prio], t);
 	rq_mark(c, t->prio);
 }
 
 void sched_dequeue(struct thread *t)
 {
 	struct cpu *c = this_cpu();
-	struct runqueue *q = &c->rq[t->prio];
+	struct tqueue *q = &c->rq[t->prio];
 
 	if (c->next == t) {
 		c->next = 0;
@@ -68,15 +53,7 @@ void sched_dequeue(struct thread *t)
 	}
 	if (t->state != T_READY || t == c->current || (!t->prev && q->head != t))
 		return; // running, or not queued
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		q->head = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
-	else
-		q->tail = t->prev;
-	t->next = t->prev = 0;
+	tq_remove(q, t);
 	rq_unmark_if_empty(c, t->prio);
 }
 
