@@ -23,7 +23,9 @@ static int check_msg(struct thread *t, const struct cap *c)
 	return cap_lookup(t->space, t->ipcbuf->cap_send, CAP_NULL, 0, &send);
 }
 
-// An invocation: label and words from t's registers; results back in them.
+// An invocation: label and words from t's registers; results and the error
+// back in them. Returns E_BLOCKED (r0 is set) or an error found before it
+// acted.
 static int invoke(struct thread *t, struct cap *c)
 {
 	struct msg_in in = { MSG_LABEL(t->ctx.r[1]), MSG_LEN(t->ctx.r[1]),
@@ -33,6 +35,7 @@ static int invoke(struct thread *t, struct cap *c)
 
 	if (in.len > MSG_MAX_WORDS || (t->ctx.r[1] & MSG_CAP))
 		return E_INVAL;
+	kobj_get(&t->hdr); // it may destroy itself
 	if (in.label == INV_IDENTIFY) {
 		out.len = 3;
 		out.mr[0] = c->type;
@@ -40,10 +43,11 @@ static int invoke(struct thread *t, struct cap *c)
 		out.mr[2] = c->badge;
 		err = E_OK;
 	} else if (in.label == INV_DESTROY) {
-		if (!(c->rights & RIGHT_MANAGE))
-			return E_PERM;
-		kobj_destroy(c->obj);
-		return E_OK;
+		err = E_PERM;
+		if (c->rights & RIGHT_MANAGE) {
+			kobj_destroy(c->obj);
+			err = E_OK;
+		}
 	} else {
 		switch (c->type) {
 		case CAP_SPACE: err = space_invoke(t->space, c, &in, &out); break;
@@ -62,7 +66,12 @@ static int invoke(struct thread *t, struct cap *c)
 		for (int i = 0; i < MSG_REG_WORDS; i++)
 			t->ctx.r[2 + i] = out.mr[i];
 	}
-	return err;
+	// Only invocations delete capabilities or destroy objects: free what
+	// they released. t itself is freed last, after its r0 is written.
+	t->ctx.r[0] = (uint32_t)err;
+	kobj_put(&t->hdr);
+	kobj_reap();
+	return E_BLOCKED; // r0 is written: t may be gone now
 }
 
 static int do_send(struct thread *t, int call, int block)
@@ -129,10 +138,19 @@ static int do_reply_recv(struct thread *t)
 		err = check_msg(t, 0);
 	if (err)
 		return err;
-	if (t->caller)
-		ipc_reply(t);
+	struct thread *answered = 0;
+	if (t->caller) {
+		answered = ipc_deliver_reply(t, t->caller);
+		t->caller = 0;
+	}
 	t->caller_died = 0;
-	return do_recv(t, 1);
+	err = do_recv(t, 1);
+	// The server now waits: the caller it answered may run at once.
+	if (answered && err == E_BLOCKED)
+		sched_direct(answered);
+	else if (answered)
+		sched_wake(answered);
+	return err;
 }
 
 void syscall_handle(uint32_t nr)
@@ -145,7 +163,6 @@ void syscall_handle(uint32_t nr)
 		t->ctx.r[0] = E_OK;
 		schedule();
 	}
-	kobj_get(&t->hdr); // it may destroy itself
 	switch (nr) {
 	case SYS_CALL: err = do_send(t, 1, 1); break;
 	case SYS_SEND: err = do_send(t, 0, 1); break;
@@ -159,7 +176,5 @@ void syscall_handle(uint32_t nr)
 	}
 	if (err != E_BLOCKED)
 		t->ctx.r[0] = (uint32_t)err;
-	kobj_put(&t->hdr);
-	kobj_reap();
 	schedule();
 }

@@ -4,8 +4,8 @@
 
 #include "object.h"
 
-// Returned instead of an error when the thread blocked: its r0 is written
-// when it wakes.
+// Returned instead of an error when the thread's r0 is not to be written
+// now: it blocked (r0 is written when it wakes), or it is written already.
 #define E_BLOCKED (-1)
 
 // Sends the message in t's registers (info, MR0..3; MR4.. and a capability
@@ -23,7 +23,9 @@ int ipc_recv(struct thread *t, struct endpoint *ep, int block);
 int ipc_reply(struct thread *t);
 // Replies through a reply object (SYS_SEND on CAP_REPLY), like ipc_reply.
 int ipc_reply_saved(struct thread *t, struct reply *r);
-// Delivers a reply in t's registers to `caller` (no longer held by anyone).
-void ipc_deliver_reply(struct thread *t, struct thread *caller);
+// Delivers a reply in t's registers to `caller` (no longer held by anyone);
+// returns the caller to wake, or NULL when it stays stopped (a fault not
+// resumed).
+struct thread *ipc_deliver_reply(struct thread *t, struct thread *caller);
 // Waits on a notification (or takes its bits at once).
 int notify_wait(struct thread *t, struct notify *n, int block);

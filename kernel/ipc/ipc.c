@@ -122,7 +122,7 @@ int ipc_recv(struct thread *t, struct endpoint *ep, int block)
 	return E_BLOCKED;
 }
 
-void ipc_deliver_reply(struct thread *t, struct thread *caller)
+struct thread *ipc_deliver_reply(struct thread *t, struct thread *caller)
 {
 	uint32_t info = t->ctx.r[1];
 
@@ -132,15 +132,21 @@ void ipc_deliver_reply(struct thread *t, struct thread *caller)
 		caller->fault = 0;
 		if (MSG_LABEL(info) != FAULT_RESUME) {
 			caller->state = T_STOPPED;
-			return;
+			return 0;
 		}
 		if (MSG_LEN(info) >= 1)
 			caller->ctx.pc = t->ctx.r[2];
-		sched_wake(caller);
-		return;
+		return caller;
 	}
 	transfer(t, &t->ctx.r[1], 0, t->ipcbuf->cap_send, caller);
-	sched_wake(caller);
+	return caller;
+}
+
+// Wakes what ipc_deliver_reply answered, if anything.
+static void wake(struct thread *t)
+{
+	if (t)
+		sched_wake(t);
 }
 
 int ipc_reply(struct thread *t)
@@ -153,7 +159,7 @@ int ipc_reply(struct thread *t)
 		return err;
 	}
 	t->caller = 0;
-	ipc_deliver_reply(t, caller);
+	wake(ipc_deliver_reply(t, caller));
 	return E_OK;
 }
 
@@ -167,7 +173,7 @@ int ipc_reply_saved(struct thread *t, struct reply *r)
 		return err;
 	}
 	r->caller = 0;
-	ipc_deliver_reply(t, caller);
+	wake(ipc_deliver_reply(t, caller));
 	return E_OK;
 }
 
