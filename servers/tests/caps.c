@@ -18,8 +18,8 @@ static const char *test_identify_own(void)
 	uint32_t n = notify_new();
 	CHECK(n, "no notification");
 	OK(identify(n, &type, &rights, &badge));
-	CHECK(type == CAP_NOTIFY && rights == RIGHTS_ALL && badge == 0, "new notification: %u %#x %#x",
-	      type, rights, badge);
+	CHECK(type == CAP_NOTIFY && rights == RIGHTS_ALL && badge == 0,
+	      "new notification: %u %#x %#x", type, rights, badge);
 	return 0;
 }
 

@@ -135,7 +135,8 @@ static const char *test_dabort_map_retry(void)
 	CHECK(m.mr[2] == va + 8, "fault address %#x, expected %#x", m.mr[2], va + 8);
 	CHECK(m.mr[1] != 0, "no fault status");
 	CHECK(!(m.mr[1] & (1u << 11)), "DFSR %#x says write for a load", m.mr[1]);
-	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, va, 1 | (PROT_READ | PROT_WRITE) << 24, &m));
+	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, va, 1 | (PROT_READ | PROT_WRITE) << 24,
+		      &m));
 	defer_unmap(va, 1);
 	((volatile uint32_t *)va)[2] = 0xfeedbeef;
 	struct msg r = msg_make(FAULT_RESUME, 0, 0, 0, 0, 0);
@@ -164,7 +165,8 @@ static const char *test_dabort_write_ro(void)
 	CHECK(m.mr[1] & (1u << 11), "DFSR %#x: not a write", m.mr[1]);
 	struct msg u = { 0 };
 	OK(hmk_invoke(SLOT_SPACE, SPACE_UNMAP, 2, va, 1, 0, 0, &u));
-	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, va, 1 | (PROT_READ | PROT_WRITE) << 24, &u));
+	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, va, 1 | (PROT_READ | PROT_WRITE) << 24,
+		      &u));
 	struct msg r = msg_make(FAULT_RESUME, 0, 0, 0, 0, 0);
 	OK(sys_reply(&r));
 	CHECK(wait_flag(&t->done), "thread did not finish after the retry");

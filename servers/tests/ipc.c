@@ -116,7 +116,8 @@ static const char *test_call_reply(void)
 		OK(sys_call(ep, &m));
 		CHECK(MSG_LABEL(m.info) == 101 + i && MSG_LEN(m.info) == 4, "reply %u info %#x", i,
 		      m.info);
-		CHECK(m.mr[0] == i + 1 && m.mr[1] == 2 * i + 1 && m.mr[2] == 3 * i + 1 && m.mr[3] == 0,
+		CHECK(m.mr[0] == i + 1 && m.mr[1] == 2 * i + 1 && m.mr[2] == 3 * i + 1 &&
+			      m.mr[3] == 0,
 		      "reply %u words %u %u %u %u", i, m.mr[0], m.mr[1], m.mr[2], m.mr[3]);
 	}
 	CHECK(wait_flag(&t->done), "server did not finish");
@@ -218,8 +219,14 @@ static const char *long_call(uint32_t len)
 	return 0;
 }
 
-static const char *test_long_5(void) { return long_call(5); }
-static const char *test_long_64(void) { return long_call(64); }
+static const char *test_long_5(void)
+{
+	return long_call(5);
+}
+static const char *test_long_64(void)
+{
+	return long_call(64);
+}
 
 static const char *test_long_65(void)
 {

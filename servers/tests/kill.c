@@ -167,8 +167,8 @@ static const char *test_space_destroy_kills_threads(void)
 	OK(hmk_invoke(t, THREAD_CONFIGURE, 4, sp, 0x100000, ep, my_prio, &m));
 	OK(destroy(sp));
 	int e = thread_info(t, &st, 0, 0);
-	CHECK(e == E_DEAD || (e == E_OK && st == TS_DEAD), "thread in a destroyed space: %s state %u",
-	      hmk_strerror(e), st);
+	CHECK(e == E_DEAD || (e == E_OK && st == TS_DEAD),
+	      "thread in a destroyed space: %s state %u", hmk_strerror(e), st);
 	EXPECT2(hmk_invoke(t, THREAD_RESUME, 0, 0, 0, 0, 0, &m), E_DEAD, E_INVAL);
 	return 0;
 }

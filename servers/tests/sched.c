@@ -156,7 +156,8 @@ static const char *test_lower_waits(void)
 	CHECK(t->out[0] == 0, "lower priority ran while we yielded");
 	struct msg m = { 0 };
 	OK(recv_watchdog(ep, &m));
-	CHECK(MSG_LABEL(m.info) == 1, "got label %#x (watchdog: the thread never ran)", MSG_LABEL(m.info));
+	CHECK(MSG_LABEL(m.info) == 1, "got label %#x (watchdog: the thread never ran)",
+	      MSG_LABEL(m.info));
 	CHECK(t->out[0] == 1, "flag not set");
 	return 0;
 }

@@ -8,7 +8,10 @@ static int raw_svc(uint32_t nr, uint32_t cap)
 	register uint32_t r0 __asm__("r0") = cap;
 	register uint32_t r1 __asm__("r1") = 0;
 	register uint32_t r7 __asm__("r7") = nr;
-	__asm__ volatile("svc #0" : "+r"(r0), "+r"(r1) : "r"(r7) : "r2", "r3", "r4", "r5", "r6", "memory");
+	__asm__ volatile("svc #0"
+			 : "+r"(r0), "+r"(r1)
+			 : "r"(r7)
+			 : "r2", "r3", "r4", "r5", "r6", "memory");
 	return (int)r0;
 }
 

@@ -20,34 +20,34 @@ const char *fail_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 
 // Checks an error code; on mismatch the test returns a message naming the
 // call, the file and line, what came back and what was expected.
-#define EXPECT(call, want)                                                                  \
-	do {                                                                                \
-		int _r = (call), _w = (want);                                               \
-		if (_r != _w)                                                               \
-			return fail_fmt("%s:%d: %s -> %s, expected %s", __FILE__, __LINE__, \
-					#call, hmk_strerror(_r), hmk_strerror(_w));         \
+#define EXPECT(call, want)                                                                         \
+	do {                                                                                       \
+		int _r = (call), _w = (want);                                                      \
+		if (_r != _w)                                                                      \
+			return fail_fmt("%s:%d: %s -> %s, expected %s", __FILE__, __LINE__, #call, \
+					hmk_strerror(_r), hmk_strerror(_w));                       \
 	} while (0)
 // The same where the ABI allows either of two errors.
-#define EXPECT2(call, w1, w2)                                                                 \
-	do {                                                                                  \
-		int _r = (call);                                                              \
-		if (_r != (w1) && _r != (w2))                                                 \
-			return fail_fmt("%s:%d: %s -> %s, expected %s or %s", __FILE__,       \
-					__LINE__, #call, hmk_strerror(_r), hmk_strerror(w1),  \
-					hmk_strerror(w2));                                    \
+#define EXPECT2(call, w1, w2)                                                                      \
+	do {                                                                                       \
+		int _r = (call);                                                                   \
+		if (_r != (w1) && _r != (w2))                                                      \
+			return fail_fmt("%s:%d: %s -> %s, expected %s or %s", __FILE__, __LINE__,  \
+					#call, hmk_strerror(_r), hmk_strerror(w1),                 \
+					hmk_strerror(w2));                                         \
 	} while (0)
 #define OK(call) EXPECT(call, E_OK)
-#define CHECK(cond, ...)                                                                      \
-	do {                                                                                  \
-		if (!(cond))                                                                  \
-			return fail_fmt(__VA_ARGS__);                                         \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			return fail_fmt(__VA_ARGS__);                                              \
 	} while (0)
 // Returns the message of a sub-check that failed.
-#define TRY(expr)                                                                             \
-	do {                                                                                  \
-		const char *_m = (expr);                                                      \
-		if (_m)                                                                       \
-			return _m;                                                            \
+#define TRY(expr)                                                                                  \
+	do {                                                                                       \
+		const char *_m = (expr);                                                           \
+		if (_m)                                                                            \
+			return _m;                                                                 \
 	} while (0)
 
 // Bound on every polling wait: yields of the waiting thread.
@@ -119,8 +119,8 @@ struct tthread *tt_start(tthread_fn fn, uint32_t prio, uint32_t a0, uint32_t a1,
 // A bare thread (no runtime block: system calls and memory only) in our
 // table, configured into `space`, not started; its slot is deleted after the
 // test, so the test may destroy it as it likes.
-int bare_create(void (*fn)(uint32_t), uint32_t arg, uint32_t space, uint32_t prio, uint32_t fault_ep,
-		uint32_t *slot);
+int bare_create(void (*fn)(uint32_t), uint32_t arg, uint32_t space, uint32_t prio,
+		uint32_t fault_ep, uint32_t *slot);
 // The IPC buffer address of the newest bare thread.
 extern uint32_t bare_last_ipcbuf;
 // bare_create in our space, then THREAD_RESUME.
@@ -156,6 +156,5 @@ int scratch_page(uint32_t *range, uint32_t *offset);
 uint32_t scratch_va(uint32_t npages);
 
 // --- the test tables of each file ------------------------------------------
-extern const struct test syscall_tests[], ipc_tests[], caps_tests[], space_tests[],
-	thread_tests[], fault_tests[], notify_tests[], quota_tests[], sched_tests[],
-	kill_tests[], reply_tests[];
+extern const struct test syscall_tests[], ipc_tests[], caps_tests[], space_tests[], thread_tests[],
+	fault_tests[], notify_tests[], quota_tests[], sched_tests[], kill_tests[], reply_tests[];

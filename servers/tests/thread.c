@@ -37,8 +37,8 @@ static const char *test_configure_errors(void)
 	// Already mapped: our own IPC buffer's page.
 	EXPECT(hmk_invoke(t, THREAD_CONFIGURE, 4, SLOT_SPACE, USER_IPCBUF_VA, 0, 1, &m), E_BUSY);
 	if (my_prio < PRIO_MAX)
-		EXPECT2(hmk_invoke(t, THREAD_CONFIGURE, 4, SLOT_SPACE, va, 0, my_prio + 1, &m), E_PERM,
-			E_INVAL);
+		EXPECT2(hmk_invoke(t, THREAD_CONFIGURE, 4, SLOT_SPACE, va, 0, my_prio + 1, &m),
+			E_PERM, E_INVAL);
 	// None of that configured it; this does, once.
 	OK(thread_info(t, &st, 0, 0));
 	CHECK(st == TS_INACTIVE, "state %u", st);
@@ -131,7 +131,8 @@ static const char *test_suspend_in_ipc(void)
 	EXPECT(sys_nbsend(ep, &m), E_AGAIN);
 	OK(hmk_invoke(t, THREAD_RESUME, 0, 0, 0, 0, 0, &m));
 	CHECK(wait_word(&recv_rc[1], 1), "receiver did not go on after resume");
-	CHECK(recv_rc[0] == E_DEAD, "its recv returned %s, expected E_DEAD", hmk_strerror((int)recv_rc[0]));
+	CHECK(recv_rc[0] == E_DEAD, "its recv returned %s, expected E_DEAD",
+	      hmk_strerror((int)recv_rc[0]));
 	return 0;
 }
 
@@ -148,7 +149,8 @@ static const char *test_set_prio(void)
 	OK(hmk_invoke(t->slot, THREAD_SET_PRIO, 1, my_prio, 0, 0, 0, &m));
 	if (my_prio < PRIO_MAX)
 		EXPECT(hmk_invoke(t->slot, THREAD_SET_PRIO, 1, my_prio + 1, 0, 0, 0, &m), E_PERM);
-	EXPECT2(hmk_invoke(t->slot, THREAD_SET_PRIO, 1, PRIO_MAX + 1, 0, 0, 0, &m), E_INVAL, E_PERM);
+	EXPECT2(hmk_invoke(t->slot, THREAD_SET_PRIO, 1, PRIO_MAX + 1, 0, 0, 0, &m), E_INVAL,
+		E_PERM);
 	EXPECT(hmk_invoke(t->slot, THREAD_SET_PRIO, 0, 0, 0, 0, 0, &m), E_INVAL);
 	OK(thread_info(t->slot, 0, &prio, 0));
 	CHECK(prio == my_prio, "priority %u after refused changes", prio);
@@ -174,9 +176,49 @@ static const char *test_destroy_thread(void)
 	return 0;
 }
 
+// From a thread below our priority: nothing above its own priority.
+static void low_prio_ops(struct tthread *t)
+{
+	struct msg m = { 0 };
+	uint32_t own = my_prio - 10;
+	t->out[0] = (uint32_t)hmk_invoke(t->arg[1], THREAD_CONFIGURE, 4, SLOT_SPACE, t->out[3], 0,
+					 own + 1, &m);
+	t->out[1] = (uint32_t)hmk_invoke(t->slot, THREAD_SET_PRIO, 1, own + 1, 0, 0, 0, &m);
+	t->out[2] = (uint32_t)hmk_invoke(t->slot, THREAD_SET_PRIO, 1, own - 1, 0, 0, 0, &m);
+	m = msg_make(1, 0, 0, 0, 0, 0);
+	sys_send(t->arg[0], &m);
+}
+
+static const char *test_prio_above_own(void)
+{
+	int e;
+	uint32_t ep = ep_new(), victim = 0, prio;
+	CHECK(ep, "no endpoint");
+	CHECK(my_prio >= 12, "own priority %u too low for this test", my_prio);
+	OK(obj_new_in(SLOT_SPACE, CAP_THREAD, 0, &victim));
+	struct tthread *t = tt_run(low_prio_ops, my_prio - 10, 0, ep, victim, &e);
+	CHECK(t, "thread: %s", hmk_strerror(e));
+	t->out[3] = scratch_va(1);
+	struct msg m = { 0 };
+	OK(recv_watchdog(ep, &m));
+	CHECK(MSG_LABEL(m.info) == 1, "the low-priority thread never reported");
+	CHECK(t->out[0] == E_PERM, "THREAD_CONFIGURE above own priority -> %s, expected E_PERM",
+	      hmk_strerror((int)t->out[0]));
+	CHECK(t->out[1] == E_PERM, "THREAD_SET_PRIO above own priority -> %s, expected E_PERM",
+	      hmk_strerror((int)t->out[1]));
+	CHECK(t->out[2] == E_OK, "THREAD_SET_PRIO below own priority -> %s",
+	      hmk_strerror((int)t->out[2]));
+	OK(thread_info(t->slot, 0, &prio, 0));
+	CHECK(prio == my_prio - 11, "priority %u", prio);
+	return 0;
+}
+
 // The runtime's own helper: many threads one after another (stacks, IPC
 // buffers and slots are reused or released each time).
-static void quick(struct tthread *t) { t->out[0] = t->arg[0] * 2; }
+static void quick(struct tthread *t)
+{
+	t->out[0] = t->arg[0] * 2;
+}
 
 static const char *test_many_threads(void)
 {
@@ -197,6 +239,7 @@ const struct test thread_tests[] = {
 	{ test_suspend_resume, "THREAD_SUSPEND stops, THREAD_RESUME restarts" },
 	{ test_suspend_in_ipc, "suspend during recv -> E_DEAD for it" },
 	{ test_set_prio, "THREAD_SET_PRIO and its limits" },
+	{ test_prio_above_own, "priority above the caller's own -> E_PERM" },
 	{ test_destroy_thread, "INV_DESTROY of a thread, then E_DEAD" },
 	{ test_many_threads, "8 threads one after another" },
 	{ 0, 0 },

@@ -24,8 +24,14 @@ const char *fail_fmt(const char *fmt, ...)
 }
 
 // --- slots -----------------------------------------------------------------
-uint32_t slot_alloc(void) { return user_slot_alloc(); }
-void slot_free(uint32_t slot) { user_slot_free(slot); }
+uint32_t slot_alloc(void)
+{
+	return user_slot_alloc();
+}
+void slot_free(uint32_t slot)
+{
+	user_slot_free(slot);
+}
 
 // --- clean-up --------------------------------------------------------------
 enum { DEFER_SLOT, DEFER_UNMAP, DEFER_FREE, DEFER_THREAD, DEFER_RESERVED };
@@ -47,8 +53,14 @@ static void defer_add(uint8_t kind, uint32_t a, uint32_t b, void *p)
 	defers[ndefers++] = (struct defer){ kind, a, b, p };
 }
 
-void defer_slot(uint32_t slot) { defer_add(DEFER_SLOT, slot, 0, NULL); }
-void defer_unmap(uint32_t va, uint32_t npages) { defer_add(DEFER_UNMAP, va, npages, NULL); }
+void defer_slot(uint32_t slot)
+{
+	defer_add(DEFER_SLOT, slot, 0, NULL);
+}
+void defer_unmap(uint32_t va, uint32_t npages)
+{
+	defer_add(DEFER_UNMAP, va, npages, NULL);
+}
 
 uint32_t slot_reserve(void)
 {
@@ -87,22 +99,21 @@ int cleanup_run(void)
 		case DEFER_UNMAP:
 			e = hmk_invoke(SLOT_SPACE, SPACE_UNMAP, 2, d->a, d->b, 0, 0, &m);
 			break;
-		case DEFER_FREE:
-			free(d->p);
-			break;
+		case DEFER_FREE: free(d->p); break;
 		case DEFER_RESERVED: // may have received something, or not
 			e = hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, d->a, 0, 0, 0, &m);
 			if (e == E_CAP)
 				e = E_OK;
 			slot_free(d->a);
 			break;
-		case DEFER_THREAD:
-			e = thread_destroy(&((struct tthread *)d->p)->ut);
-			break;
+		case DEFER_THREAD: e = thread_destroy(&((struct tthread *)d->p)->ut); break;
 		}
 		if (e != E_OK) {
 			printf("# clean-up of %s %#x failed: %s\n",
-			       d->kind == DEFER_SLOT ? "slot" : d->kind == DEFER_UNMAP ? "mapping" : "thread", d->a, hmk_strerror(e));
+			       d->kind == DEFER_SLOT    ? "slot"
+			       : d->kind == DEFER_UNMAP ? "mapping"
+							: "thread",
+			       d->a, hmk_strerror(e));
 			bad++;
 		}
 	}
@@ -215,7 +226,10 @@ int space_info(uint32_t space, uint32_t *quota, uint32_t *used, uint32_t *asid)
 }
 
 // --- helper threads --------------------------------------------------------
-struct ipc_buffer *ipcbuf(void) { return user_ipcbuf(); }
+struct ipc_buffer *ipcbuf(void)
+{
+	return user_ipcbuf();
+}
 
 static void tt_entry(uint32_t arg)
 {
@@ -327,8 +341,8 @@ static void bare_entry(struct bare *b, uint32_t arg)
 static uint32_t bare_ipcbuf_next = USER_SCRATCH_BASE + 0x08000000u;
 uint32_t bare_last_ipcbuf;
 
-int bare_create(void (*fn)(uint32_t), uint32_t arg, uint32_t space, uint32_t prio, uint32_t fault_ep,
-		uint32_t *slot)
+int bare_create(void (*fn)(uint32_t), uint32_t arg, uint32_t space, uint32_t prio,
+		uint32_t fault_ep, uint32_t *slot)
 {
 	struct msg m = { 0 };
 	struct bare *b = calloc(1, sizeof *b);

@@ -1,0 +1,8 @@
+# make bench: boots the benchmark image twice under -icount, checks that
+# both runs give the same figures, writes build/bench/results.jsonl and
+# prints a table (scripts/bench).
+.PHONY: bench
+bench: ## run the benchmarks under -icount (twice, must agree): build/bench/results.jsonl
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory kernel initrd
+	@scripts/bench --kernel $(KBUILD)/hmk.bin --initrd $(INITRD) --out $(BUILD)/bench
