@@ -418,6 +418,14 @@ int space_invoke(struct space *self, struct cap *c, const struct msg_in *in, str
 		cap_clear(slot);
 		return E_OK;
 	}
+	case SPACE_DESTROY: {
+		struct cap *slot;
+		int err = in->len < 1 ? E_INVAL : cap_lookup(s, in->mr[0], CAP_NULL, RIGHT_MANAGE, &slot);
+		if (err)
+			return err;
+		kobj_destroy(slot->obj);
+		return E_OK;
+	}
 	case SPACE_MAP: return space_map(self, s, in);
 	case SPACE_UNMAP: return space_unmap(s, in);
 	case SPACE_INFO:

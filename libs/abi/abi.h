@@ -138,6 +138,9 @@ enum hmk_invocation {
 			  //   prot: PROT_* below; needs RIGHT_WRITE on the range for PROT_WRITE
 	SPACE_UNMAP,      // (va, npages)
 	SPACE_INFO,       // -> MR0 quota pages, MR1 used pages, MR2 ASID
+	SPACE_DESTROY,    // (slot in the invoked space): INV_DESTROY of the object it
+			  //   names (needs RIGHT_MANAGE on that capability too); the way
+			  //   to destroy an endpoint, on which a call is IPC
 
 	// CAP_THREAD
 	THREAD_CONFIGURE, // (space slot, ipc buffer va, fault endpoint slot or 0, priority)

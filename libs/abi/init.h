@@ -13,6 +13,8 @@ enum init_slot {
 	SLOT_INIT = 4,    // init's endpoint, badged with the program's id (write, grant)
 	SLOT_MEMORY = 5,  // a range of RAM for the program's own use (all rights)
 	SLOT_GIFT = 6,    // a capability its spawner passed along, or empty
+	SLOT_IRQCTL = 7,  // interrupt control, for programs init starts from its own
+			  //   command line (trusted by whoever booted); empty for spawned ones
 	SLOT_FIRST_FREE = 16,
 };
 

@@ -52,9 +52,9 @@ void pool_give(struct chunk *c);
 uint32_t pool_pages(void);
 
 // loader.c: program loading.
-// Sets where the initrd lies (in init's space).
+// Sets where the initrd lies (in init's space) and what programs get.
 void loader_init(const void *initrd, uint32_t len, uint32_t endpoint, uint32_t console,
-		 uint32_t prio);
+		 uint32_t irqctl, uint32_t prio);
 // Loads NAME.elf from the initrd into a new space and starts it with r0 =
 // arg, the capability in init's slot gift (0: none) in its SLOT_GIFT.
 // Fills p's slots and chunks. Returns E_OK, E_INVAL (no such program, or

@@ -11,15 +11,16 @@
 
 static const void *initrd;
 static uint32_t initrd_len;
-static uint32_t init_ep, init_console, child_prio;
+static uint32_t init_ep, init_console, init_irqctl, child_prio;
 
 void loader_init(const void *archive, uint32_t len, uint32_t endpoint, uint32_t console,
-		 uint32_t prio)
+		 uint32_t irqctl, uint32_t prio)
 {
 	initrd = archive;
 	initrd_len = len;
 	init_ep = endpoint;
 	init_console = console;
+	init_irqctl = irqctl;
 	child_prio = prio;
 }
 
@@ -130,6 +131,8 @@ static int caps_give(const struct proc *p, uint32_t gift)
 	    (err = mint(p->space, SLOT_CONSOLE, init_console, RIGHT_READ | RIGHT_WRITE, 0)) ||
 	    (err = mint(p->space, SLOT_INIT, init_ep, RIGHT_WRITE | RIGHT_GRANT, p->id)) ||
 	    (err = mint(p->space, SLOT_MEMORY, p->memory.slot, RIGHTS_ALL, 0)))
+		return err;
+	if (!p->parent && init_irqctl && (err = mint(p->space, SLOT_IRQCTL, init_irqctl, RIGHTS_ALL, 0)))
 		return err;
 	return gift ? mint(p->space, SLOT_GIFT, gift, RIGHTS_ALL, 0) : E_OK;
 }

@@ -148,7 +148,7 @@ int main(void)
 		printf("init: cannot create an endpoint\n");
 		return 1;
 	}
-	loader_init(initrd, initrd ? len : 0, ep, bi->console_slot, own_priority());
+	loader_init(initrd, initrd ? len : 0, ep, bi->console_slot, bi->irqctl_slot, own_priority());
 	if (initrd && pages) {
 		if (!cmdline_value("run=", list, sizeof(list)))
 			strcpy(list, DEMO);
