@@ -23,6 +23,30 @@ static int check_msg(struct thread *t, const struct cap *c)
 	return cap_lookup(t->space, t->ipcbuf->cap_send, CAP_NULL, 0, &send);
 }
 
+// INV_WATCH: (notification slot, badge), signalled when c's object dies.
+static int watch(struct thread *t, struct cap *c, const struct msg_in *in)
+{
+	struct kobj *o = c->obj;
+	struct cap *nc;
+	int err;
+
+	if (in->len < 2)
+		return E_INVAL;
+	if (!(c->rights & RIGHT_READ))
+		return E_PERM;
+	err = cap_lookup(t->space, in->mr[0], CAP_NOTIFY, RIGHT_WRITE, &nc);
+	if (err)
+		return err;
+	if (o->watch && !o->watch->hdr.dead)
+		return E_BUSY;
+	if (o->watch)
+		kobj_put(&o->watch->hdr);
+	o->watch = (struct notify *)nc->obj;
+	o->watch_badge = in->mr[1];
+	kobj_get(nc->obj);
+	return E_OK;
+}
+
 // An invocation: label and words from t's registers; results and the error
 // back in them. Returns E_BLOCKED (r0 is set) or an error found before it
 // acted.
@@ -42,6 +66,8 @@ static int invoke(struct thread *t, struct cap *c)
 		out.mr[1] = c->rights;
 		out.mr[2] = c->badge;
 		err = E_OK;
+	} else if (in.label == INV_WATCH) {
+		err = watch(t, c, &in);
 	} else if (in.label == INV_DESTROY) {
 		err = E_PERM;
 		if (c->rights & RIGHT_MANAGE) {
@@ -58,6 +84,7 @@ static int invoke(struct thread *t, struct cap *c)
 		case CAP_IRQ: err = irq_invoke(c, &in, &out); break;
 		case CAP_CONSOLE: err = console_invoke(t, c, &in, &out); break;
 		case CAP_REPLY: err = reply_invoke(t, c, &in, &out); break;
+		case CAP_WINDOW: err = window_invoke(t->space, c, &in, &out); break;
 		default: err = E_NOSYS; break;
 		}
 	}
@@ -171,7 +198,11 @@ void syscall_handle(uint32_t nr)
 	case SYS_NBRECV: err = do_recv(t, 0); break;
 	case SYS_REPLY_RECV: err = do_reply_recv(t); break;
 	case SYS_REPLY: err = do_reply(t); break;
-	case SYS_YIELD: sched_yield(); err = E_OK; break;
+	case SYS_YIELD: // a pinned thread (THREAD_ATOMIC) may not give way
+		err = t->atomic ? E_BUSY : E_OK;
+		if (!err)
+			sched_yield();
+		break;
 	default: err = E_NOSYS; break;
 	}
 	if (err != E_BLOCKED)

@@ -22,6 +22,8 @@
 #include "lpae/lpae.h"
 
 struct space;
+struct notify;
+struct window;
 
 struct kobj {
 	uint8_t type;   // enum cap_type
@@ -32,6 +34,8 @@ struct kobj {
 	uint32_t refs;  // capabilities and kernel pointers
 	struct space *charged; // whose quota pays (holds a reference), or NULL (boot objects)
 	struct kobj *reap_next; // on the list of objects to free
+	struct notify *watch;   // signalled with watch_badge when it dies (INV_WATCH)
+	uint32_t watch_badge;
 };
 
 struct cap {
@@ -60,6 +64,8 @@ struct space {
 	struct cap *caps;    // CAP_SLOTS slots, one page
 	pte_t *root;         // level 1 (or 2 when the user half is 1 GiB)
 	struct thread *threads; // threads configured into it
+	uint32_t local_va;      // where its threads' windows go (0: none yet)
+	struct window *local_installed; // the thread window there now, or NULL
 	uint32_t id;
 };
 
@@ -74,8 +80,19 @@ struct endpoint {
 struct notify {
 	struct kobj hdr;
 	uint32_t word;
-	struct thread *waiter;
-	uint32_t irq; // bound interrupt + 1, or 0
+	struct thread *waiter; // in T_NOTIFY on it
+	struct thread *bound;  // THREAD_BIND_NOTIFY: its recv on any endpoint ends on a signal
+};
+
+#define WIN_MAX_SPACES 500
+struct window {
+	struct kobj hdr;
+	pte_t *table;          // the level-3 table (its own page)
+	uint32_t kind;         // enum window_kind
+	uint32_t va;           // WIN_SPACE: where it is installed (WIN_THREAD: space->local_va)
+	struct thread *thread; // WIN_THREAD: its thread (a reference), NULL once it died
+	uint32_t nspaces;      // WIN_SPACE: spaces it is installed in (references)
+	struct space *spaces[WIN_MAX_SPACES];
 };
 
 struct prange {
@@ -136,6 +153,12 @@ struct thread {
 	uint32_t slice;             // ticks left
 	uint32_t faults;
 	uint32_t id;
+	struct window *local_win;   // its WIN_THREAD window (a reference), or NULL
+	struct notify *bound_notify; // THREAD_BIND_NOTIFY (a reference), or NULL
+	uint8_t atomic;             // THREAD_ATOMIC: pinned, not preempted
+	uint32_t atomic_since;      // tick it was pinned at
+	struct window *atomic_win;  // slots to clear when it overruns (a reference)
+	uint32_t atomic_first, atomic_count;
 };
 
 // Object memory and quota (object/kobj.c).

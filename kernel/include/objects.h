@@ -35,6 +35,20 @@ void space_new_asid(struct space *s);
 int space_map_frame(struct space *s, uint32_t va, uint64_t pa, unsigned prot, unsigned how);
 // Removes the mapping at va without any check (kernel use).
 void space_unmap_kernel(struct space *s, uint32_t va);
+// The level-2 entry for va (allocating the level-2 table, charged to s,
+// with `alloc`), or NULL.
+pte_t *space_l2_entry(struct space *s, uint32_t va, int alloc);
+// Forgets every TLB entry of s (by ASID).
+void space_tlb_flush(struct space *s);
+// Software bits of level-2 descriptors for windows (ignored by the MMU).
+#define PTE_WINDOW (1ULL << 58)   // with a table: a window's table, not s's own
+#define PTE_RESERVED PTE_WINDOW   // alone (invalid): the thread-window region
+// Readies the 2 MiB region at va for a window: *out = its level-2 entry,
+// empty. E_BUSY when anything of s's own is mapped there or another window
+// holds it (an empty table of s's is freed); E_NOMEM.
+int space_region_for_window(struct space *s, uint32_t va, pte_t **out);
+// Whether va lies in a region held by a window (SPACE_MAP refuses it).
+int space_in_window(struct space *s, uint32_t va);
 int space_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
 
 // Threads (object/thread.c).
@@ -43,6 +57,8 @@ void thread_destroy(struct thread *t);
 // Stops `t` wherever it is: an IPC in progress ends (E_DEAD for its partner
 // where one waits), and it leaves every queue.
 void thread_stop(struct thread *t, uint8_t state);
+// Ends a THREAD_ATOMIC pin.
+void thread_unpin(struct thread *t);
 int thread_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
 // Binds `t` to space `s` with its IPC buffer at `ipcbuf_va` (boot and
 // THREAD_CONFIGURE).
@@ -61,6 +77,18 @@ int notify_invoke(struct cap *c, const struct msg_in *in, struct msg_out *out);
 // Reply objects (object/reply.c).
 void reply_destroy(struct reply *r);
 int reply_invoke(struct thread *t, struct cap *c, const struct msg_in *in, struct msg_out *out);
+
+// Windows (object/window.c).
+void window_destroy(struct window *w);
+void window_free(struct window *w);
+int window_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
+// Empties slots [first, first + count) and makes every TLB forget them.
+void window_clear(struct window *w, uint32_t first, uint32_t count);
+// Installs t's thread window in its space (or removes a sibling's): called
+// when the space's installed window is not t's.
+void window_switch_local(struct space *s, struct thread *t);
+// The thread dies: its window leaves its space.
+void window_thread_gone(struct thread *t);
 
 // Physical ranges, interrupts, the console (object/range.c, irq.c, console.c).
 struct prange *range_create(uint64_t base, uint32_t pages, struct space *charge);

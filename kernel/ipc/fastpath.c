@@ -27,6 +27,8 @@ static inline void switch_to(struct cpu *c, struct thread *t)
 	c->current = t;
 	if (s != c->space || s->asid_gen != asid_generation)
 		sched_switch_space(c, s);
+	if (s->local_installed != t->local_win)
+		window_switch_local(s, t);
 	kernel_unlock();
 	arch_return_to_user(&t->ctx);
 }
@@ -82,7 +84,8 @@ void fastpath_reply_recv(uint32_t cptr, uint32_t info)
 	struct cap *cap;
 
 	kernel_lock();
-	if (likely(caller && cptr < CAP_SLOTS && FAST_INFO(info) && !caller->fault)) {
+	if (likely(caller && cptr < CAP_SLOTS && FAST_INFO(info) && !caller->fault && !t->atomic &&
+		   (!t->bound_notify || !t->bound_notify->word))) {
 		cap = &t->space->caps[cptr];
 		ep = (struct endpoint *)cap->obj;
 		if (likely(cap->type == CAP_ENDPOINT && (cap->rights & RIGHT_READ) && ep->state != EP_SEND &&

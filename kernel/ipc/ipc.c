@@ -76,6 +76,8 @@ static int deliver(struct thread *t, const uint32_t *snd, struct endpoint *ep, u
 	}
 	if (!block)
 		return E_AGAIN;
+	if (t->atomic)
+		return E_BUSY; // a pinned thread may not wait for a receiver
 	for (int i = 0; i < 1 + MSG_REG_WORDS; i++)
 		t->snd[i] = snd[i];
 	t->snd_badge = badge;
@@ -116,8 +118,16 @@ int ipc_recv(struct thread *t, struct endpoint *ep, int block)
 		}
 		return E_OK;
 	}
+	if (t->bound_notify && t->bound_notify->word) { // a signal is already waiting
+		t->ctx.r[1] = MSG_INFO(MSG_LABEL_NOTIFY, 0);
+		t->ctx.r[6] = t->bound_notify->word;
+		t->bound_notify->word = 0;
+		return E_OK;
+	}
 	if (!block)
 		return E_AGAIN;
+	if (t->atomic)
+		return E_BUSY;
 	ep_enqueue(ep, t, T_RECV);
 	return E_BLOCKED;
 }
@@ -187,7 +197,7 @@ int notify_wait(struct thread *t, struct notify *n, int block)
 	}
 	if (!block)
 		return E_AGAIN;
-	if (n->waiter)
+	if (n->waiter || t->atomic)
 		return E_BUSY;
 	n->waiter = t;
 	t->waiting = n;

@@ -72,7 +72,13 @@ void kobj_destroy(struct kobj *o)
 	case CAP_NOTIFY: notify_destroy((struct notify *)o); break;
 	case CAP_IRQ: irq_handler_destroy((struct irq_handler *)o); break;
 	case CAP_REPLY: reply_destroy((struct reply *)o); break;
+	case CAP_WINDOW: window_destroy((struct window *)o); break;
 	default: break;
+	}
+	if (o->watch) { // whoever watches learns of the death
+		notify_signal(o->watch, o->watch_badge);
+		kobj_put(&o->watch->hdr);
+		o->watch = 0;
 	}
 	kobj_put(o);
 }
@@ -110,6 +116,8 @@ static void kobj_free(struct kobj *o)
 
 	if (o->type == CAP_SPACE)
 		space_free((struct space *)o);
+	if (o->type == CAP_WINDOW)
+		window_free((struct window *)o);
 	frame_free(virt_to_phys(kobj_base(o)));
 	if (charged) {
 		quota_release(charged, pages);

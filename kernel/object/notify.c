@@ -7,6 +7,17 @@ void notify_signal(struct notify *n, uint32_t bits)
 {
 	struct thread *t = n->waiter;
 
+	if (!t && n->bound && n->bound->state == T_RECV) {
+		// The thread it is bound to waits on an endpoint: end that wait.
+		t = n->bound;
+		ep_remove(t);
+		t->ctx.r[0] = E_OK;
+		t->ctx.r[1] = MSG_INFO(MSG_LABEL_NOTIFY, 0);
+		t->ctx.r[6] = n->word | bits;
+		n->word = 0;
+		sched_wake(t);
+		return;
+	}
 	if (!t) {
 		n->word |= bits;
 		return;
@@ -24,8 +35,11 @@ void notify_destroy(struct notify *n)
 {
 	struct thread *t = n->waiter;
 
-	if (n->irq)
-		n->irq = 0;
+	if (n->bound) {
+		n->bound->bound_notify = 0;
+		n->bound = 0;
+		kobj_put(&n->hdr);
+	}
 	if (!t)
 		return;
 	n->waiter = 0;

@@ -26,6 +26,12 @@ static pte_t *table_va(pte_t d)
 	return (pte_t *)phys_to_virt(lpae_oa(d));
 }
 
+// Whether a level-2 entry holds a table of the space's own (not a window's).
+static int own_table(pte_t d)
+{
+	return lpae_is_valid(d) && !(d & PTE_WINDOW);
+}
+
 void space_new_asid(struct space *s)
 {
 	for (int pass = 0; pass < 2; pass++) {
@@ -113,10 +119,11 @@ static void free_l3(pte_t *l3)
 			frame_free(lpae_oa(l3[i]));
 }
 
+
 static void free_l2(pte_t *l2)
 {
 	for (unsigned i = 0; i < LPAE_ENTRIES; i++) {
-		if (!lpae_is_valid(l2[i]))
+		if (!own_table(l2[i]))
 			continue;
 		free_l3(table_va(l2[i]));
 		frame_free(lpae_oa(l2[i]));
@@ -134,7 +141,7 @@ static void space_free_tables(struct space *s)
 				continue;
 			pte_t *l2 = table_va(s->root[i]);
 			for (unsigned j = 0; j < LPAE_ENTRIES; j++)
-				tables += lpae_is_valid(l2[j]);
+				tables += own_table(l2[j]);
 			free_l2(l2);
 			frame_free(lpae_oa(s->root[i]));
 			tables++;
@@ -142,7 +149,7 @@ static void space_free_tables(struct space *s)
 		}
 	} else {
 		for (unsigned j = 0; j < LPAE_ENTRIES; j++)
-			tables += lpae_is_valid(s->root[j]);
+			tables += own_table(s->root[j]);
 		free_l2(s->root);
 		memset(s->root, 0, PAGE_SIZE);
 	}
@@ -184,30 +191,93 @@ void space_free(struct space *s)
 		kobj_put(&s->parent->hdr);
 }
 
-// The level-3 entry for va; with `alloc`, missing tables are allocated and
-// charged to s (NULL when the quota or LOWMEM runs out). Without, NULL when
-// a table is missing.
-static pte_t *space_walk(struct space *s, uint32_t va, int alloc)
+// A zeroed page for a table, charged to s; 0 when the quota or LOWMEM is out.
+static uint64_t table_alloc(struct space *s)
 {
-	pte_t *t = s->root, *e;
+	uint64_t pa;
 
-	for (int level = ROOT_LEVEL; level < 3; level++) {
-		e = &t[lpae_index(level, va)];
+	if (quota_charge(s, 1))
+		return 0;
+	pa = frame_alloc();
+	if (!pa)
+		quota_release(s, 1);
+	return pa;
+}
+
+pte_t *space_l2_entry(struct space *s, uint32_t va, int alloc)
+{
+	pte_t *l2 = s->root;
+
+	if (ROOT_LEVEL == 1) {
+		pte_t *e = &s->root[lpae_index(1, va)];
 		if (!lpae_is_valid(*e)) {
-			uint64_t pa;
-			if (!alloc || quota_charge(s, 1))
+			uint64_t pa = alloc ? table_alloc(s) : 0;
+			if (!pa)
 				return 0;
-			pa = frame_alloc();
-			if (!pa) {
-				quota_release(s, 1);
-				return 0;
-			}
 			dsb();
 			*e = lpae_table(pa);
 		}
-		t = table_va(*e);
+		l2 = table_va(*e);
 	}
-	return &t[lpae_index(3, va)];
+	return &l2[lpae_index(2, va)];
+}
+
+int space_region_for_window(struct space *s, uint32_t va, pte_t **out)
+{
+	pte_t *e = space_l2_entry(s, va, 1);
+
+	if (!e)
+		return E_NOMEM;
+	if (own_table(*e)) { // a table of s's own: fine when nothing is mapped in it
+		pte_t *l3 = table_va(*e);
+		for (unsigned i = 0; i < LPAE_ENTRIES; i++)
+			if (lpae_is_valid(l3[i]))
+				return E_BUSY;
+		frame_free(lpae_oa(*e));
+		quota_release(s, 1);
+		*e = 0;
+		space_tlb_flush(s); // walks may have cached the old table
+	}
+	if (*e)
+		return E_BUSY; // another window
+	*out = e;
+	return E_OK;
+}
+
+int space_in_window(struct space *s, uint32_t va)
+{
+	pte_t *e = space_l2_entry(s, va, 0);
+
+	return e && (*e & PTE_WINDOW);
+}
+
+void space_tlb_flush(struct space *s)
+{
+	if (s->asid_gen != asid_generation)
+		return;
+	dsb();
+	tlbiasid(asid_of(s));
+	dsb();
+	isb();
+}
+
+// The level-3 entry for va; with `alloc`, missing tables are allocated and
+// charged to s. NULL when a table is missing (without `alloc`), the quota or
+// LOWMEM ran out, or va lies in a window's region (not s's own to map).
+static pte_t *space_walk(struct space *s, uint32_t va, int alloc)
+{
+	pte_t *e = space_l2_entry(s, va, alloc);
+
+	if (!e || (*e & PTE_WINDOW))
+		return 0;
+	if (!lpae_is_valid(*e)) {
+		uint64_t pa = alloc ? table_alloc(s) : 0;
+		if (!pa)
+			return 0;
+		dsb();
+		*e = lpae_table(pa);
+	}
+	return &table_va(*e)[lpae_index(3, va)];
 }
 
 // Tables missing on the way to the level-3 entries of [va, va + n pages).
@@ -300,7 +370,7 @@ static int space_map(struct space *self, struct space *s, const struct msg_in *i
 		return E_RANGE;
 	for (uint32_t i = 0; i < n; i++) {
 		pte_t *e = space_walk(s, va + i * PAGE_SIZE, 0);
-		if (e && lpae_is_valid(*e))
+		if ((e && lpae_is_valid(*e)) || space_in_window(s, va + i * PAGE_SIZE))
 			return E_BUSY;
 	}
 	if (tables_needed(s, va, n) > s->quota - s->used)
@@ -370,6 +440,22 @@ static int space_create_obj(struct space *self, struct space *s, const struct ms
 	case CAP_REPLY: // the header starts each of these
 		o = kobj_alloc((uint8_t)type, 1, s);
 		break;
+	case CAP_WINDOW: { // the object's page and its table's
+		if (quota_charge(s, 1))
+			return E_NOMEM;
+		uint64_t table = frame_alloc();
+		struct window *w = table ? kobj_alloc(CAP_WINDOW, 1, s) : 0;
+		if (!w) {
+			if (table)
+				frame_free(table);
+			quota_release(s, 1);
+			return E_NOMEM;
+		}
+		w->table = (pte_t *)phys_to_virt(table);
+		w->hdr.pages = 2; // both go back to the quota when it is freed
+		o = &w->hdr;
+		break;
+	}
 	default:
 		return E_INVAL;
 	}

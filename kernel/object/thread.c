@@ -7,6 +7,7 @@
 #include "mmu.h"
 #include "objects.h"
 #include "printk.h"
+#include "plat.h"
 #include "sched.h"
 
 static uint32_t next_thread_id = 1;
@@ -97,6 +98,7 @@ void thread_stop(struct thread *t, uint8_t state)
 	if (in_ipc && !t->fault)
 		t->ctx.r[0] = E_DEAD;
 	t->fault = 0;
+	thread_unpin(t);
 	if (t->caller) { // it held a reply: its caller learns it died
 		struct thread *caller = t->caller;
 		t->caller = 0;
@@ -117,11 +119,26 @@ void thread_stop(struct thread *t, uint8_t state)
 	t->state = state;
 }
 
+void thread_unpin(struct thread *t)
+{
+	if (!t->atomic)
+		return;
+	t->atomic = 0;
+	kobj_put(&t->atomic_win->hdr);
+	t->atomic_win = 0;
+}
+
 void thread_destroy(struct thread *t)
 {
 	struct space *s = t->space;
 
 	thread_stop(t, T_DEAD);
+	window_thread_gone(t);
+	if (t->bound_notify) {
+		t->bound_notify->bound = 0;
+		kobj_put(&t->bound_notify->hdr);
+		t->bound_notify = 0;
+	}
 	if (s) {
 		struct thread **p = &s->threads;
 		while (*p != t)
@@ -163,15 +180,73 @@ static void set_prio(struct thread *t, uint8_t prio)
 		sched_wake(t);
 }
 
+// THREAD_ATOMIC: (on, window slot, first, count), with RIGHT_WRITE.
+static int thread_atomic(struct space *self, struct thread *t, struct cap *c, const struct msg_in *in)
+{
+	struct cap *wc;
+	int err;
+
+	if (!(c->rights & RIGHT_WRITE))
+		return E_PERM;
+	if (in->len < 1)
+		return E_INVAL;
+	if (!in->mr[0]) {
+		thread_unpin(t);
+		return E_OK;
+	}
+	if (in->len < 4)
+		return E_INVAL;
+	err = cap_lookup(self, in->mr[1], CAP_WINDOW, RIGHT_MANAGE, &wc);
+	if (err)
+		return err;
+	if (in->mr[2] >= WINDOW_SLOTS || in->mr[3] > WINDOW_SLOTS - in->mr[2])
+		return E_RANGE;
+	if (t->state == T_DEAD || t->state == T_INACTIVE)
+		return E_INVAL;
+	thread_unpin(t);
+	t->atomic = 1;
+	t->atomic_since = timer_ticks();
+	t->atomic_win = (struct window *)wc->obj;
+	kobj_get(wc->obj);
+	t->atomic_first = in->mr[2];
+	t->atomic_count = in->mr[3];
+	return E_OK;
+}
+
 int thread_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out)
 {
 	struct thread *t = (struct thread *)((char *)c->obj - offsetof(struct thread, hdr));
 	struct thread *me = this_cpu()->current;
 	int err;
 
+	if (in->label == THREAD_ATOMIC)
+		return thread_atomic(self, t, c, in);
 	if (!(c->rights & RIGHT_MANAGE))
 		return E_PERM;
 	switch (in->label) {
+	case THREAD_BIND_NOTIFY: {
+		struct cap *nc = 0;
+		if (in->len < 1)
+			return E_INVAL;
+		if (in->mr[0]) {
+			err = cap_lookup(self, in->mr[0], CAP_NOTIFY, RIGHT_READ, &nc);
+			if (err)
+				return err;
+			if (((struct notify *)nc->obj)->bound && ((struct notify *)nc->obj)->bound != t)
+				return E_BUSY;
+		}
+		if (t->bound_notify) {
+			t->bound_notify->bound = 0;
+			kobj_put(&t->bound_notify->hdr);
+			t->bound_notify = 0;
+		}
+		if (nc) {
+			t->bound_notify = (struct notify *)nc->obj;
+			t->bound_notify->bound = t;
+			kobj_get(nc->obj);
+		}
+		return E_OK;
+	}
 	case THREAD_CONFIGURE: {
 		struct cap *sc, *fc = 0;
 		if (in->len < 4)

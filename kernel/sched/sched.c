@@ -2,6 +2,7 @@
 #include "sched.h"
 
 #include "cp15.h"
+#include "plat.h"
 #include "printk.h"
 #include "tqueue.h"
 #include "objects.h"
@@ -95,6 +96,14 @@ void sched_tick(void)
 	struct cpu *c = this_cpu();
 	struct thread *cur = c->current;
 
+	if (cur && cur->atomic) { // pinned: no preemption, for a bounded time
+		if (timer_ticks() - cur->atomic_since < ATOMIC_LIMIT_TICKS)
+			return;
+		printk("hmk: thread %u held kmap_atomic for %u ticks: mapping reclaimed, preemptible again\n",
+		       cur->id, ATOMIC_LIMIT_TICKS);
+		window_clear(cur->atomic_win, cur->atomic_first, cur->atomic_count);
+		thread_unpin(cur);
+	}
 	if (cur && cur->state == T_READY && --cur->slice == 0) {
 		cur->slice = TIME_SLICE_TICKS;
 		if (sched_top_prio(c) >= (int)cur->prio) {
@@ -123,6 +132,8 @@ static struct thread *pick(struct cpu *c)
 	struct thread *cur = c->current, *t = c->next;
 	int top = sched_top_prio(c);
 
+	if (cur && cur->state == T_READY && cur->atomic)
+		return cur; // pinned (THREAD_ATOMIC)
 	if (t) {
 		c->next = 0;
 		if (cur && cur != t && cur->state == T_READY)
@@ -160,6 +171,8 @@ void schedule(void)
 	}
 	c->current = t;
 	sched_switch_space(c, t->space);
+	if (t->space->local_installed != t->local_win)
+		window_switch_local(t->space, t);
 	kernel_unlock();
 	arch_return_to_user(&t->ctx);
 }

@@ -106,6 +106,7 @@ enum cap_type {
 	CAP_IRQCTL = 7,  // binds interrupts to notifications
 	CAP_IRQ = 8,     // one bound interrupt
 	CAP_CONSOLE = 9, // the kernel's debug console and machine control
+	CAP_WINDOW = 10, // a level-3 table of 512 page slots installed into address spaces
 	CAP_TYPE_COUNT
 };
 
@@ -124,6 +125,9 @@ enum hmk_invocation {
 	// Any capability.
 	INV_IDENTIFY = 1, // -> MR0 type, MR1 rights, MR2 badge  (no right needed)
 	INV_DESTROY,      // the object dies; every capability to it then gives E_DEAD
+	INV_WATCH,        // (notification slot, badge): when the object dies, the kernel
+			  //   signals the badge there. One watcher per object (E_BUSY).
+			  //   Needs RIGHT_READ on the object, RIGHT_WRITE on the notification.
 
 	// CAP_SPACE: the invoked space's table and memory. New objects are
 	// charged to the invoked space's quota.
@@ -170,6 +174,32 @@ enum hmk_invocation {
 	REPLY_SAVE,       // moves the caller's pending caller into the object: E_NOREPLY
 			  //   when it holds none, E_BUSY when the object is full
 
+	// CAP_THREAD, more
+	THREAD_BIND_NOTIFY, // (notification slot, or 0 to unbind): a signal on it ends the
+			  //   thread's wait in recv on any endpoint: recv returns E_OK with
+			  //   label MSG_LABEL_NOTIFY and the word (cleared) in r6
+	THREAD_ATOMIC,    // (on, window slot, first, count) with RIGHT_WRITE: on = 1 pins the
+			  //   thread (no preemption, no migration; an IPC that would wait
+			  //   fails E_BUSY) until THREAD_ATOMIC(0). Held longer than
+			  //   ATOMIC_LIMIT_TICKS, the kernel logs it, clears slots
+			  //   [first, first + count) of that window and unpins the thread.
+
+	// CAP_WINDOW (SPACE_CREATE of CAP_WINDOW makes one; a 2 MiB virtual region
+	// of 512 page slots). Frames come from physical ranges; never executable.
+	WINDOW_BIND,      // (kind WIN_*, thread or space slot, va): installs the window at va
+			  //   (2 MiB aligned, user half, nothing mapped in that 2 MiB).
+			  //   WIN_THREAD: in the thread's space only while that thread runs
+			  //   (so its siblings fault on it); one thread window per thread.
+			  //   WIN_SPACE: in that space for good; bind again to more spaces
+			  //   (a shared pool). Needs RIGHT_WRITE on the thread or space.
+	WINDOW_MAP,       // (first slot, range slot, page offset, count | prot << 24): slots
+			  //   [first, first + count) = consecutive frames of the range;
+			  //   prot PROT_READ/PROT_WRITE/PROT_NOCACHE (PROT_EXEC: E_PERM).
+			  //   A slot still holding a frame is replaced (the TLB forgets it).
+	WINDOW_CLEAR,     // (first slot, count, flags): empties slots; the TLB forgets them
+			  //   in every space the window is in (one flush for a whole batch)
+	WINDOW_INFO,      // -> MR0 kind, MR1 va, MR2 spaces bound, MR3 slots in use
+
 	INV_COUNT
 };
 
@@ -190,6 +220,16 @@ enum thread_state {
 };
 
 #define PRIO_MAX 255
+
+// WINDOW_BIND kinds.
+enum window_kind { WIN_NONE = 0, WIN_THREAD = 1, WIN_SPACE = 2 };
+#define WINDOW_SLOTS 512
+#define WINDOW_SIZE 0x200000u
+#define ATOMIC_LIMIT_TICKS 10 // 100 ms at the kernel's 100 Hz tick
+
+// The label a recv returns with when the thread's bound notification ends
+// its wait (THREAD_BIND_NOTIFY).
+#define MSG_LABEL_NOTIFY 0xfffffu
 
 // ---------------------------------------------------------------------------
 // Faults: a thread's fault arrives at its fault endpoint as a call from the

@@ -15,6 +15,8 @@ enum init_slot {
 	SLOT_GIFT = 6,    // a capability its spawner passed along, or empty
 	SLOT_IRQCTL = 7,  // interrupt control, for programs init starts from its own
 			  //   command line (trusted by whoever booted); empty for spawned ones
+	SLOT_MEMSRV = 8,  // memsrv's endpoint badged with the program's id (write,
+			  //   grant), for every program started after memsrv; else empty
 	SLOT_FIRST_FREE = 16,
 };
 
@@ -29,6 +31,16 @@ enum init_slot {
 
 // A program starts with r0 = its argument word (given by whoever spawned it)
 // and sp = USER_STACK_TOP.
+//
+// memsrv: when the initrd holds memsrv.elf, init starts it first, keeps
+// INIT_PROGRAM_POOL of RAM (the lowest) for loading programs and gives
+// memsrv all the rest: CAP_RANGE capabilities in slots MEMSRV_RANGE_FIRST..
+// MEMSRV_RANGE_FIRST + n - 1, with r0 = n. memsrv receives on its own
+// endpoint, whose capability init holds to mint SLOT_MEMSRV for the others:
+// memsrv gets it in SLOT_GIFT.
+#define INIT_PROGRAM_POOL (256u << 20)
+#define MEMSRV_RANGE_FIRST SLOT_FIRST_FREE
+#define MEMSRV_RANGES_MAX 16
 
 // Requests on SLOT_INIT (call). The badge tells init who asks.
 enum init_request {

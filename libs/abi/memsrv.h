@@ -1,0 +1,67 @@
+// The memory server's protocol: how a client asks memsrv for HIGHMEM pages
+// and for temporary mappings of them, with the semantics of Linux's
+// alloc_pages, kmap_local_page, kmap_atomic, kmap and vmap. Shared by
+// memsrv, its client library (libs/highmem) and the tests.
+//
+// A client is a program holding a capability to memsrv's endpoint (init
+// gives every program it starts after memsrv one, in SLOT_MEMSRV, badged
+// with the program's id: memsrv knows its clients by badge). Requests are
+// calls; the reply's label is E_OK or the error, its words the results.
+// Frames are named by PFN (physical address >> 12: 28 bits cover LPAE's
+// 40-bit space).
+#pragma once
+
+#include "abi/abi.h"
+
+// Where memsrv's windows sit in every client (below 1 GiB: every VMSPLIT).
+#define MEMSRV_LOCAL_VA 0x3f000000u // per-thread window: kmap_local, then kmap_atomic
+#define MEMSRV_POOL_VA 0x3f200000u  // the shared kmap pool, 512 slots
+#define MEMSRV_VMAP_BASE 0x38000000u // vmap area: 56 windows side by side
+#define MEMSRV_VMAP_SIZE 0x07000000u
+#define KMAP_LOCAL_MAX 16   // nesting depth of kmap_local (slots 0..15 of the local window)
+#define KMAP_ATOMIC_FIRST 16 // kmap_atomic uses slots 16.. of the local window
+#define KMAP_ATOMIC_MAX 16
+#define KMAP_POOL_SLOTS 512
+#define MEMSRV_MAX_ORDER 10 // alloc_pages orders 0..10 (4 KiB .. 4 MiB)
+
+enum memsrv_request {
+	// Registration (each once, before the rest; the runtime does it).
+	MS_HELLO = 1,     // cap: the client's own space (RIGHT_WRITE). Binds the kmap pool
+			  //   and gives it a vmap area. -> MR0 client id
+	MS_THREAD_HELLO,  // cap: the calling thread (RIGHT_WRITE). Gives it a local window
+			  //   at MEMSRV_LOCAL_VA; memsrv watches it and reclaims at its death.
+
+	// Pages.
+	MS_ALLOC,         // (order, flags) -> MR0 pfn of 2^order contiguous pages, owned by
+			  //   the caller. E_ORDER beyond MEMSRV_MAX_ORDER, E_NOMEM.
+	MS_FREE,          // (pfn, order): E_PERM when the caller does not own exactly that
+			  //   block (E_INVAL when no such block is allocated)
+	MS_SHARE,         // (pfn, client id): that client may map the page too. Owner only
+			  //   (E_PERM); E_INVAL for an unknown client.
+
+	// Mappings (pfn: a page the caller owns or was shared; else E_PERM).
+	MS_KMAP_LOCAL,    // (pfn) -> MR0 va. Private to the thread, strictly nested;
+			  //   the 17th -> E_NOSLOT
+	MS_KUNMAP_LOCAL,  // (va: any address in the page) only the newest -> else E_ORDER
+	MS_KMAP_ATOMIC,   // (pfn) -> MR0 va; the thread is pinned until it unmaps
+	MS_KUNMAP_ATOMIC, // (va) newest first, as kunmap_local
+	MS_KMAP,          // (pfn) -> MR0 va in the shared pool; the same page gives the same
+			  //   address, counted. A full pool defers the reply until a slot
+			  //   frees; E_DEADLK when no slot could ever free (every holder waits)
+	MS_KUNMAP,        // (pfn)
+	MS_VMAP,          // (n, prot, then runs: MR2.. = pfn, count, pfn, count ...) ->
+			  //   MR0 va of n contiguous pages. prot: PROT_READ/WRITE/NOCACHE
+			  //   (PROT_EXEC -> E_PERM). When the runs of one message do not
+			  //   reach n, the reply's MR1 says how many are mapped so far and
+			  //   MS_VMAP_MORE continues. E_NOMEM: no room in the vmap area.
+	MS_VMAP_MORE,     // (va, runs...) -> MR1 pages mapped so far
+	MS_VUNMAP,        // (va of a vmap) E_INVAL when it is not one
+
+	MS_STATS,         // -> MR0 free pages, MR1 used pages, then the caller's live
+			  //   mappings: MR2 kmap_local, MR3 kmap_atomic, MR4 kmap, MR5 vmap
+			  //   areas, MR6 pages it owns
+	MS_COUNT
+};
+
+// Runs per MS_VMAP / MS_VMAP_MORE message (pairs after the first two words).
+#define MS_VMAP_RUNS ((MSG_MAX_WORDS - 2) / 2)

@@ -1,0 +1,318 @@
+// Windows (the kernel's mechanism under memsrv): binding, mapping frames of
+// a range into slots, clearing, a thread window private to its thread,
+// THREAD_ATOMIC pins, INV_WATCH and bound notifications.
+#include "tests.h"
+
+#define WIN_VA_SPACE 0x3c000000u  // test windows bound to a space
+#define WIN_VA_THREAD 0x3e000000u // this space's thread-window region
+
+static int win_new(uint32_t *slot)
+{
+	return obj_new_in(SLOT_SPACE, CAP_WINDOW, 0, slot);
+}
+
+static int win_call(uint32_t w, uint32_t label, uint32_t n, uint32_t a, uint32_t b, uint32_t c,
+		    uint32_t d, struct msg *m)
+{
+	return hmk_invoke(w, label, n, a, b, c, d, m);
+}
+
+static const char *test_window_errors(void)
+{
+	uint32_t w, range, off, ro;
+	struct msg m;
+
+	OK(win_new(&w));
+	CHECK(scratch_page(&range, &off), "no scratch page");
+	EXPECT(win_call(w, WINDOW_BIND, 3, 7, SLOT_SPACE, WIN_VA_SPACE, 0, &m), E_INVAL);
+	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, WIN_VA_SPACE + 4096, 0, &m), E_RANGE);
+	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, 0xc0000000u, 0, &m), E_RANGE);
+	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_THREAD, WIN_VA_SPACE, 0, &m), E_TYPE);
+	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, 0, 0, &m), E_RANGE); // page 0 stays unmapped
+	// Where our own pages are mapped (the heap), no window goes.
+	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, USER_HEAP_BASE, 0, &m), E_BUSY);
+	EXPECT(win_call(w, WINDOW_MAP, 4, 0, range, off, 1 | PROT_EXEC << 24, &m), E_PERM);
+	EXPECT(win_call(w, WINDOW_MAP, 4, 0, range, off, 0 | PROT_READ << 24, &m), E_INVAL);
+	EXPECT(win_call(w, WINDOW_MAP, 4, 511, range, off, 2 | PROT_READ << 24, &m), E_RANGE);
+	EXPECT(win_call(w, WINDOW_MAP, 4, 512, range, off, 1 | PROT_READ << 24, &m), E_RANGE);
+	EXPECT(win_call(w, WINDOW_MAP, 4, 0, range, 0xffffff, 1 | PROT_READ << 24, &m), E_RANGE);
+	EXPECT(win_call(w, WINDOW_MAP, 4, 0, SLOT_CONSOLE, off, 1 | PROT_READ << 24, &m), E_TYPE);
+	OK(mint(range, RIGHT_READ, 0, &ro));
+	EXPECT(win_call(w, WINDOW_MAP, 4, 0, ro, off, 1 | (PROT_READ | PROT_WRITE) << 24, &m), E_PERM);
+	OK(win_call(w, WINDOW_MAP, 4, 0, ro, off, 1 | PROT_READ << 24, &m));
+	EXPECT(win_call(w, WINDOW_CLEAR, 2, 0, 0, 0, 0, &m), E_RANGE);
+	EXPECT(win_call(w, WINDOW_CLEAR, 2, 500, 13, 0, 0, &m), E_RANGE);
+	OK(win_call(w, WINDOW_CLEAR, 2, 0, 1, 0, 0, &m));
+	EXPECT(win_call(w, 0x7ff, 0, 0, 0, 0, 0, &m), E_NOSYS);
+	return 0;
+}
+
+// A thread that reads one word at arg[0] (reporting it in out[0]).
+static void reader(struct tthread *t)
+{
+	t->out[0] = *(volatile uint32_t *)t->arg[0];
+	t->out[1] = 1;
+}
+
+// Waits for a data abort at `addr` on endpoint ep; leaves the thread stopped.
+static const char *expect_dabort(uint32_t ep, uint32_t addr)
+{
+	struct msg m = { 0 };
+
+	OK(poll_recv(ep, &m));
+	CHECK(MSG_LABEL(m.info) == FAULT_DABORT, "fault label %#x, wanted a data abort", MSG_LABEL(m.info));
+	CHECK(m.mr[2] == addr, "fault address %#x, wanted %#x", m.mr[2], addr);
+	struct msg r = msg_make(0, 0, 0, 0, 0, 0); // not resumed: it stays stopped
+	OK(sys_reply(&r));
+	return 0;
+}
+
+static const char *test_window_space(void)
+{
+	uint32_t w, range, off, va = scratch_va(1), ep = ep_new(), used;
+	struct msg m;
+	int e;
+
+	CHECK(ep && scratch_page(&range, &off), "no endpoint or scratch page");
+	OK(win_new(&w));
+	OK(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, WIN_VA_SPACE, 0, &m));
+	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, WIN_VA_SPACE, 0, &m), E_BUSY);
+	// Nothing of our own may be mapped in the window's region.
+	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, WIN_VA_SPACE + 4096,
+			  1 | (PROT_READ | PROT_WRITE) << 24, &m), E_BUSY);
+	// The same frame through a plain mapping and through slot 3 of the window.
+	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, va, 1 | (PROT_READ | PROT_WRITE) << 24, &m));
+	defer_unmap(va, 1);
+	OK(win_call(w, WINDOW_MAP, 4, 3, range, off, 1 | (PROT_READ | PROT_WRITE) << 24, &m));
+	volatile uint32_t *plain = (volatile uint32_t *)va, *win = (volatile uint32_t *)(WIN_VA_SPACE + 3 * 4096);
+	plain[5] = 0x600dcafe;
+	CHECK(win[5] == 0x600dcafe, "window reads %#x", win[5]);
+	win[6] = 0xfeed;
+	CHECK(plain[6] == 0xfeed, "plain mapping reads %#x", plain[6]);
+	OK(win_call(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
+	used = m.mr[3];
+	CHECK(m.mr[0] == WIN_SPACE && m.mr[1] == WIN_VA_SPACE && m.mr[2] == 1 && used == 1,
+	      "info kind %u va %#x spaces %u used %u", m.mr[0], m.mr[1], m.mr[2], used);
+	// Cleared, the slot faults: the TLB forgot it.
+	OK(win_call(w, WINDOW_CLEAR, 2, 3, 1, 0, 0, &m));
+	struct tthread *t = tt_run(reader, my_prio, ep, WIN_VA_SPACE + 3 * 4096, 0, &e);
+	CHECK(t, "thread: %s", hmk_strerror(e));
+	TRY(expect_dabort(ep, WIN_VA_SPACE + 3 * 4096));
+	// Destroyed, the window leaves the space: the region can be mapped again.
+	OK(destroy(w));
+	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, WIN_VA_SPACE, 1 | PROT_READ << 24, &m));
+	OK(hmk_invoke(SLOT_SPACE, SPACE_UNMAP, 2, WIN_VA_SPACE, 1, 0, 0, &m));
+	return 0;
+}
+
+static const char *test_window_shared(void)
+{
+	uint32_t w, child;
+	struct msg m;
+
+	OK(obj_new_in(SLOT_SPACE, CAP_SPACE, 16, &child));
+	OK(win_new(&w));
+	OK(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, WIN_VA_SPACE, 0, &m));
+	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_SPACE, child, WIN_VA_SPACE + WINDOW_SIZE, 0, &m), E_INVAL);
+	OK(win_call(w, WINDOW_BIND, 3, WIN_SPACE, child, WIN_VA_SPACE, 0, &m));
+	OK(win_call(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
+	CHECK(m.mr[2] == 2, "bound in %u spaces", m.mr[2]);
+	// The child dies first: the window stays good for us.
+	OK(destroy(child));
+	OK(destroy(w));
+	return 0;
+}
+
+static const char *test_window_thread(void)
+{
+	uint32_t w, range, off, va = scratch_va(1), ep = ep_new(), fep;
+	struct msg m;
+	int e;
+
+	CHECK(ep && scratch_page(&range, &off), "no endpoint or scratch page");
+	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, va, 1 | (PROT_READ | PROT_WRITE) << 24, &m));
+	defer_unmap(va, 1);
+	*(volatile uint32_t *)(va + 8) = 0x10ca1;
+	OK(mint(ep, RIGHT_WRITE, 0, &fep));
+	// The owner: its window shows the frame at slot 2.
+	struct tthread *owner = tt_start(reader, my_prio, WIN_VA_THREAD + 2 * 4096 + 8, 0, &e);
+	CHECK(owner, "thread: %s", hmk_strerror(e));
+	OK(hmk_invoke(owner->slot, THREAD_SUSPEND, 0, 0, 0, 0, 0, &m));
+	OK(win_new(&w));
+	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_THREAD, owner->slot, WIN_VA_THREAD + 1, 0, &m), E_RANGE);
+	OK(win_call(w, WINDOW_BIND, 3, WIN_THREAD, owner->slot, WIN_VA_THREAD, 0, &m));
+	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_THREAD, owner->slot, WIN_VA_THREAD, 0, &m), E_BUSY);
+	OK(win_call(w, WINDOW_MAP, 4, 2, range, off, 1 | PROT_READ << 24, &m));
+	// A sibling in the same space faults on the very address.
+	struct tthread *sib = tt_run(reader, my_prio, fep, WIN_VA_THREAD + 2 * 4096 + 8, 0, &e);
+	CHECK(sib, "thread: %s", hmk_strerror(e));
+	TRY(expect_dabort(ep, WIN_VA_THREAD + 2 * 4096 + 8));
+	// The owner, resumed, reads it (it had not started reading: the
+	// suspend came first, or its read ran before the bind and faulted).
+	OK(hmk_invoke(owner->slot, THREAD_RESUME, 0, 0, 0, 0, 0, &m));
+	CHECK(wait_word(&owner->out[1], 1), "owner never read");
+	CHECK(owner->out[0] == 0x10ca1, "owner read %#x through its window", owner->out[0]);
+	OK(destroy(w));
+	return 0;
+}
+
+static volatile uint32_t pin_state[4];
+
+// Pinned (by the test, before it runs), it checks what it may not do.
+static void pinned_thread(struct tthread *t)
+{
+	struct msg m = { 0 };
+	t->out[0] = (uint32_t)sys_yield();
+	t->out[1] = (uint32_t)sys_recv(t->arg[0], &m);
+	m = msg_make(1, 0, 0, 0, 0, 0);
+	t->out[2] = (uint32_t)sys_send(t->arg[0], &m);
+	t->out[3] = (uint32_t)sys_nbrecv(t->arg[0], &m);
+	t->out[4] = 1;
+}
+
+static const char *test_atomic_pin(void)
+{
+	uint32_t w, ep = ep_new(), ro;
+	struct msg m;
+	int e;
+
+	CHECK(ep, "no endpoint");
+	OK(win_new(&w));
+	struct tthread *t = tt_start(pinned_thread, my_prio, ep, 0, &e);
+	CHECK(t, "thread: %s", hmk_strerror(e));
+	OK(mint(t->slot, RIGHT_READ, 0, &ro));
+	EXPECT(hmk_invoke(ro, THREAD_ATOMIC, 4, 1, w, 16, 1, &m), E_PERM);
+	EXPECT(hmk_invoke(t->slot, THREAD_ATOMIC, 4, 1, w, 510, 3, &m), E_RANGE);
+	EXPECT(hmk_invoke(t->slot, THREAD_ATOMIC, 4, 1, SLOT_SPACE, 16, 1, &m), E_TYPE);
+	OK(hmk_invoke(t->slot, THREAD_ATOMIC, 4, 1, w, 16, 1, &m));
+	CHECK(wait_word(&t->out[4], 1), "pinned thread never finished");
+	EXPECT((int)t->out[0], E_BUSY); // yield
+	EXPECT((int)t->out[1], E_BUSY); // a recv that would wait
+	EXPECT((int)t->out[2], E_BUSY); // a send that would wait
+	EXPECT((int)t->out[3], E_AGAIN); // never waits: allowed
+	OK(hmk_invoke(t->slot, THREAD_ATOMIC, 1, 0, 0, 0, 0, &m));
+	return 0;
+}
+
+// Spins while pinned, counting how often the test's main thread ran.
+static void spinner(struct tthread *t)
+{
+	uint32_t seen = pin_state[0], others = 0;
+	for (uint32_t i = 0; i < 200000000u && !pin_state[1]; i++) {
+		if (pin_state[0] != seen) { // main ran while we were pinned
+			others++;
+			seen = pin_state[0];
+		}
+		if (pin_state[2])
+			break; // the kernel unpinned us: main says so
+	}
+	t->out[0] = others;
+	t->out[1] = 1;
+}
+
+static const char *test_atomic_overrun(void)
+{
+	uint32_t w, range, off;
+	struct msg m;
+	int e;
+
+	CHECK(scratch_page(&range, &off), "no scratch page");
+	OK(win_new(&w));
+	OK(win_call(w, WINDOW_MAP, 4, 16, range, off, 1 | PROT_READ << 24, &m));
+	pin_state[0] = pin_state[1] = pin_state[2] = 0;
+	struct tthread *t = tt_start(spinner, my_prio, 0, 0, &e);
+	CHECK(t, "thread: %s", hmk_strerror(e));
+	OK(hmk_invoke(t->slot, THREAD_ATOMIC, 4, 1, w, 16, 1, &m));
+	// We run again only once the kernel unpinned the spinner (after
+	// ATOMIC_LIMIT_TICKS): it must have seen no run of ours before.
+	sys_yield();
+	pin_state[0]++;
+	pin_state[2] = 1;
+	CHECK(wait_word(&t->out[1], 1), "spinner never finished");
+	CHECK(t->out[0] <= 1, "main ran %u times while the spinner was pinned", t->out[0]);
+	OK(win_call(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
+	CHECK(m.mr[3] == 0, "%u slots still mapped: the overrun did not reclaim the atomic slot", m.mr[3]);
+	return 0;
+}
+
+static void idle_thread(uint32_t arg)
+{
+	(void)arg;
+	for (;;)
+		sys_yield();
+}
+
+static const char *test_watch(void)
+{
+	uint32_t n = notify_new(), ro;
+	struct msg m;
+
+	CHECK(n, "no notification");
+	uint32_t t;
+	OK(bare_create(idle_thread, 0, SLOT_SPACE, my_prio, 0, &t)); // configured, never started
+	OK(mint(t, RIGHT_WRITE, 0, &ro));
+	EXPECT(hmk_invoke(ro, INV_WATCH, 2, n, 0x40, 0, 0, &m), E_PERM);
+	EXPECT(hmk_invoke(t, INV_WATCH, 1, n, 0, 0, 0, &m), E_INVAL);
+	OK(hmk_invoke(t, INV_WATCH, 2, n, 0x40, 0, 0, &m));
+	EXPECT(hmk_invoke(t, INV_WATCH, 2, n, 0x80, 0, 0, &m), E_BUSY);
+	OK(hmk_invoke(n, NOTIFY_POLL, 0, 0, 0, 0, 0, &m));
+	CHECK(m.mr[0] == 0, "word %#x before the death", m.mr[0]);
+	OK(destroy(t));
+	OK(hmk_invoke(n, NOTIFY_POLL, 0, 0, 0, 0, 0, &m));
+	CHECK(m.mr[0] == 0x40, "word %#x after the death, wanted 0x40", m.mr[0]);
+	return 0;
+}
+
+static void bound_receiver(struct tthread *t)
+{
+	struct msg m = { 0 };
+	t->rc = sys_recv(t->arg[0], &m);
+	t->out[0] = MSG_LABEL(m.info);
+	t->out[1] = m.badge;
+	t->out[2] = 1;
+}
+
+static const char *test_bound_notify(void)
+{
+	uint32_t ep = ep_new(), n = notify_new(), sig;
+	struct msg m;
+	int e;
+
+	CHECK(ep && n, "no endpoint or notification");
+	OK(mint(n, RIGHT_WRITE, 0x5, &sig));
+	struct tthread *t = tt_start(bound_receiver, my_prio, ep, 0, &e);
+	CHECK(t, "thread: %s", hmk_strerror(e));
+	OK(hmk_invoke(t->slot, THREAD_BIND_NOTIFY, 1, n, 0, 0, 0, &m));
+	EXPECT(hmk_invoke(SLOT_THREAD, THREAD_BIND_NOTIFY, 1, n, 0, 0, 0, &m), E_BUSY);
+	for (int i = 0; i < 10; i++)
+		sys_yield();
+	CHECK(!t->out[2], "receiver did not wait");
+	m = msg_make(0, 0, 0, 0, 0, 0);
+	OK(sys_send(sig, &m)); // signal
+	CHECK(wait_word(&t->out[2], 1), "the signal did not end the receive");
+	OK(t->rc);
+	CHECK(t->out[0] == MSG_LABEL_NOTIFY && t->out[1] == 0x5, "label %#x badge %#x", t->out[0], t->out[1]);
+	// A signal already there ends the next receive at once.
+	OK(sys_send(sig, &m));
+	OK(hmk_invoke(SLOT_THREAD, THREAD_BIND_NOTIFY, 1, 0, 0, 0, 0, &m));
+	OK(hmk_invoke(t->slot, THREAD_BIND_NOTIFY, 1, 0, 0, 0, 0, &m));
+	OK(hmk_invoke(SLOT_THREAD, THREAD_BIND_NOTIFY, 1, n, 0, 0, 0, &m));
+	m = (struct msg){ 0 };
+	OK(sys_recv(ep, &m));
+	CHECK(MSG_LABEL(m.info) == MSG_LABEL_NOTIFY && m.badge == 0x5, "label %#x badge %#x",
+	      MSG_LABEL(m.info), m.badge);
+	OK(hmk_invoke(SLOT_THREAD, THREAD_BIND_NOTIFY, 1, 0, 0, 0, 0, &m));
+	return 0;
+}
+
+const struct test window_tests[] = {
+	{ test_window_errors, "WINDOW_BIND/MAP/CLEAR errors" },
+	{ test_window_space, "window in a space: same frame as a plain mapping, cleared slot faults" },
+	{ test_window_shared, "one window in two spaces" },
+	{ test_window_thread, "thread window: its thread reads it, a sibling faults" },
+	{ test_atomic_pin, "THREAD_ATOMIC: no yield, no waiting IPC" },
+	{ test_atomic_overrun, "THREAD_ATOMIC overrun: unpinned, atomic slots reclaimed" },
+	{ test_watch, "INV_WATCH signals a death" },
+	{ test_bound_notify, "bound notification ends a receive" },
+	{ 0, 0 },
+};
