@@ -17,6 +17,9 @@ void memory_init(const struct machine *m, uint64_t dtb_pa, uint32_t dtb_size);
 
 // Prints the boot report's memory lines (format documented in README).
 void memory_report(void);
+// LOWMEM the kernel holds now: its image, boot page tables and every frame
+// it took since (kernel objects, page tables, IPC buffers), in KiB.
+uint32_t memory_lowmem_used_kib(void);
 
 // The LOWMEM ranges (RAM in the direct map).
 const struct range_set *memory_lowmem(void);

@@ -162,6 +162,14 @@ static void print_ranges(const struct range_set *s, const char *zone)
 	}
 }
 
+uint32_t memory_lowmem_used_kib(void)
+{
+	unsigned image = (unsigned)(_end - _text);
+	unsigned frames_used = boot_free_frames - frame_free_count();
+
+	return (image + early_alloc_bytes + frames_used * PAGE_SIZE) >> 10;
+}
+
 void memory_report(void)
 {
 	unsigned image = (unsigned)(_end - _text);
@@ -173,7 +181,7 @@ void memory_report(void)
 	       low / MIB, high / MIB, mem_top);
 	printk("vmsplit: %uG/%uG page_offset=0x%x\n", PAGE_OFFSET >> 30, 4 - (PAGE_OFFSET >> 30),
 	       PAGE_OFFSET);
-	printk("kernel: lowmem_used=%uK\n", (image + tables + frames_used * PAGE_SIZE) >> 10);
+	printk("kernel: lowmem_used=%uK\n", memory_lowmem_used_kib());
 	printk("kernel: image=%uK page_tables=%uK frames=%uK\n", image >> 10, tables >> 10,
 	       (frames_used * PAGE_SIZE) >> 10);
 	print_ranges(&lowmem, "lowmem");

@@ -1,5 +1,6 @@
 // The console capability: the kernel's debug output for user programs, and
 // machine power-off (RIGHT_MANAGE).
+#include "memory.h"
 #include "objects.h"
 #include "plat.h"
 #include "printk.h"
@@ -10,7 +11,6 @@ struct kobj console_object = { .type = CAP_CONSOLE, .refs = 1 };
 
 int console_invoke(struct thread *t, struct cap *c, const struct msg_in *in, struct msg_out *out)
 {
-	(void)out;
 	switch (in->label) {
 	case CONSOLE_WRITE: {
 		uint32_t n = in->mr[0];
@@ -25,6 +25,11 @@ int console_invoke(struct thread *t, struct cap *c, const struct msg_in *in, str
 		}
 		return E_OK;
 	}
+	case CONSOLE_STATS:
+		out->len = 2;
+		out->mr[0] = memory_lowmem_used_kib();
+		out->mr[1] = frame_free_count();
+		return E_OK;
 	case CONSOLE_POWEROFF:
 		if (!(c->rights & RIGHT_MANAGE))
 			return E_PERM;

@@ -165,6 +165,8 @@ enum hmk_invocation {
 	// CAP_CONSOLE
 	CONSOLE_WRITE,    // (nbytes, bytes packed little-endian from MR1): at most 252 bytes
 	CONSOLE_POWEROFF, // powers the machine off
+	CONSOLE_STATS,    // -> MR0 LOWMEM the kernel holds now (KiB, as the boot report's
+			  //   lowmem_used), MR1 free LOWMEM frames  (no right needed)
 
 	// CAP_NOTIFY
 	NOTIFY_POLL,      // -> MR0 the word, which is cleared (never blocks)

@@ -143,7 +143,29 @@ static const char *test_space_chain(void)
 	return 0;
 }
 
+// The kernel's own count of LOWMEM follows the objects it makes and frees.
+static const char *test_kernel_lowmem_stats(void)
+{
+	struct msg m;
+	uint32_t before, after, freed, ep;
+
+	OK(hmk_invoke(SLOT_CONSOLE, CONSOLE_STATS, 0, 0, 0, 0, 0, &m));
+	before = m.mr[0];
+	CHECK(before > 0 && m.mr[1] > 0, "lowmem_used %u KiB, %u frames free", before, m.mr[1]);
+	OK(obj_new_in(SLOT_SPACE, CAP_ENDPOINT, 0, &ep));
+	OK(hmk_invoke(SLOT_CONSOLE, CONSOLE_STATS, 0, 0, 0, 0, 0, &m));
+	after = m.mr[0];
+	OK(space_delete(SLOT_SPACE, ep));
+	undefer_slot(ep);
+	OK(hmk_invoke(SLOT_CONSOLE, CONSOLE_STATS, 0, 0, 0, 0, 0, &m));
+	freed = m.mr[0];
+	CHECK(after == before + 4 && freed == before, "lowmem_used %u KiB, %u with an endpoint, %u after",
+	      before, after, freed);
+	return 0;
+}
+
 const struct test quota_tests[] = {
+	{ test_kernel_lowmem_stats, "CONSOLE_STATS: the kernel's LOWMEM follows its objects" },
 	{ test_space_chain, "400 spaces each holding the next, freed at once" },
 	{ test_child_quota, "child quota: endpoints until E_NOMEM, ours unaffected" },
 	{ test_child_quota_kinds, "child quota: threads, notifications, spaces" },
