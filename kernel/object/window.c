@@ -136,6 +136,21 @@ void window_free(struct window *w)
 	frame_free(virt_to_phys(w->table));
 }
 
+// Forgets the spaces that died since they were bound (a shared pool sees
+// clients come and go), releasing their headers.
+static void drop_dead_spaces(struct window *w)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < w->nspaces; i++) {
+		if (w->spaces[i]->hdr.dead)
+			kobj_put(&w->spaces[i]->hdr);
+		else
+			w->spaces[n++] = w->spaces[i];
+	}
+	w->nspaces = n;
+}
+
 // WINDOW_BIND: (kind, thread or space slot, va).
 static int window_bind(struct space *self, struct window *w, const struct msg_in *in)
 {
@@ -175,6 +190,7 @@ static int window_bind(struct space *self, struct window *w, const struct msg_in
 	struct space *s = (struct space *)c->obj;
 	if (w->nspaces && va != w->va)
 		return E_INVAL; // one address in every space
+	drop_dead_spaces(w);
 	if (w->nspaces == WIN_MAX_SPACES)
 		return E_NOSLOT;
 	for (uint32_t i = 0; i < w->nspaces; i++)
@@ -253,6 +269,7 @@ int window_invoke(struct space *self, struct cap *c, const struct msg_in *in, st
 		return E_OK;
 	case WINDOW_INFO: {
 		uint32_t used = 0;
+		drop_dead_spaces(w);
 		for (uint32_t i = 0; i < WINDOW_SLOTS; i++)
 			used += lpae_is_valid(w->table[i]);
 		out->len = 4;

@@ -117,8 +117,10 @@ static const char *test_window_shared(void)
 	OK(win_call(w, WINDOW_BIND, 3, WIN_SPACE, child, WIN_VA_SPACE, 0, &m));
 	OK(win_call(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
 	CHECK(m.mr[2] == 2, "bound in %u spaces", m.mr[2]);
-	// The child dies first: the window stays good for us.
+	// The child dies first: the window stays good for us, and forgets it.
 	OK(destroy(child));
+	OK(win_call(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
+	CHECK(m.mr[2] == 1, "bound in %u spaces after the child died", m.mr[2]);
 	OK(destroy(w));
 	return 0;
 }
