@@ -28,6 +28,7 @@ include libs/alloc/lib.mk
 include libs/lpae/lib.mk
 include libs/cpio/lib.mk
 include libs/elf/lib.mk
+include libs/highmem/lib.mk
 
 .PHONY: host-tests
 host-tests: $(HOST_TESTS) ## run the host unit tests of libs/ (ASan + UBSan)

@@ -41,6 +41,7 @@ enum init_slot {
 #define INIT_PROGRAM_POOL (256u << 20)
 #define MEMSRV_RANGE_FIRST SLOT_FIRST_FREE
 #define MEMSRV_RANGES_MAX 16
+#define MEMSRV_FIRST_FREE (MEMSRV_RANGE_FIRST + MEMSRV_RANGES_MAX) // memsrv's own slots
 
 // Requests on SLOT_INIT (call). The badge tells init who asks.
 enum init_request {

@@ -9,6 +9,19 @@
 // calls; the reply's label is E_OK or the error, its words the results.
 // Frames are named by PFN (physical address >> 12: 28 bits cover LPAE's
 // 40-bit space).
+//
+// Threads: MS_THREAD_HELLO answers with a capability to memsrv's endpoint
+// whose badge names that thread (bit 31 set, a generation in bits 8..30,
+// the thread's index in bits 0..7; program ids stay below 2^31). Any
+// request may come through it; the thread-bound ones (kmap_local,
+// kmap_atomic and their unmaps) must, unless the program has registered
+// exactly one thread. A badge of a thread that died answers E_PERM.
+// Requests before MS_HELLO answer E_PERM.
+//
+// The kmap pool is one window in every client: like Linux's pkmap, which
+// all kernel code sees, a live kmap is visible to every client (a page is
+// only mapped there while some client that may map it holds it).
+// kmap_local and kmap_atomic mappings are private to their thread.
 #pragma once
 
 #include "abi/abi.h"
@@ -26,16 +39,21 @@
 
 enum memsrv_request {
 	// Registration (each once, before the rest; the runtime does it).
-	MS_HELLO = 1,     // cap: the client's own space (RIGHT_WRITE). Binds the kmap pool
-			  //   and gives it a vmap area. -> MR0 client id
-	MS_THREAD_HELLO,  // cap: the calling thread (RIGHT_WRITE). Gives it a local window
-			  //   at MEMSRV_LOCAL_VA; memsrv watches it and reclaims at its death.
+	MS_HELLO = 1,     // cap: the client's own space (RIGHT_READ | RIGHT_WRITE: memsrv
+			  //   binds windows in it and watches it die). Binds the kmap pool
+			  //   and gives it a vmap area. -> MR0 client id. Again: E_INVAL
+	MS_THREAD_HELLO,  // cap: the calling thread (RIGHT_READ | RIGHT_WRITE). Gives it a
+			  //   local window at MEMSRV_LOCAL_VA; memsrv watches it and reclaims
+			  //   at its death. -> MR0 the thread's badge, and (MSG_CAP) the
+			  //   thread's own capability to memsrv (see above)
 
 	// Pages.
-	MS_ALLOC,         // (order, flags) -> MR0 pfn of 2^order contiguous pages, owned by
-			  //   the caller. E_ORDER beyond MEMSRV_MAX_ORDER, E_NOMEM.
+	MS_ALLOC,         // (order, flags MS_ALLOC_*) -> MR0 pfn of 2^order contiguous
+			  //   zeroed pages, owned by the caller. E_ORDER beyond
+			  //   MEMSRV_MAX_ORDER, E_NOMEM, E_INVAL for unknown flags.
 	MS_FREE,          // (pfn, order): E_PERM when the caller does not own exactly that
-			  //   block (E_INVAL when no such block is allocated)
+			  //   block (E_INVAL when no such block is allocated); E_BUSY while
+			  //   a page of it is still mapped
 	MS_SHARE,         // (pfn, client id): that client may map the page too. Owner only
 			  //   (E_PERM); E_INVAL for an unknown client.
 
@@ -54,14 +72,19 @@ enum memsrv_request {
 			  //   (PROT_EXEC -> E_PERM). When the runs of one message do not
 			  //   reach n, the reply's MR1 says how many are mapped so far and
 			  //   MS_VMAP_MORE continues. E_NOMEM: no room in the vmap area.
-	MS_VMAP_MORE,     // (va, runs...) -> MR1 pages mapped so far
-	MS_VUNMAP,        // (va of a vmap) E_INVAL when it is not one
+	MS_VMAP_MORE,     // (va, runs...) -> MR0 va, MR1 pages mapped so far
+	MS_VUNMAP,        // (va of a vmap) E_INVAL when it is not one. Each vmap keeps an
+			  //   unmapped guard page after it.
 
 	MS_STATS,         // -> MR0 free pages, MR1 used pages, then the caller's live
 			  //   mappings: MR2 kmap_local, MR3 kmap_atomic, MR4 kmap, MR5 vmap
 			  //   areas, MR6 pages it owns
 	MS_COUNT
 };
+
+// MS_ALLOC flags.
+#define MS_ALLOC_HIGH (1u << 0) // from the top of HIGHMEM (Linux has no such flag;
+				//   tests and the demo use it to get pages above 4 GiB)
 
 // Runs per MS_VMAP / MS_VMAP_MORE message (pairs after the first two words).
 #define MS_VMAP_RUNS ((MSG_MAX_WORDS - 2) / 2)

@@ -38,6 +38,10 @@ struct proc {
 	struct chunk image, memory;
 	int exited;
 	int status;
+	int service; // runs for the others (memsrv): not waited for before power-off
+	// Capabilities of init's table for MEMSRV_RANGE_FIRST.. (only while starting).
+	const struct chunk *ranges;
+	uint32_t nranges;
 };
 
 // pool.c: physical memory from the HIGHMEM ranges of the bootinfo.
@@ -50,13 +54,23 @@ int pool_take(uint32_t npages, struct chunk *c);
 void pool_give(struct chunk *c);
 // Pages in the pool.
 uint32_t pool_pages(void);
+// Keeps the lowest `keep` pages of the pool (splitting the range that
+// straddles) and takes out the rest, at most max chunks in order of
+// address, into out. Returns how many; what does not fit stays.
+uint32_t pool_handover(uint32_t keep, struct chunk *out, uint32_t max);
 
 // loader.c: program loading.
 // Sets where the initrd lies (in init's space) and what programs get.
 void loader_init(const void *initrd, uint32_t len, uint32_t endpoint, uint32_t console,
 		 uint32_t irqctl, uint32_t prio);
+// Whether the initrd holds NAME.elf.
+int loader_has(const char *name);
+// From now on every program started gets SLOT_MEMSRV: a copy of endpoint
+// (a slot of init's; 0: none) badged with its id.
+void loader_set_memsrv(uint32_t endpoint);
 // Loads NAME.elf from the initrd into a new space and starts it with r0 =
-// arg, the capability in init's slot gift (0: none) in its SLOT_GIFT.
+// arg, the capability in init's slot gift (0: none) in its SLOT_GIFT, and
+// p->ranges in MEMSRV_RANGE_FIRST...
 // Fills p's slots and chunks. Returns E_OK, E_INVAL (no such program, or
 // a malformed one, reported on the console), E_NOMEM, or a kernel error;
 // on failure nothing is left behind.
@@ -70,6 +84,17 @@ struct prog_limits loader_limits(const char *name);
 // Starts NAME on behalf of parent (0: init). Returns E_OK with *id set, or
 // the error of loader_start.
 int procs_spawn(const char *name, uint32_t parent, uint32_t arg, uint32_t gift, uint32_t *id);
+// Starts a service of init's (memsrv) with nranges range capabilities of
+// init's table in its MEMSRV_RANGE_FIRST.. slots. As procs_spawn.
+int procs_spawn_service(const char *name, uint32_t arg, uint32_t gift, const struct chunk *ranges,
+			uint32_t nranges, uint32_t *id);
 // Serves requests on the endpoint forever; with poweroff, powers the
-// machine off once no program runs.
+// machine off once no program but services runs.
 __attribute__((noreturn)) void serve(uint32_t endpoint, uint32_t console, int poweroff);
+
+// memsrv.c: the memory server.
+// When the initrd holds memsrv.elf, hands it all of the pool but its lowest
+// INIT_PROGRAM_POOL and starts it. Returns 1 when it runs.
+int memsrv_start(void);
+// memsrv has ended: its endpoint dies (clients get E_DEAD, not a hang).
+void memsrv_ended(void);

@@ -12,6 +12,7 @@
 static const void *initrd;
 static uint32_t initrd_len;
 static uint32_t init_ep, init_console, init_irqctl, child_prio;
+static uint32_t memsrv_ep; // init's capability to memsrv's endpoint, or 0
 
 void loader_init(const void *archive, uint32_t len, uint32_t endpoint, uint32_t console,
 		 uint32_t irqctl, uint32_t prio)
@@ -24,8 +25,17 @@ void loader_init(const void *archive, uint32_t len, uint32_t endpoint, uint32_t 
 	child_prio = prio;
 }
 
+void loader_set_memsrv(uint32_t endpoint)
+{
+	memsrv_ep = endpoint;
+}
+
 struct prog_limits loader_limits(const char *name)
 {
+	// memsrv's windows are kernel memory (a table each); its bookkeeping is
+	// its RAM.
+	if (!strcmp(name, "memsrv"))
+		return (struct prog_limits){ 8192, 64u << 8 };
 	// The in-guest tests and the benchmarks make many objects and map much.
 	if (!strcmp(name, "tests") || !strcmp(name, "bench"))
 		return (struct prog_limits){ 2048, 32u << 8 };
@@ -46,6 +56,15 @@ static uint32_t seg_prot(const struct elf_segment *s)
 {
 	return (s->flags & ELF_PF_R ? PROT_READ : 0) | (s->flags & ELF_PF_W ? PROT_WRITE : 0) |
 	       (s->flags & ELF_PF_X ? PROT_EXEC : 0);
+}
+
+int loader_has(const char *name)
+{
+	char file[PROC_NAME_MAX + 4];
+	struct cpio_file f;
+
+	snprintf(file, sizeof(file), "%s.elf", name);
+	return initrd && cpio_find(initrd, initrd_len, file, &f) == 0;
 }
 
 // Finds and checks NAME.elf. Returns E_OK or E_INVAL (reported).
@@ -134,6 +153,12 @@ static int caps_give(const struct proc *p, uint32_t gift)
 		return err;
 	if (!p->parent && init_irqctl && (err = mint(p->space, SLOT_IRQCTL, init_irqctl, RIGHTS_ALL, 0)))
 		return err;
+	if (memsrv_ep &&
+	    (err = mint(p->space, SLOT_MEMSRV, memsrv_ep, RIGHT_WRITE | RIGHT_GRANT, p->id)))
+		return err;
+	for (uint32_t i = 0; i < p->nranges; i++)
+		if ((err = mint(p->space, MEMSRV_RANGE_FIRST + i, p->ranges[i].slot, RIGHTS_ALL, 0)))
+			return err;
 	return gift ? mint(p->space, SLOT_GIFT, gift, RIGHTS_ALL, 0) : E_OK;
 }
 
@@ -151,6 +176,14 @@ static int create(uint32_t space, uint32_t type, uint32_t arg, uint32_t *slot)
 		*slot = 0;
 	}
 	return err;
+}
+
+// memsrv runs above every other program, so that it waits in receive
+// whenever a client calls (a client pinned by kmap_atomic may not wait for
+// it: its IPC would fail E_BUSY) and no client can starve it.
+static uint32_t program_prio(const struct proc *p)
+{
+	return strcmp(p->name, "memsrv") == 0 ? child_prio : child_prio - 1;
 }
 
 // Steps after the space exists; any failure is undone by loader_destroy.
@@ -171,7 +204,7 @@ static int start(struct proc *p, const struct elf_image *img, uint32_t arg, uint
 		return err;
 	}
 	if ((err = hmk_invoke(p->thread, THREAD_CONFIGURE, 4, p->space, USER_IPCBUF_VA, p->fault,
-			      child_prio, &m)) ||
+			      program_prio(p), &m)) ||
 	    (err = hmk_invoke(p->thread, THREAD_WRITE_REGS, 4, img->entry, USER_STACK_TOP, arg, 0,
 			      &m)))
 		return err;

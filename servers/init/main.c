@@ -1,12 +1,14 @@
 // init's boot story: take over the capabilities the kernel named in the
-// bootinfo, map the initrd, make an endpoint, start what the command line
-// asks (run=NAME[,NAME...], else the echo/ping demo), then serve requests.
+// bootinfo, map the initrd, make an endpoint, start memsrv when the initrd
+// holds it, then what the command line asks (run=NAME[,NAME...], else the
+// demo: hmdemo when memsrv runs, and echo/ping), then serve requests.
 #include <stdio.h>
 #include <string.h>
 
 #include "init.h"
 
 #define DEMO "echo"
+#define DEMO_MEMSRV "hmdemo," DEMO
 
 static const struct bootinfo *bi;
 
@@ -150,8 +152,10 @@ int main(void)
 	}
 	loader_init(initrd, initrd ? len : 0, ep, bi->console_slot, bi->irqctl_slot, own_priority());
 	if (initrd && pages) {
+		int memsrv = memsrv_start();
+
 		if (!cmdline_value("run=", list, sizeof(list)))
-			strcpy(list, DEMO);
+			strcpy(list, memsrv ? DEMO_MEMSRV : DEMO);
 		if (!start_list(list))
 			printf("init: nothing started\n");
 	}

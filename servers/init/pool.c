@@ -60,3 +60,57 @@ void pool_give(struct chunk *c)
 		pool_add(c->slot, c->pages);
 	c->pages = 0;
 }
+
+// The base of a chunk's range (RANGE_INFO); ~0 when the kernel will not say.
+static uint64_t chunk_base(const struct chunk *c)
+{
+	struct msg m;
+
+	if (hmk_invoke(c->slot, RANGE_INFO, 0, 0, 0, 0, 0, &m))
+		return ~0ull;
+	return m.mr[0] | (uint64_t)m.mr[1] << 32;
+}
+
+uint32_t pool_handover(uint32_t keep, struct chunk *out, uint32_t max)
+{
+	struct chunk sorted[POOL_MAX];
+	uint64_t base[POOL_MAX];
+	uint32_t n = 0, kept = 0, count = npool;
+	struct msg m;
+
+	// Sort by base (insertion: a few entries); an unknown base goes last.
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t b = chunk_base(&pool[i]);
+		uint32_t j = i;
+
+		for (; j > 0 && b < base[j - 1]; j--) {
+			sorted[j] = sorted[j - 1];
+			base[j] = base[j - 1];
+		}
+		sorted[j] = pool[i];
+		base[j] = b;
+	}
+	npool = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		struct chunk c = sorted[i];
+		uint32_t rest;
+
+		if (kept < keep && c.pages > keep - kept && n < max && (rest = user_slot_alloc())) {
+			// Straddles: the pool keeps [0, keep - kept), the rest goes.
+			if (hmk_invoke(c.slot, RANGE_SPLIT, 2, keep - kept, rest, 0, 0, &m) ==
+			    E_OK) {
+				out[n++] = (struct chunk){ rest, c.pages - (keep - kept) };
+				c.pages = keep - kept;
+			} else {
+				user_slot_free(rest);
+			}
+		}
+		if (kept < keep || n == max) {
+			kept += c.pages;
+			pool[npool++] = c;
+		} else {
+			out[n++] = c;
+		}
+	}
+	return n;
+}

@@ -20,7 +20,10 @@ static struct proc *proc_find(uint32_t id)
 	return NULL;
 }
 
-int procs_spawn(const char *name, uint32_t parent, uint32_t arg, uint32_t gift, uint32_t *id)
+// Starts NAME: a program of parent's, or (service) one of init's that
+// power-off does not wait for, given ranges.
+static int proc_start(const char *name, uint32_t parent, uint32_t arg, uint32_t gift, int service,
+		      const struct chunk *ranges, uint32_t nranges, uint32_t *id)
 {
 	struct proc *p = NULL;
 	int err;
@@ -38,17 +41,34 @@ int procs_spawn(const char *name, uint32_t parent, uint32_t arg, uint32_t gift, 
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	p->id = next_id;
 	p->parent = parent;
+	p->service = service;
+	p->ranges = ranges;
+	p->nranges = nranges;
 	err = loader_start(p, arg, gift);
+	p->ranges = NULL;
+	p->nranges = 0;
 	if (err) {
 		printf("init: cannot start %s: %s\n", name, hmk_strerror(err));
 		p->id = 0;
 		return err;
 	}
 	next_id++;
-	running++;
+	if (!service)
+		running++;
 	*id = p->id;
 	printf("init: started %s (id %u)\n", p->name, p->id);
 	return E_OK;
+}
+
+int procs_spawn(const char *name, uint32_t parent, uint32_t arg, uint32_t gift, uint32_t *id)
+{
+	return proc_start(name, parent, arg, gift, 0, NULL, 0, id);
+}
+
+int procs_spawn_service(const char *name, uint32_t arg, uint32_t gift, const struct chunk *ranges,
+			uint32_t nranges, uint32_t *id)
+{
+	return proc_start(name, 0, arg, gift, 1, ranges, nranges, id);
 }
 
 // The program ends: its objects go, its status stays until its parent
@@ -58,7 +78,10 @@ static void proc_end(struct proc *p, int status)
 	loader_destroy(p);
 	p->exited = 1;
 	p->status = status;
-	running--;
+	if (p->service)
+		memsrv_ended();
+	else
+		running--;
 	if (!proc_find(p->parent))
 		p->id = 0;
 	for (int i = 0; i < PROCS_MAX; i++) // orphans' statuses are no one's now

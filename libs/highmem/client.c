@@ -1,0 +1,144 @@
+// Registration with memsrv and the call every request goes through.
+//
+// The program registers once (MS_HELLO with a copy of its space capability),
+// each thread once more (MS_THREAD_HELLO with a copy of its thread
+// capability), lazily, at its first request. Both copies carry RIGHT_WRITE
+// (memsrv binds windows with it) and RIGHT_READ (it watches them die,
+// INV_WATCH), nothing more. When memsrv answers
+// MS_THREAD_HELLO with a capability (an endpoint badged for that thread),
+// the thread's later requests go there; otherwise through SLOT_MEMSRV.
+#include "client.h"
+
+enum { PROG_NONE, PROG_BUSY, PROG_DONE };
+
+static uint32_t client_id;
+static int prog_state;              // PROG_*: atomic, so that two first threads register once
+static __thread uint32_t thread_ep; // the endpoint memsrv gave this thread, or 0
+static __thread int thread_done;    // this thread sent MS_THREAD_HELLO
+
+// One call on ep: sends capability `cap` when not 0, takes one into slot
+// `recv` when not 0. Returns the kernel's error, else the reply's label.
+static int call(uint32_t ep, struct msg *m, uint32_t cap, uint32_t recv)
+{
+	struct ipc_buffer *ipc = user_ipcbuf();
+	uint32_t old_recv = ipc->cap_recv;
+	int err;
+
+	if (cap) {
+		ipc->cap_send = cap;
+		m->info |= MSG_CAP;
+	}
+	ipc->cap_recv = recv;
+	err = sys_call(ep, m);
+	ipc->cap_recv = old_recv;
+	return err ? err : (int)MSG_LABEL(m->info);
+}
+
+// A new slot holding a copy of own capability `src` with only RIGHT_READ
+// and RIGHT_WRITE; 0 when no slot is free or the kernel refuses.
+static uint32_t mint_for_memsrv(uint32_t src)
+{
+	uint32_t slot = user_slot_alloc();
+	struct msg m;
+
+	if (slot &&
+	    hmk_invoke(user_env.space, SPACE_MINT, 4, slot, src, RIGHT_READ | RIGHT_WRITE, 0, &m)) {
+		user_slot_free(slot);
+		slot = 0;
+	}
+	return slot;
+}
+
+// Empties and frees a slot of the own table.
+static void slot_drop(uint32_t slot)
+{
+	struct msg m;
+
+	hmk_invoke(user_env.space, SPACE_DELETE, 1, slot, 0, 0, 0, &m);
+	user_slot_free(slot);
+}
+
+// MS_HELLO with the own space. Returns E_OK or the error.
+static int program_hello(void)
+{
+	uint32_t space = mint_for_memsrv(user_env.space);
+	struct msg m = { .info = MSG_INFO(MS_HELLO, 0) };
+	int err;
+
+	if (!space)
+		return E_NOSLOT;
+	err = call(SLOT_MEMSRV, &m, space, 0);
+	slot_drop(space);
+	if (err == E_OK)
+		client_id = m.mr[0];
+	return err;
+}
+
+// The program registers once; a thread that finds another registering it
+// waits for the outcome (and tries itself if that one failed).
+static int program_register(void)
+{
+	for (;;) {
+		int state = PROG_NONE, err;
+
+		if (__atomic_load_n(&prog_state, __ATOMIC_ACQUIRE) == PROG_DONE)
+			return E_OK;
+		if (!__atomic_compare_exchange_n(&prog_state, &state, PROG_BUSY, 0,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			sys_yield();
+			continue;
+		}
+		err = program_hello();
+		__atomic_store_n(&prog_state, err ? PROG_NONE : PROG_DONE, __ATOMIC_RELEASE);
+		return err;
+	}
+}
+
+// MS_THREAD_HELLO with the calling thread, keeping an endpoint memsrv may
+// give in reply. Returns E_OK or the error.
+static int thread_register(void)
+{
+	uint32_t thread = mint_for_memsrv(user_tcb()->thread_slot), recv = user_slot_alloc();
+	struct msg m = { .info = MSG_INFO(MS_THREAD_HELLO, 0) };
+	int err = E_NOSLOT;
+
+	if (thread && recv)
+		err = call(SLOT_MEMSRV, &m, thread, recv);
+	if (thread)
+		slot_drop(thread);
+	if (recv && err == E_OK && (m.info & MSG_CAP))
+		thread_ep = recv;
+	else if (recv && (m.info & MSG_CAP))
+		slot_drop(recv); // a capability with an error: not ours to keep
+	else if (recv)
+		user_slot_free(recv);
+	if (err == E_OK)
+		thread_done = 1;
+	return err;
+}
+
+int ms_request(uint32_t label, const uint32_t *w, uint32_t n, struct msg *r)
+{
+	struct ipc_buffer *ipc;
+	int err;
+
+	if (n > MSG_MAX_WORDS)
+		return E_INVAL;
+	if (!thread_done && ((err = program_register()) || (err = thread_register())))
+		return err;
+	// Registration replies may have used the IPC buffer: fill it only now.
+	ipc = user_ipcbuf();
+	*r = (struct msg){ .info = MSG_INFO(label, n) };
+	for (uint32_t i = 0; i < n; i++) {
+		if (i < MSG_REG_WORDS)
+			r->mr[i] = w[i];
+		else
+			ipc->mr[i] = w[i];
+	}
+	return call(thread_ep ? thread_ep : SLOT_MEMSRV, r, 0, 0);
+}
+
+uint32_t ms_client_id(void)
+{
+	return client_id;
+}

@@ -1,0 +1,229 @@
+// The client library's API (highmem.h): each function is one request to
+// memsrv (client.c), or a few for vmap and the copy helpers.
+#include <string.h>
+
+#include "client.h"
+#include "highmem.h"
+#include "runs.h"
+
+__thread int highmem_errno;
+
+// Records err for the caller and returns it.
+static int failed(int err)
+{
+	if (err)
+		highmem_errno = err;
+	return err;
+}
+
+// A request with up to four words whose answer is one word (or none).
+static int request(uint32_t label, uint32_t nargs, uint32_t a0, uint32_t a1, uint32_t *out)
+{
+	uint32_t w[2] = { a0, a1 };
+	struct msg r;
+	int err = ms_request(label, w, nargs, &r);
+
+	if (err == E_OK && out)
+		*out = r.mr[0];
+	return failed(err);
+}
+
+// A request answering an address: NULL on failure, with highmem_errno set.
+static void *request_va(uint32_t label, uint32_t arg)
+{
+	uint32_t va;
+
+	return request(label, 1, arg, 0, &va) ? NULL : (void *)va;
+}
+
+int alloc_pages(uint32_t flags, unsigned order, page_t *page)
+{
+	return request(MS_ALLOC, 2, order, flags, page);
+}
+
+int alloc_page(uint32_t flags, page_t *page)
+{
+	return alloc_pages(flags, 0, page);
+}
+
+int __free_pages(page_t page, unsigned order)
+{
+	return request(MS_FREE, 2, page, order, NULL);
+}
+
+int __free_page(page_t page)
+{
+	return __free_pages(page, 0);
+}
+
+int share_page(page_t page, uint32_t client)
+{
+	return request(MS_SHARE, 2, page, client, NULL);
+}
+
+void *kmap_local_page(page_t page)
+{
+	return request_va(MS_KMAP_LOCAL, page);
+}
+
+void *kmap_local_pfn(pfn_t pfn)
+{
+	return request_va(MS_KMAP_LOCAL, pfn);
+}
+
+int kunmap_local(const void *addr)
+{
+	return request(MS_KUNMAP_LOCAL, 1, (uint32_t)addr, 0, NULL);
+}
+
+void *kmap_atomic(page_t page)
+{
+	return request_va(MS_KMAP_ATOMIC, page);
+}
+
+int kunmap_atomic(const void *addr)
+{
+	return request(MS_KUNMAP_ATOMIC, 1, (uint32_t)addr, 0, NULL);
+}
+
+void *kmap(page_t page)
+{
+	return request_va(MS_KMAP, page);
+}
+
+int kunmap(page_t page)
+{
+	return request(MS_KUNMAP, 1, page, 0, NULL);
+}
+
+// MS_VMAP carries the first runs after (n, prot); each MS_VMAP_MORE the
+// next after (va), until memsrv has all n pages. A failure part-way
+// unmaps what was mapped.
+void *vmap(const page_t *pages, unsigned count, uint32_t prot)
+{
+	uint32_t w[MSG_MAX_WORDS], va;
+	unsigned next = 0, runs;
+	struct msg r;
+	int err;
+
+	if (!pages || !count) {
+		failed(E_INVAL);
+		return NULL;
+	}
+	w[0] = count;
+	w[1] = prot;
+	runs = highmem_runs_pack(pages, count, &next, w + 2, MS_VMAP_RUNS);
+	if ((err = ms_request(MS_VMAP, w, 2 + 2 * runs, &r))) {
+		failed(err);
+		return NULL;
+	}
+	va = r.mr[0];
+	while (next < count) {
+		if (r.mr[1] != next) { // memsrv and we disagree on what is mapped
+			err = E_INVAL;
+			goto undo;
+		}
+		w[0] = va;
+		runs = highmem_runs_pack(pages, count, &next, w + 1, MS_VMAP_RUNS);
+		if ((err = ms_request(MS_VMAP_MORE, w, 1 + 2 * runs, &r)))
+			goto undo;
+	}
+	return (void *)va;
+undo:
+	vunmap((void *)va);
+	failed(err);
+	return NULL;
+}
+
+int vunmap(const void *addr)
+{
+	return request(MS_VUNMAP, 1, (uint32_t)addr, 0, NULL);
+}
+
+// Checks that [offset, offset + len) lies within one page.
+static int in_page(size_t offset, size_t len)
+{
+	return offset <= PAGE_SIZE && len <= PAGE_SIZE - offset;
+}
+
+int memcpy_to_page(page_t page, size_t offset, const void *from, size_t len)
+{
+	char *va;
+
+	if (!in_page(offset, len))
+		return failed(E_RANGE);
+	if (!(va = kmap_local_page(page)))
+		return highmem_errno;
+	memcpy(va + offset, from, len);
+	return kunmap_local(va);
+}
+
+int memcpy_from_page(void *to, page_t page, size_t offset, size_t len)
+{
+	const char *va;
+
+	if (!in_page(offset, len))
+		return failed(E_RANGE);
+	if (!(va = kmap_local_page(page)))
+		return highmem_errno;
+	memcpy(to, va + offset, len);
+	return kunmap_local(va);
+}
+
+int memzero_page(page_t page, size_t offset, size_t len)
+{
+	char *va;
+
+	if (!in_page(offset, len))
+		return failed(E_RANGE);
+	if (!(va = kmap_local_page(page)))
+		return highmem_errno;
+	memset(va + offset, 0, len);
+	return kunmap_local(va);
+}
+
+int copy_highpage(page_t to, page_t from)
+{
+	void *src, *dst;
+	int err;
+
+	if (!(src = kmap_local_page(from)))
+		return highmem_errno;
+	if (!(dst = kmap_local_page(to))) {
+		err = highmem_errno;
+		kunmap_local(src);
+		return failed(err);
+	}
+	memcpy(dst, src, PAGE_SIZE);
+	err = kunmap_local(dst); // newest first
+	if (kunmap_local(src) && !err)
+		err = highmem_errno;
+	return failed(err);
+}
+
+int highmem_stats(struct highmem_stats *st)
+{
+	struct msg r;
+	int err = ms_request(MS_STATS, NULL, 0, &r);
+
+	if (err)
+		return failed(err);
+	st->free_pages = r.mr[0];
+	st->used_pages = r.mr[1];
+	st->kmap_local = r.mr[2];
+	st->kmap_atomic = r.mr[3];
+	st->kmap = user_ipcbuf()->mr[4];
+	st->vmap = user_ipcbuf()->mr[5];
+	st->owned_pages = user_ipcbuf()->mr[6];
+	return E_OK;
+}
+
+uint32_t highmem_client_id(void)
+{
+	uint32_t none;
+
+	// Any request registers; MS_STATS changes nothing.
+	if (!ms_client_id())
+		request(MS_STATS, 0, 0, 0, &none);
+	return ms_client_id();
+}

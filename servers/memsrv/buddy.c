@@ -1,0 +1,216 @@
+// The buddy allocator over the HIGHMEM ranges init gave memsrv. Each range
+// is a zone indexed from its base rounded down to 2^MEMSRV_MAX_ORDER pages,
+// so blocks are naturally aligned in physical memory (as Linux's); indices
+// below the base are never free. Per zone: one bitmap of free blocks per
+// order (with summary levels) and 16 bits of information per page, about
+// 2.3 bytes of memsrv's own memory per page in all.
+//
+// Frames are zeroed when they are allocated, through memsrv's own window:
+// a dead client's data stays in its freed frames until the next owner gets
+// them, but no one can map a free frame, so nothing leaks. That window is
+// in memsrv's space only, so its slots are used in turn and left mapped;
+// all are cleared in one batch when the turn wraps (no flush per page).
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ms.h"
+
+struct zone zones[MS_ZONES_MAX];
+uint32_t nzones, total_pages, free_pages;
+static uint32_t zero_win;  // memsrv's own window at MS_ZERO_VA; 0: map with SPACE_MAP
+static uint32_t zero_next; // its first slot not used since the last clear
+
+int buddy_add(uint32_t slot)
+{
+	struct zone *z = &zones[nzones];
+	size_t words = 0;
+	uint32_t *mem;
+	struct msg m;
+	int err;
+
+	if (nzones == MS_ZONES_MAX)
+		return E_NOSLOT;
+	if ((err = hmk_invoke(slot, RANGE_INFO, 0, 0, 0, 0, 0, &m)))
+		return err;
+	if (m.mr[1] >> 12 || !m.mr[2]) // PFNs hold 28 bits: below 1 TiB
+		return E_RANGE;
+	z->slot = slot;
+	z->base = m.mr[0] >> 12 | m.mr[1] << 20;
+	z->npages = m.mr[2];
+	z->origin = z->base & ~((1u << MEMSRV_MAX_ORDER) - 1);
+	z->span = z->base - z->origin + z->npages;
+	for (unsigned k = 0; k <= MEMSRV_MAX_ORDER; k++)
+		words += bset_words((z->span >> k) + 1);
+	z->info = calloc(z->span, sizeof(*z->info));
+	mem = calloc(words, sizeof(*mem));
+	if (!z->info || !mem) {
+		free(z->info);
+		free(mem);
+		return E_NOMEM;
+	}
+	for (unsigned k = 0; k <= MEMSRV_MAX_ORDER; k++) {
+		bset_init(&z->free[k], (z->span >> k) + 1, mem);
+		mem += bset_words((z->span >> k) + 1);
+	}
+	// Carve the range into the largest aligned blocks that fit.
+	for (uint32_t i = z->base - z->origin; i < z->span;) {
+		unsigned k = MEMSRV_MAX_ORDER;
+
+		while (k && ((i & ((1u << k) - 1)) || i + (1u << k) > z->span))
+			k--;
+		bset_set(&z->free[k], i >> k);
+		i += 1u << k;
+	}
+	nzones++;
+	total_pages += z->npages;
+	free_pages += z->npages;
+	return E_OK;
+}
+
+int buddy_alloc(unsigned order, uint8_t owner, int high, uint32_t *pfn)
+{
+	for (uint32_t n = 0; n < nzones; n++) {
+		struct zone *z = &zones[high ? nzones - 1 - n : n];
+
+		for (unsigned k = order; k <= MEMSRV_MAX_ORDER; k++) {
+			int32_t j = high ? bset_last(&z->free[k]) : bset_first(&z->free[k]);
+
+			if (j < 0)
+				continue;
+			bset_clear(&z->free[k], (uint32_t)j);
+			while (k > order) { // split: keep one half (the upper one when high), free the other
+				k--;
+				j *= 2;
+				bset_set(&z->free[k], (uint32_t)j + !high);
+				j += high;
+			}
+			uint32_t i = (uint32_t)j << order;
+			z->info[i] = owner | PI_HEAD | order << PI_ORDER_SHIFT;
+			for (uint32_t p = 1; p < 1u << order; p++)
+				z->info[i + p] = owner;
+			free_pages -= 1u << order;
+			*pfn = z->origin + i;
+			return E_OK;
+		}
+	}
+	return E_NOMEM;
+}
+
+void buddy_free(uint32_t pfn, unsigned order)
+{
+	struct zone *z = zone_of(pfn);
+	uint32_t i = pfn - z->origin, j = i >> order;
+	unsigned k = order;
+
+	memset(&z->info[i], 0, (sizeof(*z->info)) << order);
+	while (k < MEMSRV_MAX_ORDER) { // merge with free buddies
+		uint32_t b = j ^ 1;
+
+		if ((b + 1) << k > z->span || !bset_test(&z->free[k], b))
+			break;
+		bset_clear(&z->free[k], b);
+		j >>= 1;
+		k++;
+	}
+	bset_set(&z->free[k], j);
+	free_pages += 1u << order;
+}
+
+struct zone *zone_of(uint32_t pfn)
+{
+	for (uint32_t n = 0; n < nzones; n++)
+		if (pfn >= zones[n].base && pfn - zones[n].base < zones[n].npages)
+			return &zones[n];
+	return NULL;
+}
+
+uint16_t *page_info(uint32_t pfn)
+{
+	struct zone *z = zone_of(pfn);
+
+	return z ? &z->info[pfn - z->origin] : NULL;
+}
+
+int frames_map(uint32_t win, uint32_t first, uint32_t pfn, uint32_t n, uint32_t prot)
+{
+	struct msg m;
+
+	while (n) {
+		struct zone *z = zone_of(pfn);
+		uint32_t k;
+		int err;
+
+		if (!z)
+			return E_PERM; // callers checked every page: not reached
+		k = z->base + z->npages - pfn;
+		k = k < n ? k : n;
+		err = hmk_invoke(win, WINDOW_MAP, 4, first, z->slot, pfn - z->base, k | prot << 24,
+				 &m);
+		if (err)
+			return err;
+		first += k;
+		pfn += k;
+		n -= k;
+	}
+	return E_OK;
+}
+
+int frames_init(void)
+{
+	struct msg m;
+	int err = ms_create(CAP_WINDOW, &zero_win);
+
+	if (!err && (err = hmk_invoke(zero_win, WINDOW_BIND, 3, WIN_SPACE, user_env.space,
+				      MS_ZERO_VA, 0, &m))) {
+		ms_slot_destroy(zero_win);
+		zero_win = 0;
+	}
+	return err;
+}
+
+// Zeroes n <= WINDOW_SLOTS frames from pfn, all in zone z.
+static int zero_chunk(struct zone *z, uint32_t pfn, uint32_t n)
+{
+	uint32_t off = pfn - z->base;
+	struct msg m;
+	int err;
+
+	if (zero_win) {
+		if (zero_next + n > WINDOW_SLOTS) {
+			if ((err = hmk_invoke(zero_win, WINDOW_CLEAR, 3, 0, zero_next, 0, 0, &m)))
+				return err;
+			zero_next = 0;
+		}
+		err = hmk_invoke(zero_win, WINDOW_MAP, 4, zero_next, z->slot, off,
+				 n | MS_PAGE_RW << 24, &m);
+		if (err)
+			return err;
+		memset((void *)(MS_ZERO_VA + zero_next * PAGE_SIZE), 0, n * PAGE_SIZE);
+		zero_next += n;
+		return E_OK;
+	}
+	err = hmk_invoke(user_env.space, SPACE_MAP, 4, z->slot, off, MS_ZERO_VA,
+			 n | MS_PAGE_RW << 24, &m);
+	if (err)
+		return err;
+	memset((void *)MS_ZERO_VA, 0, n * PAGE_SIZE);
+	return hmk_invoke(user_env.space, SPACE_UNMAP, 2, MS_ZERO_VA, n, 0, 0, &m);
+}
+
+int frames_zero(uint32_t pfn, uint32_t n)
+{
+	while (n) {
+		struct zone *z = zone_of(pfn);
+		uint32_t k = z->base + z->npages - pfn;
+		int err;
+
+		k = k < n ? k : n;
+		k = k < WINDOW_SLOTS ? k : WINDOW_SLOTS;
+		if ((err = zero_chunk(z, pfn, k)))
+			return err;
+		pfn += k;
+		n -= k;
+	}
+	return E_OK;
+}

@@ -1,0 +1,260 @@
+// Clients (programs, known by init's badge) and their threads (known by the
+// badge memsrv mints for each at MS_THREAD_HELLO). memsrv watches every
+// client space and thread with its one notification; when one dies it
+// finds which (their capabilities answer E_DEAD) and takes back everything:
+// thread windows, local and atomic mappings, pool references, waiting
+// calls, vmaps and their windows, shares, and the frames the client owned
+// (those still mapped by others stay, orphaned, until the last unmap).
+#include <stdio.h>
+#include <string.h>
+
+#include "ms.h"
+
+struct client clients[MS_CLIENTS_MAX + 1];
+struct mthread threads[MS_THREADS_MAX];
+uint32_t ms_notify;
+uint32_t ms_unwatched;
+static uint32_t badge_gen; // generation of the next thread badge
+
+struct client *client_by_id(uint32_t id)
+{
+	for (uint32_t i = 1; id && i <= MS_CLIENTS_MAX; i++)
+		if (clients[i].id == id)
+			return &clients[i];
+	return NULL;
+}
+
+struct mthread *thread_by_badge(uint32_t badge)
+{
+	struct mthread *t = &threads[THREAD_BADGE_INDEX(badge)];
+
+	return (badge & THREAD_BADGE) && t->badge == badge ? t : NULL;
+}
+
+// The kind and rights of the capability in slot; E_OK or the kernel's error.
+static int identify(uint32_t slot, uint32_t type, uint32_t rights)
+{
+	struct msg m;
+	int err = hmk_invoke(slot, INV_IDENTIFY, 0, 0, 0, 0, 0, &m);
+
+	if (err)
+		return err;
+	if (m.mr[0] != type)
+		return E_TYPE;
+	return (m.mr[1] & rights) == rights ? E_OK : E_PERM;
+}
+
+// Watches the object in slot for its death. Without RIGHT_READ on it the
+// kernel refuses: memsrv then polls it (main.c) and says so once.
+static int watch(struct req *q, uint32_t slot, uint32_t bit, int *unwatched)
+{
+	static int told;
+	struct msg m;
+	int err = hmk_invoke(slot, INV_WATCH, 2, ms_notify, bit, 0, 0, &m);
+
+	if (err != E_PERM)
+		return err;
+	if (!told++)
+		printf("memsrv: client %u: a %s capability without RIGHT_READ cannot be watched: "
+		       "memsrv polls for deaths instead\n",
+		       q->c ? q->c->id : q->badge, bit == WATCH_SPACE ? "space" : "thread");
+	*unwatched = 1;
+	ms_unwatched++;
+	return E_OK;
+}
+
+int ms_hello(struct req *q)
+{
+	struct client *c = NULL;
+	struct msg m;
+	int err, unwatched = 0;
+
+	if (q->c)
+		return req_fail(q, E_INVAL, "MS_HELLO again");
+	if (!q->has_cap)
+		return req_fail(q, E_INVAL, "MS_HELLO without its space capability");
+	if ((err = identify(q->cap, CAP_SPACE, RIGHT_WRITE)))
+		return req_fail(q, err, "MS_HELLO: not a space with the write right");
+	for (uint32_t i = 1; i <= MS_CLIENTS_MAX && !c; i++)
+		if (!clients[i].id && !clients[i].space)
+			c = &clients[i];
+	if (!c)
+		return req_fail(q, E_NOSLOT, "MS_HELLO: %u clients already", MS_CLIENTS_MAX);
+	if ((err = hmk_invoke(pool_window(), WINDOW_BIND, 3, WIN_SPACE, q->cap, MEMSRV_POOL_VA, 0,
+			      &m)))
+		return req_fail(q, err, "MS_HELLO: cannot bind the kmap pool at 0x%x",
+				MEMSRV_POOL_VA);
+	if ((err = watch(q, q->cap, WATCH_SPACE, &unwatched)))
+		return req_fail(q, err, "MS_HELLO: cannot watch its space");
+	memset(c, 0, sizeof(*c));
+	c->unwatched = unwatched;
+	c->id = q->badge;
+	c->idx = (uint8_t)(c - clients);
+	c->space = q->cap;
+	c->lo = ~0u;
+	q->cap_kept = 1;
+	q->out[0] = c->id;
+	q->nout = 1;
+	return E_OK;
+}
+
+int ms_thread_hello(struct req *q)
+{
+	struct mthread *t = NULL;
+	uint32_t win = 0, ep = 0, i;
+	struct msg m;
+	int err, unwatched = 0;
+
+	if (!q->c)
+		return req_fail(q, E_PERM, "MS_THREAD_HELLO before MS_HELLO");
+	if (!q->has_cap)
+		return req_fail(q, E_INVAL, "MS_THREAD_HELLO without its thread capability");
+	if ((err = identify(q->cap, CAP_THREAD, RIGHT_WRITE)))
+		return req_fail(q, err, "MS_THREAD_HELLO: not a thread with the write right");
+	for (i = 0; i < MS_THREADS_MAX && !t; i++)
+		if (!threads[i].badge)
+			t = &threads[i];
+	if (!t)
+		return req_fail(q, E_NOSLOT, "MS_THREAD_HELLO: %u threads already", MS_THREADS_MAX);
+	if ((err = ms_create(CAP_WINDOW, &win)))
+		return req_fail(q, err, "MS_THREAD_HELLO: no window for it");
+	if ((err = hmk_invoke(win, WINDOW_BIND, 3, WIN_THREAD, q->cap, MEMSRV_LOCAL_VA, 0, &m))) {
+		ms_slot_destroy(win);
+		return req_fail(q, err, "MS_THREAD_HELLO: cannot bind its window at 0x%x",
+				MEMSRV_LOCAL_VA);
+	}
+	if ((err = watch(q, q->cap, WATCH_THREAD, &unwatched))) {
+		ms_slot_destroy(win);
+		return req_fail(q, err, "MS_THREAD_HELLO: cannot watch the thread");
+	}
+	badge_gen = (badge_gen + 1) & 0x7fffff;
+	memset(t, 0, sizeof(*t));
+	t->badge = THREAD_BADGE | badge_gen << 8 | (uint32_t)(t - threads);
+	t->c = q->c;
+	t->thread = q->cap;
+	t->win = win;
+	t->unwatched = unwatched;
+	t->serial = ++q->c->nserial;
+	q->c->nthreads++;
+	q->cap_kept = 1;
+	// Its own capability to memsrv's endpoint, badged for this thread.
+	if ((ep = ms_slot_alloc()) && !hmk_invoke(user_env.space, SPACE_MINT, 4, ep, SLOT_GIFT,
+						  RIGHT_WRITE | RIGHT_GRANT, t->badge, &m))
+		q->send_cap = ep;
+	else {
+		printf("memsrv: client %u: no badged capability for its thread %u\n", q->c->id,
+		       t->serial);
+		user_slot_free(ep);
+	}
+	q->out[0] = t->badge;
+	q->nout = 1;
+	return E_OK;
+}
+
+// Whether the object in slot has died (its capability answers E_DEAD).
+static int dead(uint32_t slot)
+{
+	struct msg m;
+
+	return hmk_invoke(slot, INV_IDENTIFY, 0, 0, 0, 0, 0, &m) == E_DEAD;
+}
+
+// Everything of thread t goes.
+static void thread_reclaim(struct mthread *t)
+{
+	local_reclaim(t);
+	pool_forget_thread(t);
+	ms_slot_destroy(t->win);
+	ms_slot_delete(t->thread);
+	t->c->nthreads--;
+	ms_unwatched -= t->unwatched != 0;
+	memset(t, 0, sizeof(*t));
+}
+
+// Frees what c owns; pages someone else still maps are orphaned instead.
+static uint32_t frames_reclaim(struct client *c)
+{
+	uint32_t freed = 0;
+
+	for (uint32_t n = 0; n < nzones && c->owned; n++) {
+		struct zone *z = &zones[n];
+		uint32_t i = c->lo > z->origin ? c->lo - z->origin : 0;
+		uint32_t end = c->hi >= z->origin ? c->hi - z->origin + 1 : 0;
+
+		for (end = end < z->span ? end : z->span; i < end && c->owned;) {
+			uint16_t pi = z->info[i];
+			unsigned order = (pi & PI_ORDER_MASK) >> PI_ORDER_SHIFT;
+			uint32_t pages = 1u << order, mapped = 0;
+
+			if ((pi & PI_OWNER) != c->idx || !(pi & PI_HEAD)) {
+				i++;
+				continue;
+			}
+			for (uint32_t p = i; p < i + pages; p++) {
+				pool_clear_stale(z->origin + p);
+				share_revoke(z->origin + p);
+				mapped |= z->info[p] & PI_MAPPED;
+			}
+			if (mapped)
+				for (uint32_t p = i; p < i + pages; p++)
+					z->info[p] =
+						(uint16_t)((z->info[p] & ~PI_OWNER) | PI_ORPHAN);
+			else {
+				buddy_free(z->origin + i, order);
+				freed += pages;
+			}
+			c->owned -= pages;
+			i += pages;
+		}
+	}
+	return freed;
+}
+
+// Everything of client c goes; its entry becomes free.
+static void client_reclaim(struct client *c)
+{
+	uint32_t nthreads = 0, owned = c->owned, maps = c->nkmap + c->nvmaps, freed;
+
+	for (uint32_t i = 0; i < MS_THREADS_MAX; i++)
+		if (threads[i].badge && threads[i].c == c) {
+			maps += threads[i].nlocal + threads[i].natomic;
+			thread_reclaim(&threads[i]);
+			nthreads++;
+		}
+	pool_forget_client(c);
+	vmap_reclaim(c);
+	freed = frames_reclaim(c);
+	share_drop_client(c->idx);
+	ms_slot_delete(c->space);
+	ms_unwatched -= c->unwatched != 0;
+	printf("memsrv: client %u gone: %u thread(s), %u mapping(s), %u page(s) reclaimed"
+	       " (%u still mapped by others)\n",
+	       c->id, nthreads, maps, owned, owned - freed);
+	memset(c, 0, sizeof(*c));
+}
+
+void clients_reap(void)
+{
+	for (uint32_t i = 1; i <= MS_CLIENTS_MAX; i++) {
+		struct client *c = &clients[i];
+
+		if (!c->id)
+			continue;
+		if (dead(c->space)) {
+			client_reclaim(c);
+			continue;
+		}
+		for (uint32_t j = 0; j < MS_THREADS_MAX; j++) {
+			struct mthread *t = &threads[j];
+
+			if (!t->badge || t->c != c || !dead(t->thread))
+				continue;
+			if (t->nlocal || t->natomic)
+				printf("memsrv: client %u: thread %u died with %u kmap_local"
+				       " and %u kmap_atomic mapping(s): reclaimed\n",
+				       c->id, t->serial, t->nlocal, t->natomic);
+			thread_reclaim(t);
+		}
+	}
+	pool_serve();
+}

@@ -1,0 +1,257 @@
+// memsrv: the memory server. It owns the HIGHMEM ranges init gives it
+// (libs/abi/init.h), hands out frames with a buddy allocator and maps them
+// for its clients through windows, with the semantics of Linux's
+// alloc_pages, kmap_local_page, kmap_atomic, kmap and vmap (the protocol:
+// libs/abi/memsrv.h). Every request is answered with the error as the
+// reply's label; every error is logged with one line naming the client.
+//
+// How memsrv tells clients and threads apart
+// ------------------------------------------
+// A client is a program: the badge of its SLOT_MEMSRV capability is its
+// program id (init mints it; it must be below 2^31). MS_HELLO registers it
+// (cap: its space, RIGHT_READ for the death watch, RIGHT_WRITE for binding
+// windows) and answers MR0 = the client id.
+//
+// Thread-bound requests (MS_KMAP_LOCAL, MS_KUNMAP_LOCAL, MS_KMAP_ATOMIC,
+// MS_KUNMAP_ATOMIC) need to know the calling thread, which no badge from
+// init tells. So MS_THREAD_HELLO (cap: the calling thread with RIGHT_READ
+// and RIGHT_WRITE; the caller sets ipc_buffer.cap_recv to an empty slot)
+// answers E_OK with MR0 = the thread's badge and, with MSG_CAP, an endpoint
+// capability to memsrv (RIGHT_WRITE | RIGHT_GRANT) carrying that badge:
+//
+//     thread badge = 1 << 31 | generation (23 bits) << 8 | thread index (8 bits)
+//
+// The thread uses that capability for its thread-bound requests (and may
+// use it for every other request: it names its client too). A thread-bound
+// request through the program's SLOT_MEMSRV is served for the client's
+// only registered thread when it has exactly one, and refused with E_PERM
+// otherwise. A badge of a thread that died (or any unknown thread badge)
+// gets E_PERM. The generation makes a recycled index a different badge.
+//
+// Deaths: memsrv watches each client space and registered thread
+// (INV_WATCH) with one notification bound to its own thread; its receive
+// then returns label MSG_LABEL_NOTIFY and memsrv reclaims whatever died.
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "ms.h"
+
+static uint32_t endpoint = SLOT_GIFT; // memsrv's endpoint, from init
+// With objects it could not watch, memsrv looks for deaths every so many
+// requests (and before MS_STATS, MS_HELLO and out-of-memory answers).
+#define POLL_EVERY 32
+static uint32_t polls;
+
+typedef int (*handler_t)(struct req *);
+static const struct {
+	handler_t fn;
+	const char *name;
+} handlers[MS_COUNT] = {
+	[MS_HELLO] = { ms_hello, "MS_HELLO" },
+	[MS_THREAD_HELLO] = { ms_thread_hello, "MS_THREAD_HELLO" },
+	[MS_ALLOC] = { ms_alloc, "MS_ALLOC" },
+	[MS_FREE] = { ms_free, "MS_FREE" },
+	[MS_SHARE] = { ms_share, "MS_SHARE" },
+	[MS_KMAP_LOCAL] = { ms_kmap_local, "MS_KMAP_LOCAL" },
+	[MS_KUNMAP_LOCAL] = { ms_kunmap_local, "MS_KUNMAP_LOCAL" },
+	[MS_KMAP_ATOMIC] = { ms_kmap_atomic, "MS_KMAP_ATOMIC" },
+	[MS_KUNMAP_ATOMIC] = { ms_kunmap_atomic, "MS_KUNMAP_ATOMIC" },
+	[MS_KMAP] = { ms_kmap, "MS_KMAP" },
+	[MS_KUNMAP] = { ms_kunmap, "MS_KUNMAP" },
+	[MS_VMAP] = { ms_vmap, "MS_VMAP" },
+	[MS_VMAP_MORE] = { ms_vmap_more, "MS_VMAP_MORE" },
+	[MS_VUNMAP] = { ms_vunmap, "MS_VUNMAP" },
+	[MS_STATS] = { ms_stats, "MS_STATS" },
+};
+
+int req_fail(struct req *q, int err, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	printf("memsrv: client %u: %s (%s)\n", q->c ? q->c->id : q->badge, what, hmk_strerror(err));
+	return err;
+}
+
+uint32_t ms_slot_alloc(void)
+{
+	uint32_t s = user_slot_alloc();
+
+	if (!s) { // let idle objects go and try again
+		vmap_gc();
+		pool_gc();
+		s = user_slot_alloc();
+	}
+	return s;
+}
+
+void ms_slot_delete(uint32_t slot)
+{
+	struct msg m;
+
+	if (!slot)
+		return;
+	hmk_invoke(user_env.space, SPACE_DELETE, 1, slot, 0, 0, 0, &m);
+	user_slot_free(slot);
+}
+
+void ms_slot_destroy(uint32_t slot)
+{
+	struct msg m;
+
+	if (slot)
+		hmk_invoke(slot, INV_DESTROY, 0, 0, 0, 0, 0, &m);
+	ms_slot_delete(slot);
+}
+
+int ms_create(uint32_t type, uint32_t *slot)
+{
+	struct msg m;
+	uint32_t s = ms_slot_alloc();
+	int err;
+
+	if (!s)
+		return E_NOSLOT;
+	err = hmk_invoke(user_env.space, SPACE_CREATE, 3, type, s, 0, 0, &m);
+	if (err) {
+		user_slot_free(s);
+		return err;
+	}
+	*slot = s;
+	return E_OK;
+}
+
+struct mthread *req_thread(struct req *q, const char *what, int *err)
+{
+	if (q->t)
+		return q->t;
+	if (q->c->nthreads == 1)
+		for (uint32_t i = 0; i < MS_THREADS_MAX; i++)
+			if (threads[i].badge && threads[i].c == q->c)
+				return &threads[i];
+	*err = req_fail(q, E_PERM, "%s needs its thread's capability from MS_THREAD_HELLO", what);
+	return NULL;
+}
+
+// Serves one request into q (q->out, q->nout); returns the error.
+static int serve_one(struct req *q)
+{
+	uint32_t label = q->label;
+
+	if (q->badge & THREAD_BADGE) {
+		q->t = thread_by_badge(q->badge);
+		if (!q->t)
+			return req_fail(q, E_PERM, "badge 0x%x is no live thread's", q->badge);
+		q->c = q->t->c;
+	} else
+		q->c = client_by_id(q->badge);
+	if (label >= MS_COUNT || !handlers[label].fn)
+		return req_fail(q, E_NOSYS, "unknown request %u", label);
+	if (!q->c && label != MS_HELLO)
+		return req_fail(q, E_PERM, "%s before MS_HELLO", handlers[label].name);
+	if (ms_unwatched && (++polls % POLL_EVERY == 0 || label == MS_STATS || label == MS_HELLO))
+		clients_reap(); // before stats, so that a dead client's pages are back
+	return handlers[label].fn(q);
+}
+
+// Turns a message into a request, serves it and leaves the reply in *r.
+static void request(const struct msg *m, uint32_t recv_slot, struct req *q, struct msg *r)
+{
+	struct ipc_buffer *ipc = user_ipcbuf();
+	int err;
+
+	*q = (struct req){ .badge = m->badge,
+			   .label = MSG_LABEL(m->info),
+			   .len = MSG_LEN(m->info) };
+	q->has_cap = (m->info & MSG_CAP) != 0;
+	q->cap = recv_slot;
+	for (uint32_t i = 0; i < q->len; i++)
+		q->w[i] = i < MSG_REG_WORDS ? m->mr[i] : ipc->mr[i];
+	err = serve_one(q);
+	if (q->has_cap && !q->cap_kept) { // a capability nobody asked for
+		struct msg d;
+		hmk_invoke(user_env.space, SPACE_DELETE, 1, recv_slot, 0, 0, 0, &d);
+	}
+	if (err) {
+		ms_slot_delete(q->send_cap);
+		q->send_cap = 0;
+		q->nout = 0;
+	}
+	*r = (struct msg){ .info = MSG_INFO(err, q->nout) };
+	for (uint32_t i = 0; i < q->nout; i++) {
+		if (i < MSG_REG_WORDS)
+			r->mr[i] = q->out[i];
+		else
+			ipc->mr[i] = q->out[i];
+	}
+	if (q->send_cap) {
+		ipc->cap_send = q->send_cap;
+		r->info |= MSG_CAP;
+	}
+}
+
+// Receives and answers requests for ever. A deferred reply leaves nothing
+// to answer (REPLY_SAVE took the caller), so reply_recv then only receives.
+__attribute__((noreturn)) static void serve(void)
+{
+	struct ipc_buffer *ipc = user_ipcbuf();
+	uint32_t recv_slot = ms_slot_alloc(), sent = 0;
+	struct msg m, r;
+	struct req q;
+	int err;
+
+	ipc->cap_recv = recv_slot;
+	err = sys_recv(endpoint, &m);
+	for (;;) {
+		ms_slot_delete(sent); // the capability the last reply carried
+		sent = 0;
+		if (err) {
+			printf("memsrv: receive failed: %s\n", hmk_strerror(err));
+			ipc->cap_recv = recv_slot;
+			err = sys_recv(endpoint, &m);
+			continue;
+		}
+		if (MSG_LABEL(m.info) == MSG_LABEL_NOTIFY && !(m.info & MSG_CAP)) {
+			clients_reap(); // m.badge holds the watch bits: scan them all
+			r = (struct msg){ .info = MSG_INFO(E_NOSYS, 0) }; // a forged one
+		} else {
+			request(&m, recv_slot, &q, &r);
+			sent = q.send_cap;
+			if (q.cap_kept)
+				recv_slot = ms_slot_alloc();
+		}
+		ipc->cap_recv = recv_slot;
+		m = r; // the reply goes out of m, the next request comes in
+		err = sys_reply_recv(endpoint, &m);
+	}
+}
+
+int main(void)
+{
+	uint32_t nranges = user_arg < MEMSRV_RANGES_MAX ? user_arg : MEMSRV_RANGES_MAX;
+	size_t before = (size_t)sbrk(0);
+	struct msg m;
+	int err;
+
+	user_slots_init(MEMSRV_RANGE_FIRST + nranges);
+	for (uint32_t i = 0; i < nranges; i++)
+		if ((err = buddy_add(MEMSRV_RANGE_FIRST + i)))
+			printf("memsrv: range in slot %u left out: %s\n", MEMSRV_RANGE_FIRST + i,
+			       hmk_strerror(err));
+	printf("memsrv: bookkeeping %u KiB for %u pages (%u pages of own memory left)\n",
+	       (uint32_t)(((size_t)sbrk(0) - before) >> 10), total_pages, user_pages_free());
+	if ((err = ms_create(CAP_NOTIFY, &ms_notify)) ||
+	    (err = hmk_invoke(user_env.thread, THREAD_BIND_NOTIFY, 1, ms_notify, 0, 0, 0, &m)))
+		printf("memsrv: no death notification (%s): dead clients are not reclaimed\n",
+		       hmk_strerror(err));
+	if ((err = frames_init()))
+		printf("memsrv: no zeroing window (%s): zeroing through SPACE_MAP\n",
+		       hmk_strerror(err));
+	if ((err = pool_init()))
+		printf("memsrv: no kmap pool window: %s\n", hmk_strerror(err));
+	printf("memsrv: %u MiB of HIGHMEM in %u ranges, serving\n", total_pages >> 8, nzones);
+	serve();
+}

@@ -1,0 +1,233 @@
+// memsrv's own declarations: the page allocator, page metadata, clients
+// and their threads, and the request handlers (one file per area). The
+// protocol itself is libs/abi/memsrv.h; how threads are told apart is at
+// the top of main.c.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi/memsrv.h"
+#include "user.h"
+
+// ---------------------------------------------------------------------------
+// Limits and memsrv's own layout.
+#define MS_CLIENTS_MAX 64  // registered programs at once
+#define MS_THREADS_MAX 128 // registered threads at once, all clients
+#define MS_ZONES_MAX MEMSRV_RANGES_MAX
+#define MS_ZERO_VA 0x30000000u // memsrv's own window: frames being zeroed
+#define MS_VMAP_WINDOWS (MEMSRV_VMAP_SIZE / WINDOW_SIZE)
+#define MS_VMAP_PAGES (MEMSRV_VMAP_SIZE / PAGE_SIZE)
+#define MS_PAGE_RW (PROT_READ | PROT_WRITE)
+
+// Bits of the notification memsrv's thread is bound to (INV_WATCH badges).
+#define WATCH_SPACE (1u << 0)
+#define WATCH_THREAD (1u << 1)
+
+// A per-thread badge: bit 31, a generation, the thread table index.
+#define THREAD_BADGE (1u << 31)
+#define THREAD_BADGE_INDEX(b) ((b)&0xffu)
+
+// ---------------------------------------------------------------------------
+// bitset.c: a bitmap with summary levels (one bit per non-zero word below),
+// so that the first set bit is found in a few steps however large it is.
+#define BSET_LEVELS 7
+struct bset {
+	uint32_t nlevels;
+	uint32_t *lvl[BSET_LEVELS]; // lvl[0]: one bit per item; the top has one word
+};
+// Words of memory a set of nbits needs (all levels).
+size_t bset_words(uint32_t nbits);
+// Lays out an empty set of nbits over mem (bset_words(nbits) zeroed words).
+void bset_init(struct bset *b, uint32_t nbits, uint32_t *mem);
+void bset_set(struct bset *b, uint32_t i);
+void bset_clear(struct bset *b, uint32_t i);
+int bset_test(const struct bset *b, uint32_t i);
+// The lowest set bit, or -1 when none is.
+int32_t bset_first(const struct bset *b);
+// The highest set bit, or -1.
+int32_t bset_last(const struct bset *b);
+
+// ---------------------------------------------------------------------------
+// buddy.c: the HIGHMEM ranges init gave, each a zone with its own buddy
+// allocator, and 16 bits of information per page.
+#define PI_OWNER 0x00ffu  // client index owning the page; 0: free
+#define PI_ORPHAN 0x00ffu // owner died while others still had it mapped
+#define PI_HEAD 0x0100u   // first page of an allocated block
+#define PI_ORDER_SHIFT 9  // the block's order, at its head (4 bits)
+#define PI_ORDER_MASK (0xfu << PI_ORDER_SHIFT)
+#define PI_SHARED 0x2000u // shared with some client (see pagemeta.c)
+#define PI_MAPPED 0x4000u // mapped somewhere (mapcount in pagemeta.c)
+
+struct zone {
+	uint32_t slot; // the CAP_RANGE, in memsrv's table
+	uint32_t base; // pfn of the range's first page
+	uint32_t npages;
+	uint32_t origin; // base rounded down to 2^MEMSRV_MAX_ORDER pages: index 0
+	uint32_t span;   // indices in use: base - origin + npages
+	uint16_t *info;  // per index
+	struct bset free[MEMSRV_MAX_ORDER + 1]; // free blocks, by order
+};
+
+extern struct zone zones[MS_ZONES_MAX];
+extern uint32_t nzones, total_pages, free_pages;
+
+// Takes the range in slot into the allocator. Returns E_OK, E_NOMEM when
+// memsrv's own memory cannot hold its bookkeeping, or RANGE_INFO's error.
+int buddy_add(uint32_t slot);
+// Allocates 2^order contiguous pages for client index owner, from the
+// lowest free block (from the highest with `high`). E_NOMEM.
+int buddy_alloc(unsigned order, uint8_t owner, int high, uint32_t *pfn);
+// Returns the block at pfn of that order (its info is cleared).
+void buddy_free(uint32_t pfn, unsigned order);
+// The zone holding pfn, or NULL when memsrv does not own it.
+struct zone *zone_of(uint32_t pfn);
+// The information of pfn, or NULL when memsrv does not own it.
+uint16_t *page_info(uint32_t pfn);
+// Slots [first, first + n) of window win = frames pfn.. (which may cross
+// from one range into the next). Returns E_OK or WINDOW_MAP's error.
+int frames_map(uint32_t win, uint32_t first, uint32_t pfn, uint32_t n, uint32_t prot);
+// Fills n frames from pfn with zeroes through memsrv's own window. E_OK or
+// the kernel's error.
+int frames_zero(uint32_t pfn, uint32_t n);
+// Creates the zeroing window. Returns E_OK or the kernel's error.
+int frames_init(void);
+
+// ---------------------------------------------------------------------------
+// pagemeta.c: sparse page metadata in one hash: how many mappings a page
+// has (all clients together) and which clients it is shared with.
+// Mapcount of pfn (0 when unmapped).
+uint32_t map_count(uint32_t pfn);
+// One more mapping of n pages from pfn. E_OK, or E_NOMEM (nothing changed).
+int map_inc(uint32_t pfn, uint32_t n);
+// One mapping of n pages from pfn less; frees orphaned blocks that end up unmapped.
+void map_dec(uint32_t pfn, uint32_t n);
+// Lets client index idx map pfn. E_OK or E_NOMEM.
+int share_add(uint32_t pfn, uint8_t idx);
+// Forgets every share of pfn.
+void share_revoke(uint32_t pfn);
+// Forgets every share to client index idx.
+void share_drop_client(uint8_t idx);
+// E_OK when client index idx may map pfn (owns it, or it was shared), else E_PERM.
+int page_access(uint8_t idx, uint32_t pfn);
+// Bytes the hash holds now.
+size_t pagemeta_bytes(void);
+
+// ---------------------------------------------------------------------------
+// clients.c: registered programs and threads.
+struct vmap;
+
+struct client {
+	uint32_t id;        // the program id (init's badge); 0: free entry
+	uint8_t idx;        // its index here: the owner tag of its pages
+	uint32_t space;     // its space, in memsrv's table
+	uint32_t nthreads;  // live registered threads
+	uint32_t nserial;   // threads it ever registered (their numbers in log lines)
+	int unwatched;      // INV_WATCH refused (no RIGHT_READ): polled instead
+	uint32_t nwaiting;  // its calls waiting for a kmap pool slot
+	uint16_t *kref;     // per pool slot, the references it holds (NULL: none yet)
+	uint32_t nkmap;     // sum of kref
+	uint32_t owned;     // pages it owns
+	uint32_t lo, hi;    // lowest and highest pfn it was ever given
+	struct vmap *vmaps; // sorted by address
+	uint32_t nvmaps;
+	uint32_t vwin[MS_VMAP_WINDOWS]; // its vmap windows (0: not made yet)
+};
+
+struct mthread {
+	uint32_t badge; // its badge (THREAD_BADGE | generation | index); 0: free
+	struct client *c;
+	uint32_t thread; // its thread, in memsrv's table
+	uint32_t win;    // its window (kmap_local slots 0..15, kmap_atomic 16..31)
+	uint32_t local[KMAP_LOCAL_MAX];
+	uint32_t nlocal;
+	uint32_t atomic[KMAP_ATOMIC_MAX];
+	uint32_t natomic;
+	uint32_t nwaiting; // its calls waiting for a pool slot (0 or 1)
+	uint32_t serial;   // per client, for log lines
+	int unwatched;
+};
+
+extern struct client clients[MS_CLIENTS_MAX + 1]; // [0] unused
+extern struct mthread threads[MS_THREADS_MAX];
+extern uint32_t ms_notify;    // the notification watches signal
+extern uint32_t ms_unwatched; // clients and threads memsrv could not watch (polled)
+
+struct client *client_by_id(uint32_t id);
+// The thread a badge names, or NULL.
+struct mthread *thread_by_badge(uint32_t badge);
+// Finds dead clients and threads and reclaims everything they held.
+void clients_reap(void);
+
+// ---------------------------------------------------------------------------
+// A request being served (main.c builds it, the handlers fill the result).
+struct req {
+	struct client *c;
+	struct mthread *t; // the thread whose capability was used, or NULL
+	uint32_t badge;
+	uint32_t label;
+	uint32_t len; // words
+	uint32_t w[MSG_MAX_WORDS];
+	int has_cap;  // a capability arrived in recv_slot
+	uint32_t cap; // that slot; a handler keeping it sets cap_kept
+	int cap_kept;
+	uint32_t out[8]; // result words
+	uint32_t nout;
+	uint32_t send_cap; // a capability to send with the reply (deleted after)
+	int deferred;      // the reply was saved; none now
+};
+
+// main.c: logs one line naming the client and returns err.
+int req_fail(struct req *q, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+// A free slot of memsrv's table (collecting idle objects when short), or 0.
+uint32_t ms_slot_alloc(void);
+// Destroys the object in slot (when it still lives) and frees the slot.
+void ms_slot_destroy(uint32_t slot);
+// Deletes the capability in slot and frees the slot.
+void ms_slot_delete(uint32_t slot);
+// Creates an object of type in a new slot of memsrv's table. E_OK or error.
+int ms_create(uint32_t type, uint32_t *slot);
+// The thread a thread-bound request is for: the caller's thread capability,
+// or the client's only registered thread. NULL after logging E_PERM in *err.
+struct mthread *req_thread(struct req *q, const char *what, int *err);
+
+// Request handlers: E_OK with q->out filled, or the error (logged).
+int ms_hello(struct req *q);
+int ms_thread_hello(struct req *q);
+int ms_alloc(struct req *q);
+int ms_free(struct req *q);
+int ms_share(struct req *q);
+int ms_stats(struct req *q);
+int ms_kmap_local(struct req *q);
+int ms_kunmap_local(struct req *q);
+int ms_kmap_atomic(struct req *q);
+int ms_kunmap_atomic(struct req *q);
+int ms_kmap(struct req *q);
+int ms_kunmap(struct req *q);
+int ms_vmap(struct req *q);
+int ms_vmap_more(struct req *q);
+int ms_vunmap(struct req *q);
+
+// kmap_local.c: a dead thread's local and atomic mappings go.
+void local_reclaim(struct mthread *t);
+
+// kmap_pool.c
+int pool_init(void);
+uint32_t pool_window(void);
+// Drops every pool reference and waiting call of client c (dying).
+void pool_forget_client(struct client *c);
+// Drops the waiting call of thread t (dying); re-checks for a deadlock.
+void pool_forget_thread(struct mthread *t);
+// Answers waiting calls that can be served now, or never.
+void pool_serve(void);
+// pfn's stale (unreferenced) slot, if any, is cleared now: before a free.
+void pool_clear_stale(uint32_t pfn);
+// Whether pfn sits in a stale pool slot.
+int pool_stale(uint32_t pfn);
+// Reply objects kept for reuse go (when slots are short).
+void pool_gc(void);
+
+// vmap.c: a dead client's vmaps and windows go.
+void vmap_reclaim(struct client *c);
+// Destroys vmap windows no vmap uses (when slots are short).
+void vmap_gc(void);

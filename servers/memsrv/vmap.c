@@ -1,0 +1,270 @@
+// vmap: runs of frames mapped side by side into the client's vmap area,
+// MEMSRV_VMAP_BASE.. (56 windows of 2 MiB, bound WIN_SPACE into that client
+// only, made when first needed and kept while the client lives or until
+// memsrv runs short of capability slots). A vmap takes the first gap that
+// holds it and one unmapped guard page after it (as Linux's vmalloc area);
+// it is never executable, read-only or uncached as its prot says. A vmap
+// longer than one message is completed by MS_VMAP_MORE; memsrv keeps its
+// runs to undo the mapping counts at vunmap.
+#include <stdlib.h>
+#include <string.h>
+
+#include "ms.h"
+
+struct vmap {
+	struct vmap *next; // the client's, sorted by address
+	uint32_t start;    // first page, from MEMSRV_VMAP_BASE
+	uint32_t npages;   // asked for
+	uint32_t mapped;   // mapped so far, from start
+	uint32_t prot;
+	uint32_t nruns;
+	uint32_t *runs; // pfn, count pairs
+};
+
+static uint32_t vmap_va(const struct vmap *v)
+{
+	return MEMSRV_VMAP_BASE + v->start * PAGE_SIZE;
+}
+
+// Checks the runs of a message (pfn, count pairs; at most `left` pages in
+// all, each page the client's own or shared with it). Sets *total.
+static int runs_check(struct req *q, const uint32_t *runs, uint32_t nruns, uint32_t left,
+		      uint32_t *total)
+{
+	uint64_t sum = 0;
+	int err;
+
+	for (uint32_t r = 0; r < nruns; r++) {
+		uint32_t pfn = runs[2 * r], n = runs[2 * r + 1];
+
+		sum += n;
+		if (!n || sum > left)
+			return req_fail(q, E_INVAL, "vmap run %u (pfn 0x%x, %u pages): %s", r, pfn,
+					n, n ? "more pages than asked for" : "empty");
+		for (uint32_t i = 0; i < n; i++)
+			if ((err = page_access(q->c->idx, pfn + i)))
+				return req_fail(q, err,
+						"vmap of pfn 0x%x: neither owned nor shared",
+						pfn + i);
+	}
+	*total = (uint32_t)sum;
+	return E_OK;
+}
+
+// Clears area pages [first, first + n) of client c, one batch per window.
+static void area_clear(struct client *c, uint32_t first, uint32_t n)
+{
+	struct msg m;
+
+	while (n) {
+		uint32_t w = first / WINDOW_SLOTS, s = first % WINDOW_SLOTS;
+		uint32_t k = WINDOW_SLOTS - s < n ? WINDOW_SLOTS - s : n;
+
+		if (c->vwin[w])
+			hmk_invoke(c->vwin[w], WINDOW_CLEAR, 3, s, k, 0, 0, &m);
+		first += k;
+		n -= k;
+	}
+}
+
+// Makes the windows under area pages [first, first + n) of client c.
+static int area_windows(struct req *q, uint32_t first, uint32_t n)
+{
+	struct client *c = q->c;
+	struct msg m;
+	int err;
+
+	for (uint32_t w = first / WINDOW_SLOTS; w <= (first + n - 1) / WINDOW_SLOTS; w++) {
+		uint32_t va = MEMSRV_VMAP_BASE + w * WINDOW_SIZE;
+
+		if (c->vwin[w])
+			continue;
+		if ((err = ms_create(CAP_WINDOW, &c->vwin[w])))
+			return req_fail(q, err, "vmap: no window for 0x%x", va);
+		if ((err = hmk_invoke(c->vwin[w], WINDOW_BIND, 3, WIN_SPACE, c->space, va, 0,
+				      &m))) {
+			ms_slot_destroy(c->vwin[w]);
+			c->vwin[w] = 0;
+			return req_fail(q, err, "vmap: cannot bind a window at 0x%x", va);
+		}
+	}
+	return E_OK;
+}
+
+// Maps the checked runs (total pages) at the end of v. E_OK or an error
+// (logged), with nothing of them left mapped or counted.
+static int runs_map(struct req *q, struct vmap *v, const uint32_t *runs, uint32_t nruns,
+		    uint32_t total)
+{
+	uint32_t *grown, at = v->start + v->mapped, r;
+	int err = E_OK;
+
+	if (!nruns)
+		return E_OK;
+	grown = realloc(v->runs, (v->nruns + nruns) * 2 * sizeof(*grown));
+	if (!grown)
+		return req_fail(q, E_NOMEM, "vmap: no memory for its record");
+	v->runs = grown;
+	for (r = 0; r < nruns && !err; r++)
+		if ((err = map_inc(runs[2 * r], runs[2 * r + 1])))
+			break;
+	if (err) {
+		while (r--)
+			map_dec(runs[2 * r], runs[2 * r + 1]);
+		return req_fail(q, err, "vmap: no memory for mapping counts");
+	}
+	for (r = 0; r < nruns && !err; r++) {
+		uint32_t pfn = runs[2 * r], n = runs[2 * r + 1];
+
+		while (n && !err) {
+			uint32_t w = at / WINDOW_SLOTS, s = at % WINDOW_SLOTS;
+			uint32_t k = WINDOW_SLOTS - s < n ? WINDOW_SLOTS - s : n;
+
+			err = frames_map(q->c->vwin[w], s, pfn, k, v->prot);
+			pfn += k;
+			at += k;
+			n -= k;
+		}
+	}
+	if (err) {
+		area_clear(q->c, v->start + v->mapped, total);
+		for (r = 0; r < nruns; r++)
+			map_dec(runs[2 * r], runs[2 * r + 1]);
+		return req_fail(q, err, "vmap at 0x%x: window map", vmap_va(v));
+	}
+	memcpy(&v->runs[2 * v->nruns], runs, nruns * 2 * sizeof(*runs));
+	v->nruns += nruns;
+	v->mapped += total;
+	return E_OK;
+}
+
+// MS_VMAP (n, prot, runs...) -> MR0 va, MR1 pages mapped so far.
+int ms_vmap(struct req *q)
+{
+	uint32_t n = q->w[0], prot = q->w[1], nruns = (q->len - 2) / 2, total, start = 0;
+	struct vmap **p, *v;
+	int err;
+
+	if (q->len < 2 || q->len % 2)
+		return req_fail(q, E_INVAL, "vmap: %u words, not (n, prot, pfn-count pairs)",
+				q->len);
+	if (prot & PROT_EXEC)
+		return req_fail(q, E_PERM, "vmap with PROT_EXEC");
+	if (!n || (prot & ~(PROT_READ | PROT_WRITE | PROT_NOCACHE)) ||
+	    !(prot & (PROT_READ | PROT_WRITE)))
+		return req_fail(q, E_INVAL, "vmap of %u pages with prot 0x%x", n, prot);
+	if (n >= MS_VMAP_PAGES)
+		return req_fail(q, E_NOMEM, "vmap of %u pages: larger than its vmap area", n);
+	if ((err = runs_check(q, &q->w[2], nruns, n, &total)))
+		return err;
+	for (p = &q->c->vmaps; *p && (*p)->start < start + n + 1; p = &(*p)->next)
+		start = (*p)->start + (*p)->npages + 1; // first fit, a guard page after each
+	if (start + n + 1 > MS_VMAP_PAGES)
+		return req_fail(q, E_NOMEM, "vmap of %u pages: no room in its vmap area", n);
+	if ((err = area_windows(q, start, n)))
+		return err;
+	if (!(v = calloc(1, sizeof(*v))))
+		return req_fail(q, E_NOMEM, "vmap: no memory for its record");
+	v->start = start;
+	v->npages = n;
+	v->prot = prot | PROT_READ;
+	if ((err = runs_map(q, v, &q->w[2], nruns, total))) {
+		free(v->runs);
+		free(v);
+		return err;
+	}
+	v->next = *p;
+	*p = v;
+	q->c->nvmaps++;
+	q->out[0] = vmap_va(v);
+	q->out[1] = v->mapped;
+	q->nout = 2;
+	return E_OK;
+}
+
+static struct vmap *find(struct client *c, uint32_t va)
+{
+	for (struct vmap *v = c->vmaps; v; v = v->next)
+		if (vmap_va(v) == va)
+			return v;
+	return NULL;
+}
+
+// MS_VMAP_MORE (va, runs...) -> MR0 va, MR1 pages mapped so far.
+int ms_vmap_more(struct req *q)
+{
+	uint32_t va = q->w[0], nruns = (q->len - 1) / 2, total;
+	struct vmap *v = q->len ? find(q->c, va) : NULL;
+	int err;
+
+	if (!v || v->mapped == v->npages)
+		return req_fail(q, E_INVAL, "vmap_more of 0x%x: no vmap being built there", va);
+	if (q->len % 2 == 0)
+		return req_fail(q, E_INVAL, "vmap_more: %u words, not (va, pfn-count pairs)",
+				q->len);
+	if ((err = runs_check(q, &q->w[1], nruns, v->npages - v->mapped, &total)) ||
+	    (err = runs_map(q, v, &q->w[1], nruns, total)))
+		return err;
+	q->out[0] = va;
+	q->out[1] = v->mapped;
+	q->nout = 2;
+	return E_OK;
+}
+
+// Undoes the mapping counts of v and frees it.
+static void vmap_free(struct vmap *v)
+{
+	for (uint32_t r = 0; r < v->nruns; r++)
+		map_dec(v->runs[2 * r], v->runs[2 * r + 1]);
+	free(v->runs);
+	free(v);
+}
+
+int ms_vunmap(struct req *q)
+{
+	uint32_t va = q->w[0];
+	struct vmap **p = &q->c->vmaps;
+
+	while (q->len && *p && vmap_va(*p) != va)
+		p = &(*p)->next;
+	if (!q->len || !*p)
+		return req_fail(q, E_INVAL, "vunmap of 0x%x: no vmap starts there", va);
+	struct vmap *v = *p;
+	area_clear(q->c, v->start, v->mapped);
+	*p = v->next;
+	q->c->nvmaps--;
+	vmap_free(v);
+	return E_OK;
+}
+
+void vmap_reclaim(struct client *c)
+{
+	for (uint32_t w = 0; w < MS_VMAP_WINDOWS; w++) {
+		ms_slot_destroy(c->vwin[w]);
+		c->vwin[w] = 0;
+	}
+	while (c->vmaps) {
+		struct vmap *v = c->vmaps;
+		c->vmaps = v->next;
+		vmap_free(v);
+	}
+	c->nvmaps = 0;
+}
+
+void vmap_gc(void)
+{
+	for (uint32_t i = 1; i <= MS_CLIENTS_MAX; i++) {
+		struct client *c = &clients[i];
+
+		for (uint32_t w = 0; c->id && w < MS_VMAP_WINDOWS; w++) {
+			struct vmap *v = c->vmaps;
+
+			while (v && v->start + v->npages <= w * WINDOW_SLOTS)
+				v = v->next;
+			if (c->vwin[w] && (!v || v->start >= (w + 1) * WINDOW_SLOTS)) {
+				ms_slot_destroy(c->vwin[w]);
+				c->vwin[w] = 0;
+			}
+		}
+	}
+}
