@@ -9,18 +9,26 @@
 void syscall_handle(uint32_t nr) __attribute__((noreturn));
 
 // Checks the message in t's registers: length, and a capability to send.
+// c: the endpoint capability sent on, or NULL for a reply (which alone may
+// carry MSG_MAP).
 static int check_msg(struct thread *t, const struct cap *c)
 {
 	uint32_t info = t->ctx.r[1];
 	struct cap *send;
 
-	if (MSG_LEN(info) > MSG_MAX_WORDS)
+	if (MSG_LEN(info) > MSG_MAX_WORDS || (c && (info & MSG_MAP)))
 		return E_INVAL;
 	if (!(info & MSG_CAP))
 		return E_OK;
 	if (c && !(c->rights & RIGHT_GRANT))
 		return E_PERM;
 	return cap_lookup(t->space, t->ipcbuf->cap_send, CAP_NULL, 0, &send);
+}
+
+// The WINDOW_MAP a reply carries (MSG_MAP), done before the reply goes.
+static int reply_map(struct thread *t)
+{
+	return t->ctx.r[1] & MSG_MAP ? window_map_request(t->space, t->ipcbuf->map) : E_OK;
 }
 
 // INV_WATCH: (notification slot, badge), signalled when c's object dies.
@@ -118,6 +126,9 @@ static int do_send(struct thread *t, int call, int block)
 		if (!(c->rights & RIGHT_WRITE))
 			return E_PERM;
 		err = check_msg(t, 0);
+		if (!err && !((struct reply *)c->obj)->caller)
+			return ipc_reply_saved(t, (struct reply *)c->obj); // E_NOREPLY or E_DEAD
+		err = err ? err : reply_map(t);
 		return err ? err : ipc_reply_saved(t, (struct reply *)c->obj);
 	}
 	if (c->type == CAP_NOTIFY && !call) {
@@ -149,6 +160,9 @@ static int do_reply(struct thread *t)
 {
 	int err = check_msg(t, 0);
 
+	if (!err && !t->caller)
+		return ipc_reply(t); // E_NOREPLY or E_DEAD: nothing to map for
+	err = err ? err : reply_map(t);
 	return err ? err : ipc_reply(t);
 }
 
@@ -163,6 +177,8 @@ static int do_reply_recv(struct thread *t)
 		err = E_TYPE;
 	if (!err && t->caller)
 		err = check_msg(t, 0);
+	if (!err && t->caller)
+		err = reply_map(t);
 	if (err)
 		return err;
 	struct thread *answered = 0;

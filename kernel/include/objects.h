@@ -82,6 +82,9 @@ int reply_invoke(struct thread *t, struct cap *c, const struct msg_in *in, struc
 void window_destroy(struct window *w);
 void window_free(struct window *w);
 int window_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
+// The WINDOW_MAP a reply carries (MSG_MAP): map[] = window slot in self's
+// table, then WINDOW_MAP's words. E_OK or the error, checked in full first.
+int window_map_request(struct space *self, const uint32_t *map);
 // Empties slots [first, first + count) and makes every TLB forget them.
 void window_clear(struct window *w, uint32_t first, uint32_t count);
 // Installs t's thread window in its space (or removes a sibling's): called

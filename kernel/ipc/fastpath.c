@@ -18,6 +18,7 @@ _Static_assert(SYS_CALL == 0 && SYS_REPLY_RECV == 1, "entry.S tests these number
 #define likely(x) __builtin_expect(!!(x), 1)
 
 // A message the fastpath carries: at most MSG_REG_WORDS words, no capability.
+// (A reply may also carry MSG_MAP, bit 8.)
 #define FAST_INFO(info) (((info) & 0xff) <= MSG_REG_WORDS)
 
 static inline void switch_to(struct cpu *c, struct thread *t)
@@ -49,7 +50,7 @@ void fastpath_call(uint32_t cptr, uint32_t info)
 	struct cap *cap;
 
 	kernel_lock();
-	if (likely(cptr < CAP_SLOTS && FAST_INFO(info))) {
+	if (likely(cptr < CAP_SLOTS && FAST_INFO(info) && !(info & MSG_MAP))) {
 		cap = &t->space->caps[cptr];
 		ep = (struct endpoint *)cap->obj;
 		if (likely(cap->type == CAP_ENDPOINT && (cap->rights & RIGHT_WRITE) && ep->state == EP_RECV)) {
@@ -89,7 +90,8 @@ void fastpath_reply_recv(uint32_t cptr, uint32_t info)
 		cap = &t->space->caps[cptr];
 		ep = (struct endpoint *)cap->obj;
 		if (likely(cap->type == CAP_ENDPOINT && (cap->rights & RIGHT_READ) && ep->state != EP_SEND &&
-			   !ep->hdr.dead && (int)caller->prio >= sched_top_prio(c))) {
+			   !ep->hdr.dead && (int)caller->prio >= sched_top_prio(c) &&
+			   (!(info & MSG_MAP) || window_map_request(t->space, t->ipcbuf->map) == E_OK))) {
 			t->state = T_RECV; // the server waits on the endpoint, last in line
 			t->ep = ep;
 			tq_append(&ep->q, t);
@@ -98,7 +100,7 @@ void fastpath_reply_recv(uint32_t cptr, uint32_t info)
 			caller->callee = 0;
 			caller->state = T_READY;
 			caller->ctx.r[0] = E_OK;
-			caller->ctx.r[1] = info;
+			caller->ctx.r[1] = info & ~MSG_MAP;
 			copy_mrs(caller, t);
 			switch_to(c, caller);
 		}

@@ -14,7 +14,7 @@
 static void transfer(struct thread *src, const uint32_t *snd, uint32_t badge, uint32_t cap,
 		     struct thread *dst)
 {
-	uint32_t info = snd[0] & ~MSG_CAP, len = MSG_LEN(snd[0]);
+	uint32_t info = snd[0] & ~(MSG_CAP | MSG_MAP), len = MSG_LEN(snd[0]);
 
 	dst->ctx.r[0] = E_OK;
 	for (int i = 0; i < MSG_REG_WORDS; i++)

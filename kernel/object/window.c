@@ -209,16 +209,19 @@ static int window_bind(struct space *self, struct window *w, const struct msg_in
 	return E_OK;
 }
 
-// WINDOW_MAP: (first slot, range slot, page offset, count | prot << 24).
-static int window_map(struct space *self, struct window *w, const struct msg_in *in)
+// WINDOW_MAP's work: slots [first, first + count) of w = frames of the range
+// in the caller's slot `range` from page `off`; a[] = first, range slot,
+// page offset, count | prot << 24. Checks everything before it changes
+// anything.
+static int map_slots(struct space *self, struct window *w, const uint32_t *a)
 {
-	uint32_t first = in->mr[0], off = in->mr[2], n = in->mr[3] & MAP_NPAGES_MAX, prot = in->mr[3] >> 24;
+	uint32_t first = a[0], off = a[2], n = a[3] & MAP_NPAGES_MAX, prot = a[3] >> 24;
 	unsigned p = LPAE_P_USER;
 	struct prange *r;
 	struct cap *rc;
 	int err, any = 0;
 
-	if (in->len < 4 || (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_NOCACHE)))
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_NOCACHE))
 		return E_INVAL;
 	if (prot & PROT_EXEC)
 		return E_PERM; // temporary mappings are never executable
@@ -226,7 +229,7 @@ static int window_map(struct space *self, struct window *w, const struct msg_in 
 		return E_INVAL;
 	if (first >= WINDOW_SLOTS || n > WINDOW_SLOTS - first)
 		return E_RANGE;
-	err = cap_lookup(self, in->mr[1], CAP_RANGE, RIGHT_READ | (prot & PROT_WRITE ? RIGHT_WRITE : 0), &rc);
+	err = cap_lookup(self, a[1], CAP_RANGE, RIGHT_READ | (prot & PROT_WRITE ? RIGHT_WRITE : 0), &rc);
 	if (err)
 		return err;
 	r = (struct prange *)rc->obj;
@@ -245,10 +248,19 @@ static int window_map(struct space *self, struct window *w, const struct msg_in 
 	}
 	if (any)
 		window_flush(w, first, n);
-	for (uint32_t i = 0; i < n; i++)
-		w->table[first + i] = lpae_page(r->base + (uint64_t)(off + i) * PAGE_SIZE, p);
+	pte_t d = lpae_page(r->base + (uint64_t)off * PAGE_SIZE, p);
+	for (uint32_t i = 0; i < n; i++, d += PAGE_SIZE)
+		w->table[first + i] = d;
 	dsb();
 	return E_OK;
+}
+
+int window_map_request(struct space *self, const uint32_t *map)
+{
+	struct cap *wc;
+	int err = cap_lookup(self, map[0], CAP_WINDOW, RIGHT_MANAGE, &wc);
+
+	return err ? err : map_slots(self, (struct window *)wc->obj, map + 1);
 }
 
 int window_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out)
@@ -259,7 +271,7 @@ int window_invoke(struct space *self, struct cap *c, const struct msg_in *in, st
 		return E_PERM;
 	switch (in->label) {
 	case WINDOW_BIND: return window_bind(self, w, in);
-	case WINDOW_MAP: return window_map(self, w, in);
+	case WINDOW_MAP: return in->len < 4 ? E_INVAL : map_slots(self, w, in->mr);
 	case WINDOW_CLEAR:
 		if (in->len < 2)
 			return E_INVAL;

@@ -73,10 +73,17 @@ static inline const char *hmk_strerror(int e)
 //               ipc_buffer.cap_send; it lands in the receiver's
 //               ipc_buffer.cap_recv slot (which must be empty), and the
 //               receiver's info has this bit set when it arrived
+//   bit   8     MSG_MAP (replies only, below)
 //   bits 12..31 label (invocation operation, fault kind, or the program's own)
 #define MSG_MAX_WORDS 64
 #define MSG_REG_WORDS 4 // MR0..MR3 travel in r2..r5
 #define MSG_CAP (1u << 7)
+// On a reply (SYS_REPLY, SYS_REPLY_RECV): before the reply goes, the kernel
+// does the WINDOW_MAP that ipc_buffer.map[] describes (window slot, then
+// WINDOW_MAP's four words), with every check of WINDOW_MAP. If that fails,
+// nothing is replied or received and r0 says why. A server that answers a
+// mapping request this way saves a whole system call.
+#define MSG_MAP (1u << 8)
 #define MSG_INFO(label, len) (((uint32_t)(label) << 12) | ((uint32_t)(len) & 0x7f))
 #define MSG_LABEL(info) ((uint32_t)(info) >> 12)
 #define MSG_LEN(info) ((uint32_t)(info) & 0x7f)
@@ -88,6 +95,8 @@ struct ipc_buffer {
 	uint32_t cap_send; // slot of the capability to send (with MSG_CAP)
 	uint32_t cap_recv; // empty slot where a received capability goes (0: none)
 	uint32_t user[2];  // free for the user runtime (thread-local pointer)
+	uint32_t map[5];   // with MSG_MAP: window slot, first slot, range slot, page offset,
+			   //   count | prot << 24
 };
 
 // ---------------------------------------------------------------------------

@@ -100,6 +100,8 @@ int buddy_alloc(unsigned order, uint8_t owner, int high, uint32_t *pfn)
 void buddy_free(uint32_t pfn, unsigned order)
 {
 	struct zone *z = zone_of(pfn);
+
+	stale_flush(); // a lazily unmapped slot may still show the page
 	uint32_t i = pfn - z->origin, j = i >> order;
 	unsigned k = order;
 
@@ -130,6 +132,21 @@ uint16_t *page_info(uint32_t pfn)
 	struct zone *z = zone_of(pfn);
 
 	return z ? &z->info[pfn - z->origin] : NULL;
+}
+
+int frames_map_reply(struct req *q, uint32_t win, uint32_t slot, uint32_t pfn, uint32_t prot)
+{
+	struct zone *z = zone_of(pfn);
+
+	if (!z)
+		return E_PERM; // callers checked the page: not reached
+	q->map[0] = win;
+	q->map[1] = slot;
+	q->map[2] = z->slot;
+	q->map[3] = pfn - z->base;
+	q->map[4] = 1 | prot << 24;
+	q->map_reply = 1;
+	return E_OK;
 }
 
 int frames_map(uint32_t win, uint32_t first, uint32_t pfn, uint32_t n, uint32_t prot)

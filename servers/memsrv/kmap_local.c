@@ -1,8 +1,13 @@
 // kmap_local and kmap_atomic: two stacks per registered thread in its own
 // window (bound WIN_THREAD at MEMSRV_LOCAL_VA, so its siblings cannot see
 // it): slots 0..15 for kmap_local, 16..31 for kmap_atomic. Mappings are
-// strictly nested; an unmap clears its slot at once (the page may be freed
-// right after). The first atomic mapping pins the thread (THREAD_ATOMIC on
+// strictly nested. The kernel writes a map with the reply (MSG_MAP: no
+// system call of memsrv's own). An unmap is lazy, as Linux's pkmap: the
+// slot keeps its entry, marked stale, until it is mapped again (the kernel
+// replaces it, break before make) or a page goes back to the allocator
+// (stale_flush empties every stale slot first), so a page never outlives
+// its ownership in any window. Only the thread itself could still read
+// through a stale slot, a page it was allowed to map. The first atomic mapping pins the thread (THREAD_ATOMIC on
 // its thread capability, naming the atomic slots, which the kernel clears
 // itself if the pin is held too long); the last one unpins it.
 #include "ms.h"
@@ -33,10 +38,13 @@ static int push(struct req *q, struct mthread *t, const struct stack *s, uint32_
 		return req_fail(q, err, "%s of pfn 0x%x: neither owned nor shared", s->map, pfn);
 	if ((err = map_inc(pfn, 1)))
 		return req_fail(q, err, "%s of pfn 0x%x: no memory for its record", s->map, pfn);
-	if ((err = frames_map(t->win, slot, pfn, 1, MS_PAGE_RW))) {
+	if ((err = frames_map_reply(q, t->win, slot, pfn, MS_PAGE_RW))) {
 		map_dec(pfn, 1);
 		return req_fail(q, err, "%s of pfn 0x%x: window slot %u", s->map, pfn, slot);
 	}
+	t->stale &= ~(1u << slot); // the kernel replaces a stale entry
+	q->undo_t = t;
+	q->undo_depth = depth;
 	pfns[(*depth)++] = pfn;
 	q->out[0] = MEMSRV_LOCAL_VA + slot * PAGE_SIZE;
 	q->nout = 1;
@@ -48,8 +56,6 @@ static int pop(struct req *q, struct mthread *t, const struct stack *s, uint32_t
 	       uint32_t *depth)
 {
 	uint32_t va = q->w[0], slot = (va - MEMSRV_LOCAL_VA) / PAGE_SIZE;
-	struct msg m;
-	int err;
 
 	if (q->len < 1)
 		return req_fail(q, E_INVAL, "%s without an address", s->unmap);
@@ -58,10 +64,36 @@ static int pop(struct req *q, struct mthread *t, const struct stack *s, uint32_t
 				s->map);
 	if (slot != s->first + *depth - 1)
 		return req_fail(q, E_ORDER, "%s of 0x%x, not the newest mapping", s->unmap, va);
-	if ((err = hmk_invoke(t->win, WINDOW_CLEAR, 3, slot, 1, 0, 0, &m)))
-		return req_fail(q, err, "%s of 0x%x: window slot %u", s->unmap, va, slot);
+	t->stale |= 1u << slot;
 	map_dec(pfns[--(*depth)], 1);
 	return E_OK;
+}
+
+// Takes back the newest push of t after the kernel refused its mapping.
+void local_undo(struct req *q)
+{
+	struct mthread *t = q->undo_t;
+	uint32_t *depth = q->undo_depth;
+	int atomic = depth == &t->natomic;
+	struct msg m;
+
+	map_dec((atomic ? t->atomic : t->local)[--(*depth)], 1);
+	if (atomic && !t->natomic)
+		hmk_invoke(t->thread, THREAD_ATOMIC, 1, 0, 0, 0, 0, &m);
+}
+
+void stale_flush(void)
+{
+	struct msg m;
+
+	for (uint32_t i = 0; i < MS_THREADS_MAX; i++) {
+		struct mthread *t = &threads[i];
+		if (!t->badge || !t->stale)
+			continue;
+		uint32_t first = (uint32_t)__builtin_ctz(t->stale), last = 31 - (uint32_t)__builtin_clz(t->stale);
+		hmk_invoke(t->win, WINDOW_CLEAR, 3, first, last - first + 1, 0, 0, &m);
+		t->stale = 0;
+	}
 }
 
 int ms_kmap_local(struct req *q)
@@ -90,8 +122,8 @@ int ms_kmap_atomic(struct req *q)
 		return err;
 	if (t->natomic == 1 && (err = hmk_invoke(t->thread, THREAD_ATOMIC, 4, 1, t->win,
 						 KMAP_ATOMIC_FIRST, KMAP_ATOMIC_MAX, &m))) {
-		hmk_invoke(t->win, WINDOW_CLEAR, 3, KMAP_ATOMIC_FIRST, 1, 0, 0, &m);
-		map_dec(t->atomic[--t->natomic], 1);
+		map_dec(t->atomic[--t->natomic], 1); // not mapped yet: the reply would have
+		q->map_reply = 0;
 		q->nout = 0;
 		return req_fail(q, err, "kmap_atomic of pfn 0x%x: cannot pin the thread", q->w[0]);
 	}
@@ -115,6 +147,7 @@ void local_reclaim(struct mthread *t)
 {
 	struct msg m;
 
+	t->stale = 0; // the window goes with the thread
 	if (t->nlocal)
 		hmk_invoke(t->win, WINDOW_CLEAR, 3, 0, t->nlocal, 0, 0, &m);
 	if (t->natomic)

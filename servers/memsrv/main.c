@@ -163,13 +163,24 @@ static void request(const struct msg *m, uint32_t recv_slot, struct req *q, stru
 	struct ipc_buffer *ipc = user_ipcbuf();
 	int err;
 
-	*q = (struct req){ .badge = m->badge,
-			   .label = MSG_LABEL(m->info),
-			   .len = MSG_LEN(m->info) };
+	// Field by field: zeroing the whole struct (64 words of message) would
+	// cost more than serving a kmap_local.
+	q->c = NULL;
+	q->t = NULL;
+	q->badge = m->badge;
+	q->label = MSG_LABEL(m->info);
+	q->len = MSG_LEN(m->info);
 	q->has_cap = (m->info & MSG_CAP) != 0;
 	q->cap = recv_slot;
-	for (uint32_t i = 0; i < q->len; i++)
-		q->w[i] = i < MSG_REG_WORDS ? m->mr[i] : ipc->mr[i];
+	q->cap_kept = 0;
+	q->nout = 0;
+	q->send_cap = 0;
+	q->deferred = 0;
+	q->map_reply = 0;
+	for (uint32_t i = 0; i < MSG_REG_WORDS; i++) // words past len read as 0
+		q->w[i] = i < q->len ? m->mr[i] : 0;
+	for (uint32_t i = MSG_REG_WORDS; i < q->len; i++)
+		q->w[i] = ipc->mr[i];
 	err = serve_one(q);
 	if (q->has_cap && !q->cap_kept) { // a capability nobody asked for
 		struct msg d;
@@ -179,8 +190,14 @@ static void request(const struct msg *m, uint32_t recv_slot, struct req *q, stru
 		ms_slot_delete(q->send_cap);
 		q->send_cap = 0;
 		q->nout = 0;
+		q->map_reply = 0;
 	}
 	*r = (struct msg){ .info = MSG_INFO(err, q->nout) };
+	if (q->map_reply) { // the kernel maps, then replies
+		for (int i = 0; i < 5; i++)
+			ipc->map[i] = q->map[i];
+		r->info |= MSG_MAP;
+	}
 	for (uint32_t i = 0; i < q->nout; i++) {
 		if (i < MSG_REG_WORDS)
 			r->mr[i] = q->out[i];
@@ -226,6 +243,14 @@ __attribute__((noreturn)) static void serve(void)
 		ipc->cap_recv = recv_slot;
 		m = r; // the reply goes out of m, the next request comes in
 		err = sys_reply_recv(endpoint, &m);
+		if (err && (r.info & MSG_MAP)) { // refused mapping: nothing went out yet
+			printf("memsrv: client %u: the kernel refused a mapping (%s)\n", q.c ? q.c->id : q.badge,
+			       hmk_strerror(err));
+			local_undo(&q);
+			r = (struct msg){ .info = MSG_INFO(err, 0) };
+			sys_reply(&r);
+			err = sys_recv(endpoint, &m);
+		}
 	}
 }
 

@@ -87,6 +87,13 @@ uint16_t *page_info(uint32_t pfn);
 // Slots [first, first + n) of window win = frames pfn.. (which may cross
 // from one range into the next). Returns E_OK or WINDOW_MAP's error.
 int frames_map(uint32_t win, uint32_t first, uint32_t pfn, uint32_t n, uint32_t prot);
+// The same for one page, done by the kernel with the reply (MSG_MAP):
+// fills q->map. E_OK, or E_PERM for a pfn memsrv does not have.
+struct req;
+int frames_map_reply(struct req *q, uint32_t win, uint32_t slot, uint32_t pfn, uint32_t prot);
+// Empties every thread's lazily unmapped slots (before pages are freed:
+// no stale entry may outlive its page's ownership).
+void stale_flush(void);
 // Fills n frames from pfn with zeroes through memsrv's own window. E_OK or
 // the kernel's error.
 int frames_zero(uint32_t pfn, uint32_t n);
@@ -143,6 +150,7 @@ struct mthread {
 	uint32_t nlocal;
 	uint32_t atomic[KMAP_ATOMIC_MAX];
 	uint32_t natomic;
+	uint32_t stale;    // window slots unmapped lazily (bit i: slot i), still filled
 	uint32_t nwaiting; // its calls waiting for a pool slot (0 or 1)
 	uint32_t serial;   // per client, for log lines
 	int unwatched;
@@ -175,6 +183,10 @@ struct req {
 	uint32_t nout;
 	uint32_t send_cap; // a capability to send with the reply (deleted after)
 	int deferred;      // the reply was saved; none now
+	int map_reply;     // the reply carries map[] (MSG_MAP): the kernel maps, then replies
+	uint32_t map[5];
+	uint32_t *undo_depth; // should the kernel refuse that mapping: the push to take back
+	struct mthread *undo_t;
 };
 
 // main.c: logs one line naming the client and returns err.
@@ -202,6 +214,9 @@ int ms_kmap_local(struct req *q);
 int ms_kunmap_local(struct req *q);
 int ms_kmap_atomic(struct req *q);
 int ms_kunmap_atomic(struct req *q);
+// The kernel refused the mapping a kmap_local/kmap_atomic reply carried:
+// takes the push back.
+void local_undo(struct req *q);
 int ms_kmap(struct req *q);
 int ms_kunmap(struct req *q);
 int ms_vmap(struct req *q);

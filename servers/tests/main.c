@@ -7,7 +7,7 @@
 
 static const struct test *const tables[] = {
 	syscall_tests, ipc_tests, caps_tests, space_tests, thread_tests,
-	fault_tests, notify_tests, quota_tests, sched_tests, kill_tests, reply_tests, irq_tests, window_tests,
+	fault_tests, notify_tests, quota_tests, sched_tests, kill_tests, reply_tests, irq_tests, window_tests, reply_map_tests,
 };
 
 int main(void)

@@ -318,3 +318,62 @@ const struct test window_tests[] = {
 	{ test_bound_notify, "bound notification ends a receive" },
 	{ 0, 0 },
 };
+
+// A caller asking for a mapping: the reply (MSG_MAP) maps and answers at once.
+static void map_asker(struct tthread *t)
+{
+	struct msg m = msg_make(1, 0, 0, 0, 0, 0);
+	t->rc = sys_call(t->arg[0], &m);
+	t->out[0] = *(volatile uint32_t *)(WIN_VA_SPACE + 7 * 4096 + 16);
+	t->out[1] = 1;
+}
+
+static const char *test_reply_map(void)
+{
+	uint32_t w, range, off, va = scratch_va(1), ep = ep_new();
+	struct ipc_buffer *ipc = ipcbuf();
+	struct msg m;
+	int e;
+
+	CHECK(ep && scratch_page(&range, &off), "no endpoint or scratch page");
+	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, va, 1 | (PROT_READ | PROT_WRITE) << 24, &m));
+	defer_unmap(va, 1);
+	*(volatile uint32_t *)(va + 16) = 0x3a9;
+	OK(win_new(&w));
+	OK(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, WIN_VA_SPACE, 0, &m));
+	// Only a reply may carry MSG_MAP.
+	m = msg_make(1, 0, 0, 0, 0, 0);
+	m.info |= MSG_MAP;
+	EXPECT(sys_nbsend(ep, &m), E_INVAL);
+	struct tthread *t = tt_start(map_asker, my_prio, ep, 0, &e);
+	CHECK(t, "thread: %s", hmk_strerror(e));
+	OK(poll_recv(ep, &m));
+	// A refused mapping (no such window) sends nothing: the caller still waits.
+	uint32_t good[5] = { w, 7, range, off, 1 | PROT_READ << 24 };
+	for (int i = 0; i < 5; i++)
+		ipc->map[i] = good[i];
+	ipc->map[0] = CAP_SLOTS - 1;
+	m = msg_make(0, 0, 0, 0, 0, 0);
+	m.info |= MSG_MAP;
+	EXPECT(sys_reply(&m), E_CAP);
+	ipc->map[0] = w;
+	ipc->map[4] = 1 | PROT_EXEC << 24;
+	m = msg_make(0, 0, 0, 0, 0, 0);
+	m.info |= MSG_MAP;
+	EXPECT(sys_reply(&m), E_PERM);
+	CHECK(!t->out[1], "the caller went on after a refused mapping");
+	ipc->map[4] = 1 | PROT_READ << 24;
+	m = msg_make(0, 0, 0, 0, 0, 0);
+	m.info |= MSG_MAP;
+	OK(sys_reply(&m));
+	CHECK(wait_word(&t->out[1], 1), "caller never came back");
+	OK(t->rc);
+	CHECK(t->out[0] == 0x3a9, "read %#x through the mapping its reply made", t->out[0]);
+	OK(destroy(w));
+	return 0;
+}
+
+const struct test reply_map_tests[] = {
+	{ test_reply_map, "a reply with MSG_MAP maps before it answers; refused, it sends nothing" },
+	{ 0, 0 },
+};
