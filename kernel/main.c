@@ -89,6 +89,7 @@ void kernel_main(uint32_t phys_base, uint32_t dtb_pa)
 	if (cmdline_get(machine.bootargs, "fault", arg, sizeof(arg)))
 		inject_fault(arg);
 	space_init();                         // TTBR0 walks on: user space may run
+	window_init();                        // the mechanism under memsrv's mappings
 	irq_disable();                        // from here the kernel runs with interrupts off
 	if (userboot_start(&machine) == E_OK) // init, from the initrd
 		printk("hmk: boot complete, running init\n");

@@ -79,6 +79,8 @@ void reply_destroy(struct reply *r);
 int reply_invoke(struct thread *t, struct cap *c, const struct msg_in *in, struct msg_out *out);
 
 // Windows (object/window.c).
+// Computes the descriptor attributes of window slots (boot).
+void window_init(void);
 void window_destroy(struct window *w);
 void window_free(struct window *w);
 int window_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);

@@ -16,6 +16,18 @@
 // one invalidation per page and space.
 #define FLUSH_ALL_PAGES 16
 
+// The attribute bits of a slot's descriptor (user, not global, never
+// executable), indexed by writable | uncached << 1: lpae_page's encoding,
+// computed once.
+static pte_t slot_attrs[4];
+
+void window_init(void)
+{
+	for (unsigned i = 0; i < 4; i++)
+		slot_attrs[i] = lpae_page(0, LPAE_P_USER | (i & 1 ? LPAE_P_WRITE : 0) |
+						  (i & 2 ? LPAE_P_NOCACHE : 0));
+}
+
 static uint64_t table_descriptor(const struct window *w)
 {
 	return lpae_table(virt_to_phys(w->table)) | PTE_WINDOW;
@@ -216,7 +228,6 @@ static int window_bind(struct space *self, struct window *w, const struct msg_in
 static int map_slots(struct space *self, struct window *w, const uint32_t *a)
 {
 	uint32_t first = a[0], off = a[2], n = a[3] & MAP_NPAGES_MAX, prot = a[3] >> 24;
-	unsigned p = LPAE_P_USER;
 	struct prange *r;
 	struct cap *rc;
 	int err, any = 0;
@@ -235,32 +246,33 @@ static int map_slots(struct space *self, struct window *w, const uint32_t *a)
 	r = (struct prange *)rc->obj;
 	if (off > r->pages || n > r->pages - off)
 		return E_RANGE;
-	if (prot & PROT_WRITE)
-		p |= LPAE_P_WRITE;
-	if (prot & PROT_NOCACHE)
-		p |= LPAE_P_NOCACHE;
+	pte_t *e = &w->table[first];
 	for (uint32_t i = 0; i < n; i++) {
-		pte_t *e = &w->table[first + i];
-		if (lpae_is_valid(*e)) { // break before make
-			*e = 0;
+		if (lpae_is_valid(e[i])) { // break before make
+			e[i] = 0;
 			any = 1;
 		}
 	}
 	if (any)
 		window_flush(w, first, n);
-	pte_t d = lpae_page(r->base + (uint64_t)off * PAGE_SIZE, p);
+	pte_t d = (r->base + (uint64_t)off * PAGE_SIZE) |
+		  slot_attrs[(prot & PROT_WRITE ? 1 : 0) | (prot & PROT_NOCACHE ? 2 : 0)];
 	for (uint32_t i = 0; i < n; i++, d += PAGE_SIZE)
-		w->table[first + i] = d;
+		e[i] = d;
 	dsb();
 	return E_OK;
 }
 
 int window_map_request(struct space *self, const uint32_t *map)
 {
-	struct cap *wc;
-	int err = cap_lookup(self, map[0], CAP_WINDOW, RIGHT_MANAGE, &wc);
+	struct cap *wc = cap_slot(self, map[0]);
 
-	return err ? err : map_slots(self, (struct window *)wc->obj, map + 1);
+	if (!wc || wc->type != CAP_WINDOW || wc->obj->dead || !(wc->rights & RIGHT_MANAGE)) {
+		int err = cap_lookup(self, map[0], CAP_WINDOW, RIGHT_MANAGE, &wc);
+		if (err)
+			return err; // (the checks above pass only for a usable capability)
+	}
+	return map_slots(self, (struct window *)wc->obj, map + 1);
 }
 
 int window_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out)

@@ -31,9 +31,10 @@
 #define MEMSRV_POOL_VA 0x3f200000u  // the shared kmap pool, 512 slots
 #define MEMSRV_VMAP_BASE 0x38000000u // vmap area: 56 windows side by side
 #define MEMSRV_VMAP_SIZE 0x07000000u
-#define KMAP_LOCAL_MAX 16   // nesting depth of kmap_local (slots 0..15 of the local window)
-#define KMAP_ATOMIC_FIRST 16 // kmap_atomic uses slots 16.. of the local window
-#define KMAP_ATOMIC_MAX 16
+#define KMAP_LOCAL_MAX 16    // nesting depth of kmap_local
+#define KMAP_ATOMIC_MAX 16   // and of kmap_atomic
+#define KMAP_ATOMIC_FIRST 256 // the thread window: kmap_local takes slots 0..255 in
+			      //   turn, kmap_atomic 256..511 (addresses are not stack slots)
 #define KMAP_POOL_SLOTS 512
 #define MEMSRV_MAX_ORDER 10 // alloc_pages orders 0..10 (4 KiB .. 4 MiB)
 

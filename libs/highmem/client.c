@@ -142,3 +142,23 @@ uint32_t ms_client_id(void)
 {
 	return client_id;
 }
+
+int ms_request1(uint32_t label, uint32_t arg, uint32_t *out)
+{
+	uint32_t ep = thread_ep;
+	struct msg m = { MSG_INFO(label, 1), { arg, 0, 0, 0 }, 0 };
+	int err;
+
+	if (!ep) { // not registered yet, or no thread capability: the general way
+		err = ms_request(label, &arg, 1, &m);
+		if (!err && out)
+			*out = m.mr[0];
+		return err;
+	}
+	err = sys_call(ep, &m);
+	if (!err)
+		err = (int)MSG_LABEL(m.info);
+	if (!err && out)
+		*out = m.mr[0];
+	return err;
+}

@@ -13,5 +13,10 @@
 // call, else memsrv's answer (the reply's label).
 int ms_request(uint32_t label, const uint32_t *w, uint32_t n, struct msg *r);
 
+// The same for a request of one word answered by one word (*out, when not
+// NULL), by the shortest way once the thread is registered: the hot path
+// of kmap_local and the like.
+int ms_request1(uint32_t label, uint32_t arg, uint32_t *out);
+
 // The client id memsrv gave at MS_HELLO, 0 before.
 uint32_t ms_client_id(void);

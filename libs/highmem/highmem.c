@@ -33,7 +33,7 @@ static void *request_va(uint32_t label, uint32_t arg)
 {
 	uint32_t va;
 
-	return request(label, 1, arg, 0, &va) ? NULL : (void *)va;
+	return failed(ms_request1(label, arg, &va)) ? NULL : (void *)va;
 }
 
 int alloc_pages(uint32_t flags, unsigned order, page_t *page)
@@ -73,7 +73,7 @@ void *kmap_local_pfn(pfn_t pfn)
 
 int kunmap_local(const void *addr)
 {
-	return request(MS_KUNMAP_LOCAL, 1, (uint32_t)addr, 0, NULL);
+	return failed(ms_request1(MS_KUNMAP_LOCAL, (uint32_t)addr, NULL));
 }
 
 void *kmap_atomic(page_t page)
@@ -83,7 +83,7 @@ void *kmap_atomic(page_t page)
 
 int kunmap_atomic(const void *addr)
 {
-	return request(MS_KUNMAP_ATOMIC, 1, (uint32_t)addr, 0, NULL);
+	return failed(ms_request1(MS_KUNMAP_ATOMIC, (uint32_t)addr, NULL));
 }
 
 void *kmap(page_t page)

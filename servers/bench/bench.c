@@ -3,7 +3,13 @@
 // the kernel opens to user mode) counts instructions, so every figure
 // repeats exactly. Each benchmark: warm-up, then SAMPLES samples of one
 // operation between two counter reads, less the cost of two back-to-back
-// reads; one JSON line per benchmark with min/median/max/mean.
+// reads; one JSON line per benchmark with min/median/max/mean (and, for
+// some, "params" saying what exactly was measured).
+//
+// Then the kernel's window invocations (kernel_window.c) and memsrv's
+// primitives as a client pays them (memsrv.c), which ends with "derived"
+// JSON lines: figures computed from this run's medians (the kmap_local
+// pair against a null IPC round trip, vmap's cost per page).
 //
 // With argument 1 the program is the echo server of the cross-address-
 // space benchmarks: it answers every call on the endpoint in SLOT_GIFT with
@@ -12,22 +18,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench.h"
 #include "user.h"
 
-#define SAMPLES 1000
-#define WARMUP 100
 #define BENCH_QUIT 0xfff
 #define ECHO_ARG 1
 
-static inline uint32_t ccnt(void)
-{
-	uint32_t v;
-	__asm__ volatile("mrc p15, 0, %0, c9, c13, 0" : "=r"(v)::"memory");
-	return v;
-}
+uint32_t samples[SAMPLES];
+uint32_t overhead;
 
-static uint32_t samples[SAMPLES];
-static uint32_t overhead;
+// The medians reported so far, by name, for the derived figures.
+#define MAX_FIGURES 64
+static struct {
+	const char *name;
+	uint32_t median;
+} figures[MAX_FIGURES];
+static int nfigures;
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -35,19 +41,36 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-// Prints the JSON line of one benchmark from samples[].
-static void report(const char *name)
+void report(const char *name, int n, const char *params)
 {
 	uint64_t sum = 0;
-	for (int i = 0; i < SAMPLES; i++)
+	for (int i = 0; i < n; i++)
 		sum += samples[i];
-	qsort(samples, SAMPLES, sizeof samples[0], cmp_u32);
-	uint32_t median = (samples[SAMPLES / 2 - 1] + samples[SAMPLES / 2]) / 2;
-	uint64_t mean100 = (sum * 100 + SAMPLES / 2) / SAMPLES;
+	qsort(samples, n, sizeof samples[0], cmp_u32);
+	uint32_t median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
+	uint64_t mean100 = (sum * 100 + n / 2) / n;
 	printf("{\"bench\": \"%s\", \"unit\": \"instructions\", \"samples\": %d, \"min\": %u, "
-	       "\"median\": %u, \"max\": %u, \"mean\": %u.%02u}\n",
-	       name, SAMPLES, samples[0], median, samples[SAMPLES - 1], (uint32_t)(mean100 / 100),
+	       "\"median\": %u, \"max\": %u, \"mean\": %u.%02u",
+	       name, n, samples[0], median, samples[n - 1], (uint32_t)(mean100 / 100),
 	       (uint32_t)(mean100 % 100));
+	if (params)
+		printf(", \"params\": %s", params);
+	printf("}\n");
+	if (nfigures < MAX_FIGURES)
+		figures[nfigures++] = (typeof(figures[0])){ name, median };
+}
+
+uint32_t median_of(const char *name)
+{
+	for (int i = 0; i < nfigures; i++)
+		if (!strcmp(figures[i].name, name))
+			return figures[i].median;
+	return 0;
+}
+
+void bench_fail(const char *name, const char *why)
+{
+	printf("bench: %s: %s\n", name, why);
 }
 
 // The counter's own cost: the least difference of two back-to-back reads.
@@ -62,21 +85,6 @@ static void measure_overhead(void)
 	}
 	overhead = best;
 }
-
-// Runs op WARMUP times, then SAMPLES timed times, and reports.
-#define BENCH(name, op)                                                                            \
-	do {                                                                                       \
-		for (int i_ = 0; i_ < WARMUP; i_++) {                                              \
-			op;                                                                        \
-		}                                                                                  \
-		for (int i_ = 0; i_ < SAMPLES; i_++) {                                             \
-			uint32_t t0_ = ccnt();                                                     \
-			op;                                                                        \
-			uint32_t t1_ = ccnt();                                                     \
-			samples[i_] = t1_ - t0_ - overhead;                                        \
-		}                                                                                  \
-		report(name);                                                                      \
-	} while (0)
 
 // --- the echo server ---------------------------------------------------------
 // Answers each call with the same message (MR4.. stay in its IPC buffer,
@@ -200,6 +208,8 @@ int main(void)
 	why = inter_as();
 	if (why)
 		printf("bench: inter-AS IPC failed: %s\n", why);
+	kernel_window_benches();
+	memsrv_benches();
 	printf("bench: done\n");
 	return 0;
 }

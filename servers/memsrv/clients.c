@@ -195,7 +195,7 @@ static uint32_t frames_reclaim(struct client *c)
 				share_revoke(z->origin + p);
 				mapped |= z->info[p] & PI_MAPPED;
 			}
-			if (mapped)
+			if (mapped || local_maps_in(z->origin + i, pages))
 				for (uint32_t p = i; p < i + pages; p++)
 					z->info[p] =
 						(uint16_t)((z->info[p] & ~PI_OWNER) | PI_ORPHAN);
@@ -217,7 +217,7 @@ static void client_reclaim(struct client *c)
 
 	for (uint32_t i = 0; i < MS_THREADS_MAX; i++)
 		if (threads[i].badge && threads[i].c == c) {
-			maps += threads[i].nlocal + threads[i].natomic;
+			maps += threads[i].local.depth + threads[i].atomic.depth;
 			thread_reclaim(&threads[i]);
 			nthreads++;
 		}
@@ -249,10 +249,10 @@ void clients_reap(void)
 
 			if (!t->badge || t->c != c || !dead(t->thread))
 				continue;
-			if (t->nlocal || t->natomic)
+			if (t->local.depth || t->atomic.depth)
 				printf("memsrv: client %u: thread %u died with %u kmap_local"
 				       " and %u kmap_atomic mapping(s): reclaimed\n",
-				       c->id, t->serial, t->nlocal, t->natomic);
+				       c->id, t->serial, t->local.depth, t->atomic.depth);
 			thread_reclaim(t);
 		}
 	}

@@ -1,99 +1,153 @@
-// kmap_local and kmap_atomic: two stacks per registered thread in its own
-// window (bound WIN_THREAD at MEMSRV_LOCAL_VA, so its siblings cannot see
-// it): slots 0..15 for kmap_local, 16..31 for kmap_atomic. Mappings are
-// strictly nested. The kernel writes a map with the reply (MSG_MAP: no
-// system call of memsrv's own). An unmap is lazy, as Linux's pkmap: the
-// slot keeps its entry, marked stale, until it is mapped again (the kernel
-// replaces it, break before make) or a page goes back to the allocator
-// (stale_flush empties every stale slot first), so a page never outlives
-// its ownership in any window. Only the thread itself could still read
-// through a stale slot, a page it was allowed to map. The first atomic mapping pins the thread (THREAD_ATOMIC on
-// its thread capability, naming the atomic slots, which the kernel clears
-// itself if the pin is held too long); the last one unpins it.
+// kmap_local and kmap_atomic: two stacks per registered thread, mapped in
+// its own window (bound WIN_THREAD at MEMSRV_LOCAL_VA, so its siblings
+// cannot see it): kmap_local in slots 0..255, kmap_atomic in 256..511.
+// Mappings are strictly nested (at most 16 each) but do not sit in fixed
+// slots: each map takes the next slot of its region in turn, and an unmap
+// leaves its entry behind, stale, as Linux's pkmap does for kmap. When the
+// turn wraps, or before any page goes back to the allocator (stale_flush),
+// every stale slot of the region is emptied at once: one WINDOW_CLEAR per
+// run, one TLB flush. So a map writes an empty slot (no flush), an unmap
+// costs no system call, and no entry outlives its page's ownership. Only
+// the thread itself could still read through a stale slot, a page it was
+// allowed to map, until the next flush.
+//
+// The kernel writes a map with the reply (MSG_MAP): memsrv makes no system
+// call of its own for a kmap_local. These mappings are not in the per-page
+// map counts (pagemeta.c): the stacks say what is mapped, and
+// local_maps_in() reads them where a page's mappings matter (freeing it).
+// The first atomic mapping pins the
+// thread (THREAD_ATOMIC on its thread capability, naming the atomic region,
+// which the kernel empties itself if the pin is held too long); the last
+// one unpins it.
 #include "ms.h"
 
-struct stack {
+struct stack_kind {
 	const char *map, *unmap; // names for log lines
-	uint32_t first;          // first window slot
-	uint32_t max;
+	uint32_t first, size;    // its region of the window
 };
 
-static const struct stack local_stack = { "kmap_local", "kunmap_local", 0, KMAP_LOCAL_MAX };
-static const struct stack atomic_stack = { "kmap_atomic", "kunmap_atomic", KMAP_ATOMIC_FIRST,
-					   KMAP_ATOMIC_MAX };
+static const struct stack_kind local_kind = { "kmap_local", "kunmap_local", 0, KMAP_ATOMIC_FIRST };
+static const struct stack_kind atomic_kind = { "kmap_atomic", "kunmap_atomic", KMAP_ATOMIC_FIRST,
+					       WINDOW_SLOTS - KMAP_ATOMIC_FIRST };
 
-// Pushes pfn onto the stack s of t (pfns[], *depth). E_OK with the va in q->out.
-static int push(struct req *q, struct mthread *t, const struct stack *s, uint32_t *pfns,
-		uint32_t *depth)
+static int live(const struct mstack *st, uint32_t slot)
 {
-	uint32_t pfn = q->w[0], slot = s->first + *depth;
+	for (uint32_t i = 0; i < st->depth; i++)
+		if (st->slot[i] == slot)
+			return 1;
+	return 0;
+}
+
+// Empties the stale slots of st's region (all but its live ones).
+static void flush_region(struct mthread *t, const struct stack_kind *k, struct mstack *st)
+{
+	struct msg m;
+	uint32_t run = k->first;
+
+	for (uint32_t s = k->first; s <= k->first + k->size; s++) {
+		if (s < k->first + k->size && !live(st, s))
+			continue;
+		if (s > run) // [run, s) holds no live mapping
+			hmk_invoke(t->win, WINDOW_CLEAR, 3, run, s - run, 0, 0, &m);
+		run = s + 1;
+	}
+	st->dirty = 0;
+}
+
+// The slot the next map of st takes: the next one in turn that holds no live
+// mapping, after a flush when the turn wraps.
+static uint32_t next_slot(struct mthread *t, const struct stack_kind *k, struct mstack *st)
+{
+	for (;;) {
+		if (st->cursor == k->size) {
+			flush_region(t, k, st);
+			st->cursor = 0;
+		}
+		uint32_t s = k->first + st->cursor++;
+		if (!live(st, s))
+			return s;
+	}
+}
+
+void stale_flush(void)
+{
+	for (uint32_t i = 0; i < MS_THREADS_MAX; i++) {
+		struct mthread *t = &threads[i];
+		if (!t->badge)
+			continue;
+		if (t->local.dirty)
+			flush_region(t, &local_kind, &t->local);
+		if (t->atomic.dirty)
+			flush_region(t, &atomic_kind, &t->atomic);
+	}
+}
+
+// Pushes q's pfn onto stack st. E_OK with the va in q->out and the mapping
+// in q->map (the kernel makes it with the reply).
+static int push(struct req *q, struct mthread *t, const struct stack_kind *k, struct mstack *st)
+{
+	uint32_t pfn = q->w[0], slot;
 	int err;
 
 	if (q->len < 1)
-		return req_fail(q, E_INVAL, "%s without a pfn", s->map);
-	if (*depth == s->max)
-		return req_fail(q, E_NOSLOT, "%s of pfn 0x%x: %u mappings already", s->map, pfn,
-				s->max);
+		return req_fail(q, E_INVAL, "%s without a pfn", k->map);
+	if (st->depth == KMAP_LOCAL_MAX)
+		return req_fail(q, E_NOSLOT, "%s of pfn 0x%x: %u mappings already", k->map, pfn,
+				KMAP_LOCAL_MAX);
 	if ((err = page_access(q->c->idx, pfn)))
-		return req_fail(q, err, "%s of pfn 0x%x: neither owned nor shared", s->map, pfn);
-	if ((err = map_inc(pfn, 1)))
-		return req_fail(q, err, "%s of pfn 0x%x: no memory for its record", s->map, pfn);
-	if ((err = frames_map_reply(q, t->win, slot, pfn, MS_PAGE_RW))) {
-		map_dec(pfn, 1);
-		return req_fail(q, err, "%s of pfn 0x%x: window slot %u", s->map, pfn, slot);
-	}
-	t->stale &= ~(1u << slot); // the kernel replaces a stale entry
+		return req_fail(q, err, "%s of pfn 0x%x: neither owned nor shared", k->map, pfn);
+	slot = next_slot(t, k, st);
+	frames_map_reply(q, t->win, slot, pfn, MS_PAGE_RW);
+	st->pfn[st->depth] = pfn;
+	st->slot[st->depth++] = slot;
+	st->dirty = 1;
 	q->undo_t = t;
-	q->undo_depth = depth;
-	pfns[(*depth)++] = pfn;
+	q->undo_stack = st;
 	q->out[0] = MEMSRV_LOCAL_VA + slot * PAGE_SIZE;
 	q->nout = 1;
 	return E_OK;
 }
 
-// Pops the newest mapping of stack s, which va (any address in its page) must name.
-static int pop(struct req *q, struct mthread *t, const struct stack *s, uint32_t *pfns,
-	       uint32_t *depth)
+// Pops the newest mapping of st, which va (any address in its page) must name.
+static int pop(struct req *q, const struct stack_kind *k, struct mstack *st)
 {
 	uint32_t va = q->w[0], slot = (va - MEMSRV_LOCAL_VA) / PAGE_SIZE;
 
 	if (q->len < 1)
-		return req_fail(q, E_INVAL, "%s without an address", s->unmap);
-	if (va < MEMSRV_LOCAL_VA || slot < s->first || slot >= s->first + *depth)
-		return req_fail(q, E_INVAL, "%s of 0x%x: no %s mapping there", s->unmap, va,
-				s->map);
-	if (slot != s->first + *depth - 1)
-		return req_fail(q, E_ORDER, "%s of 0x%x, not the newest mapping", s->unmap, va);
-	t->stale |= 1u << slot;
-	map_dec(pfns[--(*depth)], 1);
+		return req_fail(q, E_INVAL, "%s without an address", k->unmap);
+	if (va < MEMSRV_LOCAL_VA || slot < k->first || slot >= k->first + k->size || !live(st, slot))
+		return req_fail(q, E_INVAL, "%s of 0x%x: no %s mapping there", k->unmap, va, k->map);
+	if (slot != st->slot[st->depth - 1])
+		return req_fail(q, E_ORDER, "%s of 0x%x, not the newest mapping", k->unmap, va);
+	orphan_unmapped(st->pfn[--st->depth]); // the entry stays, stale
 	return E_OK;
 }
 
-// Takes back the newest push of t after the kernel refused its mapping.
+uint32_t local_maps_in(uint32_t pfn, uint32_t n)
+{
+	uint32_t maps = 0;
+
+	for (uint32_t i = 0; i < MS_THREADS_MAX; i++) {
+		const struct mthread *t = &threads[i];
+		if (!t->badge)
+			continue;
+		for (uint32_t d = 0; d < t->local.depth; d++)
+			maps += t->local.pfn[d] - pfn < n;
+		for (uint32_t d = 0; d < t->atomic.depth; d++)
+			maps += t->atomic.pfn[d] - pfn < n;
+	}
+	return maps;
+}
+
 void local_undo(struct req *q)
 {
 	struct mthread *t = q->undo_t;
-	uint32_t *depth = q->undo_depth;
-	int atomic = depth == &t->natomic;
+	struct mstack *st = q->undo_stack;
 	struct msg m;
 
-	map_dec((atomic ? t->atomic : t->local)[--(*depth)], 1);
-	if (atomic && !t->natomic)
+	--st->depth;
+	if (st == &t->atomic && !st->depth)
 		hmk_invoke(t->thread, THREAD_ATOMIC, 1, 0, 0, 0, 0, &m);
-}
-
-void stale_flush(void)
-{
-	struct msg m;
-
-	for (uint32_t i = 0; i < MS_THREADS_MAX; i++) {
-		struct mthread *t = &threads[i];
-		if (!t->badge || !t->stale)
-			continue;
-		uint32_t first = (uint32_t)__builtin_ctz(t->stale), last = 31 - (uint32_t)__builtin_clz(t->stale);
-		hmk_invoke(t->win, WINDOW_CLEAR, 3, first, last - first + 1, 0, 0, &m);
-		t->stale = 0;
-	}
 }
 
 int ms_kmap_local(struct req *q)
@@ -101,7 +155,7 @@ int ms_kmap_local(struct req *q)
 	int err = E_OK;
 	struct mthread *t = req_thread(q, "kmap_local", &err);
 
-	return t ? push(q, t, &local_stack, t->local, &t->nlocal) : err;
+	return t ? push(q, t, &local_kind, &t->local) : err;
 }
 
 int ms_kunmap_local(struct req *q)
@@ -109,7 +163,7 @@ int ms_kunmap_local(struct req *q)
 	int err = E_OK;
 	struct mthread *t = req_thread(q, "kunmap_local", &err);
 
-	return t ? pop(q, t, &local_stack, t->local, &t->nlocal) : err;
+	return t ? pop(q, &local_kind, &t->local) : err;
 }
 
 int ms_kmap_atomic(struct req *q)
@@ -118,11 +172,11 @@ int ms_kmap_atomic(struct req *q)
 	struct mthread *t = req_thread(q, "kmap_atomic", &err);
 	struct msg m;
 
-	if (!t || (err = push(q, t, &atomic_stack, t->atomic, &t->natomic)))
+	if (!t || (err = push(q, t, &atomic_kind, &t->atomic)))
 		return err;
-	if (t->natomic == 1 && (err = hmk_invoke(t->thread, THREAD_ATOMIC, 4, 1, t->win,
-						 KMAP_ATOMIC_FIRST, KMAP_ATOMIC_MAX, &m))) {
-		map_dec(t->atomic[--t->natomic], 1); // not mapped yet: the reply would have
+	if (t->atomic.depth == 1 && (err = hmk_invoke(t->thread, THREAD_ATOMIC, 4, 1, t->win, atomic_kind.first,
+						      atomic_kind.size, &m))) {
+		--t->atomic.depth; // not mapped: the reply would have
 		q->map_reply = 0;
 		q->nout = 0;
 		return req_fail(q, err, "kmap_atomic of pfn 0x%x: cannot pin the thread", q->w[0]);
@@ -136,24 +190,60 @@ int ms_kunmap_atomic(struct req *q)
 	struct mthread *t = req_thread(q, "kunmap_atomic", &err);
 	struct msg m;
 
-	if (!t || (err = pop(q, t, &atomic_stack, t->atomic, &t->natomic)))
+	if (!t || (err = pop(q, &atomic_kind, &t->atomic)))
 		return err;
-	if (!t->natomic)
+	if (!t->atomic.depth)
 		hmk_invoke(t->thread, THREAD_ATOMIC, 1, 0, 0, 0, 0, &m);
 	return E_OK;
 }
 
 void local_reclaim(struct mthread *t)
 {
-	struct msg m;
+	while (t->local.depth)
+		orphan_unmapped(t->local.pfn[--t->local.depth]);
+	while (t->atomic.depth)
+		orphan_unmapped(t->atomic.pfn[--t->atomic.depth]);
+	t->local.dirty = t->atomic.dirty = 0; // the window goes with the thread
+}
 
-	t->stale = 0; // the window goes with the thread
-	if (t->nlocal)
-		hmk_invoke(t->win, WINDOW_CLEAR, 3, 0, t->nlocal, 0, 0, &m);
-	if (t->natomic)
-		hmk_invoke(t->win, WINDOW_CLEAR, 3, KMAP_ATOMIC_FIRST, t->natomic, 0, 0, &m);
-	while (t->nlocal)
-		map_dec(t->local[--t->nlocal], 1);
-	while (t->natomic)
-		map_dec(t->atomic[--t->natomic], 1);
+// The common case of kmap_local and kunmap_local, served straight from the
+// message (no request record): a registered thread's own capability, one
+// word, a page its client owns, room on the stack (or the newest mapping).
+// Anything else returns 0 and goes the general way, which names the error.
+// On success the reply is in *m (a kmap_local's with MSG_MAP).
+int local_fast(struct msg *m, struct ipc_buffer *ipc)
+{
+	uint32_t label = MSG_LABEL(m->info), badge = m->badge, arg = m->mr[0];
+	struct mthread *t = &threads[THREAD_BADGE_INDEX(badge)];
+	struct mstack *st = &t->local;
+
+	if (m->info != MSG_INFO(label, 1) || !(badge & THREAD_BADGE) || t->badge != badge)
+		return 0;
+	if (label == MS_KMAP_LOCAL) {
+		struct zone *z = zone_of(arg);
+		uint16_t *pi = z ? &z->info[arg - z->origin] : NULL;
+		if (st->depth == KMAP_LOCAL_MAX || !pi || (*pi & PI_OWNER) != t->c->idx)
+			return 0;
+		uint32_t slot = next_slot(t, &local_kind, st);
+		st->pfn[st->depth] = arg;
+		st->slot[st->depth++] = slot;
+		st->dirty = 1;
+		ipc->map[0] = t->win;
+		ipc->map[1] = slot;
+		ipc->map[2] = z->slot;
+		ipc->map[3] = arg - z->base;
+		ipc->map[4] = 1 | MS_PAGE_RW << 24;
+		m->info = MSG_INFO(E_OK, 1) | MSG_MAP;
+		m->mr[0] = MEMSRV_LOCAL_VA + slot * PAGE_SIZE;
+		return 1;
+	}
+	if (label == MS_KUNMAP_LOCAL) {
+		if (!st->depth || (arg - MEMSRV_LOCAL_VA) / PAGE_SIZE != st->slot[st->depth - 1] ||
+		    arg < MEMSRV_LOCAL_VA)
+			return 0;
+		orphan_unmapped(st->pfn[--st->depth]); // the entry stays, stale
+		m->info = MSG_INFO(E_OK, 0);
+		return 1;
+	}
+	return 0;
 }

@@ -301,7 +301,7 @@ int ms_kmap(struct req *q)
 	for (uint32_t i = 0; !t && q->c->nthreads == 1 && i < MS_THREADS_MAX; i++)
 		if (threads[i].badge && threads[i].c == q->c)
 			t = &threads[i]; // its only thread must be the caller
-	if (t && t->natomic)
+	if (t && t->atomic.depth)
 		return req_fail(q, E_BUSY, "kmap of pfn 0x%x would wait while kmap_atomic is held",
 				pfn);
 	q->c->nwaiting++; // as if it waited: would that leave nothing to wait for?

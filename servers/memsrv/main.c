@@ -210,6 +210,20 @@ static void request(const struct msg *m, uint32_t recv_slot, struct req *q, stru
 	}
 }
 
+// The kernel refused the mapping a reply carried (not reached when memsrv's
+// checks are right): nothing went out, so the push is taken back, the
+// caller gets the error, and memsrv receives again. Returns that receive's
+// error, with the next request in *m.
+static int refused_map(struct req *q, int err, struct msg *m)
+{
+	printf("memsrv: client %u: the kernel refused a mapping (%s)\n", q->c ? q->c->id : q->badge,
+	       hmk_strerror(err));
+	local_undo(q);
+	*m = (struct msg){ .info = MSG_INFO(err, 0) };
+	sys_reply(m);
+	return sys_recv(endpoint, m);
+}
+
 // Receives and answers requests for ever. A deferred reply leaves nothing
 // to answer (REPLY_SAVE took the caller), so reply_recv then only receives.
 __attribute__((noreturn)) static void serve(void)
@@ -231,6 +245,16 @@ __attribute__((noreturn)) static void serve(void)
 			err = sys_recv(endpoint, &m);
 			continue;
 		}
+		if (local_fast(&m, ipc)) { // kmap_local's common case, answered in m
+			q.c = NULL; // for the refused-mapping report below
+			q.badge = m.badge;
+			q.undo_t = &threads[THREAD_BADGE_INDEX(m.badge)];
+			q.undo_stack = &q.undo_t->local;
+			err = sys_reply_recv(endpoint, &m);
+			if (err && (m.info & MSG_MAP))
+				err = refused_map(&q, err, &m);
+			continue;
+		}
 		if (MSG_LABEL(m.info) == MSG_LABEL_NOTIFY && !(m.info & MSG_CAP)) {
 			clients_reap(); // m.badge holds the watch bits: scan them all
 			r = (struct msg){ .info = MSG_INFO(E_NOSYS, 0) }; // a forged one
@@ -243,14 +267,8 @@ __attribute__((noreturn)) static void serve(void)
 		ipc->cap_recv = recv_slot;
 		m = r; // the reply goes out of m, the next request comes in
 		err = sys_reply_recv(endpoint, &m);
-		if (err && (r.info & MSG_MAP)) { // refused mapping: nothing went out yet
-			printf("memsrv: client %u: the kernel refused a mapping (%s)\n", q.c ? q.c->id : q.badge,
-			       hmk_strerror(err));
-			local_undo(&q);
-			r = (struct msg){ .info = MSG_INFO(err, 0) };
-			sys_reply(&r);
-			err = sys_recv(endpoint, &m);
-		}
+		if (err && (r.info & MSG_MAP))
+			err = refused_map(&q, err, &m);
 	}
 }
 

@@ -141,16 +141,22 @@ struct client {
 	uint32_t vwin[MS_VMAP_WINDOWS]; // its vmap windows (0: not made yet)
 };
 
+// A kmap_local or kmap_atomic stack: its mappings, newest last, and where
+// in its region of the thread window the next one goes.
+struct mstack {
+	uint32_t pfn[KMAP_LOCAL_MAX];
+	uint32_t slot[KMAP_LOCAL_MAX];
+	uint32_t depth;
+	uint32_t cursor; // next slot of the region, in turn
+	int dirty;       // stale entries may be left in the region
+};
+
 struct mthread {
 	uint32_t badge; // its badge (THREAD_BADGE | generation | index); 0: free
 	struct client *c;
 	uint32_t thread; // its thread, in memsrv's table
 	uint32_t win;    // its window (kmap_local slots 0..15, kmap_atomic 16..31)
-	uint32_t local[KMAP_LOCAL_MAX];
-	uint32_t nlocal;
-	uint32_t atomic[KMAP_ATOMIC_MAX];
-	uint32_t natomic;
-	uint32_t stale;    // window slots unmapped lazily (bit i: slot i), still filled
+	struct mstack local, atomic; // kmap_local and kmap_atomic (kmap_local.c)
 	uint32_t nwaiting; // its calls waiting for a pool slot (0 or 1)
 	uint32_t serial;   // per client, for log lines
 	int unwatched;
@@ -185,7 +191,7 @@ struct req {
 	int deferred;      // the reply was saved; none now
 	int map_reply;     // the reply carries map[] (MSG_MAP): the kernel maps, then replies
 	uint32_t map[5];
-	uint32_t *undo_depth; // should the kernel refuse that mapping: the push to take back
+	struct mstack *undo_stack; // should the kernel refuse that mapping: the push to take back
 	struct mthread *undo_t;
 };
 
@@ -217,6 +223,15 @@ int ms_kunmap_atomic(struct req *q);
 // The kernel refused the mapping a kmap_local/kmap_atomic reply carried:
 // takes the push back.
 void local_undo(struct req *q);
+// Live kmap_local and kmap_atomic mappings of pages [pfn, pfn + n), of
+// every thread.
+uint32_t local_maps_in(uint32_t pfn, uint32_t n);
+// A page's mapping went: frees the page's block when it was orphaned (its
+// owner died) and nothing maps it any more.
+void orphan_unmapped(uint32_t pfn);
+// kmap_local / kunmap_local's common case, answered in place in *m; 0 when
+// the request must go the general way.
+int local_fast(struct msg *m, struct ipc_buffer *ipc);
 int ms_kmap(struct req *q);
 int ms_kunmap(struct req *q);
 int ms_vmap(struct req *q);

@@ -135,7 +135,17 @@ static void orphan_check(uint32_t pfn)
 	for (uint32_t p = head; p < head + (1u << order); p++)
 		if (z->info[p] & PI_MAPPED)
 			return;
+	if (local_maps_in(z->origin + head, 1u << order))
+		return;
 	buddy_free(z->origin + head, order);
+}
+
+void orphan_unmapped(uint32_t pfn)
+{
+	uint16_t *pi = page_info(pfn);
+
+	if (pi && (*pi & PI_OWNER) == PI_ORPHAN && !(*pi & PI_MAPPED))
+		orphan_check(pfn);
 }
 
 void map_dec(uint32_t pfn, uint32_t n)

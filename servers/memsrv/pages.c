@@ -41,7 +41,7 @@ int ms_alloc(struct req *q)
 // anywhere (E_BUSY); stale pool slots of its pages are cleared first.
 int ms_free(struct req *q)
 {
-	uint32_t pfn = q->w[0], order = q->w[1], n;
+	uint32_t pfn = q->w[0], order = q->w[1], n, lmaps;
 	uint16_t *pi = page_info(pfn);
 
 	if (q->len < 2)
@@ -55,6 +55,10 @@ int ms_free(struct req *q)
 		return req_fail(q, E_PERM, "free_pages of pfn 0x%x order %u: it owns no such block",
 				pfn, order);
 	n = 1u << order;
+	if ((lmaps = local_maps_in(pfn, n)))
+		return req_fail(q, E_BUSY,
+				"free_pages of pfn 0x%x order %u: %u kmap_local/kmap_atomic mapping(s) left",
+				pfn, order, lmaps);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t maps = map_count(pfn + i);
 
@@ -101,8 +105,8 @@ int ms_stats(struct req *q)
 
 	for (uint32_t i = 0; i < MS_THREADS_MAX; i++)
 		if (threads[i].badge && threads[i].c == q->c) {
-			local += threads[i].nlocal;
-			atomic += threads[i].natomic;
+			local += threads[i].local.depth;
+			atomic += threads[i].atomic.depth;
 		}
 	q->out[0] = free_pages;
 	q->out[1] = total_pages - free_pages;

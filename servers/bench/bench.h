@@ -1,0 +1,57 @@
+// bench: what the benchmark files share (bench.c has the method).
+#pragma once
+
+#include <stdint.h>
+
+#define SAMPLES 1000
+#define WARMUP 100
+
+// The PMU cycle counter: guest instructions under -icount shift=0.
+static inline uint32_t ccnt(void)
+{
+	uint32_t v;
+	__asm__ volatile("mrc p15, 0, %0, c9, c13, 0" : "=r"(v)::"memory");
+	return v;
+}
+
+extern uint32_t samples[SAMPLES];
+extern uint32_t overhead; // the cost of two back-to-back counter reads
+
+// Prints the JSON line of one benchmark from samples[0..n) (which it
+// sorts), with `params` (a JSON object's text, or NULL) as its "params",
+// and remembers its median for median_of.
+void report(const char *name, int n, const char *params);
+// The median a benchmark of this run reported, 0 when none did.
+uint32_t median_of(const char *name);
+// Prints "bench: <name>: <why>" (which makes `make bench` fail).
+void bench_fail(const char *name, const char *why);
+
+// Runs `op` warm times untimed, then n timed times, each between two
+// counter reads; after each, untimed, `ok` (an expression) must hold, or
+// the benchmark is reported failed.
+#define BENCH_N(name, n, warm, params, op, ok)                                                     \
+	do {                                                                                       \
+		int bad_ = 0;                                                                      \
+		for (int i_ = 0; i_ < (warm); i_++) {                                              \
+			op;                                                                        \
+			bad_ += !(ok);                                                             \
+		}                                                                                  \
+		for (int i_ = 0; i_ < (n); i_++) {                                                 \
+			uint32_t t0_ = ccnt();                                                     \
+			op;                                                                        \
+			uint32_t t1_ = ccnt();                                                     \
+			samples[i_] = t1_ - t0_ - overhead;                                        \
+			bad_ += !(ok);                                                             \
+		}                                                                                  \
+		if (bad_)                                                                          \
+			bench_fail(name, "an operation failed");                                   \
+		report(name, n, params);                                                           \
+	} while (0)
+
+#define BENCH(name, op) BENCH_N(name, SAMPLES, WARMUP, NULL, op, 1)
+
+// kernel_window.c: a window of the program's own, mapped and cleared.
+void kernel_window_benches(void);
+// memsrv.c: memsrv's primitives through libs/highmem, then the figures
+// derived from them.
+void memsrv_benches(void);

@@ -1,0 +1,98 @@
+// The kernel's part of a temporary mapping, measured without memsrv: the
+// program makes a window of its own (SPACE_CREATE of CAP_WINDOW), binds it
+// WIN_SPACE into its own space, then maps one page of its SLOT_MEMORY range
+// into slot 0 (WINDOW_MAP) and clears it again (WINDOW_CLEAR), timing each
+// invocation apart. That is what memsrv asks of the kernel for one
+// kmap_local + kunmap_local (its per-thread window is WIN_THREAD, but with
+// one space to flush the kernel takes the same path: one TLBIMVA).
+#include <stdio.h>
+
+#include "bench.h"
+#include "user.h"
+
+// Where the window goes: in the program's scratch area (init.h), away from
+// memsrv's windows (the vmap area 0x38000000..0x3effffff, the local window
+// and the pool at 0x3f000000..).
+#define KWIN_VA USER_SCRATCH_BASE
+#define KWIN_PAGE_VA (USER_SCRATCH_BASE + WINDOW_SIZE) // where the page is taken
+
+static uint32_t clear_samples[SAMPLES];
+
+void kernel_window_benches(void)
+{
+	static const char *const params =
+		"{\"window\": \"WIN_SPACE, own space\", \"pages\": 1, \"prot\": \"RW\"}";
+	uint32_t win = user_slot_alloc(), off;
+	struct msg m;
+	int err, bad = 0;
+
+	// One page of SLOT_MEMORY, taken from the runtime's allocator (so that
+	// nothing else uses it): its offset in the range is the allocator's cursor.
+	if ((err = hmk_invoke(SLOT_MEMORY, RANGE_INFO, 0, 0, 0, 0, 0, &m))) {
+		bench_fail("kernel_window_map", hmk_strerror(err));
+		return;
+	}
+	off = m.mr[2] - user_pages_free();
+	if ((err = user_pages_alloc(1, KWIN_PAGE_VA)) ||
+	    (err = hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_WINDOW, win, 0, 0, &m)) ||
+	    (err = hmk_invoke(win, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, KWIN_VA, 0, &m))) {
+		bench_fail("kernel_window_map", hmk_strerror(err));
+		return;
+	}
+	// The least invocation: INV_IDENTIFY of a capability that is no endpoint.
+	BENCH_N("kernel_invoke_identify", SAMPLES, WARMUP, NULL,
+		err = hmk_invoke(SLOT_MEMORY, INV_IDENTIFY, 0, 0, 0, 0, 0, &m), err == E_OK);
+	for (int i = -WARMUP; i < SAMPLES; i++) {
+		uint32_t t0 = ccnt();
+		int e1 = hmk_invoke(win, WINDOW_MAP, 4, 0, SLOT_MEMORY, off,
+				    1 | (PROT_READ | PROT_WRITE) << 24, &m);
+		uint32_t t1 = ccnt();
+		uint32_t t2 = ccnt();
+		int e2 = hmk_invoke(win, WINDOW_CLEAR, 3, 0, 1, 0, 0, &m);
+		uint32_t t3 = ccnt();
+		bad += e1 || e2;
+		if (i >= 0) {
+			samples[i] = t1 - t0 - overhead;
+			clear_samples[i] = t3 - t2 - overhead;
+		}
+	}
+	if (bad)
+		bench_fail("kernel_window_map", "WINDOW_MAP or WINDOW_CLEAR failed");
+	report("kernel_window_map", SAMPLES, params);
+	for (int i = 0; i < SAMPLES; i++)
+		samples[i] = clear_samples[i];
+	report("kernel_window_clear", SAMPLES, params);
+
+	// A whole window: the kernel's per-page part (and the full TLB flush a
+	// clear of more than 16 pages takes). The frames are the range's first
+	// 512 pages, mapped read-only and never touched: mapping them is harmless.
+	if (m.mr[0] = 0, hmk_invoke(SLOT_MEMORY, RANGE_INFO, 0, 0, 0, 0, 0, &m) == E_OK &&
+	    m.mr[2] >= WINDOW_SLOTS) {
+		for (int i = -WARMUP / 10; i < SAMPLES / 10; i++) {
+			uint32_t t0 = ccnt();
+			int e1 = hmk_invoke(win, WINDOW_MAP, 4, 0, SLOT_MEMORY, 0,
+					    WINDOW_SLOTS | PROT_READ << 24, &m);
+			uint32_t t1 = ccnt();
+			uint32_t t2 = ccnt();
+			int e2 = hmk_invoke(win, WINDOW_CLEAR, 3, 0, WINDOW_SLOTS, 0, 0, &m);
+			uint32_t t3 = ccnt();
+			bad += e1 || e2;
+			if (i >= 0) {
+				samples[i] = t1 - t0 - overhead;
+				clear_samples[i] = t3 - t2 - overhead;
+			}
+		}
+		if (bad)
+			bench_fail("kernel_window_map_512", "WINDOW_MAP or WINDOW_CLEAR failed");
+		report("kernel_window_map_512", SAMPLES / 10,
+		       "{\"window\": \"WIN_SPACE, own space\", \"pages\": 512, \"prot\": \"R\"}");
+		for (int i = 0; i < SAMPLES / 10; i++)
+			samples[i] = clear_samples[i];
+		report("kernel_window_clear_512", SAMPLES / 10,
+		       "{\"window\": \"WIN_SPACE, own space\", \"pages\": 512, \"tlb\": \"full "
+		       "flush (over 16 pages)\"}");
+	}
+	hmk_invoke(win, INV_DESTROY, 0, 0, 0, 0, 0, &m);
+	hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, win, 0, 0, 0, &m);
+	user_slot_free(win);
+}
