@@ -79,8 +79,11 @@ void reply_destroy(struct reply *r);
 int reply_invoke(struct thread *t, struct cap *c, const struct msg_in *in, struct msg_out *out);
 
 // Windows (object/window.c).
-// Computes the descriptor attributes of window slots (boot).
+// Computes the descriptor attributes of window slots (boot): slot_attrs[
+// writable | uncached << 1], lpae_page's user, non-global, never
+// executable encoding.
 void window_init(void);
+extern pte_t slot_attrs[4];
 void window_destroy(struct window *w);
 void window_free(struct window *w);
 int window_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);

@@ -4,7 +4,9 @@
 // no TLB flush) and leaves the kernel. Any other case takes the general path
 // (syscall_handle), which gives the same result more slowly. entry.S jumps
 // here with r0 (capability) and r1 (message info) untouched.
+#include "cp15.h"
 #include "cpu.h"
+#include "memlayout.h"
 #include "objects.h"
 #include "sched.h"
 #include "tqueue.h"
@@ -32,6 +34,36 @@ static inline void switch_to(struct cpu *c, struct thread *t)
 		window_switch_local(s, t);
 	kernel_unlock();
 	arch_return_to_user(&t->ctx);
+}
+
+// The common MSG_MAP of a reply: one page, read-only or read-write, into an
+// empty slot. Every check of WINDOW_MAP (window.c, map_slots) holds here;
+// anything else (more pages, uncached, a slot to replace, any error) returns
+// nonzero and the general path does it, or names the error.
+static inline int fast_map(struct space *s, const uint32_t *map)
+{
+	uint32_t ws = map[0], first = map[1], rs = map[2], off = map[3], prot = map[4] >> 24;
+	struct window *w;
+	struct prange *r;
+	struct cap *wc, *rc;
+	pte_t *e;
+
+	if (ws >= CAP_SLOTS || rs >= CAP_SLOTS || first >= WINDOW_SLOTS || (map[4] & MAP_NPAGES_MAX) != 1 ||
+	    (prot != PROT_READ && prot != (PROT_READ | PROT_WRITE)))
+		return 1;
+	wc = &s->caps[ws];
+	rc = &s->caps[rs];
+	if (wc->type != CAP_WINDOW || !(wc->rights & RIGHT_MANAGE) || rc->type != CAP_RANGE ||
+	    !(rc->rights & RIGHT_READ) || ((prot & PROT_WRITE) && !(rc->rights & RIGHT_WRITE)))
+		return 1;
+	w = (struct window *)wc->obj;
+	r = (struct prange *)rc->obj;
+	e = &w->table[first];
+	if (w->hdr.dead || r->hdr.dead || off >= r->pages || lpae_is_valid(*e))
+		return 1;
+	*e = (r->base + (uint64_t)off * PAGE_SIZE) | slot_attrs[prot & PROT_WRITE ? 1 : 0];
+	dsb();
+	return 0;
 }
 
 static inline void copy_mrs(struct thread *to, const struct thread *from)
@@ -91,7 +123,7 @@ void fastpath_reply_recv(uint32_t cptr, uint32_t info)
 		ep = (struct endpoint *)cap->obj;
 		if (likely(cap->type == CAP_ENDPOINT && (cap->rights & RIGHT_READ) && ep->state != EP_SEND &&
 			   !ep->hdr.dead && (int)caller->prio >= sched_top_prio(c) &&
-			   (!(info & MSG_MAP) || window_map_request(t->space, t->ipcbuf->map) == E_OK))) {
+			   (!(info & MSG_MAP) || !fast_map(t->space, t->ipcbuf->map)))) {
 			t->state = T_RECV; // the server waits on the endpoint, last in line
 			t->ep = ep;
 			tq_append(&ep->q, t);

@@ -19,7 +19,7 @@
 // The attribute bits of a slot's descriptor (user, not global, never
 // executable), indexed by writable | uncached << 1: lpae_page's encoding,
 // computed once.
-static pte_t slot_attrs[4];
+pte_t slot_attrs[4];
 
 void window_init(void)
 {

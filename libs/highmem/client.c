@@ -13,7 +13,7 @@ enum { PROG_NONE, PROG_BUSY, PROG_DONE };
 
 static uint32_t client_id;
 static int prog_state;              // PROG_*: atomic, so that two first threads register once
-static __thread uint32_t thread_ep; // the endpoint memsrv gave this thread, or 0
+__thread uint32_t ms_thread_ep; // the endpoint memsrv gave this thread, or 0
 static __thread int thread_done;    // this thread sent MS_THREAD_HELLO
 
 // One call on ep: sends capability `cap` when not 0, takes one into slot
@@ -107,7 +107,7 @@ static int thread_register(void)
 	if (thread)
 		slot_drop(thread);
 	if (recv && err == E_OK && (m.info & MSG_CAP))
-		thread_ep = recv;
+		ms_thread_ep = recv;
 	else if (recv && (m.info & MSG_CAP))
 		slot_drop(recv); // a capability with an error: not ours to keep
 	else if (recv)
@@ -135,7 +135,7 @@ int ms_request(uint32_t label, const uint32_t *w, uint32_t n, struct msg *r)
 		else
 			ipc->mr[i] = w[i];
 	}
-	return call(thread_ep ? thread_ep : SLOT_MEMSRV, r, 0, 0);
+	return call(ms_thread_ep ? ms_thread_ep : SLOT_MEMSRV, r, 0, 0);
 }
 
 uint32_t ms_client_id(void)
@@ -143,21 +143,11 @@ uint32_t ms_client_id(void)
 	return client_id;
 }
 
-int ms_request1(uint32_t label, uint32_t arg, uint32_t *out)
+int ms_request1_slow(uint32_t label, uint32_t arg, uint32_t *out)
 {
-	uint32_t ep = thread_ep;
-	struct msg m = { MSG_INFO(label, 1), { arg, 0, 0, 0 }, 0 };
-	int err;
+	struct msg m;
+	int err = ms_request(label, &arg, 1, &m);
 
-	if (!ep) { // not registered yet, or no thread capability: the general way
-		err = ms_request(label, &arg, 1, &m);
-		if (!err && out)
-			*out = m.mr[0];
-		return err;
-	}
-	err = sys_call(ep, &m);
-	if (!err)
-		err = (int)MSG_LABEL(m.info);
 	if (!err && out)
 		*out = m.mr[0];
 	return err;

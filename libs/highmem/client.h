@@ -13,10 +13,36 @@
 // call, else memsrv's answer (the reply's label).
 int ms_request(uint32_t label, const uint32_t *w, uint32_t n, struct msg *r);
 
-// The same for a request of one word answered by one word (*out, when not
-// NULL), by the shortest way once the thread is registered: the hot path
-// of kmap_local and the like.
-int ms_request1(uint32_t label, uint32_t arg, uint32_t *out);
+// The endpoint memsrv gave the calling thread (MS_THREAD_HELLO), or 0.
+extern __thread uint32_t ms_thread_ep;
+
+// ms_request for one word answered by one word (*out, when not NULL).
+int ms_request1_slow(uint32_t label, uint32_t arg, uint32_t *out);
+
+// The same by the shortest way once the thread is registered: one call in
+// registers (the hot path of kmap_local and the like).
+static inline int ms_request1(uint32_t label, uint32_t arg, uint32_t *out)
+{
+	uint32_t ep = ms_thread_ep;
+
+	if (!ep)
+		return ms_request1_slow(label, arg, out);
+	register uint32_t r0 __asm__("r0") = ep;
+	register uint32_t r1 __asm__("r1") = MSG_INFO(label, 1);
+	register uint32_t r2 __asm__("r2") = arg;
+	register uint32_t r7 __asm__("r7") = SYS_CALL;
+	__asm__ volatile("svc #0"
+			 : "+r"(r0), "+r"(r1), "+r"(r2)
+			 : "r"(r7)
+			 : "r3", "r4", "r5", "r6", "memory");
+	if (r0)
+		return (int)r0; // the kernel's error
+	if (MSG_LABEL(r1))
+		return (int)MSG_LABEL(r1); // memsrv's
+	if (out)
+		*out = r2;
+	return E_OK;
+}
 
 // The client id memsrv gave at MS_HELLO, 0 before.
 uint32_t ms_client_id(void);

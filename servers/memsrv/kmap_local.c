@@ -98,6 +98,7 @@ static int push(struct req *q, struct mthread *t, const struct stack_kind *k, st
 		return req_fail(q, err, "%s of pfn 0x%x: neither owned nor shared", k->map, pfn);
 	slot = next_slot(t, k, st);
 	frames_map_reply(q, t->win, slot, pfn, MS_PAGE_RW);
+	st->pi[st->depth] = page_info(pfn);
 	st->pfn[st->depth] = pfn;
 	st->slot[st->depth++] = slot;
 	st->dirty = 1;
@@ -119,7 +120,9 @@ static int pop(struct req *q, const struct stack_kind *k, struct mstack *st)
 		return req_fail(q, E_INVAL, "%s of 0x%x: no %s mapping there", k->unmap, va, k->map);
 	if (slot != st->slot[st->depth - 1])
 		return req_fail(q, E_ORDER, "%s of 0x%x, not the newest mapping", k->unmap, va);
-	orphan_unmapped(st->pfn[--st->depth]); // the entry stays, stale
+	st->depth--;
+	if ((*st->pi[st->depth] & PI_OWNER) == PI_ORPHAN) // the entry stays, stale
+		orphan_unmapped(st->pfn[st->depth]);
 	return E_OK;
 }
 
@@ -200,7 +203,7 @@ int ms_kunmap_atomic(struct req *q)
 void local_reclaim(struct mthread *t)
 {
 	while (t->local.depth)
-		orphan_unmapped(t->local.pfn[--t->local.depth]);
+		orphan_unmapped(t->local.pfn[--t->local.depth]); // (only orphans are freed)
 	while (t->atomic.depth)
 		orphan_unmapped(t->atomic.pfn[--t->atomic.depth]);
 	t->local.dirty = t->atomic.dirty = 0; // the window goes with the thread
@@ -211,7 +214,7 @@ void local_reclaim(struct mthread *t)
 // word, a page its client owns, room on the stack (or the newest mapping).
 // Anything else returns 0 and goes the general way, which names the error.
 // On success the reply is in *m (a kmap_local's with MSG_MAP).
-int local_fast(struct msg *m, struct ipc_buffer *ipc)
+static inline int local_fast(struct msg *m, struct ipc_buffer *ipc)
 {
 	uint32_t label = MSG_LABEL(m->info), badge = m->badge, arg = m->mr[0];
 	struct mthread *t = &threads[THREAD_BADGE_INDEX(badge)];
@@ -220,13 +223,21 @@ int local_fast(struct msg *m, struct ipc_buffer *ipc)
 	if (m->info != MSG_INFO(label, 1) || !(badge & THREAD_BADGE) || t->badge != badge)
 		return 0;
 	if (label == MS_KMAP_LOCAL) {
-		struct zone *z = zone_of(arg);
-		uint16_t *pi = z ? &z->info[arg - z->origin] : NULL;
-		if (st->depth == KMAP_LOCAL_MAX || !pi || (*pi & PI_OWNER) != t->c->idx)
+		struct zone *z = &zones[0]; // usually the only one
+		if (arg - z->base >= z->npages && !(z = zone_of(arg)))
 			return 0;
-		uint32_t slot = next_slot(t, &local_kind, st);
-		st->pfn[st->depth] = arg;
-		st->slot[st->depth++] = slot;
+		uint16_t *pi = &z->info[arg - z->origin];
+		uint32_t d = st->depth, slot = local_kind.first + st->cursor;
+		if (d == KMAP_LOCAL_MAX || (*pi & PI_OWNER) != t->c->idx)
+			return 0;
+		if (st->cursor < local_kind.size && !(d && live(st, slot)))
+			st->cursor++; // the next slot in turn, empty
+		else
+			slot = next_slot(t, &local_kind, st);
+		st->pi[d] = pi;
+		st->pfn[d] = arg;
+		st->slot[d] = slot;
+		st->depth = d + 1;
 		st->dirty = 1;
 		ipc->map[0] = t->win;
 		ipc->map[1] = slot;
@@ -238,12 +249,26 @@ int local_fast(struct msg *m, struct ipc_buffer *ipc)
 		return 1;
 	}
 	if (label == MS_KUNMAP_LOCAL) {
-		if (!st->depth || (arg - MEMSRV_LOCAL_VA) / PAGE_SIZE != st->slot[st->depth - 1] ||
-		    arg < MEMSRV_LOCAL_VA)
+		uint32_t d = st->depth;
+		if (!d || (arg - MEMSRV_LOCAL_VA) / PAGE_SIZE != st->slot[d - 1] || arg < MEMSRV_LOCAL_VA)
 			return 0;
-		orphan_unmapped(st->pfn[--st->depth]); // the entry stays, stale
+		st->depth = --d; // the entry stays, stale
+		if ((*st->pi[d] & PI_OWNER) == PI_ORPHAN)
+			orphan_unmapped(st->pfn[d]);
 		m->info = MSG_INFO(E_OK, 0);
 		return 1;
 	}
 	return 0;
+}
+
+int local_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, uint32_t *badge)
+{
+	while (local_fast(m, ipc)) {
+		int err;
+		*badge = m->badge;
+		err = sys_reply_recv(ep, m);
+		if (err)
+			return err;
+	}
+	return E_OK;
 }

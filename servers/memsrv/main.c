@@ -237,22 +237,25 @@ __attribute__((noreturn)) static void serve(void)
 	ipc->cap_recv = recv_slot;
 	err = sys_recv(endpoint, &m);
 	for (;;) {
-		ms_slot_delete(sent); // the capability the last reply carried
-		sent = 0;
+		if (sent) {
+			ms_slot_delete(sent); // the capability the last reply carried
+			sent = 0;
+		}
 		if (err) {
 			printf("memsrv: receive failed: %s\n", hmk_strerror(err));
 			ipc->cap_recv = recv_slot;
 			err = sys_recv(endpoint, &m);
 			continue;
 		}
-		if (local_fast(&m, ipc)) { // kmap_local's common case, answered in m
-			q.c = NULL; // for the refused-mapping report below
-			q.badge = m.badge;
-			q.undo_t = &threads[THREAD_BADGE_INDEX(m.badge)];
-			q.undo_stack = &q.undo_t->local;
-			err = sys_reply_recv(endpoint, &m);
-			if (err && (m.info & MSG_MAP))
+		uint32_t badge;
+		if ((err = local_serve(endpoint, &m, ipc, &badge))) { // kmap_local's common case
+			if (m.info & MSG_MAP) { // what the report and the undo need
+				q.c = NULL;
+				q.badge = badge;
+				q.undo_t = &threads[THREAD_BADGE_INDEX(badge)];
+				q.undo_stack = &q.undo_t->local;
 				err = refused_map(&q, err, &m);
+			}
 			continue;
 		}
 		if (MSG_LABEL(m.info) == MSG_LABEL_NOTIFY && !(m.info & MSG_CAP)) {

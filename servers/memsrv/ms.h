@@ -144,6 +144,7 @@ struct client {
 // A kmap_local or kmap_atomic stack: its mappings, newest last, and where
 // in its region of the thread window the next one goes.
 struct mstack {
+	uint16_t *pi[KMAP_LOCAL_MAX]; // each page's info (pages do not move)
 	uint32_t pfn[KMAP_LOCAL_MAX];
 	uint32_t slot[KMAP_LOCAL_MAX];
 	uint32_t depth;
@@ -229,9 +230,12 @@ uint32_t local_maps_in(uint32_t pfn, uint32_t n);
 // A page's mapping went: frees the page's block when it was orphaned (its
 // owner died) and nothing maps it any more.
 void orphan_unmapped(uint32_t pfn);
-// kmap_local / kunmap_local's common case, answered in place in *m; 0 when
-// the request must go the general way.
-int local_fast(struct msg *m, struct ipc_buffer *ipc);
+// Serves kmap_local / kunmap_local in their common case for as long as
+// such requests come: answers *m in place (with MSG_MAP for a map) and
+// receives the next on endpoint ep. Returns E_OK with a request it leaves to
+// the general way in *m, or the error of a reply_recv (*badge: whose reply
+// it carried).
+int local_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, uint32_t *badge);
 int ms_kmap(struct req *q);
 int ms_kunmap(struct req *q);
 int ms_vmap(struct req *q);
