@@ -504,6 +504,20 @@ int space_invoke(struct space *self, struct cap *c, const struct msg_in *in, str
 		cap_clear(slot);
 		return E_OK;
 	}
+	case SPACE_IDENTIFY: {
+		struct cap *slot = cap_slot(s, in->mr[0]);
+		if (in->len < 1)
+			return E_INVAL;
+		if (!slot || slot->type == CAP_NULL)
+			return E_CAP;
+		if (slot->obj->dead)
+			return E_DEAD;
+		out->len = 3;
+		out->mr[0] = slot->type;
+		out->mr[1] = slot->rights;
+		out->mr[2] = slot->badge;
+		return E_OK;
+	}
 	case SPACE_DESTROY: {
 		struct cap *slot;
 		int err = in->len < 1 ? E_INVAL : cap_lookup(s, in->mr[0], CAP_NULL, RIGHT_MANAGE, &slot);

@@ -151,6 +151,10 @@ enum hmk_invocation {
 			  //   prot: PROT_* below; needs RIGHT_WRITE on the range for PROT_WRITE
 	SPACE_UNMAP,      // (va, npages)
 	SPACE_INFO,       // -> MR0 quota pages, MR1 used pages, MR2 ASID
+	SPACE_IDENTIFY,   // (slot in the invoked space) -> MR0 type, MR1 rights, MR2 badge:
+			  //   INV_IDENTIFY without calling the capability (a call on an
+			  //   endpoint is IPC: a server checking what a client sent must
+			  //   not wait on it). Needs RIGHT_MANAGE on the space only.
 	SPACE_DESTROY,    // (slot in the invoked space): INV_DESTROY of the object it
 			  //   names (needs RIGHT_MANAGE on that capability too); the way
 			  //   to destroy an endpoint, on which a call is IPC

@@ -68,31 +68,52 @@ int buddy_add(uint32_t slot)
 	return E_OK;
 }
 
+// The free block to split for 2^order pages in z: the smallest that fits
+// (the lowest of its order), or with `high` the one reaching highest. Its
+// order in *k; -1 when z has none.
+static int32_t pick(struct zone *z, unsigned order, int high, unsigned *k)
+{
+	int32_t best = -1;
+
+	for (unsigned o = order; o <= MEMSRV_MAX_ORDER; o++) {
+		int32_t j = high ? bset_last(&z->free[o]) : bset_first(&z->free[o]);
+		if (j < 0)
+			continue;
+		if (!high) {
+			*k = o;
+			return j;
+		}
+		if (best < 0 || ((uint32_t)j + 1) << o > ((uint32_t)best + 1) << *k) {
+			best = j;
+			*k = o;
+		}
+	}
+	return best;
+}
+
 int buddy_alloc(unsigned order, uint8_t owner, int high, uint32_t *pfn)
 {
 	for (uint32_t n = 0; n < nzones; n++) {
 		struct zone *z = &zones[high ? nzones - 1 - n : n];
+		unsigned k;
+		int32_t j = pick(z, order, high, &k);
 
-		for (unsigned k = order; k <= MEMSRV_MAX_ORDER; k++) {
-			int32_t j = high ? bset_last(&z->free[k]) : bset_first(&z->free[k]);
-
-			if (j < 0)
-				continue;
-			bset_clear(&z->free[k], (uint32_t)j);
-			while (k > order) { // split: keep one half (the upper one when high), free the other
-				k--;
-				j *= 2;
-				bset_set(&z->free[k], (uint32_t)j + !high);
-				j += high;
-			}
-			uint32_t i = (uint32_t)j << order;
-			z->info[i] = owner | PI_HEAD | order << PI_ORDER_SHIFT;
-			for (uint32_t p = 1; p < 1u << order; p++)
-				z->info[i + p] = owner;
-			free_pages -= 1u << order;
-			*pfn = z->origin + i;
-			return E_OK;
+		if (j < 0)
+			continue;
+		bset_clear(&z->free[k], (uint32_t)j);
+		while (k > order) { // split: keep one half (the upper one when high), free the other
+			k--;
+			j *= 2;
+			bset_set(&z->free[k], (uint32_t)j + !high);
+			j += high;
 		}
+		uint32_t i = (uint32_t)j << order;
+		z->info[i] = owner | PI_HEAD | order << PI_ORDER_SHIFT;
+		for (uint32_t p = 1; p < 1u << order; p++)
+			z->info[i + p] = owner;
+		free_pages -= 1u << order;
+		*pfn = z->origin + i;
+		return E_OK;
 	}
 	return E_NOMEM;
 }

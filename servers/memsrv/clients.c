@@ -35,7 +35,9 @@ struct mthread *thread_by_badge(uint32_t badge)
 static int identify(uint32_t slot, uint32_t type, uint32_t rights)
 {
 	struct msg m;
-	int err = hmk_invoke(slot, INV_IDENTIFY, 0, 0, 0, 0, 0, &m);
+	// Never INV_IDENTIFY: on an endpoint a client sent, that call would be
+	// IPC, and memsrv would wait on the client.
+	int err = hmk_invoke(user_env.space, SPACE_IDENTIFY, 1, slot, 0, 0, 0, &m);
 
 	if (err)
 		return err;
@@ -156,7 +158,7 @@ static int dead(uint32_t slot)
 {
 	struct msg m;
 
-	return hmk_invoke(slot, INV_IDENTIFY, 0, 0, 0, 0, 0, &m) == E_DEAD;
+	return hmk_invoke(user_env.space, SPACE_IDENTIFY, 1, slot, 0, 0, 0, &m) == E_DEAD;
 }
 
 // Everything of thread t goes.

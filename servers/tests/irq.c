@@ -72,7 +72,26 @@ static const char *test_space_destroy_endpoint(void)
 	return 0;
 }
 
+static const char *test_space_identify(void)
+{
+	uint32_t ep = ep_new(), badged;
+	struct msg m;
+
+	CHECK(ep, "no endpoint");
+	OK(mint(ep, RIGHT_WRITE, 0x77, &badged));
+	// An endpoint named by slot: no IPC happens (nobody receives on it).
+	OK(hmk_invoke(SLOT_SPACE, SPACE_IDENTIFY, 1, badged, 0, 0, 0, &m));
+	CHECK(m.mr[0] == CAP_ENDPOINT && m.mr[1] == RIGHT_WRITE && m.mr[2] == 0x77,
+	      "type %u rights %#x badge %#x", m.mr[0], m.mr[1], m.mr[2]);
+	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_IDENTIFY, 1, 0, 0, 0, 0, &m), E_CAP);
+	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_IDENTIFY, 0, 0, 0, 0, 0, &m), E_INVAL);
+	OK(hmk_invoke(SLOT_SPACE, SPACE_DESTROY, 1, ep, 0, 0, 0, &m));
+	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_IDENTIFY, 1, badged, 0, 0, 0, &m), E_DEAD);
+	return 0;
+}
+
 const struct test irq_tests[] = {
+	{ test_space_identify, "SPACE_IDENTIFY names an endpoint without IPC; E_DEAD once destroyed" },
 	{ test_irq_bind_errors, "IRQCTL_BIND errors, IRQ_ACK, rebinding after destroy" },
 	{ test_space_destroy_endpoint, "SPACE_DESTROY of an endpoint: waiters and senders -> E_DEAD" },
 	{ 0, 0 },
