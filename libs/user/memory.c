@@ -45,6 +45,21 @@ int user_pages_alloc(uint32_t npages, uint32_t va)
 	return err;
 }
 
+int user_heap_premap(uint32_t bytes)
+{
+	uint32_t top = (USER_HEAP_BASE + bytes + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	int err;
+
+	if (bytes > USER_HEAP_MAX - USER_HEAP_BASE)
+		return E_RANGE;
+	if (top <= heap_mapped)
+		return E_OK;
+	err = user_pages_alloc((top - heap_mapped) / PAGE_SIZE, heap_mapped);
+	if (err == E_OK)
+		heap_mapped = top;
+	return err;
+}
+
 void *sbrk(ptrdiff_t incr)
 {
 	uint32_t old = heap_brk;

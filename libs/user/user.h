@@ -79,6 +79,11 @@ int user_pages_alloc(uint32_t npages, uint32_t va);
 // bytes, mapping pages of user_env.memory as needed: picolibc's malloc
 // calls it. Returns the old end, or (void *)-1 with errno ENOMEM.
 void *sbrk(ptrdiff_t incr);
+// Maps the heap's first `bytes` now (sbrk then finds them mapped): the page
+// tables of the program's heap, which the kernel charges to its quota, are
+// then made once for all, whatever the heap later holds. E_OK, E_NOMEM,
+// E_RANGE.
+int user_heap_premap(uint32_t bytes);
 
 // Pages of user_env.memory still free.
 uint32_t user_pages_free(void);

@@ -279,16 +279,24 @@ int main(void)
 {
 	uint32_t nranges = user_arg < MEMSRV_RANGES_MAX ? user_arg : MEMSRV_RANGES_MAX;
 	size_t before = (size_t)sbrk(0);
+	uint32_t heap = user_pages_free() > 64 ? (user_pages_free() - 64) * PAGE_SIZE : 0;
 	struct msg m;
 	int err;
+
+	// All of memsrv's own memory becomes heap now: the page tables the
+	// kernel keeps for it are then the same however much HIGHMEM memsrv
+	// keeps books on, and the kernel's LOWMEM does not grow with RAM.
+	if (heap && (err = user_heap_premap(heap)))
+		printf("memsrv: heap not mapped up front (%s): page tables will grow with RAM\n",
+		       hmk_strerror(err));
 
 	user_slots_init(MEMSRV_RANGE_FIRST + nranges);
 	for (uint32_t i = 0; i < nranges; i++)
 		if ((err = buddy_add(MEMSRV_RANGE_FIRST + i)))
 			printf("memsrv: range in slot %u left out: %s\n", MEMSRV_RANGE_FIRST + i,
 			       hmk_strerror(err));
-	printf("memsrv: bookkeeping %u KiB for %u pages (%u pages of own memory left)\n",
-	       (uint32_t)(((size_t)sbrk(0) - before) >> 10), total_pages, user_pages_free());
+	printf("memsrv: bookkeeping %u KiB for %u pages (of a %u KiB heap)\n",
+	       (uint32_t)(((size_t)sbrk(0) - before) >> 10), total_pages, heap >> 10);
 	if ((err = ms_create(CAP_NOTIFY, &ms_notify)) ||
 	    (err = hmk_invoke(user_env.thread, THREAD_BIND_NOTIFY, 1, ms_notify, 0, 0, 0, &m)))
 		printf("memsrv: no death notification (%s): dead clients are not reclaimed\n",

@@ -1,0 +1,312 @@
+// Other clients, and spaces that are none: the kmap pool is in no space
+// that did not say MS_HELLO (a fresh space of ours; a child program before
+// its MS_HELLO), it shows a live kmap to every client, pages can be shared
+// with another program, and a program killed with mappings of every kind
+// open gives everything back (pages it shared and we still map stay ours to
+// read, orphaned, until our last kunmap).
+//
+// The children are this program again (init starts NAME.elf): the start
+// argument makes it a victim or a pre-MS_HELLO probe (mstests.h).
+#include <stdio.h>
+
+#include "mstests.h"
+
+#define PREHELLO_MAGIC 0x9e4e110u
+#define SALT_SHARED 0x54a3ed00u
+#define SALT_VICTIM 0x71c7100u
+
+enum { V_HELLO = 1, V_READY = 2 }; // the victim's calls on its SLOT_GIFT
+
+// --- a child before its MS_HELLO --------------------------------------------
+int prehello_main(uint32_t slot)
+{
+	uint32_t addr = MEMSRV_POOL_VA + slot * PAGE_SIZE, v = 0;
+	const char *why;
+	struct msg r;
+	int f;
+
+	// Nothing of memsrv's is in our space yet: not the parent's live kmap.
+	if ((f = probe_faults(addr, &v, &why)) < 0)
+		return 10;
+	if (f != 1)
+		return 1;
+	if (ms_call2(SLOT_MEMSRV, MS_STATS, 0, 0, 0, &r) != E_PERM ||
+	    ms_call2(SLOT_MEMSRV, MS_ALLOC, 2, 0, 0, &r) != E_PERM)
+		return 2;
+	// Registered, we see the pool, the parent's page in it.
+	if (!highmem_client_id())
+		return 3;
+	if ((f = probe_faults(addr, &v, &why)) < 0)
+		return 10;
+	if (f != 0)
+		return 4;
+	return v == (PREHELLO_MAGIC ^ slot) ? 0 : 5;
+}
+
+static const char *test_prehello(void)
+{
+	static const char *const why[] = {
+		[1] = "it read the pool before its MS_HELLO",
+		[2] = "its requests before MS_HELLO did not get E_PERM",
+		[3] = "its MS_HELLO failed",
+		[4] = "it could not read the pool after its MS_HELLO",
+		[5] = "it read another page in the pool",
+		[10] = "its probe failed",
+	};
+	uint32_t *va, id, slot;
+	int status;
+	page_t p;
+
+	OK(t_alloc(0, 0, &p));
+	CHECK(va = t_kmap(p), "kmap: %s", hmk_strerror(highmem_errno));
+	slot = ((uint32_t)va - MEMSRV_POOL_VA) / PAGE_SIZE;
+	va[0] = PREHELLO_MAGIC ^ slot;
+	OK(child_spawn(MODE_ARG(MODE_PREHELLO, slot), 0, &id));
+	OK(child_wait(id, &status));
+	CHECK(status == 0, "the child exited with %d: %s", status,
+	      status > 0 && status <= 10 && why[status] ? why[status] : "it faulted");
+	return NULL;
+}
+
+// --- a space memsrv never heard of ---------------------------------------------
+// Copied to a page of its own and run in a fresh space: loads [r0], then
+// stops on an undefined instruction (which says the load went through).
+extern char stranger_stub[], stranger_stub_end[];
+__asm__(".text\n"
+	".global stranger_stub, stranger_stub_end\n"
+	".arm\n"
+	"stranger_stub:\n"
+	"	ldr r1, [r0]\n"
+	"	udf #0x51\n"
+	"stranger_stub_end:\n");
+
+#define STRANGER_VA USER_TEXT_BASE
+#define STRANGER_IPCBUF 0x00200000u
+#define STUB_VA (USER_SCRATCH_BASE + 0x00f00000u)
+
+// The page of SLOT_MEMORY that holds the stub (mapped at STUB_VA, once).
+static const char *stub_page(uint32_t *offset)
+{
+	static uint32_t off = ~0u;
+	struct msg m;
+
+	if (off == ~0u) {
+		OK(hmk_invoke(SLOT_MEMORY, RANGE_INFO, 0, 0, 0, 0, 0, &m));
+		uint32_t next = m.mr[2] - user_pages_free();
+		OK(user_pages_alloc(1, STUB_VA));
+		for (char *s = stranger_stub, *d = (char *)STUB_VA; s < stranger_stub_end; s++, d++)
+			*d = *s; // QEMU keeps instruction fetches coherent with these stores
+		off = next;
+	}
+	*offset = off;
+	return NULL;
+}
+
+// Runs the stub in a fresh space with r0 = addr; the fault it reports.
+static const char *stranger_run(uint32_t addr, struct msg *fault)
+{
+	uint32_t space, thread, ep, off = 0;
+	struct msg m;
+
+	TRY(stub_page(&off));
+	OK(t_create(CAP_ENDPOINT, 0, &ep));
+	OK(t_create(CAP_SPACE, 16, &space));
+	OK(hmk_invoke(space, SPACE_MAP, 4, SLOT_MEMORY, off, STRANGER_VA,
+		      1 | (PROT_READ | PROT_EXEC) << 24, &m));
+	OK(t_create(CAP_THREAD, 0, &thread));
+	OK(hmk_invoke(thread, THREAD_CONFIGURE, 4, space, STRANGER_IPCBUF, ep, my_prio, &m));
+	OK(hmk_invoke(thread, THREAD_WRITE_REGS, 4, STRANGER_VA, 0, addr, 0, &m));
+	OK(hmk_invoke(thread, THREAD_RESUME, 0, 0, 0, 0, 0, &m));
+	OK(poll_recv(ep, fault));
+	m = (struct msg){ .info = MSG_INFO(0, 0) }; // not resumed
+	OK(sys_reply(&m));
+	OK(hmk_invoke(thread, INV_DESTROY, 0, 0, 0, 0, 0, &m));
+	OK(hmk_invoke(space, INV_DESTROY, 0, 0, 0, 0, 0, &m));
+	return NULL;
+}
+
+static const char *test_stranger(void)
+{
+	struct msg f;
+	uint32_t *va;
+	page_t p;
+
+	OK(t_alloc(0, 0, &p));
+	CHECK(va = t_kmap(p), "kmap: %s", hmk_strerror(highmem_errno));
+	va[0] = 0x5a5a;
+	// The stub runs and loads what is mapped: its own code.
+	TRY(stranger_run(STRANGER_VA, &f));
+	CHECK(MSG_LABEL(f.info) == FAULT_UNDEF && f.mr[0] == STRANGER_VA + 4,
+	      "the stub on its own code: fault 0x%x at 0x%x", MSG_LABEL(f.info), f.mr[0]);
+	// Our live kmap, the pool's first page, the local window, the vmap area:
+	// nothing there.
+	const uint32_t addrs[] = { (uint32_t)va, MEMSRV_POOL_VA, MEMSRV_LOCAL_VA,
+				   MEMSRV_VMAP_BASE };
+	for (uint32_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		TRY(stranger_run(addrs[i], &f));
+		CHECK(MSG_LABEL(f.info) == FAULT_DABORT && f.mr[0] == STRANGER_VA &&
+			      f.mr[2] == addrs[i] && DFSR_TRANSLATION(f.mr[1]),
+		      "a fresh space reading 0x%x: fault 0x%x at pc 0x%x addr 0x%x DFSR 0x%x",
+		      addrs[i], MSG_LABEL(f.info), f.mr[0], f.mr[2], f.mr[1]);
+	}
+	return NULL;
+}
+
+// --- the victim -----------------------------------------------------------------
+static void atomic_holder(struct tthread *t)
+{
+	t->out[0] = kmap_atomic(t->arg[0]) != NULL;
+	t->out[1] = 1;
+	thread_exit(); // suspended, pinned, holding it
+}
+
+// Holds pages and mappings of every kind, tells the parent (a call on
+// SLOT_GIFT), then blocks for ever.
+int victim_main(uint32_t parent)
+{
+	uint32_t me = highmem_client_id(), ep, packed;
+	struct msg m = { .info = MSG_INFO(V_HELLO, 1), .mr = { me } };
+	struct highmem_stats st;
+	struct tthread *t;
+	page_t b, q, s, list[9];
+	uint32_t *k, *ks;
+	void *l, *v;
+	int err;
+
+	if (!me || sys_call(SLOT_GIFT, &m))
+		return 1;
+	s = m.mr[0]; // shared with us
+	if (alloc_pages(0, 4, &b) || alloc_page(MS_ALLOC_HIGH, &q))
+		return 2;
+	for (uint32_t i = 0; i <= 16; i++) {
+		page_t p = i < 16 ? b + i : q;
+
+		if (!(l = kmap_local_page(p)))
+			return 3;
+		page_fill(l, p, SALT_VICTIM);
+		kunmap_local(l);
+	}
+	for (uint32_t i = 0; i < 8; i++)
+		list[i] = b + 8 + i;
+	list[8] = q;
+	l = kmap_local_page(b);
+	k = kmap(b + 1);
+	ks = kmap(s);
+	v = vmap(list, 9, PROT_READ | PROT_WRITE);
+	if (!l || !k || !ks || !v || share_page(q, parent))
+		return 4;
+	t = tt_run(atomic_holder, 0, b + 2, 0, &err);
+	if (!t || !wait_word(&t->out[1], 1) || !t->out[0] || highmem_stats(&st))
+		return 5;
+	packed = st.kmap_local | st.kmap_atomic << 4 | st.kmap << 8 | st.vmap << 12 |
+		 st.owned_pages << 16 | (uint32_t)page_holds(ks, s, SALT_SHARED) << 31;
+	m = (struct msg){ .info = MSG_INFO(V_READY, 4), .mr = { (uint32_t)k, q, b, packed } };
+	if (sys_call(SLOT_GIFT, &m))
+		return 6;
+	if (!(ep = user_slot_alloc()) ||
+	    hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_ENDPOINT, ep, 0, 0, &m))
+		return 7;
+	for (;;)
+		sys_recv(ep, &m); // nobody sends: until killed
+}
+
+// Receives one call of the victim's, with label `label`.
+static const char *victim_call(uint32_t ep, uint32_t label, struct msg *m)
+{
+	OK(poll_recv(ep, m));
+	CHECK(MSG_LABEL(m->info) == label, "the victim called with label %u (%u words), not %u",
+	      MSG_LABEL(m->info), MSG_LEN(m->info), label);
+	return NULL;
+}
+
+// Polls MS_STATS until free pages are `want`.
+static const char *free_becomes(uint32_t want, struct highmem_stats *st)
+{
+	for (int i = 0; i < 500; i++) {
+		OK(stats(st));
+		if (st->free_pages == want)
+			return NULL;
+		sys_yield();
+	}
+	return fail_fmt("%u pages free, wanted %u", st->free_pages, want);
+}
+
+static const char *test_victim(void)
+{
+	uint32_t ep, id, me = highmem_client_id(), kva, v = 0, *kq;
+	struct highmem_stats st0, st;
+	struct msg m, r;
+	page_t s, q, b;
+	const char *why;
+	int status, f;
+
+	OK(t_alloc(0, 0, &s));
+	CHECK(kq = kmap_local_page(s), "kmap_local: %s", hmk_strerror(highmem_errno));
+	page_fill(kq, s, SALT_SHARED);
+	OK(kunmap_local(kq));
+	OK(t_create(CAP_ENDPOINT, 0, &ep));
+	OK(stats(&st0));
+	OK(child_spawn(MODE_ARG(MODE_VICTIM, me), ep, &id));
+	TRY(victim_call(ep, V_HELLO, &m));
+	CHECK(m.mr[0] == id, "the victim is client %u, program %u", m.mr[0], id);
+	OK(share_page(s, id));
+	r = (struct msg){ .info = MSG_INFO(0, 1), .mr = { s } };
+	OK(sys_reply(&r));
+	TRY(victim_call(ep, V_READY, &m));
+	kva = m.mr[0], q = m.mr[1], b = m.mr[2];
+	r = (struct msg){ .info = MSG_INFO(0, 0) };
+	OK(sys_reply(&r));
+	uint32_t c = m.mr[3];
+	CHECK((c & 0xf) == 1 && (c >> 4 & 0xf) == 1 && (c >> 8 & 0xf) == 2 &&
+		      (c >> 12 & 0xf) == 1 && (c >> 16 & 0x7fff) == 17,
+	      "the victim's stats: local %u atomic %u kmap %u vmap %u owned %u", c & 0xf,
+	      c >> 4 & 0xf, c >> 8 & 0xf, c >> 12 & 0xf, c >> 16 & 0x7fff);
+	CHECK(c >> 31, "the victim read another page through its kmap of our shared page");
+	OK(stats(&st));
+	CHECK(st.free_pages == st0.free_pages - 17, "%u pages free, %u before the victim",
+	      st.free_pages, st0.free_pages);
+	// Its live kmap is in our pool too.
+	if ((f = probe_faults(kva, &v, &why)) < 0)
+		return why;
+	CHECK(f == 0 && v == page_word(b + 1, 0, SALT_VICTIM), "the victim's kmap at 0x%x: %s 0x%x",
+	      kva, f ? "faults" : "reads", v);
+	// Its pages are its own.
+	EXPECT(__free_pages(b, 4), E_PERM);
+	EXPECT(__free_page(q), E_PERM);
+	EXPECT(share_page(q, me), E_PERM);
+	EXPECT_NULL(kmap_local_page(b + 1), E_PERM);
+	EXPECT_NULL(kmap(b + 1), E_PERM);
+	EXPECT_NULL(vmap(&b, 1, PROT_READ), E_PERM);
+	// But the one it shared we may map.
+	CHECK(kq = t_kmap(q), "kmap of the page shared with us: %s", hmk_strerror(highmem_errno));
+	CHECK(page_holds(kq, q, SALT_VICTIM), "the shared page reads wrong");
+	OK(init_kill(id));
+	// All back, but for the page we still map: orphaned, still readable.
+	TRY(free_becomes(st0.free_pages - 1, &st));
+	CHECK(page_holds(kq, q, SALT_VICTIM), "the orphaned page reads wrong");
+	EXPECT_NULL(kmap_local_page(q), E_PERM);
+	EXPECT(share_page(q, me), E_PERM);
+	if ((f = probe_faults(kva, &v, &why)) < 0)
+		return why;
+	CHECK(f == 1, "the dead victim's kmap at 0x%x still reads 0x%x", kva, v);
+	OK(t_kunmap(q));
+	TRY(free_becomes(st0.free_pages, &st));
+	if ((f = probe_faults((uint32_t)kq, &v, &why)) < 0)
+		return why;
+	CHECK(f == 1, "the orphan, unmapped and freed, still reads 0x%x at %p", v, kq);
+	OK(child_wait(id, &status));
+	CHECK(status == -9, "the victim's status %d, not killed", status);
+	// Our page it had mapped is still ours, intact.
+	CHECK(kq = t_kmap_local(s), "kmap_local: %s", hmk_strerror(highmem_errno));
+	CHECK(page_holds(kq, s, SALT_SHARED), "our shared page changed");
+	OK(t_kunmap_local(kq));
+	return NULL;
+}
+
+const struct test client_tests[] = {
+	{ test_stranger, "a fresh space has no kmap pool, local window or vmap area" },
+	{ test_prehello, "a child before MS_HELLO: no pool, E_PERM; after it, the pool" },
+	{ test_victim, "a child killed with kmap_local, kmap_atomic, kmap, vmap and pages "
+		       "open: all reclaimed; the page it shared stays, orphaned, until kunmap" },
+	{ 0, 0 },
+};
