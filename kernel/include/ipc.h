@@ -27,5 +27,9 @@ int ipc_reply_saved(struct thread *t, struct reply *r);
 // returns the caller to wake, or NULL when it stays stopped (a fault not
 // resumed).
 struct thread *ipc_deliver_reply(struct thread *t, struct thread *caller);
+// t waited in an IPC that can no longer complete (its partner or the object
+// is gone): it wakes with err, or, when its message was a fault, it stays
+// stopped and the kernel says why in one line.
+void ipc_abort(struct thread *t, int err, const char *why);
 // Waits on a notification (or takes its bits at once).
 int notify_wait(struct thread *t, struct notify *n, int block);

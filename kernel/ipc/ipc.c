@@ -49,14 +49,19 @@ static void drop_caller(struct thread *t)
 
 	t->caller = 0;
 	caller->callee = 0;
-	if (caller->fault) {
-		printk("hmk: thread %u stopped: its fault was not answered\n", caller->id);
-		caller->fault = 0;
-		caller->state = T_STOPPED;
+	ipc_abort(caller, E_NOREPLY, "its fault was not answered");
+}
+
+void ipc_abort(struct thread *t, int err, const char *why)
+{
+	if (t->fault) {
+		printk("hmk: thread %u stopped: %s\n", t->id, why);
+		t->fault = 0;
+		t->state = T_STOPPED;
 		return;
 	}
-	caller->ctx.r[0] = E_NOREPLY;
-	sched_wake(caller);
+	t->ctx.r[0] = (uint32_t)err;
+	sched_wake(t);
 }
 
 static int deliver(struct thread *t, const uint32_t *snd, struct endpoint *ep, uint32_t badge,

@@ -1,7 +1,7 @@
 // Endpoints: a FIFO queue of threads waiting to send or to receive (never
 // both at once).
+#include "ipc.h"
 #include "objects.h"
-#include "printk.h"
 #include "sched.h"
 #include "tqueue.h"
 
@@ -29,13 +29,6 @@ void endpoint_destroy(struct endpoint *e)
 	while (e->q.head) {
 		struct thread *t = e->q.head;
 		ep_remove(t);
-		if (t->fault) {
-			printk("hmk: thread %u stopped: its fault endpoint was destroyed\n", t->id);
-			t->fault = 0;
-			t->state = T_STOPPED;
-			continue;
-		}
-		t->ctx.r[0] = E_DEAD;
-		sched_wake(t);
+		ipc_abort(t, E_DEAD, "its fault endpoint was destroyed");
 	}
 }

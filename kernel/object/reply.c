@@ -4,7 +4,6 @@
 // the caller gets E_DEAD instead of waiting for ever.
 #include "ipc.h"
 #include "objects.h"
-#include "printk.h"
 #include "sched.h"
 
 void reply_destroy(struct reply *r)
@@ -15,14 +14,7 @@ void reply_destroy(struct reply *r)
 		return;
 	r->caller = 0;
 	caller->saved_in = 0;
-	if (caller->fault) {
-		printk("hmk: thread %u stopped: the reply to its fault was destroyed\n", caller->id);
-		caller->fault = 0;
-		caller->state = T_STOPPED;
-		return;
-	}
-	caller->ctx.r[0] = E_DEAD;
-	sched_wake(caller);
+	ipc_abort(caller, E_DEAD, "the reply to its fault was destroyed");
 }
 
 int reply_invoke(struct thread *t, struct cap *c, const struct msg_in *in, struct msg_out *out)

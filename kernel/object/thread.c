@@ -5,6 +5,7 @@
 
 #include "memory.h"
 #include "mmu.h"
+#include "ipc.h"
 #include "objects.h"
 #include "printk.h"
 #include "plat.h"
@@ -103,14 +104,7 @@ void thread_stop(struct thread *t, uint8_t state)
 		struct thread *caller = t->caller;
 		t->caller = 0;
 		caller->callee = 0;
-		if (caller->fault) {
-			printk("hmk: thread %u stopped: its fault handler died\n", caller->id);
-			caller->fault = 0;
-			caller->state = T_STOPPED;
-		} else {
-			caller->ctx.r[0] = E_DEAD;
-			sched_wake(caller);
-		}
+		ipc_abort(caller, E_DEAD, "its fault handler died");
 	}
 	if (c->current == t)
 		c->current = 0;

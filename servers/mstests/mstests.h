@@ -11,30 +11,8 @@
 #include "abi/memsrv.h"
 #include "highmem/highmem.h"
 #include "user.h"
+#include "utest.h"
 
-struct test {
-	const char *(*fn)(void);
-	const char *name;
-};
-
-// Formats a failure message into a static buffer (one test at a time).
-const char *fail_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-// Checks an error code; on mismatch the test returns a message naming the
-// call, the line, what came back and what was expected.
-#define EXPECT(call, want)                                                                         \
-	do {                                                                                       \
-		int _r = (call), _w = (want);                                                      \
-		if (_r != _w)                                                                      \
-			return fail_fmt("%s:%d: %s -> %s, expected %s", __FILE__, __LINE__, #call, \
-					hmk_strerror(_r), hmk_strerror(_w));                       \
-	} while (0)
-#define OK(call) EXPECT(call, E_OK)
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			return fail_fmt(__VA_ARGS__);                                              \
-	} while (0)
 // A library call returning a pointer must fail with `want` in highmem_errno.
 #define EXPECT_NULL(call, want)                                                                    \
 	do {                                                                                       \
@@ -44,16 +22,7 @@ const char *fail_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 					__LINE__, #call, _p, hmk_strerror(highmem_errno),          \
 					hmk_strerror(want));                                       \
 	} while (0)
-// Returns the message of a sub-check that failed.
-#define TRY(expr)                                                                                  \
-	do {                                                                                       \
-		const char *_m = (expr);                                                           \
-		if (_m)                                                                            \
-			return _m;                                                                 \
-	} while (0)
 
-// Bound on every polling wait: yields of the waiting thread.
-#define WAIT_YIELDS 20000
 #define PFN_4G 0x100000u // the first frame above 4 GiB
 
 // Start arguments of mstests itself (init starts the suite with 0): the
@@ -141,12 +110,6 @@ struct tthread *tt_run(tthread_fn fn, uint32_t fault_ep, uint32_t a0, uint32_t a
 int tt_kill(struct tthread *t);
 extern uint32_t my_prio;
 
-// Yields until *flag != 0 or WAIT_YIELDS pass: nonzero when it became set.
-int wait_flag(volatile int *flag);
-// Yields until the word reaches value: nonzero when it did.
-int wait_word(volatile uint32_t *w, uint32_t value);
-// SYS_NBRECV on ep until something comes (E_AGAIN after WAIT_YIELDS).
-int poll_recv(uint32_t ep, struct msg *m);
 // THREAD_INFO state of a thread (TS_*), or ~0u.
 uint32_t thread_state(uint32_t slot);
 

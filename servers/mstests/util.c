@@ -2,25 +2,12 @@
 // calls whose undo is registered, raw requests, slots, helper threads and
 // bounded waits. The clean-up list is run by the runner after every test,
 // newest first, so nested kmap_local mappings come off in order.
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "mstests.h"
 
 uint32_t my_prio;
-
-static char fail_buf[256];
-
-const char *fail_fmt(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(fail_buf, sizeof(fail_buf), fmt, ap);
-	va_end(ap);
-	return fail_buf;
-}
 
 void page_fill(void *va, pfn_t pfn, uint32_t salt)
 {
@@ -346,33 +333,6 @@ int tt_kill(struct tthread *t)
 	for (int i = 0; i < 10; i++)
 		sys_yield();
 	return E_OK;
-}
-
-int wait_flag(volatile int *flag)
-{
-	for (int i = 0; i < WAIT_YIELDS && !*flag; i++)
-		sys_yield();
-	return *flag != 0;
-}
-
-int wait_word(volatile uint32_t *w, uint32_t value)
-{
-	for (int i = 0; i < WAIT_YIELDS && *w != value; i++)
-		sys_yield();
-	return *w == value;
-}
-
-int poll_recv(uint32_t ep, struct msg *m)
-{
-	int err = E_AGAIN;
-
-	for (int i = 0; i < WAIT_YIELDS; i++) {
-		m->info = 0;
-		if ((err = sys_nbrecv(ep, m)) != E_AGAIN)
-			break;
-		sys_yield();
-	}
-	return err;
 }
 
 uint32_t thread_state(uint32_t slot)

@@ -10,48 +10,7 @@
 #include "abi/init.h"
 #include "abi/syscall.h"
 
-struct test {
-	const char *(*fn)(void);
-	const char *name;
-};
-
-// Formats a failure message into a static buffer (one test at a time).
-const char *fail_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-// Checks an error code; on mismatch the test returns a message naming the
-// call, the file and line, what came back and what was expected.
-#define EXPECT(call, want)                                                                         \
-	do {                                                                                       \
-		int _r = (call), _w = (want);                                                      \
-		if (_r != _w)                                                                      \
-			return fail_fmt("%s:%d: %s -> %s, expected %s", __FILE__, __LINE__, #call, \
-					hmk_strerror(_r), hmk_strerror(_w));                       \
-	} while (0)
-// The same where the ABI allows either of two errors.
-#define EXPECT2(call, w1, w2)                                                                      \
-	do {                                                                                       \
-		int _r = (call);                                                                   \
-		if (_r != (w1) && _r != (w2))                                                      \
-			return fail_fmt("%s:%d: %s -> %s, expected %s or %s", __FILE__, __LINE__,  \
-					#call, hmk_strerror(_r), hmk_strerror(w1),                 \
-					hmk_strerror(w2));                                         \
-	} while (0)
-#define OK(call) EXPECT(call, E_OK)
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			return fail_fmt(__VA_ARGS__);                                              \
-	} while (0)
-// Returns the message of a sub-check that failed.
-#define TRY(expr)                                                                                  \
-	do {                                                                                       \
-		const char *_m = (expr);                                                           \
-		if (_m)                                                                            \
-			return _m;                                                                 \
-	} while (0)
-
-// Bound on every polling wait: yields of the waiting thread.
-#define WAIT_YIELDS 20000
+#include "utest.h"
 
 // --- capability slots and objects (util.c) ----------------------------------
 // A free slot of our table, or 0 when none is left. Freed by the runner's
@@ -126,13 +85,6 @@ extern uint32_t bare_last_ipcbuf;
 // bare_create in our space, then THREAD_RESUME.
 int bare_start(void (*fn)(uint32_t), uint32_t arg, uint32_t prio, uint32_t *slot);
 
-// Yields until *flag != 0 or WAIT_YIELDS pass: nonzero when it became set.
-int wait_flag(volatile int *flag);
-// Yields until a word reaches a value (or the bound passes).
-int wait_word(volatile uint32_t *w, uint32_t value);
-// Polls an endpoint with SYS_NBRECV, yielding in between: the error of the
-// last try (E_AGAIN: nothing came within the bound).
-int poll_recv(uint32_t ep, struct msg *m);
 // Blocks in SYS_RECV on `ep`, with a watchdog thread at the lowest priority
 // that sends label WATCHDOG_LABEL on `ep` when nothing else can run for a
 // long while (so a test that would hang fails instead).

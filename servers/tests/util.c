@@ -2,7 +2,6 @@
 // bounded waits. Threads of the suite find their IPC buffer from their
 // stack pointer: each helper thread's stack is an aligned block whose base
 // holds its struct tthread.
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,17 +10,6 @@
 #include "user.h"
 
 uint32_t my_prio;
-
-static char fail_buf[256];
-
-const char *fail_fmt(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(fail_buf, sizeof fail_buf, fmt, ap);
-	va_end(ap);
-	return fail_buf;
-}
 
 // --- slots -----------------------------------------------------------------
 uint32_t slot_alloc(void)
@@ -268,33 +256,6 @@ struct tthread *tt_start(tthread_fn fn, uint32_t prio, uint32_t a0, uint32_t a1,
 }
 
 // --- bounded waits ---------------------------------------------------------
-int wait_flag(volatile int *flag)
-{
-	for (int i = 0; i < WAIT_YIELDS && !*flag; i++)
-		sys_yield();
-	return *flag != 0;
-}
-
-int wait_word(volatile uint32_t *w, uint32_t value)
-{
-	for (int i = 0; i < WAIT_YIELDS && *w != value; i++)
-		sys_yield();
-	return *w == value;
-}
-
-int poll_recv(uint32_t ep, struct msg *m)
-{
-	int e = E_AGAIN;
-	for (int i = 0; i < WAIT_YIELDS; i++) {
-		m->info = 0;
-		e = sys_nbrecv(ep, m);
-		if (e != E_AGAIN)
-			break;
-		sys_yield();
-	}
-	return e;
-}
-
 // The watchdog runs at the lowest priority: it only gets the CPU when every
 // thread of the test is blocked (or gone), which is what a hang looks like.
 static void watchdog(struct tthread *t)
