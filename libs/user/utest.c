@@ -42,3 +42,26 @@ int poll_recv(uint32_t ep, struct msg *m)
 	}
 	return err;
 }
+
+static void tthread_entry(uint32_t arg)
+{
+	struct tthread *t = (struct tthread *)arg;
+
+	t->started = 1;
+	t->fn(t);
+	t->done = 1;
+}
+
+int tthread_start(struct tthread *t, tthread_fn fn, uint32_t prio, uint32_t fault_ep, uint32_t a0,
+		  uint32_t a1)
+{
+	int err;
+
+	t->fn = fn;
+	t->arg[0] = a0;
+	t->arg[1] = a1;
+	err = thread_spawn(&t->ut, tthread_entry, (uint32_t)t, TT_STACK_PAGES, prio, fault_ep);
+	if (err == E_OK)
+		t->slot = t->ut.slot;
+	return err;
+}

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "abi/syscall.h"
+#include "user.h"
 
 struct test {
 	const char *(*fn)(void);
@@ -58,3 +59,23 @@ int wait_word(volatile uint32_t *w, uint32_t value);
 // Polls an endpoint with SYS_NBRECV, yielding in between: the error of the
 // last try (E_AGAIN: nothing came within the bound).
 int poll_recv(uint32_t ep, struct msg *m);
+
+// A helper thread in the test's own space: the test hands arguments in
+// arg[] and reads results from out[], rc, done.
+struct tthread;
+typedef void (*tthread_fn)(struct tthread *);
+struct tthread {
+	struct user_thread ut;
+	uint32_t slot; // its thread capability
+	tthread_fn fn;
+	volatile uint32_t arg[4];
+	volatile uint32_t out[8];
+	volatile int rc;
+	volatile int started, done;
+};
+#define TT_STACK_PAGES 2
+// Starts t running fn(t) at `prio` with arg[0..1] = a0, a1 and fault
+// endpoint slot `fault_ep` (0: none), with the runtime's thread_spawn. The
+// suite registers its own clean-up. E_OK or thread_spawn's error.
+int tthread_start(struct tthread *t, tthread_fn fn, uint32_t prio, uint32_t fault_ep, uint32_t a0,
+		  uint32_t a1);

@@ -91,19 +91,7 @@ int t_mint(uint32_t src, uint32_t rights, uint32_t badge, uint32_t *slot);
 int cleanup_run(void);
 
 // --- helper threads in our own space (util.c) ------------------------------
-// Started with the runtime's thread_spawn; the test hands arguments in
-// arg[] and reads results from out[], rc, done. Destroyed after the test.
-struct tthread;
-typedef void (*tthread_fn)(struct tthread *);
-struct tthread {
-	struct user_thread ut;
-	uint32_t slot; // its thread capability
-	tthread_fn fn;
-	volatile uint32_t arg[4];
-	volatile uint32_t out[8];
-	volatile int rc;
-	volatile int started, done;
-};
+// struct tthread (utest.h), destroyed after the test.
 // A running thread at our priority, faults to fault_ep (0: none).
 struct tthread *tt_run(tthread_fn fn, uint32_t fault_ep, uint32_t a0, uint32_t a1, int *err);
 // Destroys it now (before the clean-up), and yields so memsrv reaps it.

@@ -292,15 +292,6 @@ int t_mint(uint32_t src, uint32_t rights, uint32_t badge, uint32_t *slot)
 }
 
 // --- helper threads --------------------------------------------------------
-static void tt_entry(uint32_t arg)
-{
-	struct tthread *t = (struct tthread *)arg;
-
-	t->started = 1;
-	t->fn(t);
-	t->done = 1;
-}
-
 struct tthread *tt_run(tthread_fn fn, uint32_t fault_ep, uint32_t a0, uint32_t a1, int *err)
 {
 	struct tthread *t = calloc(1, sizeof(*t));
@@ -310,13 +301,9 @@ struct tthread *tt_run(tthread_fn fn, uint32_t fault_ep, uint32_t a0, uint32_t a
 		return NULL;
 	}
 	undo_add(U_MEM, 0, 0, t); // freed after the thread is destroyed
-	t->fn = fn;
-	t->arg[0] = a0;
-	t->arg[1] = a1;
-	*err = thread_spawn(&t->ut, tt_entry, (uint32_t)t, 2, my_prio, fault_ep);
+	*err = tthread_start(t, fn, my_prio, fault_ep, a0, a1);
 	if (*err != E_OK)
 		return NULL;
-	t->slot = t->ut.slot;
 	undo_add(U_THREAD, t->slot, 0, t);
 	return t;
 }

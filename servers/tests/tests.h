@@ -53,21 +53,7 @@ extern uint32_t my_prio;
 struct ipc_buffer *ipcbuf(void);
 
 // --- helper threads in our own space ---------------------------------------
-// Started with the runtime's thread_spawn (2 stack pages); the test hands
-// arguments in arg[] and reads results from out[], rc, done.
-#include "user.h"
-#define TT_STACK_PAGES 2
-struct tthread;
-typedef void (*tthread_fn)(struct tthread *);
-struct tthread {
-	struct user_thread ut;
-	uint32_t slot; // its thread capability
-	tthread_fn fn;
-	volatile uint32_t arg[4];
-	volatile uint32_t out[8];
-	volatile int rc;
-	volatile int started, done;
-};
+// struct tthread (utest.h), destroyed after the test.
 // A running thread at `prio` with fault endpoint slot `fault_ep` (0: none)
 // and arg[0..1] = a0, a1, destroyed after the test. NULL on failure (the
 // error in *err).

@@ -219,14 +219,6 @@ struct ipc_buffer *ipcbuf(void)
 	return user_ipcbuf();
 }
 
-static void tt_entry(uint32_t arg)
-{
-	struct tthread *t = (struct tthread *)arg;
-	t->started = 1;
-	t->fn(t);
-	t->done = 1;
-}
-
 struct tthread *tt_run(tthread_fn fn, uint32_t prio, uint32_t fault_ep, uint32_t a0, uint32_t a1,
 		       int *err)
 {
@@ -239,13 +231,9 @@ struct tthread *tt_run(tthread_fn fn, uint32_t prio, uint32_t fault_ep, uint32_t
 		return NULL;
 	}
 	defer_add(DEFER_FREE, 0, 0, t); // freed after the thread is destroyed
-	t->fn = fn;
-	t->arg[0] = a0;
-	t->arg[1] = a1;
-	*err = thread_spawn(&t->ut, tt_entry, (uint32_t)t, TT_STACK_PAGES, prio, fault_ep);
+	*err = tthread_start(t, fn, prio, fault_ep, a0, a1);
 	if (*err != E_OK)
 		return NULL;
-	t->slot = t->ut.slot;
 	defer_add(DEFER_THREAD, 0, 0, t);
 	return t;
 }
