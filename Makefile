@@ -7,6 +7,9 @@ MEM ?= 8G
 UBOOT_MEM := $(if $(filter file,$(origin MEM)),6G,$(MEM))
 SMP ?= 1
 VMSPLIT ?= 3G
+# FASTPATH=0 builds the kernel without the IPC fastpath (every call takes
+# the general path): a regression on purpose, for make bench-compare.
+FASTPATH ?= 1
 BOOTARGS ?=
 
 CROSS ?= arm-none-eabi-
@@ -14,12 +17,17 @@ CC := $(CROSS)gcc
 OBJCOPY := $(CROSS)objcopy
 HOSTCC ?= gcc
 
-# The default configuration builds into build/; other splits apart, so that
+# The default configuration builds into build/; others apart, so that
 # builds of several configurations coexist.
 ifeq ($(filter $(VMSPLIT),3G 2G 1G),)
 $(error VMSPLIT must be 3G, 2G or 1G (GiB of user space), not '$(VMSPLIT)')
 endif
-KBUILD := $(if $(filter 3G,$(VMSPLIT)),$(BUILD),$(BUILD)/vmsplit-$(VMSPLIT))
+ifeq ($(filter $(FASTPATH),0 1),)
+$(error FASTPATH must be 0 or 1, not '$(FASTPATH)')
+endif
+KBUILD := $(BUILD)$(if $(filter-out 3G,$(VMSPLIT)),/vmsplit-$(VMSPLIT))$(if $(filter 0,$(FASTPATH)),/nofastpath)
+# What make bench records with its figures.
+KCONFIG := vmsplit=$(VMSPLIT) fastpath=$(FASTPATH) smp=$(SMP)
 
 WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wshadow
 # arm-none-eabi makes uint32_t 'long'; as 'int' (same size and ABI) it

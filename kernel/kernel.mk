@@ -6,8 +6,10 @@ KERNEL_SRCS := boot/head.S boot/early_mmu.c \
 	$(wildcard kernel/*.c kernel/lib/*.c kernel/mm/*.c kernel/object/*.c kernel/ipc/*.c kernel/sched/*.c) \
 	$(wildcard kernel/arch/arm/*.c kernel/arch/arm/*.S kernel/plat/qemu-virt/*.c) \
 	$(LIB_SRCS) libs/elf/elf.c
+# FASTPATH=0: without the IPC fastpath (entry.S goes straight to the general path).
+KERNEL_SRCS := $(if $(filter 0,$(FASTPATH)),$(filter-out kernel/ipc/fastpath.c,$(KERNEL_SRCS)),$(KERNEL_SRCS))
 KERNEL_OBJS := $(patsubst %,$(KBUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
-KERNEL_CPPFLAGS := -DCONFIG_VMSPLIT=$(VMSPLIT:G=) -Ikernel/include -Ikernel/arch/arm -Ilibs -MMD -MP
+KERNEL_CPPFLAGS := -DCONFIG_VMSPLIT=$(VMSPLIT:G=) -DCONFIG_FASTPATH=$(FASTPATH) -Ikernel/include -Ikernel/arch/arm -Ilibs -MMD -MP
 
 # Code that runs before the MMU is on, at its physical address, must be
 # position-independent with every symbol reached PC-relative.

@@ -70,10 +70,12 @@ vec_svc:
 	sub	sp, sp, #FRAME_PC
 	stmia	sp, {r0-r14}^
 	mrc	p15, 0, sp, c13, c0, 4
+#if CONFIG_FASTPATH
 	cmp	r7, #SYS_CALL
 	beq	fastpath_call
 	cmp	r7, #SYS_REPLY_RECV
 	beq	fastpath_reply_recv
+#endif
 	mov	r0, r7
 	b	syscall_handle
 
