@@ -41,6 +41,24 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+// The population standard deviation of samples[0..n) around mean, times
+// 100, rounded. In software floating point (libgcc; user programs have no
+// VFP), so it repeats exactly; the square root by Newton's method.
+static uint64_t stddev100(int n, double mean)
+{
+	double var = 0, sd;
+
+	for (int i = 0; i < n; i++) {
+		double d = samples[i] - mean;
+		var += d * d;
+	}
+	var /= n;
+	sd = var > 1 ? var : 1;
+	for (int i = 0; i < 64 && var > 0; i++)
+		sd = (sd + var / sd) / 2;
+	return var > 0 ? (uint64_t)(sd * 100 + 0.5) : 0;
+}
+
 void report(const char *name, int n, const char *params)
 {
 	uint64_t sum = 0;
@@ -49,10 +67,11 @@ void report(const char *name, int n, const char *params)
 	qsort(samples, n, sizeof samples[0], cmp_u32);
 	uint32_t median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
 	uint64_t mean100 = (sum * 100 + n / 2) / n;
+	uint64_t sd100 = stddev100(n, (double)sum / n);
 	printf("{\"bench\": \"%s\", \"unit\": \"instructions\", \"samples\": %d, \"min\": %u, "
-	       "\"median\": %u, \"max\": %u, \"mean\": %u.%02u",
+	       "\"median\": %u, \"max\": %u, \"mean\": %u.%02u, \"stddev\": %u.%02u",
 	       name, n, samples[0], median, samples[n - 1], (uint32_t)(mean100 / 100),
-	       (uint32_t)(mean100 % 100));
+	       (uint32_t)(mean100 % 100), (uint32_t)(sd100 / 100), (uint32_t)(sd100 % 100));
 	if (params)
 		printf(", \"params\": %s", params);
 	printf("}\n");
