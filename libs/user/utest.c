@@ -16,6 +16,17 @@ const char *fail_fmt(const char *fmt, ...)
 	return fail_buf;
 }
 
+void test_result(const char *name, const char *why, int *passed, int *failed)
+{
+	if (why) {
+		printf("FAIL - %s: %s\n", name, why);
+		(*failed)++;
+	} else {
+		printf("ok - %s\n", name);
+		(*passed)++;
+	}
+}
+
 int wait_flag(volatile int *flag)
 {
 	for (int i = 0; i < WAIT_YIELDS && !*flag; i++)

@@ -14,6 +14,9 @@ struct test {
 	const char *name;
 };
 
+// Prints "ok - name" or "FAIL - name: why" and counts it in *passed or *failed.
+void test_result(const char *name, const char *why, int *passed, int *failed);
+
 // Formats a failure message into a static buffer (one test at a time).
 const char *fail_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

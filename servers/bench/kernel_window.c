@@ -18,13 +18,44 @@
 
 static uint32_t clear_samples[SAMPLES];
 
+// Times WINDOW_MAP of `pages` pages of SLOT_MEMORY from page `off` into
+// slot 0 of win, and the WINDOW_CLEAR after it, each apart: n samples after
+// `warmup` runs, reported under the two names.
+static void map_clear(uint32_t win, uint32_t off, uint32_t pages, uint32_t prot, int n, int warmup,
+		      const char *map_name, const char *clear_name, const char *map_params,
+		      const char *clear_params)
+{
+	struct msg m;
+	int bad = 0;
+
+	for (int i = -warmup; i < n; i++) {
+		uint32_t t0 = ccnt();
+		int e1 = hmk_invoke(win, WINDOW_MAP, 4, 0, SLOT_MEMORY, off, pages | prot << 24, &m);
+		uint32_t t1 = ccnt();
+		uint32_t t2 = ccnt();
+		int e2 = hmk_invoke(win, WINDOW_CLEAR, 3, 0, pages, 0, 0, &m);
+		uint32_t t3 = ccnt();
+		bad += e1 || e2;
+		if (i >= 0) {
+			samples[i] = t1 - t0 - overhead;
+			clear_samples[i] = t3 - t2 - overhead;
+		}
+	}
+	if (bad)
+		bench_fail(map_name, "WINDOW_MAP or WINDOW_CLEAR failed");
+	report(map_name, n, map_params);
+	for (int i = 0; i < n; i++)
+		samples[i] = clear_samples[i];
+	report(clear_name, n, clear_params);
+}
+
 void kernel_window_benches(void)
 {
 	static const char *const params =
 		"{\"window\": \"WIN_SPACE, own space\", \"pages\": 1, \"prot\": \"RW\"}";
 	uint32_t win = user_slot_alloc(), off;
 	struct msg m;
-	int err, bad = 0;
+	int err;
 
 	// One page of SLOT_MEMORY, taken from the runtime's allocator (so that
 	// nothing else uses it): its offset in the range is the allocator's cursor.
@@ -42,56 +73,19 @@ void kernel_window_benches(void)
 	// The least invocation: INV_IDENTIFY of a capability that is no endpoint.
 	BENCH_N("kernel_invoke_identify", SAMPLES, WARMUP, NULL,
 		err = hmk_invoke(SLOT_MEMORY, INV_IDENTIFY, 0, 0, 0, 0, 0, &m), err == E_OK);
-	for (int i = -WARMUP; i < SAMPLES; i++) {
-		uint32_t t0 = ccnt();
-		int e1 = hmk_invoke(win, WINDOW_MAP, 4, 0, SLOT_MEMORY, off,
-				    1 | (PROT_READ | PROT_WRITE) << 24, &m);
-		uint32_t t1 = ccnt();
-		uint32_t t2 = ccnt();
-		int e2 = hmk_invoke(win, WINDOW_CLEAR, 3, 0, 1, 0, 0, &m);
-		uint32_t t3 = ccnt();
-		bad += e1 || e2;
-		if (i >= 0) {
-			samples[i] = t1 - t0 - overhead;
-			clear_samples[i] = t3 - t2 - overhead;
-		}
-	}
-	if (bad)
-		bench_fail("kernel_window_map", "WINDOW_MAP or WINDOW_CLEAR failed");
-	report("kernel_window_map", SAMPLES, params);
-	for (int i = 0; i < SAMPLES; i++)
-		samples[i] = clear_samples[i];
-	report("kernel_window_clear", SAMPLES, params);
+	map_clear(win, off, 1, PROT_READ | PROT_WRITE, SAMPLES, WARMUP, "kernel_window_map",
+		  "kernel_window_clear", params, params);
 
 	// A whole window: the kernel's per-page part (and the full TLB flush a
 	// clear of more than 16 pages takes). The frames are the range's first
 	// 512 pages, mapped read-only and never touched: mapping them is harmless.
 	if (m.mr[0] = 0, hmk_invoke(SLOT_MEMORY, RANGE_INFO, 0, 0, 0, 0, 0, &m) == E_OK &&
-	    m.mr[2] >= WINDOW_SLOTS) {
-		for (int i = -WARMUP / 10; i < SAMPLES / 10; i++) {
-			uint32_t t0 = ccnt();
-			int e1 = hmk_invoke(win, WINDOW_MAP, 4, 0, SLOT_MEMORY, 0,
-					    WINDOW_SLOTS | PROT_READ << 24, &m);
-			uint32_t t1 = ccnt();
-			uint32_t t2 = ccnt();
-			int e2 = hmk_invoke(win, WINDOW_CLEAR, 3, 0, WINDOW_SLOTS, 0, 0, &m);
-			uint32_t t3 = ccnt();
-			bad += e1 || e2;
-			if (i >= 0) {
-				samples[i] = t1 - t0 - overhead;
-				clear_samples[i] = t3 - t2 - overhead;
-			}
-		}
-		if (bad)
-			bench_fail("kernel_window_map_512", "WINDOW_MAP or WINDOW_CLEAR failed");
-		report("kernel_window_map_512", SAMPLES / 10,
-		       "{\"window\": \"WIN_SPACE, own space\", \"pages\": 512, \"prot\": \"R\"}");
-		for (int i = 0; i < SAMPLES / 10; i++)
-			samples[i] = clear_samples[i];
-		report("kernel_window_clear_512", SAMPLES / 10,
-		       "{\"window\": \"WIN_SPACE, own space\", \"pages\": 512, \"tlb\": \"full "
-		       "flush (over 16 pages)\"}");
-	}
+	    m.mr[2] >= WINDOW_SLOTS)
+		map_clear(win, 0, WINDOW_SLOTS, PROT_READ, SAMPLES / 10, WARMUP / 10,
+			  "kernel_window_map_512", "kernel_window_clear_512",
+			  "{\"window\": \"WIN_SPACE, own space\", \"pages\": 512, \"prot\": \"R\"}",
+			  "{\"window\": \"WIN_SPACE, own space\", \"pages\": 512, \"tlb\": \"full "
+			  "flush (over 16 pages)\"}");
 	hmk_invoke(win, INV_DESTROY, 0, 0, 0, 0, 0, &m);
 	hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, win, 0, 0, 0, &m);
 	user_slot_free(win);

@@ -83,13 +83,7 @@ int main(void)
 				if (!why)
 					why = left;
 			}
-			if (why) {
-				printf("FAIL - %s: %s\n", c->name, why);
-				failed++;
-			} else {
-				printf("ok - %s\n", c->name);
-				passed++;
-			}
+			test_result(c->name, why, &passed, &failed);
 		}
 	}
 	printf("mstests: %d passed, %d failed\n", passed, failed);

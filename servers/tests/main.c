@@ -30,13 +30,7 @@ int main(void)
 			int bad = cleanup_run();
 			if (!why && bad)
 				why = "clean-up failed";
-			if (why) {
-				printf("FAIL - %s: %s\n", c->name, why);
-				failed++;
-			} else {
-				printf("ok - %s\n", c->name);
-				passed++;
-			}
+			test_result(c->name, why, &passed, &failed);
 		}
 	}
 	space_info(SLOT_SPACE, NULL, &used, NULL);
