@@ -1,19 +1,16 @@
-// bench: cost of the kernel's primitives in guest instructions. Under
-// `qemu-system-arm -icount shift=0` the PMU cycle counter (PMCCNTR, which
-// the kernel opens to user mode) counts instructions, so every figure
-// repeats exactly. Each benchmark: warm-up, then SAMPLES samples of one
-// operation between two counter reads, less the cost of two back-to-back
-// reads; one JSON line per benchmark with min/median/max/mean (and, for
-// some, "params" saying what exactly was measured).
+// bench: what the kernel's primitives and the memory server's requests cost,
+// in guest instructions. Under `qemu-system-arm -icount shift=0` the PMU
+// cycle counter (PMCCNTR, which the kernel opens to user mode) counts guest
+// instructions, as does the instructions-retired event, so every figure
+// repeats exactly (docs/benchmarking.md has the method). The program runs
+// the groups of its table in order; each benchmark takes WARMUP untimed
+// runs, then SAMPLES samples of one operation between two counter reads,
+// less the cost of two back-to-back reads, and prints one JSON line with
+// min/median/max/mean/stddev and "params" saying what exactly it measured.
 //
-// Then the kernel's window invocations (kernel_window.c) and memsrv's
-// primitives as a client pays them (memsrv.c), which ends with "derived"
-// JSON lines: figures computed from this run's medians (the kmap_local
-// pair against a null IPC round trip, vmap's cost per page).
-//
-// With argument 1 the program is the echo server of the cross-address-
-// space benchmarks: it answers every call on the endpoint in SLOT_GIFT with
-// the message it got, until a call with label BENCH_QUIT.
+// Started by itself with a start argument, the program plays a part for
+// another copy of it: ECHO_ARG the echo server of the IPC benchmarks in
+// another address space (ipc.c), CLIENT_ARG a live memsrv client (memsrv.c).
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +18,13 @@
 #include "bench.h"
 #include "user.h"
 
-#define BENCH_QUIT 0xfff
-#define ECHO_ARG 1
-
 uint32_t samples[SAMPLES];
 uint32_t overhead;
 
 // The medians reported so far, by name, for the derived figures.
-#define MAX_FIGURES 64
+#define MAX_FIGURES 256
 static struct {
-	const char *name;
+	char name[48]; // a copy: callers may print names from a buffer of theirs
 	uint32_t median;
 } figures[MAX_FIGURES];
 static int nfigures;
@@ -68,15 +62,18 @@ void report(const char *name, int n, const char *params)
 	uint32_t median = n % 2 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
 	uint64_t mean100 = (sum * 100 + n / 2) / n;
 	uint64_t sd100 = stddev100(n, (double)sum / n);
-	printf("{\"bench\": \"%s\", \"unit\": \"instructions\", \"samples\": %d, \"min\": %u, "
+	printf("{\"bench\": \"%s\", \"unit\": \"instructions\", \"counter\": \"PMCCNTR\", "
+	       "\"samples\": %d, \"min\": %u, "
 	       "\"median\": %u, \"max\": %u, \"mean\": %u.%02u, \"stddev\": %u.%02u",
 	       name, n, samples[0], median, samples[n - 1], (uint32_t)(mean100 / 100),
 	       (uint32_t)(mean100 % 100), (uint32_t)(sd100 / 100), (uint32_t)(sd100 % 100));
 	if (params)
 		printf(", \"params\": %s", params);
 	printf("}\n");
-	if (nfigures < MAX_FIGURES)
-		figures[nfigures++] = (typeof(figures[0])){ name, median };
+	if (nfigures < MAX_FIGURES) {
+		snprintf(figures[nfigures].name, sizeof(figures[0].name), "%s", name);
+		figures[nfigures++].median = median;
+	}
 }
 
 uint32_t median_of(const char *name)
@@ -105,130 +102,88 @@ static void measure_overhead(void)
 	overhead = best;
 }
 
-// --- the echo server ---------------------------------------------------------
-// Answers each call with the same message (MR4.. stay in its IPC buffer,
-// where the call put them, so they go back as they came).
-static int echo_serve(uint32_t ep)
+// PMU event counter 0 set to count instructions retired (event 0x08);
+// PMUSERENR.EN, which the kernel sets, opens the PMU to user mode.
+static void evcnt_setup(void)
 {
-	struct msg m = { 0 };
-	int err = sys_recv(ep, &m);
-	while (err == E_OK && MSG_LABEL(m.info) != BENCH_QUIT) {
-		m.info &= ~MSG_CAP;
-		err = sys_reply_recv(ep, &m);
-	}
-	if (err == E_OK) {
-		m = (struct msg){ MSG_INFO(0, 0), { 0 }, 0 };
-		sys_reply(&m);
-	}
-	return err;
+	__asm__ volatile("mcr p15, 0, %0, c9, c12, 5" ::"r"(0u));    // PMSELR: counter 0
+	__asm__ volatile("mcr p15, 0, %0, c9, c13, 1" ::"r"(0x08u)); // PMXEVTYPER: INST_RETIRED
+	__asm__ volatile("mcr p15, 0, %0, c9, c12, 1" ::"r"(1u));    // PMCNTENSET: counter 0
+	__asm__ volatile("isb" ::: "memory");
 }
 
-static void echo_thread(uint32_t ep)
+static inline uint32_t evcnt(void)
 {
-	echo_serve(ep);
+	uint32_t v;
+	__asm__ volatile("mrc p15, 0, %0, c9, c13, 2" : "=r"(v)::"memory"); // PMXEVCNTR
+	return v;
 }
 
-// --- the benchmarks ----------------------------------------------------------
-static const char *round_trips(uint32_t ep, const char *fast, const char *slow)
+// The method, on one line: the counter, its overhead, the samples, and a
+// check that the cycle counter and the instructions-retired event count
+// the same over a stretch of system calls (they must, under -icount).
+static void method(void)
 {
-	struct ipc_buffer *b = user_ipcbuf();
-	struct msg m;
-	int err;
+	uint32_t c0, e0, c1, e1;
 
-	// One call first: the server may not be waiting yet.
-	m = (struct msg){ MSG_INFO(1, 1), { 1 }, 0 };
-	if ((err = sys_call(ep, &m)) != E_OK)
-		return hmk_strerror(err);
-	BENCH(fast, (m = (struct msg){ MSG_INFO(1, 1), { 1 }, 0 }, sys_call(ep, &m)));
-	b->mr[4] = 5;
-	BENCH(slow, (m = (struct msg){ MSG_INFO(1, 5), { 1, 2, 3, 4 }, 0 }, sys_call(ep, &m)));
-	m = (struct msg){ MSG_INFO(1, 5), { 1, 2, 3, 4 }, 0 };
-	b->mr[4] = 0x55;
-	err = sys_call(ep, &m);
-	if (err != E_OK || m.mr[3] != 4 || b->mr[4] != 0x55)
-		return "echo came back wrong";
-	return 0;
+	evcnt_setup();
+	c0 = ccnt();
+	e0 = evcnt();
+	for (int i = 0; i < SAMPLES; i++)
+		sys_null();
+	c1 = ccnt();
+	e1 = evcnt();
+	printf("{\"meta\": \"method\", \"counter\": \"PMCCNTR\", \"unit\": \"guest instructions "
+	       "(qemu -icount shift=0)\", \"overhead\": %u, \"samples\": %d, \"warmup\": %d, "
+	       "\"check\": {\"op\": \"%d null system calls\", \"pmccntr\": %u, "
+	       "\"inst_retired\": %u, \"agree\": %s}}\n",
+	       overhead, SAMPLES, WARMUP, SAMPLES, c1 - c0, e1 - e0, c1 - c0 == e1 - e0 ? "true" : "false");
+	if (c1 - c0 != e1 - e0)
+		bench_fail("counter", "PMCCNTR and the instructions-retired event disagree");
 }
 
-static const char *intra_as(uint32_t prio)
+uint32_t bench_prio;
+
+static void entry_benches(void)
 {
-	struct user_thread t;
-	struct msg m;
-	uint32_t ep = user_slot_alloc();
-	int err = hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_ENDPOINT, ep, 0, 0, &m);
-	if (err)
-		return hmk_strerror(err);
-	if ((err = thread_spawn(&t, echo_thread, ep, 2, prio, 0)) != E_OK)
-		return hmk_strerror(err);
-	const char *why = round_trips(ep, "ipc_rt_fast_intraas", "ipc_rt_slow_intraas");
-	m = (struct msg){ MSG_INFO(BENCH_QUIT, 0), { 0 }, 0 };
-	sys_call(ep, &m);
-	thread_destroy(&t);
-	hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, ep, 0, 0, 0, &m);
-	return why;
+	BENCH("null_syscall", sys_null());
+	BENCH("yield", sys_yield());
 }
 
-// Asks init to start this program again as the echo server, with our
-// endpoint as its gift: the server then runs in another address space.
-static const char *inter_as(void)
-{
-	struct ipc_buffer *b = user_ipcbuf();
-	struct msg m;
-	uint32_t ep = user_slot_alloc(), name[INIT_NAME_WORDS] = { 0 };
-	int err = hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_ENDPOINT, ep, 0, 0, &m);
-	if (err)
-		return hmk_strerror(err);
-	memcpy(name, "bench", 6);
-	m = (struct msg){ MSG_INFO(INIT_SPAWN, 1 + INIT_NAME_WORDS) | MSG_CAP,
-			  { ECHO_ARG, name[0], name[1], name[2] },
-			  0 };
-	for (int i = 3; i < INIT_NAME_WORDS; i++)
-		b->mr[1 + i] = name[i];
-	b->cap_send = ep;
-	err = sys_call(SLOT_INIT, &m);
-	b->cap_send = 0;
-	if (err != E_OK || MSG_LABEL(m.info) != E_OK)
-		return err ? hmk_strerror(err) : hmk_strerror((int)MSG_LABEL(m.info));
-	uint32_t child = m.mr[0];
-	const char *why = round_trips(ep, "ipc_rt_fast_interas", "ipc_rt_slow_interas");
-	m = (struct msg){ MSG_INFO(BENCH_QUIT, 0), { 0 }, 0 };
-	sys_call(ep, &m);
-	// Wait for it to exit (init answers E_AGAIN while it runs).
-	for (int i = 0; i < 10000; i++) {
-		m = (struct msg){ MSG_INFO(INIT_WAIT, 1), { child }, 0 };
-		if (sys_call(SLOT_INIT, &m) != E_OK || MSG_LABEL(m.info) != E_AGAIN)
-			break;
-		sys_yield();
-	}
-	return why;
-}
+// The groups, in the order they run (derived_figures uses the medians of
+// those before it).
+static const struct {
+	const char *name;
+	void (*run)(void);
+} groups[] = {
+	{ "kernel entry", entry_benches },
+	{ "IPC", ipc_benches },
+	{ "notifications and thread switches", notify_benches },
+	{ "kernel windows", kernel_window_benches },
+	{ "memory server", memsrv_benches },
+	{ "memory server against live clients", memsrv_client_benches },
+	{ "derived figures", derived_figures },
+};
 
 int main(void)
 {
-	if (user_arg == ECHO_ARG)
-		return echo_serve(SLOT_GIFT);
-
-	uint32_t prio = 0;
 	struct msg m;
+
+	if (user_arg == ECHO_ARG)
+		return echo_main();
+	if (user_arg == CLIENT_ARG)
+		return memsrv_client_main();
 	if (hmk_invoke(SLOT_THREAD, THREAD_INFO, 0, 0, 0, 0, 0, &m) == E_OK)
-		prio = m.mr[1];
+		bench_prio = m.mr[1];
 	uint32_t a = ccnt(), b = ccnt();
 	if (a == b)
 		printf("bench: the cycle counter does not move (%u)\n", a);
 	measure_overhead();
-	printf("# bench: counter read overhead %u, samples %d after %d warm-up\n", overhead,
-	       SAMPLES, WARMUP);
-
-	BENCH("null_syscall", sys_null());
-	BENCH("yield", sys_yield());
-	const char *why = intra_as(prio);
-	if (why)
-		printf("bench: intra-AS IPC failed: %s\n", why);
-	why = inter_as();
-	if (why)
-		printf("bench: inter-AS IPC failed: %s\n", why);
-	kernel_window_benches();
-	memsrv_benches();
+	method();
+	for (unsigned i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		printf("# bench: %s\n", groups[i].name);
+		groups[i].run();
+	}
 	printf("bench: done\n");
 	return 0;
 }

@@ -50,8 +50,29 @@ void bench_fail(const char *name, const char *why);
 
 #define BENCH(name, op) BENCH_N(name, SAMPLES, WARMUP, NULL, op, 1)
 
+// The program's priority (threads it starts for a benchmark run at it or below).
+extern uint32_t bench_prio;
+
+// Start arguments of the parts a copy of the program plays (bench.c).
+#define ECHO_ARG 1   // the echo server of the IPC benchmarks (ipc.c)
+#define CLIENT_ARG 2 // a live memsrv client (memsrv.c)
+
+// The groups of benchmarks (bench.c runs them in turn).
+// ipc.c: IPC by message length, one way and round trip, with and without a
+// capability, in one and across two address spaces.
+void ipc_benches(void);
+// ipc.c: notifications and the switch between threads of one space.
+void notify_benches(void);
 // kernel_window.c: a window of the program's own, mapped and cleared.
 void kernel_window_benches(void);
-// memsrv.c: memsrv's primitives through libs/highmem, then the figures
-// derived from them.
+// memsrv.c: memsrv's primitives through libs/highmem.
 void memsrv_benches(void);
+// memsrv.c: the same requests again with 4 and 16 live clients.
+void memsrv_client_benches(void);
+// memsrv.c: figures computed from this run's medians.
+void derived_figures(void);
+
+// The parts a copy of the program plays: the echo server of the endpoint
+// in SLOT_GIFT (ipc.c), a live memsrv client (memsrv.c).
+int echo_main(void);
+int memsrv_client_main(void);

@@ -1,8 +1,10 @@
 // memsrv's primitives as a client sees them (libs/highmem: each is one or
-// more IPC round trips to memsrv, which maps through the kernel's windows),
-// then the figures the issue asks for, derived from this run's medians:
-// the kmap_local pair against a null IPC round trip, and how vmap grows
-// with its page count.
+// more IPC round trips to memsrv, which maps through the kernel's windows):
+// the requests of ms_ops[], the kmap pool's wrap, vmap + vunmap from 1 to
+// 4096 pages, alloc + free of every order, the first touch of a page just
+// mapped; then ms_ops[] again with 4 and 16 live clients (copies of this
+// program started with CLIENT_ARG, each holding pages, a kmap, a vmap and a
+// kmap_local); and last the figures derived from this run's medians.
 //
 // Every figure is the whole operation as the caller pays it: the calls,
 // memsrv's work and the kernel's. Pages come from alloc_pages (memsrv's
@@ -22,8 +24,6 @@
 #define WRAP_SAMPLES 64 // each costs a whole turn of the pool (512 misses)
 #define WRAP_WARMUP 2
 #define VMAP_MAX 4096
-#define ALLOC_O10_SAMPLES 50 // each zeroes 4 MiB
-#define ALLOC_O10_WARMUP 5
 
 static page_t contig[VMAP_MAX];  // four blocks of order 10
 static page_t scatter[VMAP_MAX]; // every other page of eight blocks
@@ -104,6 +104,23 @@ static void bench_wrap(void)
 
 // First access to a page just mapped by kmap_local (so no TLB holds it),
 // the access alone; then a second access to the same page.
+// The counter difference across one load from p: counter read, load and
+// counter read in one asm statement, so that nothing the compiler
+// schedules lands between them.
+static inline uint32_t timed_load(const volatile uint32_t *p)
+{
+	uint32_t t0, t1, v;
+
+	__asm__ volatile("mrc p15, 0, %0, c9, c13, 0\n\t"
+			 "ldr %1, [%3]\n\t"
+			 "mrc p15, 0, %2, c9, c13, 0"
+			 : "=&r"(t0), "=&r"(v), "=r"(t1)
+			 : "r"(p)
+			 : "memory");
+	(void)v;
+	return t1 - t0;
+}
+
 static void bench_touch(page_t p)
 {
 	int bad = 0;
@@ -115,16 +132,11 @@ static void bench_touch(page_t p)
 			bad++;
 			continue;
 		}
-		uint32_t t0 = ccnt();
-		(void)*va;
-		uint32_t t1 = ccnt();
-		uint32_t t2 = ccnt();
-		(void)va[1];
-		uint32_t t3 = ccnt();
+		uint32_t first = timed_load(va), second = timed_load(va + 1);
 		bad += kunmap_local((void *)va) != E_OK;
 		if (i >= 0) {
-			samples[i] = t1 - t0 - overhead;
-			aux[i] = t3 - t2 - overhead;
+			samples[i] = first - overhead;
+			aux[i] = second - overhead;
 		}
 	}
 	if (bad)
@@ -168,7 +180,7 @@ static const char *fixed2(char *buf, size_t size, int64_t num, int64_t den)
 }
 
 // The figures the issue states its goals in, from this run's medians.
-static void derived(void)
+void derived_figures(void)
 {
 	uint32_t pair = median_of("memsrv_kmap_local_pair"), ipc = median_of("ipc_rt_fast_interas");
 	uint32_t v16 = median_of("memsrv_vmap_16"), v256 = median_of("memsrv_vmap_256");
@@ -236,11 +248,72 @@ static void derived(void)
 		       miss, (int)wrap - (int)miss, a);
 }
 
-void memsrv_benches(void)
+// The pages the requests work on (memsrv_benches allocates them).
+static page_t one, hit, held;
+
+// One request benchmark "memsrv_<what><suffix>", op a sentence, `more`
+// further params (JSON members with a leading comma, or "").
+#define MS_REQUEST(what, suffix, op, more, expr, ok)                                               \
+	do {                                                                                       \
+		char name_[64], params_[320];                                                      \
+		snprintf(name_, sizeof(name_), "memsrv_%s%s", what, suffix);                       \
+		snprintf(params_, sizeof(params_), "{\"op\": \"%s\"%s}", op, more);                \
+		BENCH_N(name_, SAMPLES, WARMUP, params_, expr, ok);                                \
+	} while (0)
+
+// The requests: alone (suffix "", clients = 1) and again with more live
+// clients (suffix "_clients<N>"), when alloc_free_o0 and vmap_16 come too
+// (alone, the sweeps of memsrv_benches measure them).
+static void ms_requests(const char *suffix, unsigned clients)
 {
-	page_t one, hit, held, pg;
+	char more[32] = "";
+	page_t pg;
 	void *va = NULL;
 	int e = 0, e2 = 0;
+
+	if (*suffix)
+		snprintf(more, sizeof(more), ", \"clients\": %u", clients);
+	if (!kmap(held)) // for kmap_pair_hit_held
+		bench_fail("memsrv_kmap_pair_hit_held", hmk_strerror(highmem_errno));
+	MS_REQUEST("kmap_local_pair", suffix, "kmap_local_page + kunmap_local of one owned page",
+		   more, (va = kmap_local_page(one), e = kunmap_local(va)), va && !e);
+	MS_REQUEST("kmap_atomic_pair", suffix,
+		   "kmap_atomic + kunmap_atomic of one owned page (pins and unpins the thread: "
+		   "THREAD_ATOMIC twice)",
+		   more, (va = kmap_atomic(one), e = kunmap_atomic(va)), va && !e);
+	MS_REQUEST("kmap_pair_hit", suffix,
+		   "kmap + kunmap of a page whose stale pool slot is still there (the same page "
+		   "each time): no kernel call",
+		   more, (va = kmap(hit), e = kunmap(hit)), va && !e);
+	MS_REQUEST("kmap_pair_hit_held", suffix,
+		   "kmap + kunmap of a page kmapped already (one more reference)", more,
+		   (va = kmap(held), e = kunmap(held)), va && !e);
+	MS_REQUEST("kmap_pair_miss", suffix,
+		   "kmap + kunmap of a page not in the pool (1024 pages in turn); one sample in "
+		   "512 is the wrap's (see memsrv_kmap_wrap): the max",
+		   more, (e = 0, miss_pair(&e)), !e);
+	kunmap(held);
+	if (!*suffix)
+		return;
+	MS_REQUEST("alloc_free_o0", suffix, "alloc_pages + __free_pages of one page (zeroed)", more,
+		   (e = alloc_pages(0, 0, &pg), e2 = e ? 0 : __free_pages(pg, 0)), !e && !e2);
+	MS_REQUEST("vmap_16", suffix, "vmap + vunmap of 16 consecutive pages", more,
+		   (va = vmap(contig, 16, RW), e = vunmap(va)), va && !e);
+}
+
+// Samples for a costly benchmark: `budget` divided by its size, clamped
+// to [min, SAMPLES] (figures of big operations barely vary; -icount runs
+// about 25 million guest instructions a second and make bench boots twice).
+static int samples_for(unsigned budget, unsigned size, int min)
+{
+	unsigned n = budget / size;
+	return n < (unsigned)min ? min : n > SAMPLES ? SAMPLES : (int)n;
+}
+
+void memsrv_benches(void)
+{
+	char name[48];
+	int e = 0;
 
 	// (INV_IDENTIFY cannot tell: a call on an endpoint is IPC.) The first
 	// request registers the program and its thread.
@@ -255,53 +328,109 @@ void memsrv_benches(void)
 		bench_fail("memsrv", hmk_strerror(e ? e : highmem_errno));
 		return;
 	}
-
-	BENCH_N("memsrv_kmap_local_pair", SAMPLES, WARMUP,
-		"{\"op\": \"kmap_local_page + kunmap_local of one owned page\"}",
-		(va = kmap_local_page(one), e = kunmap_local(va)), va && !e);
-	BENCH_N("memsrv_kmap_atomic_pair", SAMPLES, WARMUP,
-		"{\"op\": \"kmap_atomic + kunmap_atomic of one owned page (pins and unpins the "
-		"thread: THREAD_ATOMIC twice)\"}",
-		(va = kmap_atomic(one), e = kunmap_atomic(va)), va && !e);
-	BENCH_N("memsrv_kmap_pair_hit", SAMPLES, WARMUP,
-		"{\"op\": \"kmap + kunmap of a page whose stale pool slot is still there (the "
-		"same page each time): no kernel call\"}",
-		(va = kmap(hit), e = kunmap(hit)), va && !e);
-	if (!kmap(held))
-		bench_fail("memsrv_kmap_pair_hit_held", hmk_strerror(highmem_errno));
-	BENCH_N("memsrv_kmap_pair_hit_held", SAMPLES, WARMUP,
-		"{\"op\": \"kmap + kunmap of a page kmapped already (one more reference)\"}",
-		(va = kmap(held), e = kunmap(held)), va && !e);
-	kunmap(held);
-	BENCH_N("memsrv_kmap_pair_miss", SAMPLES, WARMUP,
-		"{\"op\": \"kmap + kunmap of a page not in the pool (1024 pages in turn)\", "
-		"\"note\": \"one sample in 512 is the wrap's (see memsrv_kmap_wrap): the max\"}",
-		miss_pair(&e), 1);
-	if (e)
-		bench_fail("memsrv_kmap_pair_miss", "kmap or kunmap failed");
+	ms_requests("", 1);
 	bench_wrap();
 
-	bench_vmap("memsrv_vmap_1", contig, 1, SAMPLES, WARMUP);
-	bench_vmap("memsrv_vmap_16", contig, 16, SAMPLES, WARMUP);
-	bench_vmap("memsrv_vmap_256", contig, 256, 200, 20);
-	bench_vmap("memsrv_vmap_4096", contig, 4096, 50, 5);
-	bench_vmap("memsrv_vmap_scattered_16", scatter, 16, SAMPLES, WARMUP);
-	bench_vmap("memsrv_vmap_scattered_256", scatter, 256, 100, 10);
-	bench_vmap("memsrv_vmap_scattered_4096", scatter, 4096, 10, 2);
+	// vmap + vunmap: consecutive frames (one run each) at every power of
+	// two, every other frame (a run per page) at every power of four.
+	for (unsigned n = 1; n <= VMAP_MAX; n *= 2) {
+		int k = samples_for(64000, n, 20);
+		snprintf(name, sizeof(name), "memsrv_vmap_%u", n);
+		bench_vmap(name, contig, n, k, k / 10 + 1);
+	}
+	for (unsigned n = 1; n <= VMAP_MAX; n *= 4) {
+		int k = samples_for(16000, n, 10);
+		snprintf(name, sizeof(name), "memsrv_vmap_scattered_%u", n);
+		bench_vmap(name, scatter, n, k, k / 10 + 1);
+	}
 
-	BENCH_N("memsrv_alloc_free_o0", SAMPLES, WARMUP,
-		"{\"op\": \"alloc_pages + __free_pages\", \"order\": 0, \"zeroed\": \"memsrv zeroes "
-		"every allocation (4 KiB here)\"}",
-		(e = alloc_pages(0, 0, &pg), e2 = __free_pages(pg, 0)), !e && !e2);
-	BENCH_N("memsrv_alloc_free_o4", SAMPLES, WARMUP,
-		"{\"op\": \"alloc_pages + __free_pages\", \"order\": 4, \"zeroed\": \"memsrv zeroes "
-		"every allocation (64 KiB here)\"}",
-		(e = alloc_pages(0, 4, &pg), e2 = __free_pages(pg, 4)), !e && !e2);
-	BENCH_N("memsrv_alloc_free_o10", ALLOC_O10_SAMPLES, ALLOC_O10_WARMUP,
-		"{\"op\": \"alloc_pages + __free_pages\", \"order\": 10, \"zeroed\": \"memsrv zeroes "
-		"every allocation (4 MiB here)\"}",
-		(e = alloc_pages(0, 10, &pg), e2 = __free_pages(pg, 10)), !e && !e2);
+	// alloc + free by order; memsrv zeroes what it hands out.
+	for (unsigned order = 0; order <= MEMSRV_MAX_ORDER; order++) {
+		char params[160];
+		page_t pg;
+		int e2 = 0, k = samples_for(20000, 1u << order, 20);
 
+		snprintf(name, sizeof(name), "memsrv_alloc_free_o%u", order);
+		snprintf(params, sizeof(params),
+			 "{\"op\": \"alloc_pages + __free_pages\", \"order\": %u, \"pages\": %u, "
+			 "\"zeroed\": \"memsrv zeroes every allocation (%u KiB here)\"}",
+			 order, 1u << order, 4u << order);
+		BENCH_N(name, k, k / 10 + 1, params,
+			(e = alloc_pages(0, order, &pg), e2 = e ? 0 : __free_pages(pg, order)),
+			!e && !e2);
+	}
 	bench_touch(one);
-	derived();
+}
+
+// --- live clients ------------------------------------------------------------
+#define CLIENTS_MAX 16
+#define CLIENT_READY 1
+
+// A live client: pages, a kmap, a vmap and a kmap_local held while it
+// waits (for good: the benchmark kills it, and memsrv reclaims all that).
+int memsrv_client_main(void)
+{
+	page_t b, pages[4];
+	struct msg m;
+	int err = alloc_pages(0, 4, &b);
+
+	for (unsigned i = 0; i < 4; i++)
+		pages[i] = b + 2 * i;
+	if (!err && (!kmap(b) || !vmap(pages, 4, RW) || !kmap_local_page(b + 1)))
+		err = highmem_errno ? highmem_errno : E_NOMEM;
+	m = (struct msg){ MSG_INFO(CLIENT_READY, 1), { (uint32_t)err }, 0 };
+	sys_call(SLOT_GIFT, &m);
+	uint32_t never = user_slot_alloc();
+	if (never && hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_ENDPOINT, never, 0, 0, &m) == E_OK)
+		sys_recv(never, &m); // nobody sends here
+	return err;
+}
+
+static uint32_t client_ids[CLIENTS_MAX];
+static unsigned nclients = 1; // this program
+
+// Starts clients until `want` are live (counting this program).
+static int clients_up_to(uint32_t ep, unsigned want)
+{
+	struct msg m = { 0 };
+	int err;
+
+	while (nclients < want) {
+		if ((err = init_spawn("bench", CLIENT_ARG, ep, &client_ids[nclients])) ||
+		    (err = sys_recv(ep, &m)))
+			return err;
+		err = MSG_LABEL(m.info) == CLIENT_READY ? (int)m.mr[0] : E_INVAL;
+		m = (struct msg){ MSG_INFO(0, 0), { 0 }, 0 };
+		sys_reply(&m);
+		if (err)
+			return err;
+		nclients++;
+	}
+	return E_OK;
+}
+
+void memsrv_client_benches(void)
+{
+	static const unsigned counts[] = { 1, 4, CLIENTS_MAX };
+	uint32_t ep;
+	struct msg m;
+	int err;
+
+	if (!one)
+		return; // memsrv_benches found no memsrv
+	ep = user_slot_alloc();
+	err = ep ? hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_ENDPOINT, ep, 0, 0, &m) : E_NOSLOT;
+	for (unsigned c = 0; !err && c < sizeof(counts) / sizeof(counts[0]); c++) {
+		char suffix[16];
+
+		if ((err = clients_up_to(ep, counts[c])))
+			break;
+		snprintf(suffix, sizeof(suffix), "_clients%u", counts[c]);
+		ms_requests(suffix, counts[c]);
+	}
+	if (err)
+		bench_fail("memsrv clients", hmk_strerror(err));
+	for (unsigned i = 1; i < nclients; i++)
+		init_kill(client_ids[i]);
+	hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, ep, 0, 0, 0, &m);
 }
