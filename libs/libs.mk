@@ -31,4 +31,4 @@ include libs/elf/lib.mk
 include libs/highmem/lib.mk
 
 .PHONY: host-tests
-host-tests: $(HOST_TESTS) ## run the host unit tests of libs/ (ASan + UBSan)
+host-tests: $(HOST_TESTS) ## run the host unit tests of libs/ (ASan + UBSan) and scripts/

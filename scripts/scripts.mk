@@ -18,3 +18,10 @@ debug: ## boot halted with a gdb stub and attach gdb-multiarch to hmk.elf
 test: ## host unit tests and QEMU boots, ending with "N passed, N failed"
 	@scripts/install-deps
 	@scripts/test
+
+# The benchmarks' host tooling (scripts/benchtool) on small fixtures.
+.PHONY: host-test-benchtool
+host-test-benchtool:
+	scripts/tests/test-benchtool
+
+HOST_TESTS += host-test-benchtool

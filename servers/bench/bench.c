@@ -146,8 +146,11 @@ uint32_t bench_prio;
 
 static void entry_benches(void)
 {
-	BENCH("null_syscall", sys_null());
-	BENCH("yield", sys_yield());
+	BENCH_N("null_syscall", SAMPLES, WARMUP,
+		"{\"op\": \"a system call that does nothing (enter and leave the kernel)\"}",
+		sys_null(), 1);
+	BENCH_N("yield", SAMPLES, WARMUP,
+		"{\"op\": \"yield with no other thread of the priority ready\"}", sys_yield(), 1);
 }
 
 // The groups, in the order they run (derived_figures uses the medians of

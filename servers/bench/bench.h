@@ -48,8 +48,6 @@ void bench_fail(const char *name, const char *why);
 		report(name, n, params);                                                           \
 	} while (0)
 
-#define BENCH(name, op) BENCH_N(name, SAMPLES, WARMUP, NULL, op, 1)
-
 // The program's priority (threads it starts for a benchmark run at it or below).
 extern uint32_t bench_prio;
 

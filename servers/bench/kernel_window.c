@@ -71,7 +71,8 @@ void kernel_window_benches(void)
 		return;
 	}
 	// The least invocation: INV_IDENTIFY of a capability that is no endpoint.
-	BENCH_N("kernel_invoke_identify", SAMPLES, WARMUP, NULL,
+	BENCH_N("kernel_invoke_identify", SAMPLES, WARMUP,
+		"{\"op\": \"INV_IDENTIFY of a range capability: the least invocation\"}",
 		err = hmk_invoke(SLOT_MEMORY, INV_IDENTIFY, 0, 0, 0, 0, 0, &m), err == E_OK);
 	map_clear(win, off, 1, PROT_READ | PROT_WRITE, SAMPLES, WARMUP, "kernel_window_map",
 		  "kernel_window_clear", params, params);
