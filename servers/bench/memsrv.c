@@ -267,6 +267,7 @@ static page_t one, hit, held;
 static void ms_requests(const char *suffix, unsigned clients)
 {
 	char more[32] = "";
+	struct highmem_stats st;
 	page_t pg;
 	void *va = NULL;
 	int e = 0, e2 = 0;
@@ -293,6 +294,10 @@ static void ms_requests(const char *suffix, unsigned clients)
 		   "512 is the wrap's (see memsrv_kmap_wrap): the max",
 		   more, (e = 0, miss_pair(&e)), !e);
 	kunmap(held);
+	MS_REQUEST("stats", suffix,
+		   "highmem_stats: free and used pages, the caller's live mappings (memsrv looks "
+		   "through its thread table)",
+		   more, e = highmem_stats(&st), !e);
 	if (!*suffix)
 		return;
 	MS_REQUEST("alloc_free_o0", suffix, "alloc_pages + __free_pages of one page (zeroed)", more,
@@ -359,7 +364,63 @@ void memsrv_benches(void)
 			(e = alloc_pages(0, order, &pg), e2 = e ? 0 : __free_pages(pg, order)),
 			!e && !e2);
 	}
+	// kmap_local + kunmap_local on top of depth - 1 kmap_local mappings the
+	// thread holds already (its stack holds 16).
+	for (unsigned depth = 1; depth <= 16; depth *= 2) {
+		char params[160];
+		void *held_va[16], *va = NULL;
+		unsigned n = 0;
+
+		while (n < depth - 1 && (held_va[n] = kmap_local_page(contig[n])))
+			n++;
+		snprintf(name, sizeof(name), "memsrv_kmap_local_depth%u", depth);
+		snprintf(params, sizeof(params),
+			 "{\"op\": \"kmap_local_page + kunmap_local with %u kmap_local mappings "
+			 "held below it\", \"depth\": %u}",
+			 depth - 1, depth);
+		BENCH_N(name, SAMPLES, WARMUP, params,
+			(va = kmap_local_page(one), e = kunmap_local(va)),
+			n == depth - 1 && va && !e);
+		while (n > 0)
+			kunmap_local(held_va[--n]);
+	}
 	bench_touch(one);
+}
+
+// share_page of a page just allocated (untimed) with client `to`: a new
+// share record; then the same share again (the record is there already).
+// The page is freed after (untimed), which drops the record.
+static void bench_share(uint32_t to)
+{
+	int bad = 0;
+
+	for (int i = -WARMUP; i < SAMPLES; i++) {
+		page_t pg;
+
+		if (alloc_page(0, &pg)) {
+			bad++;
+			continue;
+		}
+		uint32_t t0 = ccnt();
+		int e = share_page(pg, to);
+		uint32_t t1 = ccnt();
+		uint32_t t2 = ccnt();
+		int e2 = share_page(pg, to);
+		uint32_t t3 = ccnt();
+		bad += e || e2 || __free_page(pg);
+		if (i >= 0) {
+			samples[i] = t1 - t0 - overhead;
+			aux[i] = t3 - t2 - overhead;
+		}
+	}
+	if (bad)
+		bench_fail("memsrv_share_page", "alloc_page, share_page or __free_page failed");
+	report("memsrv_share_page", SAMPLES,
+	       "{\"op\": \"share_page of an owned page with another live client (a new share "
+	       "record)\"}");
+	memcpy(samples, aux, sizeof(aux[0]) * SAMPLES);
+	report("memsrv_share_page_again", SAMPLES,
+	       "{\"op\": \"share_page of a page shared with that client already\"}");
 }
 
 // --- live clients ------------------------------------------------------------
@@ -378,7 +439,7 @@ int memsrv_client_main(void)
 		pages[i] = b + 2 * i;
 	if (!err && (!kmap(b) || !vmap(pages, 4, RW) || !kmap_local_page(b + 1)))
 		err = highmem_errno ? highmem_errno : E_NOMEM;
-	m = (struct msg){ MSG_INFO(CLIENT_READY, 1), { (uint32_t)err }, 0 };
+	m = (struct msg){ MSG_INFO(CLIENT_READY, 2), { (uint32_t)err, highmem_client_id() }, 0 };
 	sys_call(SLOT_GIFT, &m);
 	uint32_t never = user_slot_alloc();
 	if (never && hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_ENDPOINT, never, 0, 0, &m) == E_OK)
@@ -386,7 +447,8 @@ int memsrv_client_main(void)
 	return err;
 }
 
-static uint32_t client_ids[CLIENTS_MAX];
+static uint32_t client_ids[CLIENTS_MAX]; // init's program ids (to kill them)
+static uint32_t client_ms_ids[CLIENTS_MAX]; // memsrv's client ids (to share with)
 static unsigned nclients = 1; // this program
 
 // Starts clients until `want` are live (counting this program).
@@ -400,6 +462,7 @@ static int clients_up_to(uint32_t ep, unsigned want)
 		    (err = sys_recv(ep, &m)))
 			return err;
 		err = MSG_LABEL(m.info) == CLIENT_READY ? (int)m.mr[0] : E_INVAL;
+		client_ms_ids[nclients] = m.mr[1];
 		m = (struct msg){ MSG_INFO(0, 0), { 0 }, 0 };
 		sys_reply(&m);
 		if (err)
@@ -427,6 +490,8 @@ void memsrv_client_benches(void)
 			break;
 		snprintf(suffix, sizeof(suffix), "_clients%u", counts[c]);
 		ms_requests(suffix, counts[c]);
+		if (nclients == 4) // the first time there is another client to share with
+			bench_share(client_ms_ids[1]);
 	}
 	if (err)
 		bench_fail("memsrv clients", hmk_strerror(err));
