@@ -179,20 +179,37 @@ static const char *fixed2(char *buf, size_t size, int64_t num, int64_t den)
 	return buf;
 }
 
+// How vmap grows with its pages, from <base>_16, _256 and _4096: the cost
+// per page from 16 to 256 and from 256 to 4096, and their ratio.
+static void vmap_slope(const char *base, const char *what)
+{
+	char n16[48], n256[48], n4096[48], a[24], b[24], c[24], d[24];
+
+	snprintf(n16, sizeof(n16), "%s_16", base);
+	snprintf(n256, sizeof(n256), "%s_256", base);
+	snprintf(n4096, sizeof(n4096), "%s_4096", base);
+	uint32_t v16 = median_of(n16), v256 = median_of(n256), v4096 = median_of(n4096);
+	if (!v16 || !v256 || !v4096)
+		return;
+	int64_t d1 = (int64_t)v256 - v16, d2 = (int64_t)v4096 - v256;
+	printf("{\"derived\": \"%s_slope\", \"unit\": \"instructions/page\", "
+	       "\"slope_16_256\": %s, \"slope_256_4096\": %s, \"slope_ratio\": %s, "
+	       "\"ratio_4096_256\": %s, \"text\": \"%s: %s (16..256), %s (256..4096), ratio %s "
+	       "(1.00 = linear); %s / %s = %s (16 if proportional)\"}\n",
+	       base, fixed2(a, sizeof(a), d1, 240), fixed2(b, sizeof(b), d2, 3840),
+	       fixed2(c, sizeof(c), d2 * 240, d1 * 3840), fixed2(d, sizeof(d), v4096, v256), what, a,
+	       b, c, n4096, n256, d);
+}
+
 // The figures the issue states its goals in, from this run's medians.
 void derived_figures(void)
 {
 	uint32_t pair = median_of("memsrv_kmap_local_pair"), ipc = median_of("ipc_rt_fast_interas");
-	uint32_t v16 = median_of("memsrv_vmap_16"), v256 = median_of("memsrv_vmap_256");
-	uint32_t v4096 = median_of("memsrv_vmap_4096");
-	uint32_t s16 = median_of("memsrv_vmap_scattered_16");
-	uint32_t s256 = median_of("memsrv_vmap_scattered_256");
-	uint32_t s4096 = median_of("memsrv_vmap_scattered_4096");
 	uint32_t wmap = median_of("kernel_window_map"), wclear = median_of("kernel_window_clear");
 	uint32_t wmap512 = median_of("kernel_window_map_512");
 	uint32_t wclear512 = median_of("kernel_window_clear_512");
 	uint32_t wrap = median_of("memsrv_kmap_wrap"), miss = median_of("memsrv_kmap_miss");
-	char a[24], b[24], c[24], d[24];
+	char a[24], b[24];
 
 	if (pair && ipc) {
 		int met = (uint64_t)pair * 1 <= (uint64_t)ipc * 3;
@@ -215,25 +232,8 @@ void derived_figures(void)
 		       (int)beyond, 2 * ipc, inv, wmap, wclear, pair, 2 * ipc, (int)beyond, inv, wmap,
 		       wclear);
 	}
-	if (v16 && v256 && v4096) {
-		int64_t d1 = (int64_t)v256 - v16, d2 = (int64_t)v4096 - v256;
-		printf("{\"derived\": \"memsrv_vmap_slope\", \"unit\": \"instructions/page\", "
-		       "\"slope_16_256\": %s, \"slope_256_4096\": %s, \"slope_ratio\": %s, "
-		       "\"ratio_4096_256\": %s, \"text\": \"vmap+vunmap per page: %s (16..256), %s (256..4096), ratio %s "
-		       "(1.00 = linear); vmap_4096 / vmap_256 = %s (16 if proportional)\"}\n",
-		       fixed2(a, sizeof(a), d1, 240), fixed2(b, sizeof(b), d2, 3840),
-		       fixed2(c, sizeof(c), d2 * 240, d1 * 3840), fixed2(d, sizeof(d), v4096, v256),
-		       a, b, c, d);
-	}
-	if (s16 && s256 && s4096) {
-		int64_t d1 = (int64_t)s256 - s16, d2 = (int64_t)s4096 - s256;
-		printf("{\"derived\": \"memsrv_vmap_scattered_slope\", \"unit\": "
-		       "\"instructions/page\", \"slope_16_256\": %s, \"slope_256_4096\": %s, "
-		       "\"slope_ratio\": %s, \"text\": \"vmap+vunmap per page, one run per page: "
-		       "%s (16..256), %s (256..4096), ratio %s (1.00 = linear)\"}\n",
-		       fixed2(a, sizeof(a), d1, 240), fixed2(b, sizeof(b), d2, 3840),
-		       fixed2(c, sizeof(c), d2 * 240, d1 * 3840), a, b, c);
-	}
+	vmap_slope("memsrv_vmap", "vmap+vunmap per page");
+	vmap_slope("memsrv_vmap_scattered", "vmap+vunmap per page, one run per page");
 	if (wmap && wclear && wmap512 && wclear512)
 		printf("{\"derived\": \"kernel_window_per_page\", \"unit\": \"instructions/page\", "
 		       "\"map\": %s, \"clear\": %s, \"text\": \"kernel per page, from 1 and 512 "
