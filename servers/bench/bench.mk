@@ -1,15 +1,16 @@
 # make bench: boots the benchmark image twice under -icount, checks that
 # both runs give the same figures, and writes results.jsonl, results.md and
-# plots/ to BENCH_OUT (scripts/bench, scripts/benchtool). SMP only changes
-# the boot, not the build directory, so SMP>1 gets its own output.
-BENCH_OUT := $(KBUILD)/bench$(if $(filter-out 1,$(SMP)),-smp$(SMP))
+# plots/ to BENCH_OUT (scripts/bench, scripts/benchtool). SMP and MEM only
+# change the boot, not the build directory, so other values than 1 and 8G
+# get an output of their own.
+BENCH_OUT := $(KBUILD)/bench$(if $(filter-out 1,$(SMP)),-smp$(SMP))$(if $(filter-out 8G,$(MEM)),-mem$(MEM))
 
 .PHONY: bench
 bench: ## run the benchmarks under -icount (twice, must agree): build/bench/results.{jsonl,md}, plots/
 	@scripts/install-deps
 	@$(MAKE) -s --no-print-directory kernel initrd
 	@scripts/bench --kernel $(KBUILD)/hmk.bin --initrd $(INITRD) --out $(BENCH_OUT) --smp $(SMP) \
-		--config "$(KCONFIG)"
+		--mem $(MEM) --config "$(KCONFIG) mem=$(MEM)"
 
 # Where make bench writes for these variables (for bench-matrix).
 .PHONY: print-bench-out
