@@ -102,6 +102,26 @@ static void measure_overhead(void)
 	overhead = best;
 }
 
+uint32_t new_object(uint32_t type)
+{
+	uint32_t slot = user_slot_alloc();
+	struct msg m;
+
+	if (slot && hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, type, slot, 0, 0, &m) != E_OK) {
+		user_slot_free(slot);
+		slot = 0;
+	}
+	return slot;
+}
+
+void delete_object(uint32_t slot)
+{
+	struct msg m;
+
+	hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, slot, 0, 0, 0, &m);
+	user_slot_free(slot);
+}
+
 // PMU event counter 0 set to count instructions retired (event 0x08);
 // PMUSERENR.EN, which the kernel sets, opens the PMU to user mode.
 static void evcnt_setup(void)

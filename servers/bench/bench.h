@@ -48,6 +48,11 @@ void bench_fail(const char *name, const char *why);
 		report(name, n, params);                                                           \
 	} while (0)
 
+// A new kernel object of `type` in a free slot of the own table, 0 when
+// that failed; delete_object deletes it and frees the slot.
+uint32_t new_object(uint32_t type);
+void delete_object(uint32_t slot);
+
 // The program's priority (threads it starts for a benchmark run at it or below).
 extern uint32_t bench_prio;
 

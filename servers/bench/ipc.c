@@ -195,26 +195,6 @@ static void ipc_cases_on(uint32_t ep, const char *space)
 	sys_call(ep, &m);
 }
 
-static uint32_t new_object(uint32_t type)
-{
-	uint32_t slot = user_slot_alloc();
-	struct msg m;
-
-	if (slot && hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, type, slot, 0, 0, &m) != E_OK) {
-		user_slot_free(slot);
-		slot = 0;
-	}
-	return slot;
-}
-
-static void delete_object(uint32_t slot)
-{
-	struct msg m;
-
-	hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, slot, 0, 0, 0, &m);
-	user_slot_free(slot);
-}
-
 static void intra_as(void)
 {
 	static struct echo e;

@@ -88,6 +88,5 @@ void kernel_window_benches(void)
 			  "{\"window\": \"WIN_SPACE, own space\", \"pages\": 512, \"tlb\": \"full "
 			  "flush (over 16 pages)\"}");
 	hmk_invoke(win, INV_DESTROY, 0, 0, 0, 0, 0, &m);
-	hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, win, 0, 0, 0, &m);
-	user_slot_free(win);
+	delete_object(win);
 }

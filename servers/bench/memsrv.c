@@ -441,8 +441,8 @@ int memsrv_client_main(void)
 		err = highmem_errno ? highmem_errno : E_NOMEM;
 	m = (struct msg){ MSG_INFO(CLIENT_READY, 2), { (uint32_t)err, highmem_client_id() }, 0 };
 	sys_call(SLOT_GIFT, &m);
-	uint32_t never = user_slot_alloc();
-	if (never && hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_ENDPOINT, never, 0, 0, &m) == E_OK)
+	uint32_t never = new_object(CAP_ENDPOINT);
+	if (never)
 		sys_recv(never, &m); // nobody sends here
 	return err;
 }
@@ -476,13 +476,12 @@ void memsrv_client_benches(void)
 {
 	static const unsigned counts[] = { 1, 4, CLIENTS_MAX };
 	uint32_t ep;
-	struct msg m;
 	int err;
 
 	if (!one)
 		return; // memsrv_benches found no memsrv
-	ep = user_slot_alloc();
-	err = ep ? hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_ENDPOINT, ep, 0, 0, &m) : E_NOSLOT;
+	ep = new_object(CAP_ENDPOINT);
+	err = ep ? E_OK : E_NOSLOT;
 	for (unsigned c = 0; !err && c < sizeof(counts) / sizeof(counts[0]); c++) {
 		char suffix[16];
 
@@ -497,5 +496,6 @@ void memsrv_client_benches(void)
 		bench_fail("memsrv clients", hmk_strerror(err));
 	for (unsigned i = 1; i < nclients; i++)
 		init_kill(client_ids[i]);
-	hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, ep, 0, 0, 0, &m);
+	if (ep)
+		delete_object(ep);
 }
