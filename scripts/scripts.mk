@@ -19,6 +19,10 @@ test: ## host unit tests and QEMU boots, ending with "N passed, N failed"
 	@scripts/install-deps
 	@scripts/test
 
+.PHONY: distro-check
+distro-check: ## make test and make run in a fresh minimal Debian 12 root (root, ~20 min; before a release)
+	@scripts/distro-check
+
 # The benchmarks' host tooling (scripts/benchtool) on small fixtures.
 .PHONY: host-test-benchtool
 host-test-benchtool:
