@@ -21,6 +21,7 @@ enum child_mode {
 	MODE_DESTROY = 4, // INV_DESTROY of SLOT_MEMORY; exit with the error
 	MODE_SIZE = 5,    // value: pages; exit 0 when SLOT_MEMORY has that many
 	MODE_GIFT_DESTROY = 6, // INV_DESTROY of SLOT_GIFT; exit with the error
+	MODE_LEND = 7,    // call SLOT_GIFT (an endpoint) with SLOT_MEMORY; exit on the reply
 };
 // A zombie's exit status is a frame number (RAM starts far above this);
 // smaller statuses are errors.
@@ -147,6 +148,11 @@ int lifetime_child(uint32_t arg)
 			return 1;
 		return pages == value ? 0 : 2;
 	case MODE_GIFT_DESTROY: return hmk_invoke(SLOT_GIFT, INV_DESTROY, 0, 0, 0, 0, 0, &m);
+	case MODE_LEND:
+		m = msg_make(1, 0, 0, 0, 0, 0);
+		m.info |= MSG_CAP;
+		ipcbuf()->cap_send = SLOT_MEMORY;
+		return sys_call(SLOT_GIFT, &m);
 	default: return -1;
 	}
 }
@@ -198,6 +204,47 @@ static const char *test_exit_returns_lowmem(void)
 	return 0;
 }
 
+// A program passes its memory to us, we map a page of it in our space and
+// in a window, and it exits: both mappings must go with it (init hands
+// that RAM out again), and the capability we got must be dead.
+static const char *test_exit_revokes_lent_memory(void)
+{
+	uint32_t ep = ep_new(), gift, r = slot_reserve(), win, id, scratch, off, used;
+	uint32_t va = scratch_va(1), win_va = USER_SCRATCH_BASE + 0x0c000000u;
+	struct msg m = { 0 };
+	int status, e;
+
+	CHECK(ep && r && scratch_page(&scratch, &off), "no endpoint, slot or scratch page");
+	OK(mint(ep, RIGHT_WRITE | RIGHT_GRANT, 0, &gift));
+	OK(obj_new_in(SLOT_SPACE, CAP_WINDOW, 0, &win));
+	OK(hmk_invoke(win, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, win_va, 0, &m));
+	OK(init_spawn("tests", MODE_ARG(MODE_LEND, 0), gift, &id));
+	ipcbuf()->cap_recv = r;
+	e = recv_watchdog(ep, &m);
+	ipcbuf()->cap_recv = 0;
+	OK(e);
+	CHECK(m.info & MSG_CAP, "the child's memory did not arrive (info %#x)", m.info);
+	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, r, 0, va, 1 | PROT_READ << 24, &m));
+	defer_unmap(va, 1);
+	OK(hmk_invoke(win, WINDOW_MAP, 4, 0, r, 0, 1 | PROT_READ << 24, &m));
+	(void)*(volatile uint32_t *)va;
+	m = msg_make(0, 0, 0, 0, 0, 0);
+	OK(sys_reply(&m));
+	OK(init_wait(id, &status));
+	CHECK(status == 0, "the child ended with status %d", status);
+	e = hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, scratch, off, va, 1 | PROT_READ << 24, &m);
+	CHECK(e == E_OK, "mapping over the dead program's page: %s (its mapping stays)",
+	      hmk_strerror(e));
+	OK(hmk_invoke(win, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
+	used = m.mr[3];
+	e = hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, r, 1, va + 0x1000000u, 1 | PROT_READ << 24, &m);
+	if (e == E_OK)
+		hmk_invoke(SLOT_SPACE, SPACE_UNMAP, 2, va + 0x1000000u, 1, 0, 0, &m);
+	CHECK(used == 0, "the window still holds %u of the dead program's pages", used);
+	CHECK(e == E_DEAD, "its memory still maps after it died: %s", hmk_strerror(e));
+	return 0;
+}
+
 // A child does `mode` to its SLOT_MEMORY; the next child must still get
 // as many pages as we have.
 static const char *memory_abuse(uint32_t mode, const char *what)
@@ -227,11 +274,11 @@ static const char *test_memory_destroy(void)
 
 static const char *test_irqctl_copy_destroy(void)
 {
-	uint32_t copy, n = notify_new(), dest = slot_reserve();
+	uint32_t copy, n = notify_new(), dest = slot_reserve(), dest2 = slot_reserve();
 	struct msg m;
 	int status, e;
 
-	CHECK(n && dest, "no notification or slot");
+	CHECK(n && dest && dest2, "no notification or slots");
 	OK(mint(SLOT_IRQCTL, RIGHTS_ALL, 0, &copy));
 	OK(child_run(MODE_ARG(MODE_GIFT_DESTROY, 0), copy, &status));
 	e = hmk_invoke(SLOT_IRQCTL, IRQCTL_BIND, 3, 40, n, dest, 0, &m);
@@ -240,14 +287,15 @@ static const char *test_irqctl_copy_destroy(void)
 	OK(destroy(dest));
 	EXPECT(status, E_PERM);
 	EXPECT(destroy(copy), E_PERM);
-	OK(hmk_invoke(SLOT_IRQCTL, IRQCTL_BIND, 3, 40, n, dest, 0, &m));
-	OK(destroy(dest));
+	OK(hmk_invoke(SLOT_IRQCTL, IRQCTL_BIND, 3, 40, n, dest2, 0, &m));
+	OK(destroy(dest2));
 	return 0;
 }
 
 const struct test lifetime_tests[] = {
 	{ test_exit_kills_cycles, "exit kills the program's cycles of spaces and their threads" },
 	{ test_exit_returns_lowmem, "exit returns the LOWMEM of the program's cycles" },
+	{ test_exit_revokes_lent_memory, "exit revokes the memory the program passed on" },
 	{ test_memory_split, "SLOT_MEMORY: a split does not shrink init's pool" },
 	{ test_memory_destroy, "SLOT_MEMORY: a destroy does not kill init's pool" },
 	{ test_irqctl_copy_destroy, "a copy of interrupt control cannot destroy it" },
