@@ -85,6 +85,7 @@ struct space {
 	struct window *local_installed; // the thread window there now, or NULL
 	uint32_t id;
 	struct kobj *owned;     // objects charged to it (die with it)
+	uint8_t revocable;      // has mapped a derived range's frames (PTE_REVOCABLE)
 };
 
 enum ep_state { EP_IDLE, EP_SEND, EP_RECV };
@@ -109,6 +110,7 @@ struct window {
 	uint32_t kind;         // enum window_kind
 	uint32_t va;           // WIN_SPACE: where it is installed (WIN_THREAD: space->local_va)
 	struct thread *thread; // WIN_THREAD: its thread (a reference), NULL once it died
+	uint32_t revocable;    // has held a derived range's frames (PTE_REVOCABLE)
 	uint32_t nspaces;      // WIN_SPACE: spaces it is installed in (references)
 	struct space *spaces[WIN_MAX_SPACES];
 };

@@ -150,6 +150,8 @@ void space_revoke(struct space *s, uint64_t base, uint64_t end)
 {
 	uint32_t n = 0;
 
+	if (!s->revocable)
+		return;
 	for (unsigned i = 0; i < ROOT_ENTRIES; i++) {
 		pte_t *l2 = s->root;
 		if (ROOT_LEVEL == 1) {
@@ -417,6 +419,7 @@ static int space_map(struct space *self, struct space *s, const struct msg_in *i
 	if (tables_needed(s, va, n) > s->quota - s->used)
 		return E_NOMEM;
 	r->mapped |= r->derived;
+	s->revocable |= r->derived;
 	for (uint32_t i = 0; i < n; i++) {
 		err = space_map_frame(s, va + i * PAGE_SIZE, r->base + (uint64_t)(off + i) * PAGE_SIZE, prot,
 				      r->derived ? MAP_REVOCABLE : 0);

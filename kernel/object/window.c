@@ -152,6 +152,8 @@ void window_revoke(struct window *w, uint64_t base, uint64_t end)
 {
 	int any = 0;
 
+	if (!w->revocable)
+		return;
 	for (uint32_t i = 0; i < WINDOW_SLOTS; i++) {
 		pte_t d = w->table[i];
 		if (lpae_is_valid(d) && (d & PTE_REVOCABLE) && lpae_oa(d) >= base && lpae_oa(d) < end) {
@@ -275,6 +277,7 @@ static int map_slots(struct space *self, struct window *w, const uint32_t *a)
 	if (r->derived) {
 		d |= PTE_REVOCABLE;
 		r->mapped = 1;
+		w->revocable = 1;
 	}
 	for (uint32_t i = 0; i < n; i++, d += PAGE_SIZE)
 		e[i] = d;
