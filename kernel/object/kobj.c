@@ -178,7 +178,6 @@ static void kobj_free(struct kobj *o)
 	LIST_DEL(all_objects, o, all_next, all_prev);
 	if (charged)
 		LIST_DEL(charged->owned, o, charge_next, charge_prev);
-
 	if (o->type == CAP_SPACE)
 		space_free((struct space *)o);
 	if (o->type == CAP_WINDOW)

@@ -140,7 +140,7 @@ enum hmk_invocation {
 			  //   Needs RIGHT_READ on the object, RIGHT_WRITE on the notification.
 
 	// CAP_SPACE: the invoked space's table and memory. New objects are
-	// charged to the invoked space's quota.
+	// charged to the invoked space's quota, and die when it dies.
 	SPACE_CREATE,     // (type, dest slot, arg) -> object in the caller's dest slot.
 			  //   type CAP_SPACE: arg = quota in pages, taken from the
 			  //   invoked space's quota; CAP_THREAD/ENDPOINT/NOTIFY/REPLY: arg 0
