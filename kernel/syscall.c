@@ -77,11 +77,7 @@ static int invoke(struct thread *t, struct cap *c)
 	} else if (in.label == INV_WATCH) {
 		err = watch(t, c, &in);
 	} else if (in.label == INV_DESTROY) {
-		err = E_PERM;
-		if (c->rights & RIGHT_MANAGE) {
-			kobj_destroy(c->obj);
-			err = E_OK;
-		}
+		err = kobj_destroy_by(c);
 	} else {
 		switch (c->type) {
 		case CAP_SPACE: err = space_invoke(t->space, c, &in, &out); break;

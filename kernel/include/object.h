@@ -10,6 +10,21 @@
 // object alive, so deleting the capability to the head of a chain of
 // spaces frees the whole chain.
 //
+// Ownership: every object is charged to the space that paid for it (a new
+// space takes its quota from the one it is charged to), and when a space
+// dies, everything charged to it dies too, child spaces included, and so
+// on down. Capabilities alone therefore never keep anything alive past its
+// owner: a space holding a capability to itself, or spaces holding each
+// other, die with the space that made them, and their threads stop. This
+// needs no tracing: the charge tree is the ownership tree.
+//
+// Physical memory: a range derived for another space (RANGE_DERIVE: init
+// gives each program its RAM this way) is charged to that space, so it
+// dies with it; its death removes every mapping made through it, in every
+// space and window. Once the owner is dead, nothing can map that RAM but
+// the range it was derived from, and it can be handed out again. The boot
+// objects (the console, interrupt control) cannot be destroyed at all.
+//
 // Locking: the kernel is not preemptible; on SMP every entry would take one
 // big kernel lock (kernel_lock()/kernel_unlock() in cpu.h), as seL4 does.
 // Per-CPU state is in struct cpu.
@@ -36,6 +51,8 @@ struct kobj {
 	struct kobj *reap_next; // on the list of objects to free
 	struct notify *watch;   // signalled with watch_badge when it dies (INV_WATCH)
 	uint32_t watch_badge;
+	struct kobj *charge_next, *charge_prev; // in charged->owned, until freed
+	struct kobj *all_next, *all_prev;       // every object not yet freed
 };
 
 struct cap {
@@ -67,6 +84,8 @@ struct space {
 	uint32_t local_va;      // where its threads' windows go (0: none yet)
 	struct window *local_installed; // the thread window there now, or NULL
 	uint32_t id;
+	struct kobj *owned;     // objects charged to it (die with it)
+	uint8_t revocable;      // has mapped a derived range's frames (PTE_REVOCABLE)
 };
 
 enum ep_state { EP_IDLE, EP_SEND, EP_RECV };
@@ -91,6 +110,7 @@ struct window {
 	uint32_t kind;         // enum window_kind
 	uint32_t va;           // WIN_SPACE: where it is installed (WIN_THREAD: space->local_va)
 	struct thread *thread; // WIN_THREAD: its thread (a reference), NULL once it died
+	uint32_t revocable;    // has held a derived range's frames (PTE_REVOCABLE)
 	uint32_t nspaces;      // WIN_SPACE: spaces it is installed in (references)
 	struct space *spaces[WIN_MAX_SPACES];
 };
@@ -99,6 +119,8 @@ struct prange {
 	struct kobj hdr;
 	uint64_t base;
 	uint32_t pages;
+	uint8_t derived; // made by RANGE_DERIVE: its mappings go when it dies
+	uint8_t mapped;  // derived and mapped at least once
 };
 
 struct reply {
@@ -177,8 +199,16 @@ void kobj_put(struct kobj *o);
 void kobj_reap(void);
 // Its last capability is gone: queues it to be killed.
 void kobj_lost_caps(struct kobj *o);
-// Kills the object (INV_DESTROY): type-specific teardown; idempotent.
+// Kills the object: type-specific teardown; idempotent.
 void kobj_destroy(struct kobj *o);
+// INV_DESTROY through c: E_PERM without RIGHT_MANAGE or for a boot object
+// (which no program may destroy), else kills the object and returns E_OK.
+int kobj_destroy_by(const struct cap *c);
+// Its owner space died: queues it to be killed, capabilities or not.
+void kobj_doom(struct kobj *o);
+// Removes every mapping made through a derived range of [base, end), in
+// every live space and window (a derived range dies).
+void kobj_revoke_frames(uint64_t base, uint64_t end);
 // Charges / returns pages to a space's quota; 0 or E_NOMEM.
 int quota_charge(struct space *s, uint32_t pages);
 void quota_release(struct space *s, uint32_t pages);

@@ -28,10 +28,12 @@ void space_free(struct space *s);
 // Gives `s` an ASID of the current generation (flushing the TLB when the
 // ASIDs run out and a new generation starts).
 void space_new_asid(struct space *s);
-// Maps one LOWMEM frame the kernel owns (freed with the mapping) or pins it
-// (an IPC buffer, which user space may not unmap); E_OK, E_NOMEM, E_BUSY.
+// Maps one frame: `how` says whether it is a LOWMEM frame the kernel owns
+// (freed with the mapping), pinned (an IPC buffer, which user space may not
+// unmap) or revocable (a derived range's); E_OK, E_NOMEM, E_BUSY.
 #define MAP_KFRAME 1u
 #define MAP_PINNED 2u
+#define MAP_REVOCABLE 4u // through a derived range (PTE_REVOCABLE)
 int space_map_frame(struct space *s, uint32_t va, uint64_t pa, unsigned prot, unsigned how);
 // Removes the mapping at va without any check (kernel use).
 void space_unmap_kernel(struct space *s, uint32_t va);
@@ -43,6 +45,11 @@ void space_tlb_flush(struct space *s);
 // Software bits of level-2 descriptors for windows (ignored by the MMU).
 #define PTE_WINDOW (1ULL << 58)   // with a table: a window's table, not s's own
 #define PTE_RESERVED PTE_WINDOW   // alone (invalid): the thread-window region
+// Software bit of level-3 descriptors (spaces' and windows'): a frame mapped
+// through a derived range, removed when that range dies.
+#define PTE_REVOCABLE (1ULL << 57)
+// Removes s's mappings of frames in [base, end) that carry PTE_REVOCABLE.
+void space_revoke(struct space *s, uint64_t base, uint64_t end);
 // Readies the 2 MiB region at va for a window: *out = its level-2 entry,
 // empty. E_BUSY when anything of s's own is mapped there or another window
 // holds it (an empty table of s's is freed); E_NOMEM.
@@ -86,6 +93,8 @@ void window_init(void);
 extern pte_t slot_attrs[4];
 void window_destroy(struct window *w);
 void window_free(struct window *w);
+// Empties w's slots holding frames in [base, end) with PTE_REVOCABLE.
+void window_revoke(struct window *w, uint64_t base, uint64_t end);
 int window_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
 // The WINDOW_MAP a reply carries (MSG_MAP): map[] = window slot in self's
 // table, then WINDOW_MAP's words. E_OK or the error, checked in full first.
@@ -100,6 +109,8 @@ void window_thread_gone(struct thread *t);
 
 // Physical ranges, interrupts, the console (object/range.c, irq.c, console.c).
 struct prange *range_create(uint64_t base, uint32_t pages, struct space *charge);
+// A derived range dies: every mapping made through it goes.
+void range_destroy(struct prange *r);
 int range_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
 extern struct kobj irqctl_object, console_object;
 int irqctl_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);

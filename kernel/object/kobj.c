@@ -1,5 +1,6 @@
 // Object memory, quotas and reference counts: every object is whole LOWMEM
-// pages from the frame allocator, charged to one address space's quota.
+// pages from the frame allocator, charged to one address space's quota,
+// and dies with that space (see object.h).
 #include <string.h>
 
 #include "memory.h"
@@ -24,6 +25,28 @@ void quota_release(struct space *s, uint32_t pages)
 		s->used -= pages;
 }
 
+// Every object not yet freed (kobj_revoke_frames walks it).
+static struct kobj *all_objects;
+
+// Links o into a doubly linked list through its next/prev fields.
+#define LIST_ADD(head, o, next, prev)                                                              \
+	do {                                                                                       \
+		(o)->next = (head);                                                                \
+		(o)->prev = 0;                                                                     \
+		if (head)                                                                          \
+			(head)->prev = (o);                                                        \
+		(head) = (o);                                                                      \
+	} while (0)
+#define LIST_DEL(head, o, next, prev)                                                              \
+	do {                                                                                       \
+		if ((o)->prev)                                                                     \
+			(o)->prev->next = (o)->next;                                               \
+		else                                                                               \
+			(head) = (o)->next;                                                        \
+		if ((o)->next)                                                                     \
+			(o)->next->prev = (o)->prev;                                               \
+	} while (0)
+
 void *kobj_alloc(uint8_t type, uint32_t pages, struct space *charge)
 {
 	struct kobj *o;
@@ -43,8 +66,11 @@ void *kobj_alloc(uint8_t type, uint32_t pages, struct space *charge)
 	o->pages = 1;
 	o->refs = 0;
 	o->charged = charge;
-	if (charge)
+	if (charge) {
 		kobj_get(&charge->hdr);
+		LIST_ADD(charge->owned, o, charge_next, charge_prev);
+	}
+	LIST_ADD(all_objects, o, all_next, all_prev);
 	return type == CAP_THREAD ? (void *)((char *)o - offsetof(struct thread, hdr)) : (void *)o;
 }
 
@@ -73,6 +99,7 @@ void kobj_destroy(struct kobj *o)
 	case CAP_IRQ: irq_handler_destroy((struct irq_handler *)o); break;
 	case CAP_REPLY: reply_destroy((struct reply *)o); break;
 	case CAP_WINDOW: window_destroy((struct window *)o); break;
+	case CAP_RANGE: range_destroy((struct prange *)o); break;
 	default: break;
 	}
 	if (o->watch) { // whoever watches learns of the death
@@ -83,9 +110,19 @@ void kobj_destroy(struct kobj *o)
 	kobj_put(o);
 }
 
+int kobj_destroy_by(const struct cap *c)
+{
+	if (!(c->rights & RIGHT_MANAGE) || !c->obj->pages)
+		return E_PERM;
+	kobj_destroy(c->obj);
+	return E_OK;
+}
+
 static struct kobj *reap_list;
 
-enum { REAP_NONE, REAP_KILL, REAP_FREE };
+// Queued to be killed when its last capability went (KILL) or its owner
+// died (DOOM), or to be freed (FREE).
+enum { REAP_NONE, REAP_KILL, REAP_DOOM, REAP_FREE };
 
 static void reap_queue(struct kobj *o, uint8_t why)
 {
@@ -103,10 +140,34 @@ void kobj_put(struct kobj *o)
 
 void kobj_lost_caps(struct kobj *o)
 {
-	if (o->dead || !o->pages)
-		return;
+	if (o->dead || !o->pages || o->reap)
+		return; // dead, a boot object, or queued already (its fate is checked then)
 	o->refs++; // the queue's own, until it is killed
 	reap_queue(o, REAP_KILL);
+}
+
+void kobj_doom(struct kobj *o)
+{
+	if (o->dead || o->reap == REAP_DOOM || o->reap == REAP_FREE)
+		return; // dead, or going to be (a FREE object is killed first)
+	if (o->reap == REAP_KILL) { // queued already, holding the queue's reference
+		o->reap = REAP_DOOM;
+		return;
+	}
+	o->refs++; // the queue's own, until it is killed
+	reap_queue(o, REAP_DOOM);
+}
+
+void kobj_revoke_frames(uint64_t base, uint64_t end)
+{
+	for (struct kobj *o = all_objects; o; o = o->all_next) {
+		if (o->dead)
+			continue;
+		if (o->type == CAP_SPACE)
+			space_revoke((struct space *)o, base, end);
+		else if (o->type == CAP_WINDOW)
+			window_revoke((struct window *)o, base, end);
+	}
 }
 
 static void kobj_free(struct kobj *o)
@@ -114,6 +175,9 @@ static void kobj_free(struct kobj *o)
 	struct space *charged = o->charged;
 	uint32_t pages = o->pages;
 
+	LIST_DEL(all_objects, o, all_next, all_prev);
+	if (charged)
+		LIST_DEL(charged->owned, o, charge_next, charge_prev);
 	if (o->type == CAP_SPACE)
 		space_free((struct space *)o);
 	if (o->type == CAP_WINDOW)
@@ -131,9 +195,10 @@ void kobj_reap(void)
 
 	while ((o = reap_list)) {
 		reap_list = o->reap_next;
-		if (o->reap == REAP_KILL) {
+		if (o->reap == REAP_KILL || o->reap == REAP_DOOM) {
+			uint8_t why = o->reap;
 			o->reap = REAP_NONE;
-			if (!o->caps)
+			if (why == REAP_DOOM || !o->caps)
 				kobj_destroy(o);
 			kobj_put(o);
 			continue;

@@ -130,6 +130,45 @@ static void free_l2(pte_t *l2)
 	}
 }
 
+// Empties the entries of l3 that map frames of [base, end) through a
+// derived range; how many it emptied.
+static uint32_t revoke_l3(pte_t *l3, uint64_t base, uint64_t end)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < LPAE_ENTRIES; i++) {
+		if (lpae_is_valid(l3[i]) && (l3[i] & PTE_REVOCABLE) && lpae_oa(l3[i]) >= base &&
+		    lpae_oa(l3[i]) < end) {
+			l3[i] = 0;
+			n++;
+		}
+	}
+	return n;
+}
+
+void space_revoke(struct space *s, uint64_t base, uint64_t end)
+{
+	uint32_t n = 0;
+
+	if (!s->revocable)
+		return;
+	for (unsigned i = 0; i < ROOT_ENTRIES; i++) {
+		pte_t *l2 = s->root;
+		if (ROOT_LEVEL == 1) {
+			if (!lpae_is_valid(s->root[i]))
+				continue;
+			l2 = table_va(s->root[i]);
+		} else if (i) {
+			break; // the root is the one level-2 table
+		}
+		for (unsigned j = 0; j < LPAE_ENTRIES; j++)
+			if (own_table(l2[j]))
+				n += revoke_l3(table_va(l2[j]), base, end);
+	}
+	if (n)
+		space_tlb_flush(s);
+}
+
 // Releases the tables, the frames mapped from the kernel and the ASID.
 static void space_free_tables(struct space *s)
 {
@@ -173,6 +212,8 @@ void space_destroy(struct space *s)
 		kobj_destroy(&s->threads->hdr);
 	for (unsigned i = 1; i < CAP_SLOTS; i++)
 		cap_clear(&s->caps[i]);
+	for (struct kobj *o = s->owned; o; o = o->charge_next) // freed later, by kobj_reap
+		kobj_doom(o);
 	if (c->space == s) { // stop walking tables about to be freed
 		write_ttbr0(virt_to_phys(empty_root));
 		isb();
@@ -331,6 +372,8 @@ int space_map_frame(struct space *s, uint32_t va, uint64_t pa, unsigned prot, un
 		d |= PTE_KFRAME;
 	if (how & MAP_PINNED)
 		d |= PTE_PINNED;
+	if (how & MAP_REVOCABLE)
+		d |= PTE_REVOCABLE;
 	dsb();
 	*e = d;
 	dsb();
@@ -375,8 +418,11 @@ static int space_map(struct space *self, struct space *s, const struct msg_in *i
 	}
 	if (tables_needed(s, va, n) > s->quota - s->used)
 		return E_NOMEM;
+	r->mapped |= r->derived;
+	s->revocable |= r->derived;
 	for (uint32_t i = 0; i < n; i++) {
-		err = space_map_frame(s, va + i * PAGE_SIZE, r->base + (uint64_t)(off + i) * PAGE_SIZE, prot, 0);
+		err = space_map_frame(s, va + i * PAGE_SIZE, r->base + (uint64_t)(off + i) * PAGE_SIZE, prot,
+				      r->derived ? MAP_REVOCABLE : 0);
 		if (err)
 			return err; // LOWMEM itself ran out: the pages before stay mapped
 	}
@@ -521,10 +567,7 @@ int space_invoke(struct space *self, struct cap *c, const struct msg_in *in, str
 	case SPACE_DESTROY: {
 		struct cap *slot;
 		int err = in->len < 1 ? E_INVAL : cap_lookup(s, in->mr[0], CAP_NULL, RIGHT_MANAGE, &slot);
-		if (err)
-			return err;
-		kobj_destroy(slot->obj);
-		return E_OK;
+		return err ? err : kobj_destroy_by(slot);
 	}
 	case SPACE_MAP: return space_map(self, s, in);
 	case SPACE_UNMAP: return space_unmap(s, in);

@@ -148,6 +148,23 @@ void window_free(struct window *w)
 	frame_free(virt_to_phys(w->table));
 }
 
+void window_revoke(struct window *w, uint64_t base, uint64_t end)
+{
+	int any = 0;
+
+	if (!w->revocable)
+		return;
+	for (uint32_t i = 0; i < WINDOW_SLOTS; i++) {
+		pte_t d = w->table[i];
+		if (lpae_is_valid(d) && (d & PTE_REVOCABLE) && lpae_oa(d) >= base && lpae_oa(d) < end) {
+			w->table[i] = 0;
+			any = 1;
+		}
+	}
+	if (any)
+		window_flush(w, 0, WINDOW_SLOTS);
+}
+
 // Forgets the spaces that died since they were bound (a shared pool sees
 // clients come and go), releasing their headers.
 static void drop_dead_spaces(struct window *w)
@@ -257,6 +274,11 @@ static int map_slots(struct space *self, struct window *w, const uint32_t *a)
 		window_flush(w, first, n);
 	pte_t d = (r->base + (uint64_t)off * PAGE_SIZE) |
 		  slot_attrs[(prot & PROT_WRITE ? 1 : 0) | (prot & PROT_NOCACHE ? 2 : 0)];
+	if (r->derived) {
+		d |= PTE_REVOCABLE;
+		r->mapped = 1;
+		w->revocable = 1;
+	}
 	for (uint32_t i = 0; i < n; i++, d += PAGE_SIZE)
 		e[i] = d;
 	dsb();

@@ -133,13 +133,14 @@ enum cap_type {
 enum hmk_invocation {
 	// Any capability.
 	INV_IDENTIFY = 1, // -> MR0 type, MR1 rights, MR2 badge  (no right needed)
-	INV_DESTROY,      // the object dies; every capability to it then gives E_DEAD
+	INV_DESTROY,      // the object dies; every capability to it then gives E_DEAD.
+			  //   The console and interrupt control never die (E_PERM)
 	INV_WATCH,        // (notification slot, badge): when the object dies, the kernel
 			  //   signals the badge there. One watcher per object (E_BUSY).
 			  //   Needs RIGHT_READ on the object, RIGHT_WRITE on the notification.
 
 	// CAP_SPACE: the invoked space's table and memory. New objects are
-	// charged to the invoked space's quota.
+	// charged to the invoked space's quota, and die when it dies.
 	SPACE_CREATE,     // (type, dest slot, arg) -> object in the caller's dest slot.
 			  //   type CAP_SPACE: arg = quota in pages, taken from the
 			  //   invoked space's quota; CAP_THREAD/ENDPOINT/NOTIFY/REPLY: arg 0
@@ -170,6 +171,7 @@ enum hmk_invocation {
 	// CAP_RANGE
 	RANGE_INFO,       // -> MR0 base low, MR1 base high, MR2 size in pages  (no right needed)
 	RANGE_SPLIT,      // (page offset, dest slot): the range keeps [0, offset), dest gets the rest
+			  //   (the piece is charged to the caller; E_PERM on a derived range)
 
 	// CAP_IRQCTL / CAP_IRQ
 	IRQCTL_BIND,      // (irq number, notification slot, dest slot) -> CAP_IRQ in dest
@@ -214,6 +216,13 @@ enum hmk_invocation {
 	WINDOW_CLEAR,     // (first slot, count, flags): empties slots; the TLB forgets them
 			  //   in every space the window is in (one flush for a whole batch)
 	WINDOW_INFO,      // -> MR0 kind, MR1 va, MR2 spaces bound, MR3 slots in use
+
+	// CAP_RANGE, more
+	RANGE_DERIVE,     // (space slot, dest slot in that space, rights): a new range of
+			  //   the same pages in that space's dest slot, charged to it: it
+			  //   dies with that space (or INV_DESTROY), and every mapping made
+			  //   through it goes then, in every space and window. It cannot be
+			  //   split or derived again (E_PERM). Needs RIGHT_MANAGE on both.
 
 	INV_COUNT
 };

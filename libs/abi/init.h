@@ -11,7 +11,9 @@ enum init_slot {
 	SLOT_THREAD = 2,  // its first thread (all rights)
 	SLOT_CONSOLE = 3, // the console (write only: no power-off)
 	SLOT_INIT = 4,    // init's endpoint, badged with the program's id (write, grant)
-	SLOT_MEMORY = 5,  // a range of RAM for the program's own use (all rights)
+	SLOT_MEMORY = 5,  // a range of RAM for the program's own use (read, write): derived
+			  //   (RANGE_DERIVE), it dies with the program, and every mapping
+			  //   made through it in any space or window goes with it
 	SLOT_GIFT = 6,    // a capability its spawner passed along, or empty
 	SLOT_IRQCTL = 7,  // interrupt control, for programs init starts from its own
 			  //   command line (trusted by whoever booted); empty for spawned ones

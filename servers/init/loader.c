@@ -146,13 +146,19 @@ static int mint(uint32_t space, uint32_t dest, uint32_t src, uint32_t rights, ui
 // The child's table (libs/abi/init.h).
 static int caps_give(const struct proc *p, uint32_t gift)
 {
+	struct msg m;
 	int err;
 
 	if ((err = mint(p->space, SLOT_SPACE, p->space, RIGHTS_ALL, 0)) ||
 	    (err = mint(p->space, SLOT_THREAD, p->thread, RIGHTS_ALL, 0)) ||
 	    (err = mint(p->space, SLOT_CONSOLE, init_console, RIGHT_READ | RIGHT_WRITE, 0)) ||
-	    (err = mint(p->space, SLOT_INIT, init_ep, RIGHT_WRITE | RIGHT_GRANT, p->id)) ||
-	    (err = mint(p->space, SLOT_MEMORY, p->memory.slot, RIGHTS_ALL, 0)))
+	    (err = mint(p->space, SLOT_INIT, init_ep, RIGHT_WRITE | RIGHT_GRANT, p->id)))
+		return err;
+	// Its memory: a range of its own over the chunk, charged to it, which dies
+	// with it and takes every mapping made through it along (in any space
+	// it was passed to). Map rights only: the chunk stays whole and alive.
+	if ((err = hmk_invoke(p->memory.slot, RANGE_DERIVE, 3, p->space, SLOT_MEMORY,
+			      RIGHT_READ | RIGHT_WRITE, 0, &m)))
 		return err;
 	if (!p->parent && init_irqctl && (err = mint(p->space, SLOT_IRQCTL, init_irqctl, RIGHTS_ALL, 0)))
 		return err;
@@ -254,10 +260,13 @@ static void slot_destroy(uint32_t *slot, int destroy)
 	*slot = 0;
 }
 
+// The chunks go back to the pool only once nothing can map them: the
+// space's death kills everything charged to it, its SLOT_MEMORY range
+// with every mapping made through it included, before INV_DESTROY returns.
 void loader_destroy(struct proc *p)
 {
 	slot_destroy(&p->thread, 1);
-	slot_destroy(&p->space, 1); // and with it every mapping of the chunks
+	slot_destroy(&p->space, 1);
 	slot_destroy(&p->fault, 0);
 	pool_give(&p->image);
 	pool_give(&p->memory);

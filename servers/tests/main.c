@@ -4,10 +4,12 @@
 #include <stdio.h>
 
 #include "tests.h"
+#include "user.h"
 
 static const struct test *const tables[] = {
 	syscall_tests, ipc_tests, caps_tests, space_tests, thread_tests,
 	fault_tests, notify_tests, quota_tests, sched_tests, kill_tests, reply_tests, irq_tests, window_tests, reply_map_tests,
+	lifetime_tests,
 };
 
 int main(void)
@@ -17,6 +19,8 @@ int main(void)
 
 	if (thread_info(SLOT_THREAD, NULL, &my_prio, NULL) != E_OK || my_prio < 4)
 		printf("# tests: own priority %u unknown or too low\n", my_prio);
+	if (user_arg) // a copy the suite spawned (lifetime.c)
+		return lifetime_child(user_arg);
 	int e = scratch_init();
 	if (e != E_OK)
 		printf("# tests: no scratch pages (%s): mapping tests will fail\n", hmk_strerror(e));

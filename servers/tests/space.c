@@ -159,10 +159,11 @@ static const char *test_range_info(void)
 	OK(mint(SLOT_MEMORY, 0, 0, &none));
 	OK(hmk_invoke(none, RANGE_INFO, 0, 0, 0, 0, 0, &m));
 	CHECK(m.mr[2] == pages, "a copy reports %u pages", m.mr[2]);
-	// Splits outside the range (and so, with no effect).
-	EXPECT2(hmk_invoke(SLOT_MEMORY, RANGE_SPLIT, 2, pages, s, 0, 0, &m), E_RANGE, E_INVAL);
-	EXPECT2(hmk_invoke(SLOT_MEMORY, RANGE_SPLIT, 2, pages + 100, s, 0, 0, &m), E_RANGE,
-		E_INVAL);
+	// Our memory is lent to us (RANGE_DERIVE, map rights only): it cannot be
+	// split or derived again, inside the range or out of it.
+	EXPECT(hmk_invoke(SLOT_MEMORY, RANGE_SPLIT, 2, 1, s, 0, 0, &m), E_PERM);
+	EXPECT(hmk_invoke(SLOT_MEMORY, RANGE_SPLIT, 2, pages + 100, s, 0, 0, &m), E_PERM);
+	EXPECT(hmk_invoke(SLOT_MEMORY, RANGE_DERIVE, 3, SLOT_SPACE, s, RIGHTS_ALL, 0, &m), E_PERM);
 	EXPECT(hmk_invoke(none, RANGE_SPLIT, 2, 1, s, 0, 0, &m), E_PERM);
 	EXPECT(identify(s, 0, 0, 0), E_CAP);
 	OK(hmk_invoke(SLOT_MEMORY, RANGE_INFO, 0, 0, 0, 0, 0, &m));
@@ -177,6 +178,6 @@ const struct test space_tests[] = {
 	{ test_map_rights, "SPACE_MAP rights -> E_PERM" },
 	{ test_unmap_errors, "SPACE_UNMAP errors" },
 	{ test_map_other_space, "map into a child space, its quota" },
-	{ test_range_info, "RANGE_INFO and RANGE_SPLIT errors" },
+	{ test_range_info, "RANGE_INFO; RANGE_SPLIT and RANGE_DERIVE of SLOT_MEMORY refused" },
 	{ 0, 0 },
 };
