@@ -10,11 +10,12 @@
 // Copies a message to `dst`: snd = info and MR0..3, MR4.. from src's IPC
 // buffer, a capability from src's slot `cap` into dst's cap_recv slot when
 // that slot is empty (otherwise the capability is dropped and the info says
-// so).
+// so). `call`: the sender waits for dst's reply (MSG_CALL in dst's info).
 static void transfer(struct thread *src, const uint32_t *snd, uint32_t badge, uint32_t cap,
-		     struct thread *dst)
+		     struct thread *dst, int call)
 {
-	uint32_t info = snd[0] & ~(MSG_CAP | MSG_MAP), len = MSG_LEN(snd[0]);
+	uint32_t info = (snd[0] & ~(MSG_CAP | MSG_MAP | MSG_CALL)) | (call ? MSG_CALL : 0);
+	uint32_t len = MSG_LEN(snd[0]);
 
 	dst->ctx.r[0] = E_OK;
 	for (int i = 0; i < MSG_REG_WORDS; i++)
@@ -70,7 +71,7 @@ static int deliver(struct thread *t, const uint32_t *snd, struct endpoint *ep, u
 	if (ep->state == EP_RECV) {
 		struct thread *r = ep->q.head;
 		ep_remove(r);
-		transfer(t, snd, badge, cap, r);
+		transfer(t, snd, badge, cap, r, call);
 		if (call) {
 			await_reply(t, r);
 			sched_direct(r);
@@ -114,7 +115,7 @@ int ipc_recv(struct thread *t, struct endpoint *ep, int block)
 	if (ep->state == EP_SEND) {
 		struct thread *s = ep->q.head;
 		ep_remove(s);
-		transfer(s, s->snd, s->snd_badge, s->snd_cap, t);
+		transfer(s, s->snd, s->snd_badge, s->snd_cap, t, s->is_call || s->fault);
 		if (s->is_call || s->fault) {
 			await_reply(s, t);
 		} else {
@@ -153,7 +154,7 @@ struct thread *ipc_deliver_reply(struct thread *t, struct thread *caller)
 			caller->ctx.pc = t->ctx.r[2];
 		return caller;
 	}
-	transfer(t, &t->ctx.r[1], 0, t->ipcbuf->cap_send, caller);
+	transfer(t, &t->ctx.r[1], 0, t->ipcbuf->cap_send, caller, 0);
 	return caller;
 }
 
