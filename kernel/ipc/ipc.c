@@ -10,12 +10,11 @@
 // Copies a message to `dst`: snd = info and MR0..3, MR4.. from src's IPC
 // buffer, a capability from src's slot `cap` into dst's cap_recv slot when
 // that slot is empty (otherwise the capability is dropped and the info says
-// so). `call`: the sender waits for dst's reply (MSG_CALL in dst's info).
+// so). MSG_CALL is the kernel's to set (the callers below, for a call).
 static void transfer(struct thread *src, const uint32_t *snd, uint32_t badge, uint32_t cap,
-		     struct thread *dst, int call)
+		     struct thread *dst)
 {
-	uint32_t info = (snd[0] & ~(MSG_CAP | MSG_MAP | MSG_CALL)) | (call ? MSG_CALL : 0);
-	uint32_t len = MSG_LEN(snd[0]);
+	uint32_t info = snd[0] & ~(MSG_CAP | MSG_MAP | MSG_CALL), len = MSG_LEN(snd[0]);
 
 	dst->ctx.r[0] = E_OK;
 	for (int i = 0; i < MSG_REG_WORDS; i++)
@@ -34,9 +33,11 @@ static void transfer(struct thread *src, const uint32_t *snd, uint32_t badge, ui
 	dst->ctx.r[1] = info;
 }
 
-// t will wait for `server`'s reply.
+// t will wait for `server`'s reply (which just received t's message: its
+// info says so, MSG_CALL).
 static void await_reply(struct thread *t, struct thread *server)
 {
+	server->ctx.r[1] |= MSG_CALL;
 	t->state = T_REPLY;
 	t->callee = server;
 	server->caller = t;
@@ -65,13 +66,13 @@ void ipc_abort(struct thread *t, int err, const char *why)
 	sched_wake(t);
 }
 
-static int deliver(struct thread *t, const uint32_t *snd, struct endpoint *ep, uint32_t badge,
+static inline int deliver(struct thread *t, const uint32_t *snd, struct endpoint *ep, uint32_t badge,
 		   uint32_t cap, int call, int block)
 {
 	if (ep->state == EP_RECV) {
 		struct thread *r = ep->q.head;
 		ep_remove(r);
-		transfer(t, snd, badge, cap, r, call);
+		transfer(t, snd, badge, cap, r);
 		if (call) {
 			await_reply(t, r);
 			sched_direct(r);
@@ -115,7 +116,7 @@ int ipc_recv(struct thread *t, struct endpoint *ep, int block)
 	if (ep->state == EP_SEND) {
 		struct thread *s = ep->q.head;
 		ep_remove(s);
-		transfer(s, s->snd, s->snd_badge, s->snd_cap, t, s->is_call || s->fault);
+		transfer(s, s->snd, s->snd_badge, s->snd_cap, t);
 		if (s->is_call || s->fault) {
 			await_reply(s, t);
 		} else {
@@ -154,7 +155,7 @@ struct thread *ipc_deliver_reply(struct thread *t, struct thread *caller)
 			caller->ctx.pc = t->ctx.r[2];
 		return caller;
 	}
-	transfer(t, &t->ctx.r[1], 0, t->ipcbuf->cap_send, caller, 0);
+	transfer(t, &t->ctx.r[1], 0, t->ipcbuf->cap_send, caller);
 	return caller;
 }
 

@@ -185,13 +185,11 @@ static int thread_atomic(struct space *self, struct thread *t, struct cap *c, co
 		return E_PERM;
 	if (in->len < 1)
 		return E_INVAL;
-	if (in->mr[0] == ATOMIC_QUERY) {
+	if (in->mr[0] == ATOMIC_QUERY || !in->mr[0]) { // both say whether it was pinned
 		out->len = 1;
 		out->mr[0] = t->atomic;
-		return E_OK;
-	}
-	if (!in->mr[0]) {
-		thread_unpin(t);
+		if (!in->mr[0])
+			thread_unpin(t);
 		return E_OK;
 	}
 	if (in->len < 4)

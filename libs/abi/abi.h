@@ -202,8 +202,9 @@ enum hmk_invocation {
 			  //   fails E_BUSY) until THREAD_ATOMIC(0). Held longer than
 			  //   ATOMIC_LIMIT_TICKS, the kernel logs it, clears slots
 			  //   [first, first + count) of that window and unpins the thread.
-			  //   on = ATOMIC_QUERY changes nothing: -> MR0 1 while pinned (0 once
-			  //   unpinned, also by the kernel after an overrun)
+			  //   on = 0 and on = ATOMIC_QUERY (which changes nothing) -> MR0 1
+			  //   when it was pinned (0 once unpinned, also by the kernel after
+			  //   an overrun or when the thread stopped)
 
 	// CAP_WINDOW (SPACE_CREATE of CAP_WINDOW makes one; a 2 MiB virtual region
 	// of 512 page slots). Frames come from physical ranges; never executable.

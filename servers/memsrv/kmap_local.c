@@ -216,13 +216,16 @@ int ms_kunmap_atomic(struct req *q)
 	struct mthread *t = req_thread(q, "kunmap_atomic", &err);
 	struct msg m;
 
-	if (t)
-		atomic_held(t);
+	if (t && t->atomic.depth > 1)
+		atomic_held(t); // is the pin still there? (the last unmap's unpin says it)
 	if (!t || (err = pop(q, &atomic_kind, &t->atomic)))
 		return err;
-	if (!t->atomic.depth)
-		hmk_invoke(t->thread, THREAD_ATOMIC, 1, 0, 0, 0, 0, &m);
-	return E_OK;
+	if (t->atomic.depth || hmk_invoke(t->thread, THREAD_ATOMIC, 1, 0, 0, 0, 0, &m) ||
+	    MSG_LEN(m.info) < 1 || m.mr[0])
+		return E_OK;
+	flush_region(t, &atomic_kind, &t->atomic); // a stop unpins, but leaves it mapped
+	return req_fail(q, E_INVAL, "kunmap_atomic of 0x%x: no longer pinned (held too long, or "
+			"stopped): the mapping was taken back", q->w[0]);
 }
 
 void local_reclaim(struct mthread *t)

@@ -417,8 +417,6 @@ uint32_t pool_stale(uint32_t pfn)
 {
 	uint32_t n = 0;
 
-	if (!map_count(pfn))
-		return 0;
 	for (uint32_t i = 1; i <= MS_CLIENTS_MAX; i++) {
 		struct kpool *p = clients[i].id ? clients[i].pool : NULL;
 		int s = p ? lookup(p, pfn) : -1;

@@ -45,7 +45,7 @@ int ms_alloc(struct req *q)
 // anywhere (E_BUSY); stale pool slots of its pages are cleared first.
 int ms_free(struct req *q)
 {
-	uint32_t pfn = q->w[0], order = q->w[1], n, lmaps;
+	uint32_t pfn = q->w[0], order = q->w[1], n, lmaps, mapped = 0;
 	uint16_t *pi = page_info(pfn);
 
 	if (q->len < 2)
@@ -66,14 +66,16 @@ int ms_free(struct req *q)
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t maps = map_count(pfn + i);
 
-		if (maps > (uint32_t)pool_stale(pfn + i))
+		mapped |= maps;
+		if (maps && maps > pool_stale(pfn + i))
 			return req_fail(q, E_BUSY,
 					"free_pages of pfn 0x%x order %u: pfn 0x%x still "
 					"has %u mapping(s)",
 					pfn, order, pfn + i, maps);
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		pool_clear_stale(pfn + i);
+		if (mapped) // stale kmap slots are the only mappings left
+			pool_clear_stale(pfn + i);
 		share_revoke(pfn + i);
 	}
 	buddy_free(pfn, order);
