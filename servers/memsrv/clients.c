@@ -251,10 +251,11 @@ void clients_reap(void)
 
 			if (!t->badge || t->c != c || !dead(t->thread))
 				continue;
+			struct req q = { .c = c }; // its log budget: threads come and go at will
 			if (t->local.depth || t->atomic.depth)
-				printf("memsrv: client %u: thread %u died with %u kmap_local"
-				       " and %u kmap_atomic mapping(s): reclaimed\n",
-				       c->id, t->serial, t->local.depth, t->atomic.depth);
+				req_fail(&q, E_DEAD, "thread %u died with %u kmap_local and %u "
+					 "kmap_atomic mapping(s): reclaimed", t->serial,
+					 t->local.depth, t->atomic.depth);
 			thread_reclaim(t);
 		}
 	}
