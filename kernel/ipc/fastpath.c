@@ -98,7 +98,7 @@ void fastpath_call(uint32_t cptr, uint32_t info)
 				dest->caller_died = 0;
 				dest->state = T_READY;
 				dest->ctx.r[0] = E_OK;
-				dest->ctx.r[1] = info;
+				dest->ctx.r[1] = info | MSG_CALL; // a caller waits
 				copy_mrs(dest, t);
 				dest->ctx.r[6] = cap->badge;
 				switch_to(c, dest);
@@ -132,7 +132,7 @@ void fastpath_reply_recv(uint32_t cptr, uint32_t info)
 			caller->callee = 0;
 			caller->state = T_READY;
 			caller->ctx.r[0] = E_OK;
-			caller->ctx.r[1] = info & ~MSG_MAP;
+			caller->ctx.r[1] = info & ~(MSG_MAP | MSG_CALL);
 			copy_mrs(caller, t);
 			switch_to(c, caller);
 		}

@@ -10,11 +10,11 @@
 // Copies a message to `dst`: snd = info and MR0..3, MR4.. from src's IPC
 // buffer, a capability from src's slot `cap` into dst's cap_recv slot when
 // that slot is empty (otherwise the capability is dropped and the info says
-// so).
+// so). MSG_CALL is the kernel's to set (the callers below, for a call).
 static void transfer(struct thread *src, const uint32_t *snd, uint32_t badge, uint32_t cap,
 		     struct thread *dst)
 {
-	uint32_t info = snd[0] & ~(MSG_CAP | MSG_MAP), len = MSG_LEN(snd[0]);
+	uint32_t info = snd[0] & ~(MSG_CAP | MSG_MAP | MSG_CALL), len = MSG_LEN(snd[0]);
 
 	dst->ctx.r[0] = E_OK;
 	for (int i = 0; i < MSG_REG_WORDS; i++)
@@ -33,9 +33,11 @@ static void transfer(struct thread *src, const uint32_t *snd, uint32_t badge, ui
 	dst->ctx.r[1] = info;
 }
 
-// t will wait for `server`'s reply.
+// t will wait for `server`'s reply (which just received t's message: its
+// info says so, MSG_CALL).
 static void await_reply(struct thread *t, struct thread *server)
 {
+	server->ctx.r[1] |= MSG_CALL;
 	t->state = T_REPLY;
 	t->callee = server;
 	server->caller = t;
@@ -64,7 +66,7 @@ void ipc_abort(struct thread *t, int err, const char *why)
 	sched_wake(t);
 }
 
-static int deliver(struct thread *t, const uint32_t *snd, struct endpoint *ep, uint32_t badge,
+static inline int deliver(struct thread *t, const uint32_t *snd, struct endpoint *ep, uint32_t badge,
 		   uint32_t cap, int call, int block)
 {
 	if (ep->state == EP_RECV) {

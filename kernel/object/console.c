@@ -26,9 +26,10 @@ int console_invoke(struct thread *t, struct cap *c, const struct msg_in *in, str
 		return E_OK;
 	}
 	case CONSOLE_STATS:
-		out->len = 2;
+		out->len = 3;
 		out->mr[0] = memory_lowmem_used_kib();
 		out->mr[1] = frame_free_count();
+		out->mr[2] = timer_ticks();
 		return E_OK;
 	case CONSOLE_POWEROFF:
 		if (!(c->rights & RIGHT_MANAGE))

@@ -175,7 +175,8 @@ static void set_prio(struct thread *t, uint8_t prio)
 }
 
 // THREAD_ATOMIC: (on, window slot, first, count), with RIGHT_WRITE.
-static int thread_atomic(struct space *self, struct thread *t, struct cap *c, const struct msg_in *in)
+static int thread_atomic(struct space *self, struct thread *t, struct cap *c, const struct msg_in *in,
+			 struct msg_out *out)
 {
 	struct cap *wc;
 	int err;
@@ -184,8 +185,11 @@ static int thread_atomic(struct space *self, struct thread *t, struct cap *c, co
 		return E_PERM;
 	if (in->len < 1)
 		return E_INVAL;
-	if (!in->mr[0]) {
-		thread_unpin(t);
+	if (in->mr[0] == ATOMIC_QUERY || !in->mr[0]) { // both say whether it was pinned
+		out->len = 1;
+		out->mr[0] = t->atomic;
+		if (!in->mr[0])
+			thread_unpin(t);
 		return E_OK;
 	}
 	if (in->len < 4)
@@ -214,7 +218,7 @@ int thread_invoke(struct space *self, struct cap *c, const struct msg_in *in, st
 	int err;
 
 	if (in->label == THREAD_ATOMIC)
-		return thread_atomic(self, t, c, in);
+		return thread_atomic(self, t, c, in, out);
 	if (!(c->rights & RIGHT_MANAGE))
 		return E_PERM;
 	switch (in->label) {

@@ -74,10 +74,13 @@ static inline const char *hmk_strerror(int e)
 //               ipc_buffer.cap_recv slot (which must be empty), and the
 //               receiver's info has this bit set when it arrived
 //   bit   8     MSG_MAP (replies only, below)
+//   bit   9     MSG_CALL (set by the kernel on a receive: the sender waits
+//               for the reply, a call or a fault; a `send` arrives without it)
 //   bits 12..31 label (invocation operation, fault kind, or the program's own)
 #define MSG_MAX_WORDS 64
 #define MSG_REG_WORDS 4 // MR0..MR3 travel in r2..r5
 #define MSG_CAP (1u << 7)
+#define MSG_CALL (1u << 9)
 // On a reply (SYS_REPLY, SYS_REPLY_RECV): before the reply goes, the kernel
 // does the WINDOW_MAP that ipc_buffer.map[] describes (window slot, then
 // WINDOW_MAP's four words), with every check of WINDOW_MAP. If that fails,
@@ -181,7 +184,8 @@ enum hmk_invocation {
 	CONSOLE_WRITE,    // (nbytes, bytes packed little-endian from MR1): at most 252 bytes
 	CONSOLE_POWEROFF, // powers the machine off
 	CONSOLE_STATS,    // -> MR0 LOWMEM the kernel holds now (KiB, as the boot report's
-			  //   lowmem_used), MR1 free LOWMEM frames  (no right needed)
+			  //   lowmem_used), MR1 free LOWMEM frames, MR2 timer ticks since
+			  //   boot (100 a second)  (no right needed)
 
 	// CAP_NOTIFY
 	NOTIFY_POLL,      // -> MR0 the word, which is cleared (never blocks)
@@ -200,6 +204,9 @@ enum hmk_invocation {
 			  //   fails E_BUSY) until THREAD_ATOMIC(0). Held longer than
 			  //   ATOMIC_LIMIT_TICKS, the kernel logs it, clears slots
 			  //   [first, first + count) of that window and unpins the thread.
+			  //   on = 0 and on = ATOMIC_QUERY (which changes nothing) -> MR0 1
+			  //   when it was pinned (0 once unpinned, also by the kernel after
+			  //   an overrun or when the thread stopped)
 
 	// CAP_WINDOW (SPACE_CREATE of CAP_WINDOW makes one; a 2 MiB virtual region
 	// of 512 page slots). Frames come from physical ranges; never executable.
@@ -249,6 +256,7 @@ enum thread_state {
 enum window_kind { WIN_NONE = 0, WIN_THREAD = 1, WIN_SPACE = 2 };
 #define WINDOW_SLOTS 512
 #define WINDOW_SIZE 0x200000u
+#define ATOMIC_QUERY 2 // THREAD_ATOMIC's `on`: is the thread pinned?
 #define ATOMIC_LIMIT_TICKS 10 // 100 ms at the kernel's 100 Hz tick
 
 // The label a recv returns with when the thread's bound notification ends

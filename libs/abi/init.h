@@ -48,9 +48,12 @@ enum init_slot {
 // Requests on SLOT_INIT (call). The badge tells init who asks.
 enum init_request {
 	INIT_EXIT = 1,  // (status): the program ends; init destroys it and logs the status
-	INIT_SPAWN = 2, // (arg, name packed in MR1..MR8, NUL-padded, at most 31 chars)
-			//   with an optional capability (MSG_CAP) that lands in the
-			//   child's SLOT_GIFT -> MR0 child id
+	INIT_SPAWN = 2, // (arg, name packed in MR1..MR8, NUL-padded, at most 31 chars
+			//   [, memsrv page limit, memsrv mappings limit]) with an optional
+			//   capability (MSG_CAP) that lands in the child's SLOT_GIFT
+			//   -> MR0 child id. The child's memsrv limits (MS_LIMIT) are the
+			//   lowest of the program's own, the spawner's and those asked
+			//   for (0 or absent: no lower)
 	INIT_KILL = 3,  // (child id): destroys a program the caller spawned -> E_OK
 	INIT_WAIT = 4,  // (child id): replies when that child has exited -> MR0 status
 };

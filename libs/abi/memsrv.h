@@ -18,17 +18,28 @@
 // exactly one thread. A badge of a thread that died answers E_PERM.
 // Requests before MS_HELLO answer E_PERM.
 //
-// The kmap pool is one window in every client: like Linux's pkmap, which
-// all kernel code sees, a live kmap is visible to every client (a page is
-// only mapped there while some client that may map it holds it).
-// kmap_local and kmap_atomic mappings are private to their thread.
+// Every request must be a call: one sent with `send` (no one waits for the
+// answer) is refused before anything changes, and not answered.
+//
+// The kmap pool is per client: one window at MEMSRV_POOL_VA in its space,
+// made at its first kmap, seen by all its threads and by no other client
+// (unlike Linux's pkmap, which all kernel code shares). kmap_local and
+// kmap_atomic mappings are private to their thread.
+//
+// Limits: whoever starts a program tells memsrv (MS_LIMIT, on the unbadged
+// capability only the starter holds) how many pages it may own and how
+// many kmap references and vmaps it may hold at once; beyond them MS_ALLOC,
+// MS_KMAP and MS_VMAP answer E_NOMEM. Without MS_LIMIT a client gets
+// MS_DEFAULT_PAGES_DIV-th of memsrv's pages and MS_DEFAULT_MAPS mappings.
+// memsrv logs at most a few error lines per client a second, then one line
+// saying how many it left out.
 #pragma once
 
 #include "abi/abi.h"
 
 // Where memsrv's windows sit in every client (below 1 GiB: every VMSPLIT).
 #define MEMSRV_LOCAL_VA 0x3f000000u // per-thread window: kmap_local, then kmap_atomic
-#define MEMSRV_POOL_VA 0x3f200000u  // the shared kmap pool, 512 slots
+#define MEMSRV_POOL_VA 0x3f200000u  // the client's own kmap pool, 512 slots
 #define MEMSRV_VMAP_BASE 0x38000000u // vmap area: 56 windows side by side
 #define MEMSRV_VMAP_SIZE 0x07000000u
 #define KMAP_LOCAL_MAX 16    // nesting depth of kmap_local
@@ -37,16 +48,22 @@
 			      //   turn, kmap_atomic 256..511 (addresses are not stack slots)
 #define KMAP_POOL_SLOTS 512
 #define MEMSRV_MAX_ORDER 10 // alloc_pages orders 0..10 (4 KiB .. 4 MiB)
+#define MS_CLIENT_THREADS 32 // registered threads of one client at once
+#define MS_DEFAULT_PAGES_DIV 4 // no MS_LIMIT: a quarter of memsrv's pages
+#define MS_DEFAULT_MAPS 4096 // and this many kmap references and vmaps
+#define MS_UNLIMITED 0xffffffffu // MS_LIMIT: no limit
 
 enum memsrv_request {
 	// Registration (each once, before the rest; the runtime does it).
 	MS_HELLO = 1,     // cap: the client's own space (RIGHT_READ | RIGHT_WRITE: memsrv
-			  //   binds windows in it and watches it die). Binds the kmap pool
-			  //   and gives it a vmap area. -> MR0 client id. Again: E_INVAL
+			  //   binds windows in it and watches it die): its kmap pool and
+			  //   vmap area go there when first used. -> MR0 client id. Again:
+			  //   E_INVAL
 	MS_THREAD_HELLO,  // cap: the calling thread (RIGHT_READ | RIGHT_WRITE). Gives it a
 			  //   local window at MEMSRV_LOCAL_VA; memsrv watches it and reclaims
 			  //   at its death. -> MR0 the thread's badge, and (MSG_CAP) the
-			  //   thread's own capability to memsrv (see above)
+			  //   thread's own capability to memsrv (see above). E_NOSLOT past
+			  //   MS_CLIENT_THREADS threads of one client
 
 	// Pages.
 	MS_ALLOC,         // (order, flags MS_ALLOC_*) -> MR0 pfn of 2^order contiguous
@@ -64,22 +81,30 @@ enum memsrv_request {
 	MS_KUNMAP_LOCAL,  // (va: any address in the page) only the newest -> else E_ORDER
 	MS_KMAP_ATOMIC,   // (pfn) -> MR0 va; the thread is pinned until it unmaps
 	MS_KUNMAP_ATOMIC, // (va) newest first, as kunmap_local
-	MS_KMAP,          // (pfn) -> MR0 va in the shared pool; the same page gives the same
-			  //   address, counted. A full pool defers the reply until a slot
-			  //   frees; E_DEADLK when no slot could ever free (every holder waits)
+	MS_KMAP,          // (pfn) -> MR0 va in the client's pool; the same page gives the
+			  //   same address, counted. A full pool defers the reply until a
+			  //   slot frees; E_DEADLK when no slot could ever free (every thread
+			  //   of the client waits). E_NOMEM at its mappings limit
 	MS_KUNMAP,        // (pfn)
 	MS_VMAP,          // (n, prot, then runs: MR2.. = pfn, count, pfn, count ...) ->
 			  //   MR0 va of n contiguous pages. prot: PROT_READ/WRITE/NOCACHE
 			  //   (PROT_EXEC -> E_PERM). When the runs of one message do not
 			  //   reach n, the reply's MR1 says how many are mapped so far and
-			  //   MS_VMAP_MORE continues. E_NOMEM: no room in the vmap area.
+			  //   MS_VMAP_MORE continues. E_NOMEM: no room in the vmap area, or
+			  //   the mappings limit; E_NOSLOT: memsrv cannot make the windows
+			  //   (nothing of the vmap is left).
 	MS_VMAP_MORE,     // (va, runs...) -> MR0 va, MR1 pages mapped so far
 	MS_VUNMAP,        // (va of a vmap) E_INVAL when it is not one. Each vmap keeps an
 			  //   unmapped guard page after it.
 
 	MS_STATS,         // -> MR0 free pages, MR1 used pages, then the caller's live
 			  //   mappings: MR2 kmap_local, MR3 kmap_atomic, MR4 kmap, MR5 vmap
-			  //   areas, MR6 pages it owns
+			  //   areas, MR6 pages it owns; MR7 error lines memsrv logged for it,
+			  //   MR8 lines it left out (rate limit), MR9 its page limit, MR10
+			  //   its mappings limit
+	MS_LIMIT,         // (client id, pages, mappings): the limits of a program about to
+			  //   start (or running), from its starter only: the unbadged
+			  //   capability (else E_PERM)
 	MS_COUNT
 };
 

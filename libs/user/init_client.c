@@ -13,10 +13,16 @@ static int init_call(struct msg *m)
 
 int init_spawn(const char *name, uint32_t arg, uint32_t gift, uint32_t *id)
 {
+	return init_spawn_limited(name, arg, gift, 0, 0, id);
+}
+
+int init_spawn_limited(const char *name, uint32_t arg, uint32_t gift, uint32_t ms_pages,
+		       uint32_t ms_maps, uint32_t *id)
+{
 	uint32_t words[INIT_NAME_WORDS] = { 0 };
 	struct ipc_buffer *ipc = user_ipcbuf();
 	size_t n = strlen(name);
-	struct msg m = { .info = MSG_INFO(INIT_SPAWN, 1 + INIT_NAME_WORDS), .mr = { arg } };
+	struct msg m = { .info = MSG_INFO(INIT_SPAWN, 3 + INIT_NAME_WORDS), .mr = { arg } };
 	int err;
 
 	if (n == 0 || n >= sizeof(words))
@@ -28,6 +34,8 @@ int init_spawn(const char *name, uint32_t arg, uint32_t gift, uint32_t *id)
 		else
 			ipc->mr[1 + i] = words[i];
 	}
+	ipc->mr[1 + INIT_NAME_WORDS] = ms_pages;
+	ipc->mr[2 + INIT_NAME_WORDS] = ms_maps;
 	if (gift) {
 		ipc->cap_send = gift;
 		m.info |= MSG_CAP;

@@ -138,6 +138,10 @@ int thread_destroy(struct user_thread *t);
 // child's id in *id, E_INVAL for a name longer than 31 bytes, or init's error
 // (E_INVAL: no such program; E_NOMEM: no memory left).
 int init_spawn(const char *name, uint32_t arg, uint32_t gift, uint32_t *id);
+// The same, the child's memsrv limits lowered to ms_pages HIGHMEM pages and
+// ms_maps kmap references and vmaps (0: not lowered; never above ours).
+int init_spawn_limited(const char *name, uint32_t arg, uint32_t gift, uint32_t ms_pages,
+		       uint32_t ms_maps, uint32_t *id);
 
 // Ends a program this one spawned. Returns E_OK, or E_INVAL/E_PERM.
 int init_kill(uint32_t id);

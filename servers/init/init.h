@@ -27,6 +27,8 @@ struct chunk {
 struct prog_limits {
 	uint32_t quota_pages;  // kernel memory (page tables, threads, endpoints)
 	uint32_t memory_pages; // its SLOT_MEMORY range
+	uint32_t ms_pages;     // memsrv: HIGHMEM pages it may own (0: memsrv_default_pages())
+	uint32_t ms_maps;      // memsrv: kmap references and vmaps at once
 };
 
 // A started program, and after its exit its status until its parent waits.
@@ -39,6 +41,7 @@ struct proc {
 	int exited;
 	int status;
 	int service; // runs for the others (memsrv): not waited for before power-off
+	uint32_t ms_pages, ms_maps; // its memsrv limits (MS_LIMIT)
 	// Capabilities of init's table for MEMSRV_RANGE_FIRST.. (only while starting).
 	const struct chunk *ranges;
 	uint32_t nranges;
@@ -81,9 +84,11 @@ void loader_destroy(struct proc *p);
 struct prog_limits loader_limits(const char *name);
 
 // serve.c: the program table and init's requests.
-// Starts NAME on behalf of parent (0: init). Returns E_OK with *id set, or
-// the error of loader_start.
-int procs_spawn(const char *name, uint32_t parent, uint32_t arg, uint32_t gift, uint32_t *id);
+// Starts NAME on behalf of parent (0: init), with memsrv limits no higher
+// than ms_pages and ms_maps (0: no lower than its own). Returns E_OK with
+// *id set, or the error of loader_start.
+int procs_spawn(const char *name, uint32_t parent, uint32_t arg, uint32_t gift, uint32_t ms_pages,
+		uint32_t ms_maps, uint32_t *id);
 // Starts a service of init's (memsrv) with nranges range capabilities of
 // init's table in its MEMSRV_RANGE_FIRST.. slots. As procs_spawn.
 int procs_spawn_service(const char *name, uint32_t arg, uint32_t gift, const struct chunk *ranges,
@@ -98,3 +103,7 @@ __attribute__((noreturn)) void serve(uint32_t endpoint, uint32_t console, int po
 int memsrv_start(void);
 // memsrv has ended: its endpoint dies (clients get E_DEAD, not a hang).
 void memsrv_ended(void);
+// The HIGHMEM pages a program may own by default: a share of memsrv's.
+uint32_t memsrv_default_pages(void);
+// Tells memsrv the limits of program id (before it runs). E_OK or the error.
+int memsrv_limit(uint32_t id, uint32_t pages, uint32_t maps);

@@ -7,6 +7,7 @@
 
 #include "cpio/cpio.h"
 #include "elf/elf.h"
+#include "abi/memsrv.h"
 #include "init.h"
 
 static const void *initrd;
@@ -35,14 +36,17 @@ struct prog_limits loader_limits(const char *name)
 	// memsrv's windows are kernel memory (a table each); its bookkeeping is
 	// its RAM.
 	if (!strcmp(name, "memsrv"))
-		return (struct prog_limits){ 8192, 64u << 8 };
+		return (struct prog_limits){ 8192, 64u << 8, 0, 0 };
 	// The in-guest tests make many objects and map much; the benchmarks
-	// make many objects, and run as up to 17 copies (servers/bench).
+	// make many objects, and run as up to 17 copies (servers/bench). The
+	// memory server's suite and the benchmarks take all of HIGHMEM.
 	if (!strcmp(name, "tests"))
-		return (struct prog_limits){ 2048, 32u << 8 };
+		return (struct prog_limits){ 2048, 32u << 8, 0, MS_DEFAULT_MAPS };
 	if (!strcmp(name, "bench"))
-		return (struct prog_limits){ 2048, 8u << 8 };
-	return (struct prog_limits){ 256, 8u << 8 }; // 8 MiB
+		return (struct prog_limits){ 2048, 8u << 8, MS_UNLIMITED, MS_UNLIMITED };
+	if (!strcmp(name, "mstests"))
+		return (struct prog_limits){ 256, 8u << 8, MS_UNLIMITED, MS_UNLIMITED };
+	return (struct prog_limits){ 256, 8u << 8, 0, MS_DEFAULT_MAPS }; // 8 MiB
 }
 
 static uint32_t seg_first(const struct elf_segment *s)
@@ -163,7 +167,8 @@ static int caps_give(const struct proc *p, uint32_t gift)
 	if (!p->parent && init_irqctl && (err = mint(p->space, SLOT_IRQCTL, init_irqctl, RIGHTS_ALL, 0)))
 		return err;
 	if (memsrv_ep &&
-	    (err = mint(p->space, SLOT_MEMSRV, memsrv_ep, RIGHT_WRITE | RIGHT_GRANT, p->id)))
+	    ((err = memsrv_limit(p->id, p->ms_pages, p->ms_maps)) ||
+	     (err = mint(p->space, SLOT_MEMSRV, memsrv_ep, RIGHT_WRITE | RIGHT_GRANT, p->id))))
 		return err;
 	for (uint32_t i = 0; i < p->nranges; i++)
 		if ((err = mint(p->space, MEMSRV_RANGE_FIRST + i, p->ranges[i].slot, RIGHTS_ALL, 0)))

@@ -111,7 +111,7 @@ static int start_list(char *list)
 		next = strchr(name, ',');
 		if (next)
 			*next++ = 0;
-		if (*name && procs_spawn(name, 0, 0, 0, &id) == E_OK)
+		if (*name && procs_spawn(name, 0, 0, 0, 0, 0, &id) == E_OK)
 			started++;
 	}
 	return started;

@@ -4,9 +4,24 @@
 // after it reaches memsrv by.
 #include <stdio.h>
 
+#include "abi/memsrv.h"
 #include "init.h"
 
 static uint32_t memsrv_ep; // init's capability to memsrv's endpoint
+static uint32_t memsrv_pages; // HIGHMEM memsrv was given
+
+uint32_t memsrv_default_pages(void)
+{
+	return memsrv_pages / MS_DEFAULT_PAGES_DIV;
+}
+
+int memsrv_limit(uint32_t id, uint32_t pages, uint32_t maps)
+{
+	struct msg m = { .info = MSG_INFO(MS_LIMIT, 3), .mr = { id, pages, maps } };
+	int err = memsrv_ep ? sys_call(memsrv_ep, &m) : E_OK;
+
+	return err ? err : (int)MSG_LABEL(m.info);
+}
 
 // Puts handed-over chunks back into the pool.
 static void chunks_return(struct chunk *c, uint32_t n)
@@ -52,6 +67,7 @@ int memsrv_start(void)
 		hmk_invoke(user_env.space, SPACE_DELETE, 1, ranges[i].slot, 0, 0, 0, &m);
 		user_slot_free(ranges[i].slot);
 	}
+	memsrv_pages = pages;
 	loader_set_memsrv(memsrv_ep);
 	printf("init: memsrv has %u MiB in %u range(s), %u MiB left for programs\n", pages >> 8, n,
 	       pool_pages() >> 8);

@@ -20,10 +20,32 @@ static struct proc *proc_find(uint32_t id)
 	return NULL;
 }
 
+static uint32_t lowest(uint32_t a, uint32_t b)
+{
+	return b && b < a ? b : a;
+}
+
+// p's memsrv limits: its program's own, no higher than its spawner's (when
+// a program spawned it) nor than those asked for (0: none asked).
+static void limits_set(struct proc *p, const struct proc *parent, uint32_t pages, uint32_t maps)
+{
+	struct prog_limits lim = loader_limits(p->name);
+
+	p->ms_pages = lim.ms_pages ? lim.ms_pages : memsrv_default_pages();
+	p->ms_maps = lim.ms_maps;
+	if (parent) {
+		p->ms_pages = lowest(p->ms_pages, parent->ms_pages);
+		p->ms_maps = lowest(p->ms_maps, parent->ms_maps);
+	}
+	p->ms_pages = lowest(p->ms_pages, pages);
+	p->ms_maps = lowest(p->ms_maps, maps);
+}
+
 // Starts NAME: a program of parent's, or (service) one of init's that
-// power-off does not wait for, given ranges.
+// power-off does not wait for, given ranges; memsrv limits as procs_spawn.
 static int proc_start(const char *name, uint32_t parent, uint32_t arg, uint32_t gift, int service,
-		      const struct chunk *ranges, uint32_t nranges, uint32_t *id)
+		      const struct chunk *ranges, uint32_t nranges, uint32_t ms_pages,
+		      uint32_t ms_maps, uint32_t *id)
 {
 	struct proc *p = NULL;
 	int err;
@@ -44,6 +66,7 @@ static int proc_start(const char *name, uint32_t parent, uint32_t arg, uint32_t 
 	p->service = service;
 	p->ranges = ranges;
 	p->nranges = nranges;
+	limits_set(p, proc_find(parent), ms_pages, ms_maps);
 	err = loader_start(p, arg, gift);
 	p->ranges = NULL;
 	p->nranges = 0;
@@ -60,15 +83,16 @@ static int proc_start(const char *name, uint32_t parent, uint32_t arg, uint32_t 
 	return E_OK;
 }
 
-int procs_spawn(const char *name, uint32_t parent, uint32_t arg, uint32_t gift, uint32_t *id)
+int procs_spawn(const char *name, uint32_t parent, uint32_t arg, uint32_t gift, uint32_t ms_pages,
+		uint32_t ms_maps, uint32_t *id)
 {
-	return proc_start(name, parent, arg, gift, 0, NULL, 0, id);
+	return proc_start(name, parent, arg, gift, 0, NULL, 0, ms_pages, ms_maps, id);
 }
 
 int procs_spawn_service(const char *name, uint32_t arg, uint32_t gift, const struct chunk *ranges,
 			uint32_t nranges, uint32_t *id)
 {
-	return proc_start(name, 0, arg, gift, 1, ranges, nranges, id);
+	return proc_start(name, 0, arg, gift, 1, ranges, nranges, 0, 0, id);
 }
 
 // The program ends: its objects go, its status stays until its parent
@@ -113,6 +137,7 @@ static void drop_gift(const struct msg *m)
 // A request; returns 1 with *r set when the caller gets a reply.
 static int request(struct msg *m, struct msg *r)
 {
+	const struct ipc_buffer *ipc = user_ipcbuf();
 	struct proc *caller = proc_find(m->badge), *p;
 	uint32_t label = MSG_LABEL(m->info), id = 0;
 	char name[PROC_NAME_MAX];
@@ -148,6 +173,8 @@ static int request(struct msg *m, struct msg *r)
 		}
 		spawn_name(m, name);
 		err = procs_spawn(name, caller->id, m->mr[0], m->info & MSG_CAP ? recv_slot : 0,
+				  MSG_LEN(m->info) > 1 + INIT_NAME_WORDS ? ipc->mr[1 + INIT_NAME_WORDS] : 0,
+				  MSG_LEN(m->info) > 2 + INIT_NAME_WORDS ? ipc->mr[2 + INIT_NAME_WORDS] : 0,
 				  &id);
 		break;
 	case INIT_KILL:

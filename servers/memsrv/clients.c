@@ -1,5 +1,6 @@
 // Clients (programs, known by init's badge) and their threads (known by the
-// badge memsrv mints for each at MS_THREAD_HELLO). memsrv watches every
+// badge memsrv mints for each at MS_THREAD_HELLO, at most MS_CLIENT_THREADS
+// per client). memsrv watches every
 // client space and thread with its one notification; when one dies it
 // finds which (their capabilities answer E_DEAD) and takes back everything:
 // thread windows, local and atomic mappings, pool references, waiting
@@ -68,7 +69,6 @@ static int watch(struct req *q, uint32_t slot, uint32_t bit, int *unwatched)
 int ms_hello(struct req *q)
 {
 	struct client *c = NULL;
-	struct msg m;
 	int err, unwatched = 0;
 
 	if (q->c)
@@ -82,10 +82,6 @@ int ms_hello(struct req *q)
 			c = &clients[i];
 	if (!c)
 		return req_fail(q, E_NOSLOT, "MS_HELLO: %u clients already", MS_CLIENTS_MAX);
-	if ((err = hmk_invoke(pool_window(), WINDOW_BIND, 3, WIN_SPACE, q->cap, MEMSRV_POOL_VA, 0,
-			      &m)))
-		return req_fail(q, err, "MS_HELLO: cannot bind the kmap pool at 0x%x",
-				MEMSRV_POOL_VA);
 	if ((err = watch(q, q->cap, WATCH_SPACE, &unwatched)))
 		return req_fail(q, err, "MS_HELLO: cannot watch its space");
 	memset(c, 0, sizeof(*c));
@@ -94,6 +90,7 @@ int ms_hello(struct req *q)
 	c->idx = (uint8_t)(c - clients);
 	c->space = q->cap;
 	c->lo = ~0u;
+	limits_apply(c);
 	q->cap_kept = 1;
 	q->out[0] = c->id;
 	q->nout = 1;
@@ -111,6 +108,9 @@ int ms_thread_hello(struct req *q)
 		return req_fail(q, E_PERM, "MS_THREAD_HELLO before MS_HELLO");
 	if (!q->has_cap)
 		return req_fail(q, E_INVAL, "MS_THREAD_HELLO without its thread capability");
+	if (q->c->nthreads >= MS_CLIENT_THREADS)
+		return req_fail(q, E_NOSLOT, "MS_THREAD_HELLO: it has %u threads registered already",
+				q->c->nthreads);
 	if ((err = identify(q->cap, CAP_THREAD, RIGHT_WRITE)))
 		return req_fail(q, err, "MS_THREAD_HELLO: not a thread with the write right");
 	for (i = 0; i < MS_THREADS_MAX && !t; i++)
@@ -251,10 +251,11 @@ void clients_reap(void)
 
 			if (!t->badge || t->c != c || !dead(t->thread))
 				continue;
+			struct req q = { .c = c }; // its log budget: threads come and go at will
 			if (t->local.depth || t->atomic.depth)
-				printf("memsrv: client %u: thread %u died with %u kmap_local"
-				       " and %u kmap_atomic mapping(s): reclaimed\n",
-				       c->id, t->serial, t->local.depth, t->atomic.depth);
+				req_fail(&q, E_DEAD, "thread %u died with %u kmap_local and %u "
+					 "kmap_atomic mapping(s): reclaimed", t->serial,
+					 t->local.depth, t->atomic.depth);
 			thread_reclaim(t);
 		}
 	}

@@ -18,7 +18,9 @@
 // The first atomic mapping pins the
 // thread (THREAD_ATOMIC on its thread capability, naming the atomic region,
 // which the kernel empties itself if the pin is held too long); the last
-// one unpins it.
+// one unpins it. A kmap_atomic lives only while its thread is pinned: when
+// memsrv finds the pin gone (the kernel ends it after ATOMIC_LIMIT_TICKS,
+// or when the thread stops), it empties the region and forgets the stack.
 #include "ms.h"
 
 struct stack_kind {
@@ -126,17 +128,36 @@ static int pop(struct req *q, const struct stack_kind *k, struct mstack *st)
 	return E_OK;
 }
 
+uint32_t atomic_held(struct mthread *t)
+{
+	struct msg m;
+
+	if (!t->atomic.depth ||
+	    hmk_invoke(t->thread, THREAD_ATOMIC, 1, ATOMIC_QUERY, 0, 0, 0, &m) || m.mr[0])
+		return t->atomic.depth;
+	struct req q = { .c = t->c };
+	uint32_t n = t->atomic.depth;
+
+	req_fail(&q, E_BUSY, "thread %u is no longer pinned (held too long, or stopped): its %u "
+		 "kmap_atomic mapping(s) are taken back", t->serial, n);
+	t->atomic.depth = 0; // first: freeing an orphan looks at the stacks
+	flush_region(t, &atomic_kind, &t->atomic); // a stop unpins, but leaves them mapped
+	while (n)
+		orphan_unmapped(t->atomic.pfn[--n]);
+	return 0;
+}
+
 uint32_t local_maps_in(uint32_t pfn, uint32_t n)
 {
 	uint32_t maps = 0;
 
 	for (uint32_t i = 0; i < MS_THREADS_MAX; i++) {
-		const struct mthread *t = &threads[i];
+		struct mthread *t = &threads[i];
 		if (!t->badge)
 			continue;
 		for (uint32_t d = 0; d < t->local.depth; d++)
 			maps += t->local.pfn[d] - pfn < n;
-		for (uint32_t d = 0; d < t->atomic.depth; d++)
+		for (uint32_t d = 0, ad = atomic_held(t); d < ad; d++)
 			maps += t->atomic.pfn[d] - pfn < n;
 	}
 	return maps;
@@ -175,6 +196,8 @@ int ms_kmap_atomic(struct req *q)
 	struct mthread *t = req_thread(q, "kmap_atomic", &err);
 	struct msg m;
 
+	if (t)
+		atomic_held(t); // a nested one pins nothing: is the first still there?
 	if (!t || (err = push(q, t, &atomic_kind, &t->atomic)))
 		return err;
 	if (t->atomic.depth == 1 && (err = hmk_invoke(t->thread, THREAD_ATOMIC, 4, 1, t->win, atomic_kind.first,
@@ -193,11 +216,16 @@ int ms_kunmap_atomic(struct req *q)
 	struct mthread *t = req_thread(q, "kunmap_atomic", &err);
 	struct msg m;
 
+	if (t && t->atomic.depth > 1)
+		atomic_held(t); // is the pin still there? (the last unmap's unpin says it)
 	if (!t || (err = pop(q, &atomic_kind, &t->atomic)))
 		return err;
-	if (!t->atomic.depth)
-		hmk_invoke(t->thread, THREAD_ATOMIC, 1, 0, 0, 0, 0, &m);
-	return E_OK;
+	if (t->atomic.depth || hmk_invoke(t->thread, THREAD_ATOMIC, 1, 0, 0, 0, 0, &m) ||
+	    MSG_LEN(m.info) < 1 || m.mr[0])
+		return E_OK;
+	flush_region(t, &atomic_kind, &t->atomic); // a stop unpins, but leaves it mapped
+	return req_fail(q, E_INVAL, "kunmap_atomic of 0x%x: no longer pinned (held too long, or "
+			"stopped): the mapping was taken back", q->w[0]);
 }
 
 void local_reclaim(struct mthread *t)
@@ -220,7 +248,8 @@ static inline int local_fast(struct msg *m, struct ipc_buffer *ipc)
 	struct mthread *t = &threads[THREAD_BADGE_INDEX(badge)];
 	struct mstack *st = &t->local;
 
-	if (m->info != MSG_INFO(label, 1) || !(badge & THREAD_BADGE) || t->badge != badge)
+	if (m->info != (MSG_INFO(label, 1) | MSG_CALL) || !(badge & THREAD_BADGE) ||
+	    t->badge != badge)
 		return 0;
 	if (label == MS_KMAP_LOCAL) {
 		struct zone *z = &zones[0]; // usually the only one

@@ -62,17 +62,53 @@ static const struct {
 	[MS_VMAP_MORE] = { ms_vmap_more, "MS_VMAP_MORE" },
 	[MS_VUNMAP] = { ms_vunmap, "MS_VUNMAP" },
 	[MS_STATS] = { ms_stats, "MS_STATS" },
+	[MS_LIMIT] = { ms_limit, "MS_LIMIT" },
 };
+
+// Timer ticks since boot (100 a second), or 0 when the kernel does not say.
+static uint32_t ticks(void)
+{
+	struct msg m;
+
+	return hmk_invoke(SLOT_CONSOLE, CONSOLE_STATS, 0, 0, 0, 0, 0, &m) ? 0 : m.mr[2];
+}
+
+// Whether one more line may go out under l, saying first how many lines
+// the last interval left out. `who` names the client in that line.
+static int log_allowed(struct loglimit *l, uint32_t who)
+{
+	uint32_t now = ticks();
+
+	if (now - l->since >= LOG_TICKS) {
+		if (l->suppressed)
+			printf("memsrv: client %u: %u messages suppressed\n", who, l->suppressed);
+		l->since = now;
+		l->lines = 0;
+		l->suppressed = 0;
+	}
+	if (l->lines < LOG_LINES) {
+		l->lines++;
+		l->written++;
+		return 1;
+	}
+	l->suppressed++;
+	l->dropped++;
+	return 0;
+}
 
 int req_fail(struct req *q, int err, const char *fmt, ...)
 {
+	static struct loglimit strangers; // senders that are no client: one budget
+	uint32_t who = q->c ? q->c->id : q->badge;
 	char what[160];
 	va_list ap;
 
+	if (!log_allowed(q->c ? &q->c->log : &strangers, who))
+		return err;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	printf("memsrv: client %u: %s (%s)\n", q->c ? q->c->id : q->badge, what, hmk_strerror(err));
+	printf("memsrv: client %u: %s (%s)\n", who, what, hmk_strerror(err));
 	return err;
 }
 
@@ -150,6 +186,11 @@ static int serve_one(struct req *q)
 		q->c = client_by_id(q->badge);
 	if (label >= MS_COUNT || !handlers[label].fn)
 		return req_fail(q, E_NOSYS, "unknown request %u", label);
+	if (!q->called) // a `send`: nobody would learn the outcome, so nothing changes
+		return req_fail(q, E_NOREPLY, "%s sent without waiting for the answer (send, not "
+				"call): refused", handlers[label].name);
+	if (label == MS_LIMIT)
+		return q->badge ? req_fail(q, E_PERM, "MS_LIMIT from a client") : ms_limit(q);
 	if (!q->c && label != MS_HELLO)
 		return req_fail(q, E_PERM, "%s before MS_HELLO", handlers[label].name);
 	if (ms_unwatched && (++polls % POLL_EVERY == 0 || label == MS_STATS || label == MS_HELLO))
@@ -170,6 +211,7 @@ static void request(const struct msg *m, uint32_t recv_slot, struct req *q, stru
 	q->badge = m->badge;
 	q->label = MSG_LABEL(m->info);
 	q->len = MSG_LEN(m->info);
+	q->called = (m->info & MSG_CALL) != 0;
 	q->has_cap = (m->info & MSG_CAP) != 0;
 	q->cap = recv_slot;
 	q->cap_kept = 0;
@@ -304,8 +346,6 @@ int main(void)
 	if ((err = frames_init()))
 		printf("memsrv: no zeroing window (%s): zeroing through SPACE_MAP\n",
 		       hmk_strerror(err));
-	if ((err = pool_init()))
-		printf("memsrv: no kmap pool window: %s\n", hmk_strerror(err));
 	printf("memsrv: %u MiB of HIGHMEM in %u ranges, serving\n", total_pages >> 8, nzones);
 	serve();
 }

@@ -123,6 +123,18 @@ size_t pagemeta_bytes(void);
 // ---------------------------------------------------------------------------
 // clients.c: registered programs and threads.
 struct vmap;
+struct kpool;
+
+// Log lines of one client: at most LOG_LINES per LOG_TICKS, then one line
+// saying how many were left out (main.c).
+#define LOG_LINES 20
+#define LOG_TICKS 100 // 1 s at 100 Hz
+struct loglimit {
+	uint32_t since;      // the interval's first tick
+	uint32_t lines;      // written in it
+	uint32_t suppressed; // left out in it
+	uint32_t written, dropped; // all lines written and left out (MS_STATS)
+};
 
 struct client {
 	uint32_t id;        // the program id (init's badge); 0: free entry
@@ -132,9 +144,12 @@ struct client {
 	uint32_t nserial;   // threads it ever registered (their numbers in log lines)
 	int unwatched;      // INV_WATCH refused (no RIGHT_READ): polled instead
 	uint32_t nwaiting;  // its calls waiting for a kmap pool slot
-	uint16_t *kref;     // per pool slot, the references it holds (NULL: none yet)
-	uint32_t nkmap;     // sum of kref
+	struct kpool *pool; // its kmap pool (kmap_pool.c; NULL until its first kmap)
+	uint32_t nkmap;     // its live kmap references
 	uint32_t owned;     // pages it owns
+	uint32_t max_pages; // limits its starter set (MS_LIMIT): pages it may own,
+	uint32_t max_maps;  //   kmap references and vmaps it may hold at once
+	struct loglimit log; // its log lines in the current interval (main.c)
 	uint32_t lo, hi;    // lowest and highest pfn it was ever given
 	struct vmap *vmaps; // sorted by address
 	uint32_t nvmaps;
@@ -182,11 +197,12 @@ struct req {
 	uint32_t badge;
 	uint32_t label;
 	uint32_t len; // words
+	int called;   // the sender waits for the reply (MSG_CALL): a call, not a send
 	uint32_t w[MSG_MAX_WORDS];
 	int has_cap;  // a capability arrived in recv_slot
 	uint32_t cap; // that slot; a handler keeping it sets cap_kept
 	int cap_kept;
-	uint32_t out[8]; // result words
+	uint32_t out[11]; // result words
 	uint32_t nout;
 	uint32_t send_cap; // a capability to send with the reply (deleted after)
 	int deferred;      // the reply was saved; none now
@@ -217,6 +233,12 @@ int ms_alloc(struct req *q);
 int ms_free(struct req *q);
 int ms_share(struct req *q);
 int ms_stats(struct req *q);
+int ms_limit(struct req *q);
+// Sets a new client's limits: what MS_LIMIT said for its id, or the default.
+void limits_apply(struct client *c);
+// E_OK when client q->c may hold one more kmap reference or vmap, else
+// E_NOMEM (logged, naming what).
+int limit_maps(struct req *q, const char *what);
 int ms_kmap_local(struct req *q);
 int ms_kunmap_local(struct req *q);
 int ms_kmap_atomic(struct req *q);
@@ -244,20 +266,22 @@ int ms_vunmap(struct req *q);
 
 // kmap_local.c: a dead thread's local and atomic mappings go.
 void local_reclaim(struct mthread *t);
+// t's kmap_atomic depth, after asking the kernel whether t is still pinned
+// (THREAD_ATOMIC's ATOMIC_QUERY):
+// when it reclaimed an overrun (cleared the slots, unpinned), the stack goes.
+uint32_t atomic_held(struct mthread *t);
 
 // kmap_pool.c
-int pool_init(void);
-uint32_t pool_window(void);
 // Drops every pool reference and waiting call of client c (dying).
 void pool_forget_client(struct client *c);
 // Drops the waiting call of thread t (dying); re-checks for a deadlock.
 void pool_forget_thread(struct mthread *t);
 // Answers waiting calls that can be served now, or never.
 void pool_serve(void);
-// pfn's stale (unreferenced) slot, if any, is cleared now: before a free.
+// pfn's stale (unreferenced) slots in every pool are cleared now: before a free.
 void pool_clear_stale(uint32_t pfn);
-// Whether pfn sits in a stale pool slot.
-int pool_stale(uint32_t pfn);
+// In how many pools pfn sits in a stale slot.
+uint32_t pool_stale(uint32_t pfn);
 // Reply objects kept for reuse go (when slots are short).
 void pool_gc(void);
 

@@ -1,4 +1,5 @@
-// Page requests: MS_ALLOC, MS_FREE, MS_SHARE and MS_STATS.
+// Page requests: MS_ALLOC, MS_FREE, MS_SHARE and MS_STATS; the limits of
+// each client (MS_LIMIT).
 #include "ms.h"
 
 // MS_ALLOC (order, flags) -> MR0 pfn. Frames come zeroed.
@@ -16,6 +17,9 @@ int ms_alloc(struct req *q)
 		flags = 0;
 	if (flags & ~MS_ALLOC_HIGH)
 		return req_fail(q, E_INVAL, "alloc_pages with unknown flags 0x%x", flags);
+	if ((1u << order) > q->c->max_pages - q->c->owned)
+		return req_fail(q, E_NOMEM, "alloc_pages of order %u: it owns %u pages, its limit is %u",
+				order, q->c->owned, q->c->max_pages);
 	err = buddy_alloc(order, q->c->idx, flags & MS_ALLOC_HIGH, &pfn);
 	if (err == E_NOMEM && ms_unwatched) { // a dead client's pages may be waiting
 		clients_reap();
@@ -41,7 +45,7 @@ int ms_alloc(struct req *q)
 // anywhere (E_BUSY); stale pool slots of its pages are cleared first.
 int ms_free(struct req *q)
 {
-	uint32_t pfn = q->w[0], order = q->w[1], n, lmaps;
+	uint32_t pfn = q->w[0], order = q->w[1], n, lmaps, mapped = 0;
 	uint16_t *pi = page_info(pfn);
 
 	if (q->len < 2)
@@ -62,14 +66,16 @@ int ms_free(struct req *q)
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t maps = map_count(pfn + i);
 
-		if (maps > (uint32_t)pool_stale(pfn + i))
+		mapped |= maps;
+		if (maps && maps > pool_stale(pfn + i))
 			return req_fail(q, E_BUSY,
 					"free_pages of pfn 0x%x order %u: pfn 0x%x still "
 					"has %u mapping(s)",
 					pfn, order, pfn + i, maps);
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		pool_clear_stale(pfn + i);
+		if (mapped) // stale kmap slots are the only mappings left
+			pool_clear_stale(pfn + i);
 		share_revoke(pfn + i);
 	}
 	buddy_free(pfn, order);
@@ -106,7 +112,7 @@ int ms_stats(struct req *q)
 	for (uint32_t i = 0; i < MS_THREADS_MAX; i++)
 		if (threads[i].badge && threads[i].c == q->c) {
 			local += threads[i].local.depth;
-			atomic += threads[i].atomic.depth;
+			atomic += atomic_held(&threads[i]);
 		}
 	q->out[0] = free_pages;
 	q->out[1] = total_pages - free_pages;
@@ -115,6 +121,60 @@ int ms_stats(struct req *q)
 	q->out[4] = q->c->nkmap;
 	q->out[5] = q->c->nvmaps;
 	q->out[6] = q->c->owned;
-	q->nout = 7;
+	q->out[7] = q->c->log.written;
+	q->out[8] = q->c->log.dropped;
+	q->out[9] = q->c->max_pages;
+	q->out[10] = q->c->max_maps;
+	q->nout = 11;
 	return E_OK;
+}
+
+int limit_maps(struct req *q, const char *what)
+{
+	if (q->c->nkmap + q->c->nvmaps < q->c->max_maps)
+		return E_OK;
+	return req_fail(q, E_NOMEM, "%s: it holds %u kmap(s) and %u vmap(s), its limit is %u", what,
+			q->c->nkmap, q->c->nvmaps, q->c->max_maps);
+}
+
+// Limits init set for programs that have not said MS_HELLO yet; the oldest
+// goes when they are all taken (its program then gets the default).
+static struct {
+	uint32_t id, pages, maps;
+} pending[MS_CLIENTS_MAX];
+static uint32_t npending_next;
+
+// MS_LIMIT (client id, pages, mappings), from the unbadged capability.
+int ms_limit(struct req *q)
+{
+	uint32_t id = q->w[0], i;
+	struct client *c = client_by_id(id);
+
+	if (q->len < 3 || !id || id & THREAD_BADGE)
+		return req_fail(q, E_INVAL, "MS_LIMIT needs a program id, pages and mappings");
+	if (c) { // running already: from now on (what it holds stays)
+		c->max_pages = q->w[1];
+		c->max_maps = q->w[2];
+		return E_OK;
+	}
+	for (i = 0; i < MS_CLIENTS_MAX && pending[i].id && pending[i].id != id; i++)
+		;
+	if (i == MS_CLIENTS_MAX)
+		i = npending_next++ % MS_CLIENTS_MAX;
+	pending[i].id = id;
+	pending[i].pages = q->w[1];
+	pending[i].maps = q->w[2];
+	return E_OK;
+}
+
+void limits_apply(struct client *c)
+{
+	c->max_pages = total_pages / MS_DEFAULT_PAGES_DIV;
+	c->max_maps = MS_DEFAULT_MAPS;
+	for (uint32_t i = 0; i < MS_CLIENTS_MAX; i++)
+		if (pending[i].id == c->id) {
+			c->max_pages = pending[i].pages;
+			c->max_maps = pending[i].maps;
+			pending[i].id = 0;
+		}
 }

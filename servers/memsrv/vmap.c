@@ -150,6 +150,8 @@ static int runs_map(struct req *q, struct vmap *v, const uint32_t *runs, uint32_
 	return E_OK;
 }
 
+static void windows_gc(struct client *c);
+
 // MS_VMAP (n, prot, runs...) -> MR0 va, MR1 pages mapped so far.
 int ms_vmap(struct req *q)
 {
@@ -167,26 +169,28 @@ int ms_vmap(struct req *q)
 		return req_fail(q, E_INVAL, "vmap of %u pages with prot 0x%x", n, prot);
 	if (n >= MS_VMAP_PAGES)
 		return req_fail(q, E_NOMEM, "vmap of %u pages: larger than its vmap area", n);
-	if ((err = runs_check(q, &q->w[2], nruns, n, &total)))
+	if ((err = limit_maps(q, "vmap")) || (err = runs_check(q, &q->w[2], nruns, n, &total)))
 		return err;
 	for (p = &q->c->vmaps; *p && (*p)->start < start + n + 1; p = &(*p)->next)
 		start = (*p)->start + (*p)->npages + 1; // first fit, a guard page after each
 	if (start + n + 1 > MS_VMAP_PAGES)
 		return req_fail(q, E_NOMEM, "vmap of %u pages: no room in its vmap area", n);
-	if ((err = area_windows(q, start, n)))
-		return err;
 	if (!(v = calloc(1, sizeof(*v))))
 		return req_fail(q, E_NOMEM, "vmap: no memory for its record");
 	v->start = start;
 	v->npages = n;
 	v->prot = prot | PROT_READ;
-	if ((err = runs_map(q, v, &q->w[2], nruns, total))) {
-		free(v->runs);
-		free(v);
-		return err;
-	}
+	// In the list before its windows are made: should memsrv run short of
+	// slots meanwhile, vmap_gc then sees them in use and keeps them.
 	v->next = *p;
 	*p = v;
+	if ((err = area_windows(q, start, n)) || (err = runs_map(q, v, &q->w[2], nruns, total))) {
+		*p = v->next;
+		free(v->runs);
+		free(v);
+		windows_gc(q->c); // the windows only it needed go too
+		return err;
+	}
 	q->c->nvmaps++;
 	q->out[0] = vmap_va(v);
 	q->out[1] = v->mapped;
@@ -263,20 +267,24 @@ void vmap_reclaim(struct client *c)
 	c->nvmaps = 0;
 }
 
-void vmap_gc(void)
+// Destroys the vmap windows of c that no vmap of c uses.
+static void windows_gc(struct client *c)
 {
-	for (uint32_t i = 1; i <= MS_CLIENTS_MAX; i++) {
-		struct client *c = &clients[i];
+	for (uint32_t w = 0; w < MS_VMAP_WINDOWS; w++) {
+		struct vmap *v = c->vmaps;
 
-		for (uint32_t w = 0; c->id && w < MS_VMAP_WINDOWS; w++) {
-			struct vmap *v = c->vmaps;
-
-			while (v && v->start + v->npages <= w * WINDOW_SLOTS)
-				v = v->next;
-			if (c->vwin[w] && (!v || v->start >= (w + 1) * WINDOW_SLOTS)) {
-				ms_slot_destroy(c->vwin[w]);
-				c->vwin[w] = 0;
-			}
+		while (v && v->start + v->npages <= w * WINDOW_SLOTS)
+			v = v->next;
+		if (c->vwin[w] && (!v || v->start >= (w + 1) * WINDOW_SLOTS)) {
+			ms_slot_destroy(c->vwin[w]);
+			c->vwin[w] = 0;
 		}
 	}
+}
+
+void vmap_gc(void)
+{
+	for (uint32_t i = 1; i <= MS_CLIENTS_MAX; i++)
+		if (clients[i].id)
+			windows_gc(&clients[i]);
 }

@@ -13,7 +13,7 @@
 
 static const struct test *const tables[] = {
 	proto_tests, pages_tests,  local_tests,     pool_tests,
-	vmap_tests,  client_tests, integrity_tests,
+	vmap_tests,  client_tests, isolation_tests, integrity_tests,
 };
 
 // Polls MS_STATS (memsrv reaps dead threads and children when it gets
@@ -47,6 +47,9 @@ int main(void)
 	case MODE_SUITE: break;
 	case MODE_VICTIM: return victim_main(user_arg >> 8);
 	case MODE_PREHELLO: return prehello_main(user_arg >> 8);
+	case MODE_VMAPPER: return vmapper_main(user_arg >> 8);
+	case MODE_LIMITED: return limited_main(user_arg >> 8);
+	case MODE_FLOOD: return flood_main(user_arg >> 8);
 	default: return 100;
 	}
 	// The fixed point: this program and its first thread are registered

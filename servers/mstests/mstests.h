@@ -27,7 +27,14 @@
 
 // Start arguments of mstests itself (init starts the suite with 0): the
 // mode in bits 0..7, a parameter above.
-enum ms_mode { MODE_SUITE = 0, MODE_VICTIM = 1, MODE_PREHELLO = 2 };
+enum ms_mode {
+	MODE_SUITE = 0,
+	MODE_VICTIM = 1,
+	MODE_PREHELLO = 2,
+	MODE_VMAPPER = 3,
+	MODE_LIMITED = 4,
+	MODE_FLOOD = 5,
+};
 #define MODE_ARG(mode, param) ((uint32_t)(mode) | (uint32_t)(param) << 8)
 
 // --- the word every test writes into a page (util.c) -----------------------
@@ -75,6 +82,9 @@ int ms_call2(uint32_t ep, uint32_t label, uint32_t n, uint32_t a0, uint32_t a1, 
 // init_spawn of mstests with start argument arg (and a capability in its
 // SLOT_GIFT when gift is not 0), killed after the test unless waited for.
 int child_spawn(uint32_t arg, uint32_t gift, uint32_t *id);
+// The same with its memsrv limits lowered (init_spawn_limited).
+int child_spawn_limited(uint32_t arg, uint32_t gift, uint32_t ms_pages, uint32_t ms_maps,
+			uint32_t *id);
 // INIT_WAIT, polled at most WAIT_YIELDS times: E_OK with its exit status
 // (-9: killed, -1: faulted), E_AGAIN while it runs on, or init's error.
 int child_wait(uint32_t id, int *status);
@@ -128,8 +138,12 @@ int probe_faults(uint32_t addr, uint32_t *value, const char **why);
 
 // --- the test tables of each file -------------------------------------------
 extern const struct test pages_tests[], local_tests[], pool_tests[], vmap_tests[], proto_tests[],
-	client_tests[], integrity_tests[];
+	client_tests[], isolation_tests[], integrity_tests[];
 
 // main.c: the child modes (clients.c).
 int victim_main(uint32_t param);
 int prehello_main(uint32_t param);
+// isolation.c
+int vmapper_main(uint32_t param);
+int limited_main(uint32_t param);
+int flood_main(uint32_t count);

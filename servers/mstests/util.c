@@ -232,7 +232,13 @@ int ms_call2(uint32_t ep, uint32_t label, uint32_t n, uint32_t a0, uint32_t a1, 
 // --- children ----------------------------------------------------------------
 int child_spawn(uint32_t arg, uint32_t gift, uint32_t *id)
 {
-	int err = init_spawn("mstests", arg, gift, id);
+	return child_spawn_limited(arg, gift, 0, 0, id);
+}
+
+int child_spawn_limited(uint32_t arg, uint32_t gift, uint32_t ms_pages, uint32_t ms_maps,
+			uint32_t *id)
+{
+	int err = init_spawn_limited("mstests", arg, gift, ms_pages, ms_maps, id);
 
 	if (!err)
 		undo_add(U_CHILD, *id, 0, NULL);
