@@ -67,6 +67,11 @@ struct space {
 	uint32_t local_va;      // where its threads' windows go (0: none yet)
 	struct window *local_installed; // the thread window there now, or NULL
 	uint32_t id;
+	// THREAD_ATOMIC budget, shared by its threads and across pins: ticks
+	// found pinned (at most ATOMIC_LIMIT_TICKS), one forgiven per
+	// ATOMIC_REFILL_TICKS after atomic_stamp. Zero: the whole budget.
+	uint32_t atomic_used, atomic_stamp;
+	uint8_t atomic_logged; // its overrun was logged (once per space)
 };
 
 enum ep_state { EP_IDLE, EP_SEND, EP_RECV };
@@ -156,7 +161,6 @@ struct thread {
 	struct window *local_win;   // its WIN_THREAD window (a reference), or NULL
 	struct notify *bound_notify; // THREAD_BIND_NOTIFY (a reference), or NULL
 	uint8_t atomic;             // THREAD_ATOMIC: pinned, not preempted
-	uint32_t atomic_since;      // tick it was pinned at
 	struct window *atomic_win;  // slots to clear when it overruns (a reference)
 	uint32_t atomic_first, atomic_count;
 };

@@ -195,9 +195,12 @@ enum hmk_invocation {
 			  //   label MSG_LABEL_NOTIFY and the word (cleared) in r6
 	THREAD_ATOMIC,    // (on, window slot, first, count) with RIGHT_WRITE: on = 1 pins the
 			  //   thread (no preemption, no migration; an IPC that would wait
-			  //   fails E_BUSY) until THREAD_ATOMIC(0). Held longer than
-			  //   ATOMIC_LIMIT_TICKS, the kernel logs it, clears slots
-			  //   [first, first + count) of that window and unpins the thread.
+			  //   fails E_BUSY) until THREAD_ATOMIC(0). Pinned time is charged
+			  //   to the thread's space, across pins and threads: a budget of
+			  //   ATOMIC_LIMIT_TICKS that earns one tick back per
+			  //   ATOMIC_REFILL_TICKS. Spent, the kernel logs it (once per
+			  //   space), clears slots [first, first + count) of that window and
+			  //   unpins the thread; pins then fail E_AGAIN until time is earned.
 
 	// CAP_WINDOW (SPACE_CREATE of CAP_WINDOW makes one; a 2 MiB virtual region
 	// of 512 page slots). Frames come from physical ranges; never executable.
@@ -241,6 +244,7 @@ enum window_kind { WIN_NONE = 0, WIN_THREAD = 1, WIN_SPACE = 2 };
 #define WINDOW_SLOTS 512
 #define WINDOW_SIZE 0x200000u
 #define ATOMIC_LIMIT_TICKS 10 // 100 ms at the kernel's 100 Hz tick
+#define ATOMIC_REFILL_TICKS 4 // a space earns back one pinned tick per 4 ticks
 
 // The label a recv returns with when the thread's bound notification ends
 // its wait (THREAD_BIND_NOTIFY).
