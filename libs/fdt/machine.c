@@ -426,15 +426,17 @@ int machine_from_fdt(const struct fdt *fdt, struct machine *m, const char **why)
 	if (!why)
 		why = &ignored;
 	memset(m, 0, sizeof *m);
+	// The console, PSCI and the command line first: the caller reports a
+	// refused tree with them and powers off when the command line says so.
 	if ((uart_node = uart(fdt, m, why)) < 0)
 		return uart_node;
-	if ((err = memory(fdt, m, why)) || (err = reserved(fdt, m, why)) ||
-	    (err = chosen(fdt, m, why)))
+	if ((err = psci(fdt, m, why)) || (err = chosen(fdt, m, why)) ||
+	    (err = memory(fdt, m, why)) || (err = reserved(fdt, m, why)))
 		return err;
 	if ((gic_node = gic(fdt, m, why)) < 0)
 		return gic_node;
 	if ((err = irq_id(fdt, uart_node, gic_node, 0, &m->uart_irq, why)) ||
-	    (err = timer(fdt, gic_node, m, why)) || (err = psci(fdt, m, why)))
+	    (err = timer(fdt, gic_node, m, why)))
 		return err;
 	m->ncpus = count_cpus(fdt);
 	*why = "ok";

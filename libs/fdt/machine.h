@@ -52,9 +52,9 @@ struct machine {
 // points *why at a static message naming what is missing or malformed.
 // Requires at least one /memory range, a PL011 and a GIC; RAM ranges are
 // clipped to the 40-bit physical space LPAE reaches and rounded inwards to
-// pages, reserved ranges rounded outwards. The PL011's registers
-// are read first: when uart_base is set after a failure, the caller can
-// report the failure on it.
+// pages, reserved ranges rounded outwards. The PL011, then PSCI, then
+// /chosen are read first: after a failure, what is set of uart_base, bootargs
+// and psci_method lets the caller report it and power off.
 int machine_from_fdt(const struct fdt *fdt, struct machine *m, const char **why);
 
 // Value of "key=value" in a command line, copied into buf (NUL-terminated,
