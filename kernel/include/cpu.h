@@ -23,6 +23,7 @@ struct cpu {
 	uint32_t prio_bits[NR_PRIOS / 32];
 	struct tqueue rq[NR_PRIOS];
 	uint32_t id;
+	uint8_t pmu_user;        // PMUSERENR.EN now: user mode may use the PMU
 };
 
 static inline struct cpu *this_cpu(void)
@@ -39,3 +40,6 @@ static inline void kernel_unlock(void) {}
 
 // Sets up the boot CPU's struct cpu and kernel stack.
 void cpu_init(void);
+// Lets user mode on this CPU use the performance monitors, or not (an access
+// is then an undefined instruction); switched with the address space.
+void cpu_pmu_user(struct cpu *c, uint8_t on);

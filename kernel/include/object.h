@@ -72,6 +72,7 @@ struct space {
 	// ATOMIC_REFILL_TICKS after atomic_stamp. Zero: the whole budget.
 	uint32_t atomic_used, atomic_stamp;
 	uint8_t atomic_logged; // its overrun was logged (once per space)
+	uint8_t pmu;           // its threads may use the PMU (CONSOLE_PMU)
 };
 
 enum ep_state { EP_IDLE, EP_SEND, EP_RECV };

@@ -119,6 +119,7 @@ void sched_switch_space(struct cpu *c, struct space *s)
 	write_ttbr0(s->ttbr0);
 	isb();
 	c->space = s;
+	cpu_pmu_user(c, s->pmu);
 }
 
 // Picks the thread to run: the direct choice of an IPC, else the running

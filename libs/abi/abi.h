@@ -180,6 +180,10 @@ enum hmk_invocation {
 	CONSOLE_POWEROFF, // powers the machine off
 	CONSOLE_STATS,    // -> MR0 LOWMEM the kernel holds now (KiB, as the boot report's
 			  //   lowmem_used), MR1 free LOWMEM frames  (no right needed)
+	CONSOLE_PMU,      // (space slot, on) with RIGHT_MANAGE (and RIGHT_WRITE on the space):
+			  //   on = 1 lets that space's threads use the performance monitors
+			  //   (PMUSERENR.EN: read and write, ARMv7 has no read-only mode),
+			  //   0 takes it back; without it a PMU access is FAULT_UNDEF
 
 	// CAP_NOTIFY
 	NOTIFY_POLL,      // -> MR0 the word, which is cleared (never blocks)
