@@ -28,11 +28,3 @@ void cpu_init(void)
 	isb();
 }
 
-void cpu_pmu_user(struct cpu *c, uint8_t on)
-{
-	if (c->pmu_user == on)
-		return;
-	write_pmuserenr(on);
-	isb();
-	c->pmu_user = on;
-}

@@ -39,6 +39,7 @@ struct proc {
 	int exited;
 	int status;
 	int service; // runs for the others (memsrv): not waited for before power-off
+	int pmu;     // granted the performance monitors (CONSOLE_PMU)
 	// Capabilities of init's table for MEMSRV_RANGE_FIRST.. (only while starting).
 	const struct chunk *ranges;
 	uint32_t nranges;

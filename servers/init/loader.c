@@ -181,20 +181,12 @@ static int create(uint32_t space, uint32_t type, uint32_t arg, uint32_t *slot)
 	return err;
 }
 
-// Programs init grants the performance monitors to (CONSOLE_PMU): bench
-// trusts its counters, so no other program may touch them.
-static const char *const pmu_programs[] = { "bench" };
-
+// Lets the program use the performance monitors when init grants it them.
 static int pmu_grant(const struct proc *p)
 {
 	struct msg m;
 
-	if (p->parent)
-		return E_OK;
-	for (size_t i = 0; i < sizeof(pmu_programs) / sizeof(pmu_programs[0]); i++)
-		if (strcmp(p->name, pmu_programs[i]) == 0)
-			return hmk_invoke(init_console, CONSOLE_PMU, 2, p->space, 1, 0, 0, &m);
-	return E_OK;
+	return p->pmu ? hmk_invoke(init_console, CONSOLE_PMU, 2, p->space, 1, 0, 0, &m) : E_OK;
 }
 
 // memsrv runs above every other program, so that it waits in receive
