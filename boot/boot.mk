@@ -59,3 +59,19 @@ run-uboot: ## boot hmk through U-Boot on QEMU (MEM=6G unless given)
 .PHONY: print-uboot-dir
 print-uboot-dir:
 	@echo $(UBOOT_DIR)
+
+# The stub that boots a kernel and a device tree loaded with -device loader
+# (scripts/treeboot). The kernel goes above QEMU's own tree (0x4000_0000,
+# 1 MiB) at a 2 MiB boundary plus TEXT_OFFSET; the tree at 0x4800_0000.
+TREEBOOT := $(BUILD)/treeboot.bin
+TREEBOOT_KERNEL_PA := 0x40210000
+TREEBOOT_DTB_PA := 0x48000000
+
+$(TREEBOOT): boot/treeboot.S boot/boot.mk
+	@mkdir -p $(@D)
+	$(CC) -march=armv7-a -marm -c -DTREEBOOT_KERNEL_PA=$(TREEBOOT_KERNEL_PA) \
+		-DTREEBOOT_DTB_PA=$(TREEBOOT_DTB_PA) -o $(@:.bin=.o) $<
+	$(OBJCOPY) -O binary $(@:.bin=.o) $@
+
+.PHONY: treeboot
+treeboot: $(TREEBOOT) ## build the stub that boots a device tree QEMU leaves alone (scripts/treeboot)

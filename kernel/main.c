@@ -22,26 +22,35 @@ void kernel_main(uint32_t phys_base, uint32_t dtb_pa) __attribute__((noreturn));
 
 static struct machine machine;
 
-// Reads the device tree through the FDT window the early tables mapped.
-// Without a usable tree there is no console to complain on: stop quietly.
+// Reads the device tree through the FDT window the early tables mapped. A
+// refused tree is reported on its console when it names one, and the
+// kernel powers off when its command line says "poweroff" and it names
+// PSCI. Without a tree that opens there is no console, command line or
+// PSCI to go by: the kernel reports on the board's debug UART and stops.
 static void machine_init(uint32_t dtb_pa, struct fdt *fdt)
 {
 	uint32_t off = dtb_pa & (SECTION_SIZE - 1);
 	const char *why = "";
+	char arg[16];
 	int err;
 
-	if (!dtb_pa)
-		kernel_stop("no device tree (r2 = 0)");
-	err = fdt_open(fdt, (const void *)(FDT_VBASE + off), FDT_VSIZE - off);
-	if (err)
-		kernel_stop("unusable device tree");
-	err = machine_from_fdt(fdt, &machine, &why);
-	if (err && machine.uart_base)
-		console_init(&machine);
+	err = dtb_pa ? fdt_open(fdt, (const void *)(FDT_VBASE + off), FDT_VSIZE - off) : FDT_E_MAGIC;
 	if (err) {
-		printk("hmk: device tree at 0x%x refused: %s (%s)\n", (unsigned)dtb_pa, why, fdt_strerror(err));
+		machine.uart_base = PLAT_DEBUG_UART_PA;
+		console_init(&machine);
+		printk("hmk: device tree at 0x%x unusable: %s\n", (unsigned)dtb_pa,
+		       dtb_pa ? fdt_strerror(err) : "none given (r2 = 0)");
 		kernel_stop("unusable device tree");
 	}
+	err = machine_from_fdt(fdt, &machine, &why);
+	if (!err)
+		return;
+	if (machine.uart_base)
+		console_init(&machine);
+	psci_init(&machine);
+	stop_powers_off = cmdline_get(machine.bootargs, "poweroff", arg, sizeof(arg));
+	printk("hmk: device tree at 0x%x refused: %s (%s)\n", (unsigned)dtb_pa, why, fdt_strerror(err));
+	kernel_stop("unusable device tree");
 }
 
 // Deliberate faults, to see the exception reports: fault=undef|pabort|dabort|wx.

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "abi/abi.h"
+#include "cp15.h"
 #include "object.h"
 
 struct thread;
@@ -23,6 +24,7 @@ struct cpu {
 	uint32_t prio_bits[NR_PRIOS / 32];
 	struct tqueue rq[NR_PRIOS];
 	uint32_t id;
+	uint8_t pmu_user;        // PMUSERENR.EN now: user mode may use the PMU
 };
 
 static inline struct cpu *this_cpu(void)
@@ -39,3 +41,13 @@ static inline void kernel_unlock(void) {}
 
 // Sets up the boot CPU's struct cpu and kernel stack.
 void cpu_init(void);
+// Lets user mode on this CPU use the performance monitors, or not (an access
+// is then an undefined instruction); switched with the address space. The
+// return to user mode synchronizes the change. Kernel mode, kernel locked.
+static inline void cpu_pmu_user(struct cpu *c, uint8_t on)
+{
+	if (c->pmu_user != on) {
+		write_pmuserenr(on);
+		c->pmu_user = on;
+	}
+}

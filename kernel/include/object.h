@@ -86,6 +86,12 @@ struct space {
 	uint32_t id;
 	struct kobj *owned;     // objects charged to it (die with it)
 	uint8_t revocable;      // has mapped a derived range's frames (PTE_REVOCABLE)
+	// THREAD_ATOMIC budget, shared by its threads and across pins: ticks
+	// found pinned (at most ATOMIC_LIMIT_TICKS), one forgiven per
+	// ATOMIC_REFILL_TICKS after atomic_stamp. Zero: the whole budget.
+	uint32_t atomic_used, atomic_stamp;
+	uint8_t atomic_logged; // its overrun was logged (once per space)
+	uint8_t pmu;           // its threads may use the PMU (CONSOLE_PMU)
 };
 
 enum ep_state { EP_IDLE, EP_SEND, EP_RECV };
@@ -178,7 +184,6 @@ struct thread {
 	struct window *local_win;   // its WIN_THREAD window (a reference), or NULL
 	struct notify *bound_notify; // THREAD_BIND_NOTIFY (a reference), or NULL
 	uint8_t atomic;             // THREAD_ATOMIC: pinned, not preempted
-	uint32_t atomic_since;      // tick it was pinned at
 	struct window *atomic_win;  // slots to clear when it overruns (a reference)
 	uint32_t atomic_first, atomic_count;
 };

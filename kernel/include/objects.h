@@ -66,6 +66,10 @@ void thread_destroy(struct thread *t);
 void thread_stop(struct thread *t, uint8_t state);
 // Ends a THREAD_ATOMIC pin.
 void thread_unpin(struct thread *t);
+// Charges a tick that found `t` pinned to its space's budget; once the
+// budget is spent, clears the pinned slots and unpins `t` (logged once per
+// space). Timer interrupt, kernel locked.
+void thread_atomic_tick(struct thread *t);
 int thread_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
 // Binds `t` to space `s` with its IPC buffer at `ipcbuf_va` (boot and
 // THREAD_CONFIGURE).

@@ -8,6 +8,9 @@
 
 // PL011 console at the UART the device tree names.
 void console_init(const struct machine *m);
+// The board's own PL011 (QEMU virt's), for the one message the kernel has
+// when there is no device tree to name a console, as Linux's DEBUG_LL.
+#define PLAT_DEBUG_UART_PA 0x09000000u
 void console_putc(char c);
 
 // GICv2: distributor and CPU interface up, every interrupt masked.

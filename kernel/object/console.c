@@ -1,5 +1,6 @@
 // The console capability: the kernel's debug output for user programs, and
-// machine power-off (RIGHT_MANAGE).
+// with RIGHT_MANAGE the machine's controls: power-off and PMU grants.
+#include "cpu.h"
 #include "memory.h"
 #include "objects.h"
 #include "plat.h"
@@ -31,6 +32,22 @@ int console_invoke(struct thread *t, struct cap *c, const struct msg_in *in, str
 		out->mr[1] = frame_free_count();
 		out->mr[2] = timer_ticks();
 		return E_OK;
+	case CONSOLE_PMU: {
+		struct cap *sc;
+		struct space *s;
+		int err;
+		if (!(c->rights & RIGHT_MANAGE))
+			return E_PERM;
+		if (in->len < 2 || in->mr[1] > 1)
+			return E_INVAL;
+		if ((err = cap_lookup(t->space, in->mr[0], CAP_SPACE, RIGHT_WRITE, &sc)))
+			return err;
+		s = (struct space *)sc->obj;
+		s->pmu = (uint8_t)in->mr[1];
+		if (this_cpu()->space == s)
+			cpu_pmu_user(this_cpu(), s->pmu);
+		return E_OK;
+	}
 	case CONSOLE_POWEROFF:
 		if (!(c->rights & RIGHT_MANAGE))
 			return E_PERM;

@@ -174,7 +174,40 @@ static void set_prio(struct thread *t, uint8_t prio)
 		sched_wake(t);
 }
 
-// THREAD_ATOMIC: (on, window slot, first, count), with RIGHT_WRITE.
+// Brings the pinned-time debt of `s` up to date: every ATOMIC_REFILL_TICKS
+// since atomic_stamp earn one tick back.
+static void atomic_refill(struct space *s)
+{
+	uint32_t now = timer_ticks(), earned = (now - s->atomic_stamp) / ATOMIC_REFILL_TICKS;
+
+	if (earned >= s->atomic_used) {
+		s->atomic_used = 0;
+		s->atomic_stamp = now;
+	} else {
+		s->atomic_used -= earned;
+		s->atomic_stamp += earned * ATOMIC_REFILL_TICKS;
+	}
+}
+
+void thread_atomic_tick(struct thread *t)
+{
+	struct space *s = t->space;
+
+	atomic_refill(s);
+	if (++s->atomic_used < ATOMIC_LIMIT_TICKS)
+		return;
+	if (!s->atomic_logged)
+		printk("hmk: space %u kept threads pinned (kmap_atomic) for %u ticks: thread %u's mapping "
+		       "reclaimed, preemptible again; its pins fail E_AGAIN until it earns time back "
+		       "(1 tick per %u; logged once)\n",
+		       s->id, ATOMIC_LIMIT_TICKS, t->id, ATOMIC_REFILL_TICKS);
+	s->atomic_logged = 1;
+	window_clear(t->atomic_win, t->atomic_first, t->atomic_count);
+	thread_unpin(t);
+}
+
+// THREAD_ATOMIC: (on, window slot, first, count), with RIGHT_WRITE. A pin
+// is refused (E_AGAIN) while the thread's space has spent its budget.
 static int thread_atomic(struct space *self, struct thread *t, struct cap *c, const struct msg_in *in,
 			 struct msg_out *out)
 {
@@ -199,11 +232,13 @@ static int thread_atomic(struct space *self, struct thread *t, struct cap *c, co
 		return err;
 	if (in->mr[2] >= WINDOW_SLOTS || in->mr[3] > WINDOW_SLOTS - in->mr[2])
 		return E_RANGE;
-	if (t->state == T_DEAD || t->state == T_INACTIVE)
+	if (t->state == T_DEAD || t->state == T_INACTIVE || !t->space)
 		return E_INVAL;
+	atomic_refill(t->space);
+	if (t->space->atomic_used >= ATOMIC_LIMIT_TICKS)
+		return E_AGAIN;
 	thread_unpin(t);
 	t->atomic = 1;
-	t->atomic_since = timer_ticks();
 	t->atomic_win = (struct window *)wc->obj;
 	kobj_get(wc->obj);
 	t->atomic_first = in->mr[2];

@@ -96,13 +96,10 @@ void sched_tick(void)
 	struct cpu *c = this_cpu();
 	struct thread *cur = c->current;
 
-	if (cur && cur->atomic) { // pinned: no preemption, for a bounded time
-		if (timer_ticks() - cur->atomic_since < ATOMIC_LIMIT_TICKS)
+	if (cur && cur->atomic) { // pinned: no preemption, within its space's budget
+		thread_atomic_tick(cur);
+		if (cur->atomic)
 			return;
-		printk("hmk: thread %u held kmap_atomic for %u ticks: mapping reclaimed, preemptible again\n",
-		       cur->id, ATOMIC_LIMIT_TICKS);
-		window_clear(cur->atomic_win, cur->atomic_first, cur->atomic_count);
-		thread_unpin(cur);
 	}
 	if (cur && cur->state == T_READY && --cur->slice == 0) {
 		cur->slice = TIME_SLICE_TICKS;
@@ -122,6 +119,7 @@ void sched_switch_space(struct cpu *c, struct space *s)
 	write_ttbr0(s->ttbr0);
 	isb();
 	c->space = s;
+	cpu_pmu_user(c, s->pmu);
 }
 
 // Picks the thread to run: the direct choice of an IPC, else the running

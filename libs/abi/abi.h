@@ -186,6 +186,10 @@ enum hmk_invocation {
 	CONSOLE_STATS,    // -> MR0 LOWMEM the kernel holds now (KiB, as the boot report's
 			  //   lowmem_used), MR1 free LOWMEM frames, MR2 timer ticks since
 			  //   boot (100 a second)  (no right needed)
+	CONSOLE_PMU,      // (space slot, on) with RIGHT_MANAGE (and RIGHT_WRITE on the space):
+			  //   on = 1 lets that space's threads use the performance monitors
+			  //   (PMUSERENR.EN: read and write, ARMv7 has no read-only mode),
+			  //   0 takes it back; without it a PMU access is FAULT_UNDEF
 
 	// CAP_NOTIFY
 	NOTIFY_POLL,      // -> MR0 the word, which is cleared (never blocks)
@@ -201,9 +205,12 @@ enum hmk_invocation {
 			  //   label MSG_LABEL_NOTIFY and the word (cleared) in r6
 	THREAD_ATOMIC,    // (on, window slot, first, count) with RIGHT_WRITE: on = 1 pins the
 			  //   thread (no preemption, no migration; an IPC that would wait
-			  //   fails E_BUSY) until THREAD_ATOMIC(0). Held longer than
-			  //   ATOMIC_LIMIT_TICKS, the kernel logs it, clears slots
-			  //   [first, first + count) of that window and unpins the thread.
+			  //   fails E_BUSY) until THREAD_ATOMIC(0). Pinned time is charged
+			  //   to the thread's space, across pins and threads: a budget of
+			  //   ATOMIC_LIMIT_TICKS that earns one tick back per
+			  //   ATOMIC_REFILL_TICKS. Spent, the kernel logs it (once per
+			  //   space), clears slots [first, first + count) of that window and
+			  //   unpins the thread; pins then fail E_AGAIN until time is earned.
 			  //   on = 0 and on = ATOMIC_QUERY (which changes nothing) -> MR0 1
 			  //   when it was pinned (0 once unpinned, also by the kernel after
 			  //   an overrun or when the thread stopped)
@@ -258,6 +265,7 @@ enum window_kind { WIN_NONE = 0, WIN_THREAD = 1, WIN_SPACE = 2 };
 #define WINDOW_SIZE 0x200000u
 #define ATOMIC_QUERY 2 // THREAD_ATOMIC's `on`: is the thread pinned?
 #define ATOMIC_LIMIT_TICKS 10 // 100 ms at the kernel's 100 Hz tick
+#define ATOMIC_REFILL_TICKS 4 // a space earns back one pinned tick per 4 ticks
 
 // The label a recv returns with when the thread's bound notification ends
 // its wait (THREAD_BIND_NOTIFY).

@@ -16,18 +16,31 @@ static int fail(const char **why, const char *msg, int err)
 	return err;
 }
 
-// Clips [*base, *base + *size) to the physical address space; 0 when
-// nothing is left.
-static int clip(uint64_t *base, uint64_t *size)
+// Clips [*base, *base + *size) to the physical address space and rounds it
+// to whole pages: inwards for RAM (`out` 0: a partial page is not RAM the
+// kernel may use), outwards for a reservation (`out` 1: a partial page is
+// not free), as Linux's memblock does. 0 when nothing is left.
+static int clip(uint64_t *base, uint64_t *size, int out)
 {
+	uint64_t end;
+
 	if (*base >= PHYS_LIMIT || !*size)
 		return 0;
-	if (*size > PHYS_LIMIT - *base)
-		*size = PHYS_LIMIT - *base;
+	end = *size > PHYS_LIMIT - *base ? PHYS_LIMIT : *base + *size;
+	if (out) {
+		*base &= ~(MACH_PAGE_SIZE - 1);
+		end = (end + MACH_PAGE_SIZE - 1) & ~(MACH_PAGE_SIZE - 1);
+	} else {
+		*base = (*base + MACH_PAGE_SIZE - 1) & ~(MACH_PAGE_SIZE - 1);
+		end &= ~(MACH_PAGE_SIZE - 1);
+	}
+	if (end <= *base)
+		return 0;
+	*size = end - *base;
 	return 1;
 }
 
-// Adds a clipped RAM range to the sorted m->mem, merging it with every
+// Adds a clipped, page-rounded RAM range to the sorted m->mem, merging it with every
 // range it overlaps or touches. Returns -1 when a new slot is needed and
 // none is left.
 static int mem_add(struct machine *m, uint64_t base, uint64_t size)
@@ -35,7 +48,7 @@ static int mem_add(struct machine *m, uint64_t base, uint64_t size)
 	struct mach_range *r = m->mem;
 	unsigned *n = &m->n_mem, i = 0, j;
 
-	if (!clip(&base, &size))
+	if (!clip(&base, &size, 0))
 		return 0;
 	uint64_t end = base + size;
 	while (i < *n && r[i].base + r[i].size < base)
@@ -62,7 +75,7 @@ static int mem_add(struct machine *m, uint64_t base, uint64_t size)
 
 static int rsv_add(struct machine *m, uint64_t base, uint64_t size)
 {
-	if (!clip(&base, &size))
+	if (!clip(&base, &size, 1))
 		return 0;
 	if (m->n_rsv == MACHINE_MAX_RSV)
 		return -1;
@@ -413,15 +426,17 @@ int machine_from_fdt(const struct fdt *fdt, struct machine *m, const char **why)
 	if (!why)
 		why = &ignored;
 	memset(m, 0, sizeof *m);
+	// The console, PSCI and the command line first: the caller reports a
+	// refused tree with them and powers off when the command line says so.
 	if ((uart_node = uart(fdt, m, why)) < 0)
 		return uart_node;
-	if ((err = memory(fdt, m, why)) || (err = reserved(fdt, m, why)) ||
-	    (err = chosen(fdt, m, why)))
+	if ((err = psci(fdt, m, why)) || (err = chosen(fdt, m, why)) ||
+	    (err = memory(fdt, m, why)) || (err = reserved(fdt, m, why)))
 		return err;
 	if ((gic_node = gic(fdt, m, why)) < 0)
 		return gic_node;
 	if ((err = irq_id(fdt, uart_node, gic_node, 0, &m->uart_irq, why)) ||
-	    (err = timer(fdt, gic_node, m, why)) || (err = psci(fdt, m, why)))
+	    (err = timer(fdt, gic_node, m, why)))
 		return err;
 	m->ncpus = count_cpus(fdt);
 	*why = "ok";

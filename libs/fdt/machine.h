@@ -11,6 +11,7 @@
 #define MACHINE_MAX_RSV 16      // memreserve + /reserved-memory ranges
 #define MACHINE_BOOTARGS_MAX 256
 #define MACHINE_PATH_MAX 64
+#define MACH_PAGE_SIZE 4096ull  // RAM and reserved ranges come in whole pages
 
 struct mach_range {
 	uint64_t base;
@@ -20,9 +21,10 @@ struct mach_range {
 enum psci_conduit { PSCI_NONE = 0, PSCI_HVC, PSCI_SMC };
 
 struct machine {
-	struct mach_range mem[MACHINE_MAX_MEM]; // sorted by base, overlaps merged, below 1 TiB
-	unsigned n_mem;
-	struct mach_range rsv[MACHINE_MAX_RSV]; // memreserve then reserved-memory, as found
+	struct mach_range mem[MACHINE_MAX_MEM]; // sorted by base, overlaps merged, below 1 TiB,
+	unsigned n_mem;                         // rounded inwards to pages (less than one: gone)
+	struct mach_range rsv[MACHINE_MAX_RSV]; // memreserve then reserved-memory, as found,
+	                                        // rounded outwards to pages
 	unsigned n_rsv;
 
 	char bootargs[MACHINE_BOOTARGS_MAX];   // /chosen/bootargs ("" if absent)
@@ -49,9 +51,10 @@ struct machine {
 // Fills `m` from a validated tree. On failure returns a negative fdt_err and
 // points *why at a static message naming what is missing or malformed.
 // Requires at least one /memory range, a PL011 and a GIC; RAM ranges are
-// clipped to the 40-bit physical space LPAE reaches. The PL011's registers
-// are read first: when uart_base is set after a failure, the caller can
-// report the failure on it.
+// clipped to the 40-bit physical space LPAE reaches and rounded inwards to
+// pages, reserved ranges rounded outwards. The PL011, then PSCI, then
+// /chosen are read first: after a failure, what is set of uart_base, bootargs
+// and psci_method lets the caller report it and power off.
 int machine_from_fdt(const struct fdt *fdt, struct machine *m, const char **why);
 
 // Value of "key=value" in a command line, copied into buf (NUL-terminated,

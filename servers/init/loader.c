@@ -192,6 +192,14 @@ static int create(uint32_t space, uint32_t type, uint32_t arg, uint32_t *slot)
 	return err;
 }
 
+// Lets the program use the performance monitors when init grants it them.
+static int pmu_grant(const struct proc *p)
+{
+	struct msg m;
+
+	return p->pmu ? hmk_invoke(init_console, CONSOLE_PMU, 2, p->space, 1, 0, 0, &m) : E_OK;
+}
+
 // memsrv runs above every other program, so that it waits in receive
 // whenever a client calls (a client pinned by kmap_atomic may not wait for
 // it: its IPC would fail E_BUSY) and no client can starve it.
@@ -207,7 +215,8 @@ static int start(struct proc *p, const struct elf_image *img, uint32_t arg, uint
 	int err;
 
 	if ((err = image_fill(img, &p->image)) || (err = image_map(img, &p->image, p->space)) ||
-	    (err = create(p->space, CAP_THREAD, 0, &p->thread)) || (err = caps_give(p, gift)))
+	    (err = create(p->space, CAP_THREAD, 0, &p->thread)) || (err = caps_give(p, gift)) ||
+	    (err = pmu_grant(p)))
 		return err;
 	if (!(p->fault = user_slot_alloc()))
 		return E_NOSLOT;

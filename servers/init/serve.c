@@ -41,6 +41,23 @@ static void limits_set(struct proc *p, const struct proc *parent, uint32_t pages
 	p->ms_maps = lowest(p->ms_maps, maps);
 }
 
+// Programs granted the performance monitors (CONSOLE_PMU), with every
+// program they start: bench trusts its counters (its copies serve it in
+// other spaces), so no other program may touch them.
+static const char *const pmu_programs[] = { "bench" };
+
+static int pmu_granted(const char *name, uint32_t parent)
+{
+	const struct proc *pp = proc_find(parent);
+
+	if (pp)
+		return pp->pmu;
+	for (size_t i = 0; i < sizeof(pmu_programs) / sizeof(pmu_programs[0]); i++)
+		if (strcmp(name, pmu_programs[i]) == 0)
+			return 1;
+	return 0;
+}
+
 // Starts NAME: a program of parent's, or (service) one of init's that
 // power-off does not wait for, given ranges; memsrv limits as procs_spawn.
 static int proc_start(const char *name, uint32_t parent, uint32_t arg, uint32_t gift, int service,
@@ -64,6 +81,7 @@ static int proc_start(const char *name, uint32_t parent, uint32_t arg, uint32_t 
 	p->id = next_id;
 	p->parent = parent;
 	p->service = service;
+	p->pmu = pmu_granted(name, parent);
 	p->ranges = ranges;
 	p->nranges = nranges;
 	limits_set(p, proc_find(parent), ms_pages, ms_maps);

@@ -194,6 +194,47 @@ static const char *test_pabort_empty_space(void)
 	return 0;
 }
 
+// pmu_read: reads the cycle counter (PMCCNTR) into r0, then returns.
+uint32_t pmu_read(void);
+__asm__(".text\n"
+	".global pmu_read\n"
+	".type pmu_read, %function\n"
+	".arm\n"
+	"pmu_read:\n"
+	"	mrc p15, 0, r0, c9, c13, 0\n"
+	"	bx lr\n");
+
+static void pmu_thread(struct tthread *t)
+{
+	t->out[0] = 1;
+	t->out[1] = pmu_read();
+	t->out[0] = 2;
+}
+
+// The PMU belongs to programs granted it (init grants bench): ours is not,
+// so a read is an undefined instruction, and we cannot grant ourselves.
+static const char *test_pmu_ungranted(void)
+{
+	int e;
+	uint32_t ep = ep_new();
+	struct msg m = { 0 };
+	CHECK(ep, "no endpoint");
+	struct tthread *t = tt_run(pmu_thread, my_prio, ep, 0, 0, &e);
+	CHECK(t, "thread: %s", hmk_strerror(e));
+	for (int i = 0; i < 100 && !t->done; i++)
+		sys_yield();
+	CHECK(!t->done, "read the PMU without a grant: PMCCNTR = %u", t->out[1]);
+	OK(poll_recv(ep, &m));
+	CHECK(MSG_LABEL(m.info) == FAULT_UNDEF && m.mr[0] == (uint32_t)pmu_read,
+	      "fault label %#x at pc %#x, PMU read at %#x", MSG_LABEL(m.info), m.mr[0],
+	      (uint32_t)pmu_read);
+	struct msg r = msg_make(FAULT_RESUME, 1, m.mr[0] + 4, 0, 0, 0);
+	OK(sys_reply(&r));
+	CHECK(wait_flag(&t->done), "thread did not finish after the resume");
+	EXPECT(hmk_invoke(SLOT_CONSOLE, CONSOLE_PMU, 2, SLOT_SPACE, 1, 0, 0, &m), E_PERM);
+	return 0;
+}
+
 const struct test fault_tests[] = {
 	{ test_undef_handled, "undef handled: FAULT_UNDEF, resumed at pc+4" },
 	{ test_undef_retry, "FAULT_RESUME without a pc retries" },
@@ -202,5 +243,6 @@ const struct test fault_tests[] = {
 	{ test_dabort_map_retry, "data abort fixed by mapping, then retried" },
 	{ test_dabort_write_ro, "write to read-only page faults, fixed" },
 	{ test_pabort_empty_space, "prefetch abort in an empty space" },
+	{ test_pmu_ungranted, "PMU access without a grant: undefined instruction; no self-grant" },
 	{ 0, 0 },
 };

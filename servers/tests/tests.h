@@ -85,6 +85,21 @@ static inline struct msg msg_make(uint32_t label, uint32_t len, uint32_t a, uint
 	return m;
 }
 
+// The generic timer's virtual count and its frequency (Hz), which the
+// kernel lets user space read: a clock for tests that bound a delay.
+static inline uint64_t counter_now(void)
+{
+	uint64_t v;
+	__asm__ volatile("isb\n\tmrrc p15, 1, %Q0, %R0, c14" : "=r"(v)::"memory");
+	return v;
+}
+static inline uint32_t counter_freq(void)
+{
+	uint32_t f;
+	__asm__ volatile("mrc p15, 0, %0, c14, c0, 0" : "=r"(f));
+	return f;
+}
+
 // Takes the pages scratch_page hands out from the runtime (once, at start).
 int scratch_init(void);
 // One page of RAM of ours for mapping tests: a range slot and page offset

@@ -1,6 +1,8 @@
 // Windows (the kernel's mechanism under memsrv): binding, mapping frames of
 // a range into slots, clearing, a thread window private to its thread,
 // THREAD_ATOMIC pins, INV_WATCH and bound notifications.
+#include <stdio.h>
+
 #include "tests.h"
 
 #define WIN_VA_SPACE 0x3c000000u  // test windows bound to a space
@@ -237,6 +239,78 @@ static const char *test_atomic_overrun(void)
 	return 0;
 }
 
+// Re-pins itself every 20 ms for up to 3 s; after its third pin it makes
+// the test's main thread (of higher priority) ready with a send.
+static volatile uint64_t repin_woke_at;
+static volatile uint32_t repin_stop;
+
+static void repinner(struct tthread *t)
+{
+	uint64_t step = counter_freq() / 50;
+	struct msg m;
+	int e;
+
+	for (uint32_t i = 0; i < 150 && !repin_stop; i++) {
+		e = hmk_invoke(t->slot, THREAD_ATOMIC, 4, 1, t->arg[1], 16, 1, &m);
+		if (e) {
+			t->out[0]++; // refused
+			t->out[1] = (uint32_t)e;
+		}
+		if (i == 2) {
+			m = msg_make(1, 0, 0, 0, 0, 0);
+			repin_woke_at = counter_now();
+			t->out[2] = (uint32_t)sys_nbsend(t->arg[0], &m);
+		}
+		for (uint64_t end = counter_now() + step; counter_now() < end && !repin_stop;)
+			;
+	}
+	hmk_invoke(t->slot, THREAD_ATOMIC, 1, 0, 0, 0, 0, &m);
+	m = msg_make(2, 0, 0, 0, 0, 0);
+	sys_send(t->arg[0], &m); // unpinned: the test waits for this
+}
+
+static const char *test_atomic_repin(void)
+{
+	uint32_t w, ep = ep_new(), freq = counter_freq();
+	struct msg m = { 0 };
+	int e;
+
+	CHECK(ep, "no endpoint");
+	CHECK(freq, "no counter frequency");
+	OK(win_new(&w));
+	// Earlier pins of this program may have spent its budget: let it refill.
+	for (uint64_t end = counter_now() + (uint64_t)freq * (ATOMIC_LIMIT_TICKS + 1) *
+						   ATOMIC_REFILL_TICKS / 100;
+	     counter_now() < end;)
+		;
+	repin_stop = 0;
+	repin_woke_at = 0;
+	struct tthread *t = tt_start(repinner, my_prio - 1, ep, w, &e);
+	CHECK(t, "thread: %s", hmk_strerror(e));
+	OK(recv_watchdog(ep, &m));
+	uint64_t now = counter_now();
+	// It ran out of pinned time: a pin is refused until it earns some back.
+	struct msg r;
+	int again = hmk_invoke(t->slot, THREAD_ATOMIC, 4, 1, w, 16, 1, &r);
+	repin_stop = 1;
+	CHECK(MSG_LABEL(m.info) == 1, "woken by label %#x, not the repinner's send", MSG_LABEL(m.info));
+	OK(recv_watchdog(ep, &m));
+	CHECK(MSG_LABEL(m.info) == 2, "repinner did not stop (label %#x)", MSG_LABEL(m.info));
+	CHECK(repin_woke_at && t->out[2] == E_OK, "repinner's send: %s", hmk_strerror((int)t->out[2]));
+	// Ready from its send on, we must run within the pinned-time budget
+	// (ATOMIC_LIMIT_TICKS) and a tick of slack, whatever it re-pins.
+	uint32_t waited_ms = (uint32_t)((now - repin_woke_at) * 1000 / freq);
+	printf("# THREAD_ATOMIC re-pinned: the ready thread ran after %u ms, %u pin(s) refused\n",
+	       waited_ms, t->out[0]);
+	CHECK(waited_ms <= (ATOMIC_LIMIT_TICKS + 2) * 10,
+	      "a ready higher-priority thread waited %u ms behind a re-pinning one (%u pins refused)",
+	      waited_ms, t->out[0]);
+	CHECK(t->out[0] == 0 || t->out[1] == E_AGAIN, "a pin refused with %s, not E_AGAIN",
+	      hmk_strerror((int)t->out[1]));
+	CHECK(again == E_AGAIN, "a pin with the budget spent: %s, not E_AGAIN", hmk_strerror(again));
+	return 0;
+}
+
 static void idle_thread(uint32_t arg)
 {
 	(void)arg;
@@ -314,6 +388,7 @@ const struct test window_tests[] = {
 	{ test_window_thread, "thread window: its thread reads it, a sibling faults" },
 	{ test_atomic_pin, "THREAD_ATOMIC: no yield, no waiting IPC" },
 	{ test_atomic_overrun, "THREAD_ATOMIC overrun: unpinned, atomic slots reclaimed" },
+	{ test_atomic_repin, "THREAD_ATOMIC re-pinned every 20 ms: a ready higher priority still runs within the bound" },
 	{ test_watch, "INV_WATCH signals a death" },
 	{ test_bound_notify, "bound notification ends a receive" },
 	{ 0, 0 },

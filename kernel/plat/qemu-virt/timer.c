@@ -7,6 +7,7 @@
 #include "sched.h"
 
 #define CNTP_CTL_ENABLE (1u << 0)
+#define CNTKCTL_PL0VCTEN (1u << 1)
 
 static uint32_t reload;
 static volatile uint32_t ticks;
@@ -29,6 +30,9 @@ void timer_init(const struct machine *m, unsigned hz)
 	gic_enable(m->timer_irq_phys, timer_tick);
 	write_cntp_tval(reload);
 	write_cntp_ctl(CNTP_CTL_ENABLE);
+	// User space may read the virtual count (and CNTFRQ), never write the
+	// timer: a clock for programs, as Linux's vDSO gives.
+	write_cntkctl(read_cntkctl() | CNTKCTL_PL0VCTEN);
 	isb();
 	printk("timer: %u Hz counter, tick %u Hz on interrupt %u\n", freq, hz, m->timer_irq_phys);
 }

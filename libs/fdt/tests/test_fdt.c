@@ -732,6 +732,23 @@ static void test_many_ranges(void)
 	free(b.p);
 }
 
+// Partial pages are not RAM (rounded inwards; a range of less than a page
+// vanishes) and reservations cover every page they touch.
+static void test_unaligned(void)
+{
+	struct machine m;
+
+	CHECK_EQ(machine_of("unaligned.dtb", &m), FDT_OK);
+	CHECK_EQ(m.n_mem, 1);
+	CHECK_EQ(m.mem[0].base, 0x40001000);
+	CHECK_EQ(m.mem[0].size, 0x3ffff000);
+	CHECK_EQ(m.n_rsv, 2);
+	CHECK_EQ(m.rsv[0].base, 0x40100000);
+	CHECK_EQ(m.rsv[0].size, 0x1000);
+	CHECK_EQ(m.rsv[1].base, 0x40200000);
+	CHECK_EQ(m.rsv[1].size, 0x2000);
+}
+
 static uint64_t rng;
 
 static uint32_t rnd(void)
@@ -904,6 +921,7 @@ static const struct check_case cases[] = {
 	{ test_nop, "NOP tokens" },
 	{ test_corrupt_machine, "machine errors" },
 	{ test_many_ranges, "a full memory table" },
+	{ test_unaligned, "RAM rounded inwards to pages, reservations outwards" },
 	{ test_fuzz, "fuzz" },
 	{ 0 },
 };
