@@ -25,3 +25,10 @@ host-test-benchtool:
 	scripts/tests/test-benchtool
 
 HOST_TESTS += host-test-benchtool
+
+# Fuzzing: the libFuzzer harnesses of libs/ (they also run briefly in
+# make test, as host tests), then the in-guest fuzzer.
+.PHONY: fuzz
+fuzz: ## libFuzzer on libs/ for FUZZ_S=60 seconds each, then the in-guest fuzzer
+	@scripts/install-deps
+	@HOST_FUZZERS="$(HOST_FUZZERS)" FUZZ_S=$(FUZZ_S) scripts/fuzz
