@@ -33,6 +33,9 @@ static uint32_t rng, echo_rng;
 static uint32_t pool[POOL_MAX], npool;            // objects made at start
 static uint32_t spaces[4], nspaces;               // child spaces among them
 static uint32_t windows[2], nwindows;
+static uint32_t threads[4], nthreads;
+static uint32_t notifies[2], nnotifies;
+static uint32_t replies[2], nreplies;
 static uint32_t echo_ep, echo_slot;               // the echo thread and its endpoint
 static uint8_t derived[CAP_SLOTS];                // 1: a copy of a protected capability
 static uint8_t echo_copy[CAP_SLOTS];              // 1: a copy of echo_ep
@@ -290,6 +293,35 @@ static int invocation_args(uint32_t cap, uint32_t label, uint32_t *w)
 	return 1;
 }
 
+static uint32_t one_of(const uint32_t *slots, uint32_t n)
+{
+	return n ? slots[rnd_below(&rng, n)] : pick_slot();
+}
+
+// The slot to invoke `label` on: mostly an object of the kind it is for.
+static uint32_t pick_target(uint32_t label)
+{
+	if (rnd_below(&rng, 4) == 0)
+		return pick_slot();
+	if (label >= SPACE_CREATE && label <= SPACE_DESTROY)
+		return rnd_below(&rng, 3) ? one_of(spaces, nspaces) : SLOT_SPACE;
+	if ((label >= THREAD_CONFIGURE && label <= THREAD_INFO) || label == THREAD_BIND_NOTIFY ||
+	    label == THREAD_ATOMIC)
+		return one_of(threads, nthreads);
+	if (label >= WINDOW_BIND && label <= WINDOW_INFO)
+		return one_of(windows, nwindows);
+	switch (label) {
+	case RANGE_INFO:
+	case RANGE_SPLIT: return SLOT_MEMORY;
+	case CONSOLE_WRITE:
+	case CONSOLE_POWEROFF:
+	case CONSOLE_STATS: return SLOT_CONSOLE;
+	case NOTIFY_POLL: return one_of(notifies, nnotifies);
+	case REPLY_SAVE: return one_of(replies, nreplies);
+	}
+	return pick_slot();
+}
+
 // Label of an invocation: mostly a real one.
 static uint32_t pick_label(void)
 {
@@ -337,14 +369,17 @@ static int do_syscall(uint32_t nr, uint32_t cap, struct msg *m)
 	cur.cap = cap;
 	cur.info = m->info;
 	memcpy(cur.mr, m->mr, sizeof cur.mr);
-	made++;
+	index_in_batch = made++;
 	if (trace) {
 		printf("fuzz: call %u: %s nr %u cap %u info 0x%x mr 0x%x 0x%x 0x%x 0x%x\n",
 		       batch * FUZZ_BATCH + index_in_batch, cur.kind, nr, cap, m->info, m->mr[0],
 		       m->mr[1], m->mr[2], m->mr[3]);
 		user_console_flush();
 	}
-	return hmk_syscall(nr, cap, m);
+	int err = hmk_syscall(nr, cap, m);
+	if (trace)
+		printf("fuzz: -> %s label %u\n", hmk_strerror(err), MSG_LABEL(m->info));
+	return err;
 }
 
 // Bookkeeping after an invocation that worked.
@@ -365,7 +400,7 @@ static void invocation_done(uint32_t cap, uint32_t label, const uint32_t *w)
 
 static void call_invocation(void)
 {
-	uint32_t cap = pick_slot(), label = pick_label(), w[4];
+	uint32_t label = pick_label(), cap = pick_target(label), w[4];
 	uint32_t len = rnd_below(&rng, 8) ? 4 : rnd_below(&rng, MSG_MAX_WORDS + 2);
 	struct msg m;
 
@@ -569,6 +604,12 @@ static void pool_add(uint32_t type, uint32_t arg)
 		spaces[nspaces++] = s;
 	if (type == CAP_WINDOW)
 		windows[nwindows++] = s;
+	if (type == CAP_THREAD)
+		threads[nthreads++] = s;
+	if (type == CAP_NOTIFY)
+		notifies[nnotifies++] = s;
+	if (type == CAP_REPLY)
+		replies[nreplies++] = s;
 }
 
 static int setup(void)
@@ -622,7 +663,7 @@ int worker_main(uint32_t arg)
 		printf("fuzz: worker of batch %u: set-up failed (%s)\n", batch, hmk_strerror(err));
 		return 1;
 	}
-	for (index_in_batch = 0; index_in_batch < FUZZ_BATCH; index_in_batch++) {
+	while (made < FUZZ_BATCH) { // some draws make no call: the worker would not survive it
 		uint32_t r = rnd_below(&rng, 16);
 
 		if (r < 7)

@@ -1,6 +1,6 @@
 // init's boot story: take over the capabilities the kernel named in the
 // bootinfo, map the initrd, make an endpoint, start memsrv when the initrd
-// holds it, then what the command line asks (run=NAME[,NAME...], else the
+// holds it, then what the command line asks (run=NAME[:ARG][,...], else the
 // demo: hmdemo when memsrv runs, and echo/ping), then serve requests.
 #include <stdio.h>
 #include <stdlib.h>
