@@ -15,7 +15,7 @@
 
 #define WATCHDOG 0xf1   // label of the watchdog's message
 #define WATCHDOG_YIELDS 2000
-#define WATCHDOG_PRIO 3 // above the workers' own threads (at most 2), below everything else
+#define WATCHDOG_PRIO 1 // below the workers' child threads and their pacer (2)
 #define LOWMEM_SLACK_K 64 // what the kernel's LOWMEM may differ by between two batches' ends
 
 static uint32_t report_ep, echo_ep;

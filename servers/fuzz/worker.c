@@ -28,6 +28,9 @@
 #define LEND_PAGES 16                        // last pages of SLOT_MEMORY lent out
 #define PAGES_MAX 48                         // memsrv pages held at most
 #define CHILD_VA 0x00400000u                 // where child spaces get pages mapped
+#define CHILD_PRIO 2                         // threads in child spaces, and the pacer
+#define PACER_YIELDS 100
+#define PACER 0xf2                           // label of the pacer's message
 
 static uint32_t rng, echo_rng;
 static uint32_t pool[POOL_MAX], npool;            // objects made at start
@@ -37,6 +40,7 @@ static uint32_t threads[4], nthreads;
 static uint32_t notifies[2], nnotifies;
 static uint32_t replies[2], nreplies;
 static uint32_t echo_ep, echo_slot;               // the echo thread and its endpoint
+static uint32_t wait_ep, pacer_slot;              // where the worker waits for its children
 static uint8_t derived[CAP_SLOTS];                // 1: a copy of a protected capability
 static uint8_t echo_copy[CAP_SLOTS];              // 1: a copy of echo_ep
 static uint32_t mem_pages, my_prio, client_id;
@@ -56,7 +60,7 @@ static uint32_t seed, batch, index_in_batch, failures, trace, made, answered_ok;
 // endpoint for the main thread.
 static int is_protected(uint32_t s)
 {
-	return (s >= 1 && s < SLOT_FIRST_FREE) || (s && s == echo_slot) ||
+	return (s >= 1 && s < SLOT_FIRST_FREE) || (s && (s == echo_slot || s == pacer_slot)) ||
 	       (s && s == ms_thread_ep) || s == ECHO_RECV_SLOT;
 }
 
@@ -118,7 +122,7 @@ static uint32_t rword(void)
 
 static uint32_t prio_arg(void)
 {
-	return rnd_below(&rng, 4) ? 1 + rnd_below(&rng, 2) : my_prio + 1 + rnd_below(&rng, 300);
+	return rnd_below(&rng, 4) ? CHILD_PRIO : my_prio + 1 + rnd_below(&rng, 300);
 }
 
 static void lent_pages(uint32_t *offset, uint32_t *count)
@@ -191,11 +195,11 @@ static int invocation_args(uint32_t cap, uint32_t label, uint32_t *w)
 		case THREAD_CONFIGURE:
 			w[0] = nspaces ? spaces[rnd_below(&rng, nspaces)] : pick_slot();
 			w[1] = CHILD_VA + rnd_below(&rng, 64) * PAGE_SIZE;
-			w[2] = rnd_below(&rng, 2) ? 0 : pick_slot();
+			w[2] = rnd_below(&rng, 4) ? wait_ep : rnd_below(&rng, 2) ? 0 : pick_slot();
 			w[3] = prio_arg();
 			break;
 		case THREAD_WRITE_REGS:
-			w[0] = CHILD_VA + rnd_below(&rng, 64 * PAGE_SIZE / 4) * 4;
+			w[0] = CHILD_VA + rnd_below(&rng, (rnd_below(&rng, 4) ? LEND_PAGES : 64) * PAGE_SIZE / 4) * 4;
 			w[1] = CHILD_VA + rnd_below(&rng, 64) * PAGE_SIZE;
 			break;
 		case THREAD_SET_PRIO: w[0] = prio_arg(); break;
@@ -265,12 +269,12 @@ static int invocation_args(uint32_t cap, uint32_t label, uint32_t *w)
 	case THREAD_CONFIGURE:
 		if (kept(cap) || kept(w[0]))
 			return 0; // threads run only in child spaces
-		if (w[3] > 2 && w[3] <= my_prio)
-			w[3] = 2;
+		if (w[3] <= my_prio)
+			w[3] = CHILD_PRIO;
 		return 1;
 	case THREAD_SET_PRIO:
-		if (w[0] > 2 && w[0] <= my_prio)
-			w[0] = 2;
+		if (w[0] <= my_prio)
+			w[0] = CHILD_PRIO;
 		return !kept(cap);
 	case THREAD_WRITE_REGS:
 	case THREAD_RESUME:
@@ -559,6 +563,72 @@ static void call_memsrv(void)
 	}
 }
 
+// --- letting child threads run ---------------------------------------------
+// The threads the worker starts in child spaces run below it, so only while
+// it waits: it receives on wait_ep (their usual fault endpoint) until the
+// pacer, a thread at their priority, has yielded PACER_YIELDS times to them
+// and sent its message (the first one it receives may be an old one, so
+// two). A fault report is answered at random: resumed elsewhere, retried,
+// or left stopped. Child code cannot loop (setup fills it), so the pacer
+// always gets its turn.
+static void call_wait(void)
+{
+	struct msg m = { 0 };
+
+	cur.kind = "wait";
+	for (int pacer = 0; pacer < 2;) {
+		user_ipcbuf()->cap_recv = 0;
+		int err = do_syscall(SYS_RECV, wait_ep, &m);
+		check(err, 0);
+		if (err)
+			return; // wait_ep deleted or destroyed
+		if (MSG_LABEL(m.info) == PACER && m.badge == 0) {
+			pacer++;
+			continue;
+		}
+		if (rnd_below(&rng, 4) == 0)
+			continue; // no answer: the caller stays blocked
+		m.info = MSG_INFO(rnd_below(&rng, 4) ? FAULT_RESUME : rnd(&rng) & 0xfff,
+				  rnd_below(&rng, 2));
+		m.mr[0] = CHILD_VA + rnd_below(&rng, LEND_PAGES * PAGE_SIZE / 4) * 4;
+		check(do_syscall(SYS_REPLY, 0, &m), 0);
+	}
+}
+
+static void pacer_main(uint32_t arg)
+{
+	(void)arg;
+	for (;;) {
+		for (int i = 0; i < PACER_YIELDS; i++)
+			sys_yield();
+		struct msg m = { MSG_INFO(PACER, 0), { 0 }, 0 };
+		if (sys_send(wait_ep, &m) != E_OK)
+			return;
+	}
+}
+
+// Code for child threads: svc #0, then an undefined instruction, over and
+// over: a thread anywhere in it makes at most one system call and faults.
+// Written into the pages lent to child spaces, through a mapping of our own.
+static int child_code(void)
+{
+	uint32_t va = FUZZ_MAP_VA + (FUZZ_MAP_PAGES - LEND_PAGES) * PAGE_SIZE;
+	struct msg m;
+	int err = hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, SLOT_MEMORY, mem_pages - LEND_PAGES, va,
+			     LEND_PAGES | (PROT_READ | PROT_WRITE) << 24, &m);
+	if (err)
+		return err;
+	uint32_t *w = (uint32_t *)va;
+	for (uint32_t i = 0; i < LEND_PAGES * PAGE_SIZE / 4; i += 2) {
+		w[i] = 0xef000000u;     // svc #0
+		w[i + 1] = 0xe7f000f0u; // udf #0
+	}
+	err = hmk_invoke(SLOT_SPACE, SPACE_UNMAP, 2, va, LEND_PAGES, 0, 0, &m);
+	// The first child space runs it from the start.
+	return err ? err : hmk_invoke(spaces[0], SPACE_MAP, 4, SLOT_MEMORY, mem_pages - LEND_PAGES,
+				      CHILD_VA, LEND_PAGES | (PROT_READ | PROT_EXEC) << 24, &m);
+}
+
 // --- the echo thread ----------------------------------------------------------
 // Answers every message on echo_ep with random words, sometimes with a
 // mapping (MSG_MAP); deletes what capability it received. Ends when its
@@ -615,7 +685,7 @@ static void pool_add(uint32_t type, uint32_t arg)
 static int setup(void)
 {
 	struct msg m;
-	struct user_thread echo;
+	struct user_thread echo, pacer;
 	uint32_t stats[1];
 
 	if (hmk_invoke(SLOT_MEMORY, RANGE_INFO, 0, 0, 0, 0, 0, &m))
@@ -642,8 +712,14 @@ static int setup(void)
 		pool_add(CAP_THREAD, 0);
 	if (npool < 13)
 		return E_NOMEM;
-	int err = thread_spawn(&echo, echo_main, 0, 2, my_prio, 0);
-	echo_slot = echo.slot;
+	wait_ep = pool[1];
+	int err = child_code();
+	if (!err)
+		err = thread_spawn(&echo, echo_main, 0, 2, my_prio, 0);
+	echo_slot = err ? 0 : echo.slot;
+	if (!err)
+		err = thread_spawn(&pacer, pacer_main, 0, 1, CHILD_PRIO, 0);
+	pacer_slot = err ? 0 : pacer.slot;
 	return err;
 }
 
@@ -666,7 +742,9 @@ int worker_main(uint32_t arg)
 	while (made < FUZZ_BATCH) { // some draws make no call: the worker would not survive it
 		uint32_t r = rnd_below(&rng, 16);
 
-		if (r < 7)
+		if (r == 0 && rnd_below(&rng, 2))
+			call_wait();
+		else if (r < 7)
 			call_invocation();
 		else if (r < 11)
 			call_syscall();
