@@ -269,6 +269,8 @@ static int invocation_args(uint32_t cap, uint32_t label, uint32_t *w)
 	case THREAD_CONFIGURE:
 		if (kept(cap) || kept(w[0]))
 			return 0; // threads run only in child spaces
+		if (w[2] == SLOT_INIT)
+			w[2] = wait_ep; // init takes a fault there for the worker's and ends it
 		if (w[3] <= my_prio)
 			w[3] = CHILD_PRIO;
 		return 1;
