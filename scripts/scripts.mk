@@ -29,3 +29,13 @@ host-test-benchtool:
 	scripts/tests/test-benchtool
 
 HOST_TESTS += host-test-benchtool
+
+# Fuzzing: the libFuzzer harnesses of libs/ (they also run briefly in
+# make test, as host tests), then the in-guest fuzzer.
+.PHONY: fuzz
+FUZZ_KCALLS ?= 1000
+FUZZ_SEED ?= 1
+fuzz: ## libFuzzer on libs/ for FUZZ_S=60 s each, then FUZZ_KCALLS=1000 thousand guest calls
+	@scripts/install-deps
+	@HOST_FUZZERS="$(HOST_FUZZERS)" FUZZ_S=$(FUZZ_S) FUZZ_KCALLS=$(FUZZ_KCALLS) \
+		FUZZ_SEED=$(FUZZ_SEED) scripts/fuzz

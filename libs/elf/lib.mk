@@ -3,3 +3,4 @@
 USER_LIB_SRCS += libs/elf/elf.c
 
 $(eval $(call host_test,elf,libs/elf/tests/test_elf.c libs/elf/elf.c,$(BUILD)/user/init.elf,$(BUILD)/user/init.elf))
+$(eval $(call host_fuzz,elf,libs/elf/fuzz/fuzz_elf.c libs/elf/elf.c,libs/elf/fuzz/seeds,200000))

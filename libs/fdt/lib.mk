@@ -41,3 +41,8 @@ $(FDT_DTB)/board.dtb: FDT_DTC_FLAGS := -W no-ranges_format
 $(FDT_DTB)/irqloop.dtb: FDT_DTC_FLAGS := -W no-interrupts_property
 
 $(eval $(call host_test,fdt,libs/fdt/tests/test_fdt.c $(FDT_SRCS),$(FDT_DTB),$(FDT_QEMU_DTBS) $(FDT_TEST_DTBS)))
+
+# libFuzzer: the reader's accessors, and the machine description with the
+# command line the kernel reads from it, seeded with compacted QEMU trees.
+$(eval $(call host_fuzz,fdt,libs/fdt/fuzz/fuzz_fdt.c $(FDT_SRCS),libs/fdt/fuzz/seeds,20000))
+$(eval $(call host_fuzz,machine,libs/fdt/fuzz/fuzz_machine.c $(FDT_SRCS),libs/fdt/fuzz/seeds,20000))

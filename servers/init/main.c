@@ -1,8 +1,9 @@
 // init's boot story: take over the capabilities the kernel named in the
 // bootinfo, map the initrd, make an endpoint, start memsrv when the initrd
-// holds it, then what the command line asks (run=NAME[,NAME...], else the
+// holds it, then what the command line asks (run=NAME[:ARG][,...], else the
 // demo: hmdemo when memsrv runs, and echo/ping), then serve requests.
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "init.h"
@@ -100,18 +101,24 @@ static int cmdline_value(const char *key, char *buf, size_t size)
 	return 0;
 }
 
-// Starts each program of a comma-separated list; returns how many started.
+// Starts each program of a comma-separated list, NAME or NAME:ARG (ARG its
+// start argument, as strtoul reads it; else 0); returns how many started.
 static int start_list(char *list)
 {
 	int started = 0;
 
 	for (char *name = list, *next; name && *name; name = next) {
-		uint32_t id;
+		char *colon;
+		uint32_t id, arg = 0;
 
 		next = strchr(name, ',');
 		if (next)
 			*next++ = 0;
-		if (*name && procs_spawn(name, 0, 0, 0, 0, 0, &id) == E_OK)
+		if ((colon = strchr(name, ':'))) {
+			*colon = 0;
+			arg = (uint32_t)strtoul(colon + 1, NULL, 0);
+		}
+		if (*name && procs_spawn(name, 0, arg, 0, 0, 0, &id) == E_OK)
 			started++;
 	}
 	return started;
