@@ -22,6 +22,16 @@ int kept(uint32_t s)
 	return s < CAP_SLOTS && (is_protected(s) || derived[s]);
 }
 
+int must_refuse(uint32_t cap, uint32_t label, const uint32_t *w)
+{
+	uint32_t target = cap == SLOT_SPACE && label == SPACE_DESTROY ? w[0] : cap;
+
+	if (label == RANGE_SPLIT)
+		return target == SLOT_MEMORY;
+	return (label == INV_DESTROY || (cap == SLOT_SPACE && label == SPACE_DESTROY)) &&
+	       (target == SLOT_MEMORY || target == SLOT_CONSOLE);
+}
+
 uint32_t land_slot(void)
 {
 	return FUZZ_LAND_FIRST + rnd_below(&rng, CAP_SLOTS - FUZZ_LAND_FIRST);
@@ -90,8 +100,9 @@ void lent_pages(uint32_t *offset, uint32_t *count)
 // A message to an endpoint: only the servers that answer (memsrv, init and
 // the echo thread while it waits) may be called or sent to in a way that
 // blocks; to any other endpoint *nr becomes SYS_NBSEND. Labels that end the
-// worker (INIT_EXIT, a fault report) or pin it (MS_KMAP_ATOMIC: then every
-// IPC that waits fails E_BUSY, and by send it is defect 8) are changed.
+// worker (INIT_EXIT, a fault report) or pin it (MS_KMAP_ATOMIC by call: then
+// every IPC that waits fails E_BUSY) are changed. MS_KMAP_ATOMIC by send is
+// made: memsrv must refuse it unanswered, and worker.c checks no pin stays.
 void endpoint_guard(uint32_t cap, uint32_t *nr, uint32_t *label)
 {
 	int memsrv = cap == SLOT_MEMSRV || (cap && cap == ms_thread_ep);
@@ -99,7 +110,7 @@ void endpoint_guard(uint32_t cap, uint32_t *nr, uint32_t *label)
 	if (cap == SLOT_INIT && (*label == INIT_EXIT || *label == INIT_SPAWN ||
 				 (*label >= FAULT_UNDEF && *label <= FAULT_DABORT)))
 		*label = INIT_WAIT;
-	if (memsrv && *label == MS_KMAP_ATOMIC)
+	if (memsrv && *label == MS_KMAP_ATOMIC && *nr != SYS_SEND && *nr != SYS_NBSEND)
 		*label = MS_STATS; // pins: only call_memsrv asks, and unmaps at once
 	if ((*nr == SYS_CALL || *nr == SYS_SEND) && !memsrv && cap != SLOT_INIT &&
 	    !((cap == echo_ep || (cap < CAP_SLOTS && echo_copy[cap])) && echo_waits()))
@@ -182,9 +193,9 @@ int invocation_args(uint32_t cap, uint32_t label, uint32_t *w)
 	// What the worker keeps.
 	switch (label) {
 	case INV_DESTROY:
-	case INV_WATCH:
 	case RANGE_SPLIT:
-		return !kept(cap);
+		return !kept(cap) || must_refuse(cap, label, w);
+	case INV_WATCH: return !kept(cap);
 	case SPACE_CREATE:
 		w[1] = land_slot();
 		if (w[0] == CAP_SPACE && w[2] > 64)
@@ -193,17 +204,11 @@ int invocation_args(uint32_t cap, uint32_t label, uint32_t *w)
 	case SPACE_MINT:
 		if (cap == SLOT_SPACE)
 			w[0] = land_slot();
-		else if (w[1] < CAP_SLOTS) {
-			struct msg m;
-			if (hmk_invoke(SLOT_SPACE, SPACE_IDENTIFY, 1, w[1], 0, 0, 0, &m) == E_OK &&
-			    (m.mr[0] == CAP_SPACE || m.mr[0] == CAP_THREAD))
-				return 0; // defect 2: a space kept alive by what it holds
-		}
 		if (kept(w[1]))
 			w[2] &= RIGHT_READ | RIGHT_GRANT;
 		return 1;
 	case SPACE_DELETE:
-	case SPACE_DESTROY: return !(cap == SLOT_SPACE && is_protected(w[0]));
+	case SPACE_DESTROY: return !(cap == SLOT_SPACE && is_protected(w[0])) || must_refuse(cap, label, w);
 	case SPACE_MAP:
 		if (cap == SLOT_SPACE)
 			w[2] = FUZZ_MAP_VA + rnd_below(&rng, FUZZ_MAP_PAGES - LEND_PAGES) * PAGE_SIZE;

@@ -26,6 +26,8 @@
 #define FUZZ_SEED_MASK 0x7fffu
 #define FUZZ_TRACE 0x8000u
 #define FUZZ_BATCH 1000u          // calls per worker
+#define FUZZ_WORKER_PAGES 256u    // a worker's memsrv limits (reached often)
+#define FUZZ_WORKER_MAPS 64u
 #define FUZZ_DEFAULT_KCALLS 20u
 #define FUZZ_DONE 0xf0                 // label of the worker's report to the supervisor
 #define FUZZ_MAP_VA 0x30000000u   // own-space pages the fuzzer may map and unmap

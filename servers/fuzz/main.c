@@ -105,7 +105,8 @@ static int run_batch(uint32_t seed, uint32_t batch, uint32_t *calls, uint32_t *o
 	err = hmk_invoke(SLOT_SPACE, SPACE_MINT, 4, gift, report_ep, RIGHT_WRITE | RIGHT_GRANT,
 			 batch + 1, &m);
 	if (!err)
-		err = init_spawn("fuzz", FUZZ_WORKER | seed << 15 | batch, gift, &id);
+		err = init_spawn_limited("fuzz", FUZZ_WORKER | seed << 15 | batch, gift,
+					 FUZZ_WORKER_PAGES, FUZZ_WORKER_MAPS, &id);
 	hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, gift, 0, 0, 0, &m);
 	user_slot_free(gift);
 	if (err) {

@@ -31,13 +31,17 @@ struct held_block {
 	uint32_t pfn, order;
 };
 extern struct held_block pages[PAGES_MAX];    // blocks memsrv gave the worker
-extern uint32_t npages, owned;                // blocks held, pages in them
+extern uint32_t npages;                       // blocks held
 extern uint32_t vas[16], nvas;                // addresses memsrv mapped for it
 
 // Slots the worker must keep: what init gave it, its own threads, memsrv's
 // endpoint for the main thread; kept() adds the copies of those.
 int is_protected(uint32_t s);
 int kept(uint32_t s);
+// The call splits or destroys what init lent the worker (SLOT_MEMORY) or a
+// boot object (SLOT_CONSOLE): the kernel must refuse it (issue 10, defect 4),
+// so the worker makes it and fails the campaign when it works.
+int must_refuse(uint32_t cap, uint32_t label, const uint32_t *w);
 // A slot where created and received capabilities land.
 uint32_t land_slot(void);
 // Any slot, mostly one that holds something.

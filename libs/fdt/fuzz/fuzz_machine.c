@@ -1,8 +1,9 @@
 // libFuzzer harness of the machine description: machine_from_fdt() on any
 // tree fdt_open() accepts, then what the kernel reads from it at boot
 // (cmdline_get of each key it looks up, parse_size of mem=), with the
-// promises of machine.h checked: RAM sorted, disjoint, non-empty, below
-// 1 TiB; counts within their arrays; strings terminated.
+// promises of machine.h checked: RAM sorted, disjoint, non-empty, in whole
+// pages, below 1 TiB; reservations in whole pages; counts within their
+// arrays; strings terminated.
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +25,14 @@ static void check(const struct machine *m)
 
 		if (!r->size || r->base >= PHYS_LIMIT || r->size > PHYS_LIMIT - r->base)
 			abort();
+		if ((r->base | r->size) & (MACH_PAGE_SIZE - 1))
+			abort(); // the kernel maps RAM by pages
 		if (i && m->mem[i - 1].base + m->mem[i - 1].size >= r->base)
 			abort(); // touching ranges are merged
 	}
+	for (unsigned i = 0; i < m->n_rsv; i++)
+		if ((m->rsv[i].base | m->rsv[i].size) & (MACH_PAGE_SIZE - 1))
+			abort();
 	if (!memchr(m->bootargs, 0, sizeof m->bootargs) ||
 	    !memchr(m->stdout_path, 0, sizeof m->stdout_path))
 		abort();
