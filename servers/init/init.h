@@ -23,12 +23,14 @@ struct chunk {
 	uint32_t pages;
 };
 
-// What a program may have: the kernel memory of its space and its RAM.
+// What a program may have: the kernel memory of its space, its RAM, its
+// memsrv limits and whether it may use the performance monitors.
 struct prog_limits {
 	uint32_t quota_pages;  // kernel memory (page tables, threads, endpoints)
 	uint32_t memory_pages; // its SLOT_MEMORY range
 	uint32_t ms_pages;     // memsrv: HIGHMEM pages it may own (0: memsrv_default_pages())
 	uint32_t ms_maps;      // memsrv: kmap references and vmaps at once
+	uint32_t pmu;          // granted the PMU (CONSOLE_PMU), as every program it starts
 };
 
 // A started program, and after its exit its status until its parent waits.
@@ -81,7 +83,7 @@ void loader_set_memsrv(uint32_t endpoint);
 int loader_start(struct proc *p, uint32_t arg, uint32_t gift);
 // Destroys a started program and gives its memory back to the pool.
 void loader_destroy(struct proc *p);
-// How much memory NAME gets.
+// What NAME gets: memory, limits, the PMU.
 struct prog_limits loader_limits(const char *name);
 
 // serve.c: the program table and init's requests.

@@ -36,17 +36,19 @@ struct prog_limits loader_limits(const char *name)
 	// memsrv's windows are kernel memory (a table each); its bookkeeping is
 	// its RAM.
 	if (!strcmp(name, "memsrv"))
-		return (struct prog_limits){ 8192, 64u << 8, 0, 0 };
+		return (struct prog_limits){ 8192, 64u << 8, 0, 0, 0 };
 	// The in-guest tests make many objects and map much; the benchmarks
 	// make many objects, and run as up to 17 copies (servers/bench). The
-	// memory server's suite and the benchmarks take all of HIGHMEM.
+	// memory server's suite and the benchmarks take all of HIGHMEM. bench
+	// trusts its counters (its copies serve it in other spaces), so it
+	// alone may use the PMU.
 	if (!strcmp(name, "tests"))
-		return (struct prog_limits){ 2048, 32u << 8, 0, MS_DEFAULT_MAPS };
+		return (struct prog_limits){ 2048, 32u << 8, 0, MS_DEFAULT_MAPS, 0 };
 	if (!strcmp(name, "bench"))
-		return (struct prog_limits){ 2048, 8u << 8, MS_UNLIMITED, MS_UNLIMITED };
+		return (struct prog_limits){ 2048, 8u << 8, MS_UNLIMITED, MS_UNLIMITED, 1 };
 	if (!strcmp(name, "mstests"))
-		return (struct prog_limits){ 256, 8u << 8, MS_UNLIMITED, MS_UNLIMITED };
-	return (struct prog_limits){ 256, 8u << 8, 0, MS_DEFAULT_MAPS }; // 8 MiB
+		return (struct prog_limits){ 256, 8u << 8, MS_UNLIMITED, MS_UNLIMITED, 0 };
+	return (struct prog_limits){ 256, 8u << 8, 0, MS_DEFAULT_MAPS, 0 }; // 8 MiB
 }
 
 static uint32_t seg_first(const struct elf_segment *s)

@@ -41,21 +41,13 @@ static void limits_set(struct proc *p, const struct proc *parent, uint32_t pages
 	p->ms_maps = lowest(p->ms_maps, maps);
 }
 
-// Programs granted the performance monitors (CONSOLE_PMU), with every
-// program they start: bench trusts its counters (its copies serve it in
-// other spaces), so no other program may touch them.
-static const char *const pmu_programs[] = { "bench" };
-
+// Whether NAME, started by parent, may use the performance monitors: as
+// its spawner, or as loader_limits says for a program init starts.
 static int pmu_granted(const char *name, uint32_t parent)
 {
 	const struct proc *pp = proc_find(parent);
 
-	if (pp)
-		return pp->pmu;
-	for (size_t i = 0; i < sizeof(pmu_programs) / sizeof(pmu_programs[0]); i++)
-		if (strcmp(name, pmu_programs[i]) == 0)
-			return 1;
-	return 0;
+	return pp ? pp->pmu : (int)loader_limits(name).pmu;
 }
 
 // Starts NAME: a program of parent's, or (service) one of init's that
