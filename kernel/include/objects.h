@@ -50,6 +50,10 @@ void space_tlb_flush(struct space *s);
 #define PTE_REVOCABLE (1ULL << 57)
 // Removes s's mappings of frames in [base, end) that carry PTE_REVOCABLE.
 void space_revoke(struct space *s, uint64_t base, uint64_t end);
+// Empties the entries of a level-3 table (a space's or a window's) that map
+// frames of [base, end) through a derived range; how many it emptied. No
+// TLB maintenance: the caller flushes.
+uint32_t revoke_l3(pte_t *l3, uint64_t base, uint64_t end);
 // Readies the 2 MiB region at va for a window: *out = its level-2 entry,
 // empty. E_BUSY when anything of s's own is mapped there or another window
 // holds it (an empty table of s's is freed); E_NOMEM.

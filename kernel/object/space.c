@@ -130,9 +130,7 @@ static void free_l2(pte_t *l2)
 	}
 }
 
-// Empties the entries of l3 that map frames of [base, end) through a
-// derived range; how many it emptied.
-static uint32_t revoke_l3(pte_t *l3, uint64_t base, uint64_t end)
+uint32_t revoke_l3(pte_t *l3, uint64_t base, uint64_t end)
 {
 	uint32_t n = 0;
 

@@ -150,18 +150,7 @@ void window_free(struct window *w)
 
 void window_revoke(struct window *w, uint64_t base, uint64_t end)
 {
-	int any = 0;
-
-	if (!w->revocable)
-		return;
-	for (uint32_t i = 0; i < WINDOW_SLOTS; i++) {
-		pte_t d = w->table[i];
-		if (lpae_is_valid(d) && (d & PTE_REVOCABLE) && lpae_oa(d) >= base && lpae_oa(d) < end) {
-			w->table[i] = 0;
-			any = 1;
-		}
-	}
-	if (any)
+	if (w->revocable && revoke_l3(w->table, base, end))
 		window_flush(w, 0, WINDOW_SLOTS);
 }
 

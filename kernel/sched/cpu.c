@@ -27,4 +27,3 @@ void cpu_init(void)
 	write_pmuserenr(0);
 	isb();
 }
-
