@@ -42,13 +42,14 @@ static inline void switch_to(struct cpu *c, struct thread *t)
 // nonzero and the general path does it, or names the error.
 static inline int fast_map(struct space *s, const uint32_t *map)
 {
-	uint32_t ws = map[0], first = map[1], rs = map[2], off = map[3], prot = map[4] >> 24;
+	uint32_t ws = map[IPC_MAP_WINDOW], first = map[IPC_MAP_FIRST], rs = map[IPC_MAP_RANGE];
+	uint32_t off = map[IPC_MAP_OFFSET], prot = map_word_prot(map[IPC_MAP_WORD]);
 	struct window *w;
 	struct prange *r;
 	struct cap *wc, *rc;
 	pte_t *e;
 
-	if (ws >= CAP_SLOTS || rs >= CAP_SLOTS || first >= WINDOW_SLOTS || (map[4] & MAP_NPAGES_MAX) != 1 ||
+	if (ws >= CAP_SLOTS || rs >= CAP_SLOTS || first >= WINDOW_SLOTS || map_word_npages(map[IPC_MAP_WORD]) != 1 ||
 	    (prot != PROT_READ && prot != (PROT_READ | PROT_WRITE)))
 		return 1;
 	wc = &s->caps[ws];

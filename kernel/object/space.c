@@ -397,7 +397,8 @@ static int user_va_ok(uint32_t va, uint32_t n)
 // SPACE_MAP: (range slot, page offset, va, npages | prot << 24).
 static int space_map(struct space *self, struct space *s, const struct msg_in *in)
 {
-	uint32_t off = in->mr[1], va = in->mr[2], n = in->mr[3] & MAP_NPAGES_MAX, prot = in->mr[3] >> 24;
+	uint32_t off = in->mr[1], va = in->mr[2], n = map_word_npages(in->mr[3]),
+		 prot = map_word_prot(in->mr[3]);
 	struct cap *rc;
 	int err;
 

@@ -233,7 +233,7 @@ static int window_bind(struct space *self, struct window *w, const struct msg_in
 // anything.
 static int map_slots(struct space *self, struct window *w, const uint32_t *a)
 {
-	uint32_t first = a[0], off = a[2], n = a[3] & MAP_NPAGES_MAX, prot = a[3] >> 24;
+	uint32_t first = a[0], off = a[2], n = map_word_npages(a[3]), prot = map_word_prot(a[3]);
 	struct prange *r;
 	struct cap *rc;
 	int err, any = 0;

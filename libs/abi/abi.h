@@ -13,6 +13,15 @@
 //   out: r0 = error (E_OK or an enum hmk_err), r1 = message info,
 //        r2..r5 = MR0..MR3, r6 = badge (receive side only)
 //
+// The register of each role, for code that reads or writes saved registers
+// (the kernel's struct regs, a fault handler's view) instead of naming r0..r7.
+#define REG_CAP 0   // in: the capability invoked or called
+#define REG_ERR 0   // out: the error
+#define REG_INFO 1  // message info, both ways
+#define REG_MR0 2   // MR0..MR3 in REG_MR0..REG_MR0 + 3
+#define REG_BADGE 6 // out: the sender's badge
+#define REG_SYSNO 7 // in: the system call number
+//
 // Words MR4..MR63 of a longer message travel in the thread's IPC buffer
 // (struct ipc_buffer), a page the kernel maps into the thread's address
 // space. A call on a capability that is not an endpoint is an invocation
@@ -101,6 +110,8 @@ struct ipc_buffer {
 	uint32_t map[5];   // with MSG_MAP: window slot, first slot, range slot, page offset,
 			   //   count | prot << 24
 };
+// ipc_buffer.map[]'s words by name.
+enum { IPC_MAP_WINDOW, IPC_MAP_FIRST, IPC_MAP_RANGE, IPC_MAP_OFFSET, IPC_MAP_WORD };
 
 // ---------------------------------------------------------------------------
 // Capabilities: a slot index into the table of the caller's address space.
@@ -247,6 +258,26 @@ enum hmk_invocation {
 #define PROT_EXEC (1u << 2)
 #define PROT_NOCACHE (1u << 3)
 #define MAP_NPAGES_MAX 0xffffffu
+// The last word of SPACE_MAP and WINDOW_MAP (and of ipc_buffer.map[]):
+// a page count and PROT_* bits, packed and taken apart.
+static inline uint32_t map_word(uint32_t npages, uint32_t prot)
+{
+	return npages | prot << 24;
+}
+static inline uint32_t map_word_npages(uint32_t w) { return w & MAP_NPAGES_MAX; }
+static inline uint32_t map_word_prot(uint32_t w) { return w >> 24; }
+// Fills b->map[] for a reply with MSG_MAP: WINDOW_MAP of window slot
+// `window`, slots from `first`, npages frames of range slot `range` from
+// page `offset`.
+static inline void ipc_buffer_map(struct ipc_buffer *b, uint32_t window, uint32_t first,
+				  uint32_t range, uint32_t offset, uint32_t npages, uint32_t prot)
+{
+	b->map[IPC_MAP_WINDOW] = window;
+	b->map[IPC_MAP_FIRST] = first;
+	b->map[IPC_MAP_RANGE] = range;
+	b->map[IPC_MAP_OFFSET] = offset;
+	b->map[IPC_MAP_WORD] = map_word(npages, prot);
+}
 
 // THREAD_INFO states.
 enum thread_state {
