@@ -24,23 +24,18 @@ int ms_request1_slow(uint32_t label, uint32_t arg, uint32_t *out);
 static inline int ms_request1(uint32_t label, uint32_t arg, uint32_t *out)
 {
 	uint32_t ep = ms_thread_ep;
+	uint32_t info, mr0;
+	int err;
 
 	if (!ep)
 		return ms_request1_slow(label, arg, out);
-	register uint32_t r0 __asm__("r0") = ep;
-	register uint32_t r1 __asm__("r1") = MSG_INFO(label, 1);
-	register uint32_t r2 __asm__("r2") = arg;
-	register uint32_t r7 __asm__("r7") = SYS_CALL;
-	__asm__ volatile("svc #0"
-			 : "+r"(r0), "+r"(r1), "+r"(r2)
-			 : "r"(r7)
-			 : "r3", "r4", "r5", "r6", "memory");
-	if (r0)
-		return (int)r0; // the kernel's error
-	if (MSG_LABEL(r1))
-		return (int)MSG_LABEL(r1); // memsrv's
+	err = hmk_call1(ep, MSG_INFO(label, 1), arg, &info, &mr0);
+	if (err)
+		return err; // the kernel's error
+	if (MSG_LABEL(info))
+		return (int)MSG_LABEL(info); // memsrv's
 	if (out)
-		*out = r2;
+		*out = mr0;
 	return E_OK;
 }
 

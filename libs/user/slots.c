@@ -24,3 +24,27 @@ void user_slot_free(uint32_t slot)
 	if (slot >= slot_first && slot < CAP_SLOTS)
 		slot_used[slot / 32] &= ~(1u << (slot % 32));
 }
+
+int space_create(uint32_t space, uint32_t type, uint32_t arg, uint32_t *slot)
+{
+	uint32_t s = user_slot_alloc();
+	int err;
+
+	if (!s)
+		return E_NOSLOT;
+	err = space_create_at(space, type, s, arg);
+	if (err) {
+		user_slot_free(s);
+		return err;
+	}
+	*slot = s;
+	return E_OK;
+}
+
+int slot_delete(uint32_t space, uint32_t slot)
+{
+	int err = space_delete(space, slot);
+
+	user_slot_free(slot);
+	return err;
+}

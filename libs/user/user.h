@@ -13,6 +13,7 @@
 
 #include "abi/init.h"
 #include "abi/syscall.h"
+#include "invoke.h"
 
 #define PAGE_SIZE 4096u
 #define USER_THREAD_STACK_BYTES (USER_STACK_PAGES * PAGE_SIZE) // 64 KiB, also the alignment
@@ -94,6 +95,16 @@ uint32_t user_slot_alloc(void);
 
 // Returns a slot to user_slot_alloc (does not delete what it holds).
 void user_slot_free(uint32_t slot);
+
+// SPACE_CREATE of a type object (arg as SPACE_CREATE's) charged to space,
+// in a fresh slot of the own table: E_OK with the slot in *slot, E_NOSLOT
+// when none is free, or the kernel's error (the slot is then free again).
+int space_create(uint32_t space, uint32_t type, uint32_t arg, uint32_t *slot);
+
+// Empties slot of the own table (space: a capability to the own space) and
+// returns it to user_slot_alloc. Returns SPACE_DELETE's error; the slot is
+// freed either way.
+int slot_delete(uint32_t space, uint32_t slot);
 
 // Makes [first, CAP_SLOTS) the slots user_slot_alloc hands out (init: the
 // bootinfo's first_free_slot). Call before the first user_slot_alloc.

@@ -5,20 +5,20 @@
 static const char *test_identify_own(void)
 {
 	uint32_t type, rights, badge;
-	OK(identify(SLOT_SPACE, &type, &rights, &badge));
+	OK(inv_identify(SLOT_SPACE, &type, &rights, &badge));
 	CHECK(type == CAP_SPACE && rights == RIGHTS_ALL && badge == 0, "space: %u %#x %#x", type,
 	      rights, badge);
-	OK(identify(SLOT_THREAD, &type, &rights, &badge));
+	OK(inv_identify(SLOT_THREAD, &type, &rights, &badge));
 	CHECK(type == CAP_THREAD && rights == RIGHTS_ALL, "thread: %u %#x", type, rights);
-	OK(identify(SLOT_CONSOLE, &type, &rights, &badge));
+	OK(inv_identify(SLOT_CONSOLE, &type, &rights, &badge));
 	CHECK(type == CAP_CONSOLE && (rights & RIGHT_WRITE) && !(rights & RIGHT_MANAGE),
 	      "console: %u %#x", type, rights);
-	OK(identify(SLOT_MEMORY, &type, &rights, &badge));
+	OK(inv_identify(SLOT_MEMORY, &type, &rights, &badge));
 	CHECK(type == CAP_RANGE && rights == (RIGHT_READ | RIGHT_WRITE), "memory: %u %#x", type,
 	      rights); // map rights only: init's pool stays whole
 	uint32_t n = notify_new();
 	CHECK(n, "no notification");
-	OK(identify(n, &type, &rights, &badge));
+	OK(inv_identify(n, &type, &rights, &badge));
 	CHECK(type == CAP_NOTIFY && rights == RIGHTS_ALL && badge == 0,
 	      "new notification: %u %#x %#x", type, rights, badge);
 	return 0;
@@ -44,7 +44,7 @@ static const char *test_create_errors(void)
 	// Invoked on something that is not a space.
 	EXPECT2(hmk_invoke(n, SPACE_CREATE, 3, CAP_ENDPOINT, s, 0, 0, &m), E_TYPE, E_NOSYS);
 	// And the slot stayed empty through all of that.
-	EXPECT(identify(s, 0, 0, 0), E_CAP);
+	EXPECT(inv_identify(s, 0, 0, 0), E_CAP);
 	// Then it works.
 	OK(hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_NOTIFY, s, 0, 0, &m));
 	return 0;
@@ -55,17 +55,17 @@ static const char *test_mint(void)
 	uint32_t n = notify_new(), a, b, c, type, rights, badge;
 	CHECK(n, "no notification");
 	OK(mint(n, RIGHT_WRITE | RIGHT_READ, 0x5, &a));
-	OK(identify(a, &type, &rights, &badge));
+	OK(inv_identify(a, &type, &rights, &badge));
 	CHECK(type == CAP_NOTIFY && rights == (RIGHT_WRITE | RIGHT_READ) && badge == 0x5,
 	      "minted: %u %#x %#x", type, rights, badge);
 	// A badged capability keeps its badge when minted again.
 	OK(mint(a, RIGHT_WRITE, 0, &b));
-	OK(identify(b, &type, &rights, &badge));
+	OK(inv_identify(b, &type, &rights, &badge));
 	CHECK(rights == RIGHT_WRITE && badge == 0x5, "re-minted: %#x %#x", rights, badge);
 	// Asking for another badge: refused, or the old one stays.
 	int e = mint(a, RIGHT_WRITE, 0x9, &c);
 	if (e == E_OK) {
-		OK(identify(c, &type, &rights, &badge));
+		OK(inv_identify(c, &type, &rights, &badge));
 		CHECK(badge == 0x5, "badge %#x replaced 0x5", badge);
 	} else {
 		CHECK(e == E_PERM, "re-badge -> %s", hmk_strerror(e));
@@ -73,7 +73,7 @@ static const char *test_mint(void)
 	// Minting never adds rights.
 	e = mint(b, RIGHTS_ALL, 0, &c);
 	if (e == E_OK) {
-		OK(identify(c, &type, &rights, &badge));
+		OK(inv_identify(c, &type, &rights, &badge));
 		CHECK(rights == RIGHT_WRITE, "rights grew from %#x to %#x", RIGHT_WRITE, rights);
 	} else {
 		CHECK(e == E_PERM, "mint with more rights -> %s", hmk_strerror(e));
@@ -93,7 +93,7 @@ static const char *test_mint_errors(void)
 	// A space capability without RIGHT_MANAGE mints nothing.
 	OK(mint(SLOT_SPACE, RIGHT_READ | RIGHT_WRITE | RIGHT_GRANT, 0, &ro));
 	EXPECT(hmk_invoke(ro, SPACE_MINT, 4, empty, n, RIGHTS_ALL, 0, &m), E_PERM);
-	EXPECT(identify(empty, 0, 0, 0), E_CAP);
+	EXPECT(inv_identify(empty, 0, 0, 0), E_CAP);
 	return 0;
 }
 
@@ -104,7 +104,7 @@ static const char *test_delete(void)
 	CHECK(s, "no slot");
 	OK(hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_NOTIFY, s, 0, 0, &m));
 	OK(space_delete(SLOT_SPACE, s));
-	EXPECT(identify(s, 0, 0, 0), E_CAP);
+	EXPECT(inv_identify(s, 0, 0, 0), E_CAP);
 	EXPECT(space_delete(SLOT_SPACE, s), E_CAP);
 	EXPECT(space_delete(SLOT_SPACE, 0), E_CAP);
 	EXPECT(space_delete(SLOT_SPACE, CAP_SLOTS), E_CAP);
@@ -115,7 +115,7 @@ static const char *test_delete(void)
 	OK(mint(n, RIGHT_WRITE, 3, &c));
 	OK(space_delete(SLOT_SPACE, c));
 	undefer_slot(c);
-	OK(identify(n, 0, 0, 0));
+	OK(inv_identify(n, 0, 0, 0));
 	m = msg_make(0, 0, 0, 0, 0, 0);
 	OK(sys_send(n, &m)); // a signal with badge 0
 	return 0;
@@ -127,12 +127,12 @@ static const char *test_manage_right(void)
 	uint32_t n = notify_new(), w, type;
 	CHECK(n, "no notification");
 	OK(mint(n, RIGHT_WRITE | RIGHT_READ | RIGHT_GRANT, 0, &w));
-	EXPECT(destroy(w), E_PERM);
-	OK(identify(n, 0, 0, 0)); // still alive
+	EXPECT(inv_destroy(w), E_PERM);
+	OK(inv_identify(n, 0, 0, 0)); // still alive
 	// INV_IDENTIFY needs no right at all.
 	uint32_t none;
 	OK(mint(n, 0, 0, &none));
-	OK(identify(none, &type, 0, 0));
+	OK(inv_identify(none, &type, 0, 0));
 	CHECK(type == CAP_NOTIFY, "type %u", type);
 	// Other invocations need RIGHT_MANAGE.
 	uint32_t th;
@@ -196,7 +196,7 @@ static const char *test_transfer_grant(void)
 	OK(mint(n, RIGHT_WRITE | RIGHT_READ, 0x30, &nb));
 	TRY(send_cap(ep, nb, &t, dest));
 	CHECK(t->out[0] & MSG_CAP, "info %#x: no capability arrived", t->out[0]);
-	OK(identify(dest, &type, &rights, &badge));
+	OK(inv_identify(dest, &type, &rights, &badge));
 	CHECK(type == CAP_NOTIFY && rights == (RIGHT_WRITE | RIGHT_READ) && badge == 0x30,
 	      "arrived: type %u rights %#x badge %#x", type, rights, badge);
 	// It names the same notification: a signal through it shows at n.
@@ -258,7 +258,7 @@ static const char *test_transfer_recv_slot_taken(void)
 	OK(mint(n, RIGHT_WRITE, 0x99, &nb));
 	TRY(send_cap(ep, nb, &t, busy));
 	CHECK(!(t->out[0] & MSG_CAP), "info %#x says a capability arrived", t->out[0]);
-	OK(identify(busy, 0, 0, &badge));
+	OK(inv_identify(busy, 0, 0, &badge));
 	CHECK(badge == 0, "the taken slot was overwritten (badge %#x)", badge);
 	return 0;
 }
@@ -292,7 +292,7 @@ static const char *test_transfer_in_reply(void)
 	CHECK(wait_flag(&t->done), "server did not finish");
 	OK(t->rc);
 	CHECK(m.info & MSG_CAP, "reply info %#x: no capability", m.info);
-	OK(identify(dest, 0, 0, &badge));
+	OK(inv_identify(dest, 0, 0, &badge));
 	CHECK(badge == 0x123, "badge %#x", badge);
 	return 0;
 }

@@ -16,7 +16,7 @@ static const char *test_irq_bind_errors(void)
 	struct msg m;
 
 	CHECK(n && dest && dest2, "no notification or slots");
-	OK(identify(SLOT_IRQCTL, &type, NULL, NULL));
+	OK(inv_identify(SLOT_IRQCTL, &type, NULL, NULL));
 	CHECK(type == CAP_IRQCTL, "SLOT_IRQCTL holds type %u", type);
 	EXPECT(bind(30, n, dest), E_RANGE);   // the kernel's timer (a PPI)
 	EXPECT(bind(31, n, dest), E_RANGE);   // no SGIs or PPIs
@@ -27,15 +27,15 @@ static const char *test_irq_bind_errors(void)
 	EXPECT(bind(IRQ_FREE, n, 0), E_CAP);
 	EXPECT(hmk_invoke(SLOT_IRQCTL, IRQCTL_BIND, 2, IRQ_FREE, n, 0, 0, &m), E_INVAL);
 	OK(bind(IRQ_FREE, n, dest));
-	OK(identify(dest, &type, NULL, NULL));
+	OK(inv_identify(dest, &type, NULL, NULL));
 	CHECK(type == CAP_IRQ, "bound handler has type %u", type);
 	EXPECT(bind(IRQ_FREE, n, dest2), E_BUSY); // bound once only
 	EXPECT(bind(IRQ_FREE + 1, n, dest), E_BUSY); // the slot is taken
 	OK(hmk_invoke(dest, IRQ_ACK, 0, 0, 0, 0, 0, &m));
 	// Destroying the handler frees the line for another binding.
-	OK(destroy(dest));
+	OK(inv_destroy(dest));
 	OK(bind(IRQ_FREE, n, dest2));
-	OK(destroy(dest2));
+	OK(inv_destroy(dest2));
 	return 0;
 }
 

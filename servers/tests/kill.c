@@ -36,7 +36,7 @@ static const char *test_server_destroyed(void)
 	for (int i = 0; i < 20; i++)
 		sys_yield();
 	CHECK(!c->done, "caller returned before any reply (%s)", hmk_strerror(c->rc));
-	OK(destroy(srv));
+	OK(inv_destroy(srv));
 	CHECK(wait_flag(&c->done), "caller still blocked after its server died");
 	EXPECT(c->rc, E_DEAD);
 	return 0;
@@ -58,7 +58,7 @@ static const char *test_caller_destroyed(void)
 	OK(bare_start(bare_caller, ep, my_prio, &c));
 	OK(poll_recv(ep, &m));
 	CHECK(m.mr[0] == 5, "got %u", m.mr[0]);
-	OK(destroy(c));
+	OK(inv_destroy(c));
 	m = msg_make(2, 0, 0, 0, 0, 0);
 	EXPECT(sys_reply(&m), E_DEAD);
 	// Only once: then there is no caller at all.
@@ -79,7 +79,7 @@ static const char *test_queued_sender_destroyed(void)
 		OK(thread_info(c, &st, 0, 0));
 	}
 	CHECK(st == TS_BLOCKED, "caller never blocked");
-	OK(destroy(c));
+	OK(inv_destroy(c));
 	EXPECT(sys_nbrecv(ep, &m), E_AGAIN);
 	return 0;
 }
@@ -123,16 +123,16 @@ static const char *test_destroy_then_identify(void)
 	uint32_t n = notify_new(), copy, sp = 0, t = 0;
 	CHECK(n, "no notification");
 	OK(mint(n, RIGHT_WRITE, 0x3, &copy));
-	OK(destroy(n));
-	EXPECT(identify(n, 0, 0, 0), E_DEAD);
-	EXPECT(identify(copy, 0, 0, 0), E_DEAD);
+	OK(inv_destroy(n));
+	EXPECT(inv_identify(n, 0, 0, 0), E_DEAD);
+	EXPECT(inv_identify(copy, 0, 0, 0), E_DEAD);
 	struct msg m = msg_make(0, 0, 0, 0, 0, 0);
 	EXPECT(sys_send(copy, &m), E_DEAD);
 	EXPECT(hmk_invoke(n, NOTIFY_POLL, 0, 0, 0, 0, 0, &m), E_DEAD);
-	EXPECT(destroy(n), E_DEAD);
+	EXPECT(inv_destroy(n), E_DEAD);
 	OK(obj_new_in(SLOT_SPACE, CAP_SPACE, 2, &sp));
-	OK(destroy(sp));
-	EXPECT(identify(sp, 0, 0, 0), E_DEAD);
+	OK(inv_destroy(sp));
+	EXPECT(inv_identify(sp, 0, 0, 0), E_DEAD);
 	EXPECT(space_info(sp, 0, 0, 0), E_DEAD);
 	EXPECT(obj_new_in(sp, CAP_ENDPOINT, 0, &t), E_DEAD);
 	return 0;
@@ -150,7 +150,7 @@ static const char *test_notify_destroyed_under_waiter(void)
 		OK(thread_info(t, &st, 0, 0));
 	}
 	CHECK(st == TS_BLOCKED, "waiter never blocked");
-	OK(destroy(n));
+	OK(inv_destroy(n));
 	CHECK(wait_word(&k_state[1], 1), "waiter still blocked on a dead notification");
 	CHECK(k_state[0] == E_DEAD, "its wait returned %s", hmk_strerror((int)k_state[0]));
 	return 0;
@@ -160,12 +160,12 @@ static const char *test_notify_destroyed_under_waiter(void)
 static const char *test_space_destroy_kills_threads(void)
 {
 	struct msg m = { 0 };
-	uint32_t ep = ep_new(), sp = 0, t = 0, st;
+	uint32_t ep = ep_new(), sp = 0, t = 0, st = 0;
 	CHECK(ep, "no endpoint");
 	OK(obj_new_in(SLOT_SPACE, CAP_SPACE, 8, &sp));
 	OK(obj_new_in(SLOT_SPACE, CAP_THREAD, 0, &t));
 	OK(hmk_invoke(t, THREAD_CONFIGURE, 4, sp, 0x100000, ep, my_prio, &m));
-	OK(destroy(sp));
+	OK(inv_destroy(sp));
 	int e = thread_info(t, &st, 0, 0);
 	CHECK(e == E_DEAD || (e == E_OK && st == TS_DEAD),
 	      "thread in a destroyed space: %s state %u", hmk_strerror(e), st);

@@ -33,16 +33,6 @@ enum child_mode {
 #define Z_IPCBUF_VA 0x00030000u
 #define OWN_VA (USER_SCRATCH_BASE + 0x0a000000u)
 
-static int range_info(uint32_t range, uint64_t *base, uint32_t *pages)
-{
-	struct msg m = { 0 };
-	int e = hmk_invoke(range, RANGE_INFO, 0, 0, 0, 0, 0, &m);
-
-	*base = m.mr[0] | (uint64_t)m.mr[1] << 32;
-	*pages = m.mr[2];
-	return e;
-}
-
 static int map(uint32_t space, uint32_t off, uint32_t va, uint32_t prot)
 {
 	struct msg m;
@@ -284,11 +274,11 @@ static const char *test_irqctl_copy_destroy(void)
 	e = hmk_invoke(SLOT_IRQCTL, IRQCTL_BIND, 3, 40, n, dest, 0, &m);
 	CHECK(e == E_OK, "after a child destroyed its copy (%s), ours gives %s",
 	      hmk_strerror(status), hmk_strerror(e));
-	OK(destroy(dest));
+	OK(inv_destroy(dest));
 	EXPECT(status, E_PERM);
-	EXPECT(destroy(copy), E_PERM);
+	EXPECT(inv_destroy(copy), E_PERM);
 	OK(hmk_invoke(SLOT_IRQCTL, IRQCTL_BIND, 3, 40, n, dest2, 0, &m));
-	OK(destroy(dest2));
+	OK(inv_destroy(dest2));
 	return 0;
 }
 

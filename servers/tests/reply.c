@@ -27,12 +27,6 @@ static const char *take_call(uint32_t *ep, uint32_t *rep, struct tthread **c)
 	return 0;
 }
 
-static int reply_save(uint32_t rep)
-{
-	struct msg m;
-	return hmk_invoke(rep, REPLY_SAVE, 0, 0, 0, 0, 0, &m);
-}
-
 static const char *test_saved_reply(void)
 {
 	uint32_t ep, rep;
@@ -80,7 +74,7 @@ static const char *test_reply_destroyed(void)
 
 	TRY(take_call(&ep, &rep, &c));
 	OK(reply_save(rep));
-	OK(destroy(rep));
+	OK(inv_destroy(rep));
 	CHECK(wait_flag(&c->done), "caller still waits on a destroyed reply object");
 	EXPECT(c->rc, E_DEAD);
 	return 0;
@@ -104,7 +98,7 @@ static const char *test_saved_caller_died(void)
 	OK(bare_start(bare_caller, ep, my_prio, &c));
 	OK(poll_recv(ep, &m));
 	OK(reply_save(rep));
-	OK(destroy(c));
+	OK(inv_destroy(c));
 	m = msg_make(0, 0, 0, 0, 0, 0);
 	EXPECT(sys_send(rep, &m), E_DEAD);
 	EXPECT(sys_send(rep, &m), E_NOREPLY);

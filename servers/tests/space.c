@@ -165,7 +165,7 @@ static const char *test_range_info(void)
 	EXPECT(hmk_invoke(SLOT_MEMORY, RANGE_SPLIT, 2, pages + 100, s, 0, 0, &m), E_PERM);
 	EXPECT(hmk_invoke(SLOT_MEMORY, RANGE_DERIVE, 3, SLOT_SPACE, s, RIGHTS_ALL, 0, &m), E_PERM);
 	EXPECT(hmk_invoke(none, RANGE_SPLIT, 2, 1, s, 0, 0, &m), E_PERM);
-	EXPECT(identify(s, 0, 0, 0), E_CAP);
+	EXPECT(inv_identify(s, 0, 0, 0), E_CAP);
 	OK(hmk_invoke(SLOT_MEMORY, RANGE_INFO, 0, 0, 0, 0, 0, &m));
 	CHECK(m.mr[2] == pages, "range shrank to %u pages", m.mr[2]);
 	return 0;

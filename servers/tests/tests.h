@@ -9,6 +9,7 @@
 #include "abi/abi.h"
 #include "abi/init.h"
 #include "abi/syscall.h"
+#include "invoke.h"
 
 #include "utest.h"
 
@@ -37,14 +38,6 @@ uint32_t ep_new(void);
 uint32_t notify_new(void);
 // SPACE_MINT of `src` into a new registered slot of our own table.
 int mint(uint32_t src, uint32_t rights, uint32_t badge, uint32_t *slot);
-// INV_IDENTIFY: error, and type/rights/badge when E_OK.
-int identify(uint32_t slot, uint32_t *type, uint32_t *rights, uint32_t *badge);
-int destroy(uint32_t slot);
-int space_delete(uint32_t space, uint32_t slot);
-// THREAD_INFO: error, and state/prio/faults when E_OK.
-int thread_info(uint32_t slot, uint32_t *state, uint32_t *prio, uint32_t *faults);
-// SPACE_INFO of a space.
-int space_info(uint32_t space, uint32_t *quota, uint32_t *used, uint32_t *asid);
 
 // Our own priority (read once at start).
 extern uint32_t my_prio;

@@ -165,9 +165,9 @@ static const char *test_destroy_thread(void)
 	uint32_t t;
 	regs_seen[2] = 0;
 	OK(bare_create(regs_fn, 0, SLOT_SPACE, my_prio, 0, &t));
-	OK(destroy(t));
+	OK(inv_destroy(t));
 	EXPECT(thread_info(t, 0, 0, 0), E_DEAD);
-	EXPECT(identify(t, 0, 0, 0), E_DEAD);
+	EXPECT(inv_identify(t, 0, 0, 0), E_DEAD);
 	EXPECT(hmk_invoke(t, THREAD_RESUME, 0, 0, 0, 0, 0, &m), E_DEAD);
 	for (int i = 0; i < 50; i++)
 		sys_yield();

@@ -156,63 +156,6 @@ int mint(uint32_t src, uint32_t rights, uint32_t badge, uint32_t *slot)
 	return E_OK;
 }
 
-int identify(uint32_t slot, uint32_t *type, uint32_t *rights, uint32_t *badge)
-{
-	struct msg m = { 0 };
-	int e = hmk_invoke(slot, INV_IDENTIFY, 0, 0, 0, 0, 0, &m);
-	if (e == E_OK) {
-		if (type)
-			*type = m.mr[0];
-		if (rights)
-			*rights = m.mr[1];
-		if (badge)
-			*badge = m.mr[2];
-	}
-	return e;
-}
-
-int destroy(uint32_t slot)
-{
-	struct msg m = { 0 };
-	return hmk_invoke(slot, INV_DESTROY, 0, 0, 0, 0, 0, &m);
-}
-
-int space_delete(uint32_t space, uint32_t slot)
-{
-	struct msg m = { 0 };
-	return hmk_invoke(space, SPACE_DELETE, 1, slot, 0, 0, 0, &m);
-}
-
-int thread_info(uint32_t slot, uint32_t *state, uint32_t *prio, uint32_t *faults)
-{
-	struct msg m = { 0 };
-	int e = hmk_invoke(slot, THREAD_INFO, 0, 0, 0, 0, 0, &m);
-	if (e == E_OK) {
-		if (state)
-			*state = m.mr[0];
-		if (prio)
-			*prio = m.mr[1];
-		if (faults)
-			*faults = m.mr[2];
-	}
-	return e;
-}
-
-int space_info(uint32_t space, uint32_t *quota, uint32_t *used, uint32_t *asid)
-{
-	struct msg m = { 0 };
-	int e = hmk_invoke(space, SPACE_INFO, 0, 0, 0, 0, 0, &m);
-	if (e == E_OK) {
-		if (quota)
-			*quota = m.mr[0];
-		if (used)
-			*used = m.mr[1];
-		if (asid)
-			*asid = m.mr[2];
-	}
-	return e;
-}
-
 // --- helper threads --------------------------------------------------------
 struct ipc_buffer *ipcbuf(void)
 {

@@ -101,7 +101,7 @@ static const char *test_window_space(void)
 	CHECK(t, "thread: %s", hmk_strerror(e));
 	TRY(expect_dabort(ep, WIN_VA_SPACE + 3 * 4096));
 	// Destroyed, the window leaves the space: the region can be mapped again.
-	OK(destroy(w));
+	OK(inv_destroy(w));
 	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, WIN_VA_SPACE, 1 | PROT_READ << 24, &m));
 	OK(hmk_invoke(SLOT_SPACE, SPACE_UNMAP, 2, WIN_VA_SPACE, 1, 0, 0, &m));
 	return 0;
@@ -120,10 +120,10 @@ static const char *test_window_shared(void)
 	OK(win_call(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
 	CHECK(m.mr[2] == 2, "bound in %u spaces", m.mr[2]);
 	// The child dies first: the window stays good for us, and forgets it.
-	OK(destroy(child));
+	OK(inv_destroy(child));
 	OK(win_call(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
 	CHECK(m.mr[2] == 1, "bound in %u spaces after the child died", m.mr[2]);
-	OK(destroy(w));
+	OK(inv_destroy(w));
 	return 0;
 }
 
@@ -156,7 +156,7 @@ static const char *test_window_thread(void)
 	OK(hmk_invoke(owner->slot, THREAD_RESUME, 0, 0, 0, 0, 0, &m));
 	CHECK(wait_word(&owner->out[1], 1), "owner never read");
 	CHECK(owner->out[0] == 0x10ca1, "owner read %#x through its window", owner->out[0]);
-	OK(destroy(w));
+	OK(inv_destroy(w));
 	return 0;
 }
 
@@ -333,7 +333,7 @@ static const char *test_watch(void)
 	EXPECT(hmk_invoke(t, INV_WATCH, 2, n, 0x80, 0, 0, &m), E_BUSY);
 	OK(hmk_invoke(n, NOTIFY_POLL, 0, 0, 0, 0, 0, &m));
 	CHECK(m.mr[0] == 0, "word %#x before the death", m.mr[0]);
-	OK(destroy(t));
+	OK(inv_destroy(t));
 	OK(hmk_invoke(n, NOTIFY_POLL, 0, 0, 0, 0, 0, &m));
 	CHECK(m.mr[0] == 0x40, "word %#x after the death, wanted 0x40", m.mr[0]);
 	return 0;
@@ -444,7 +444,7 @@ static const char *test_reply_map(void)
 	CHECK(wait_word(&t->out[1], 1), "caller never came back");
 	OK(t->rc);
 	CHECK(t->out[0] == 0x3a9, "read %#x through the mapping its reply made", t->out[0]);
-	OK(destroy(w));
+	OK(inv_destroy(w));
 	return 0;
 }
 
