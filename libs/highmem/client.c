@@ -39,23 +39,12 @@ static int call(uint32_t ep, struct msg *m, uint32_t cap, uint32_t recv)
 static uint32_t mint_for_memsrv(uint32_t src)
 {
 	uint32_t slot = user_slot_alloc();
-	struct msg m;
 
-	if (slot &&
-	    hmk_invoke(user_env.space, SPACE_MINT, 4, slot, src, RIGHT_READ | RIGHT_WRITE, 0, &m)) {
+	if (slot && space_mint(user_env.space, slot, src, RIGHT_READ | RIGHT_WRITE, 0)) {
 		user_slot_free(slot);
 		slot = 0;
 	}
 	return slot;
-}
-
-// Empties and frees a slot of the own table.
-static void slot_drop(uint32_t slot)
-{
-	struct msg m;
-
-	hmk_invoke(user_env.space, SPACE_DELETE, 1, slot, 0, 0, 0, &m);
-	user_slot_free(slot);
 }
 
 // MS_HELLO with the own space. Returns E_OK or the error.
@@ -68,7 +57,7 @@ static int program_hello(void)
 	if (!space)
 		return E_NOSLOT;
 	err = call(SLOT_MEMSRV, &m, space, 0);
-	slot_drop(space);
+	slot_delete(user_env.space, space);
 	if (err == E_OK)
 		client_id = m.mr[0];
 	return err;
@@ -105,11 +94,11 @@ static int thread_register(void)
 	if (thread && recv)
 		err = call(SLOT_MEMSRV, &m, thread, recv);
 	if (thread)
-		slot_drop(thread);
+		slot_delete(user_env.space, thread);
 	if (recv && err == E_OK && (m.info & MSG_CAP))
 		ms_thread_ep = recv;
 	else if (recv && (m.info & MSG_CAP))
-		slot_drop(recv); // a capability with an error: not ours to keep
+		slot_delete(user_env.space, recv); // a capability with an error: not ours to keep
 	else if (recv)
 		user_slot_free(recv);
 	if (err == E_OK)

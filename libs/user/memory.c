@@ -31,15 +31,14 @@ uint32_t user_pages_free(void)
 
 int user_pages_alloc(uint32_t npages, uint32_t va)
 {
-	struct msg m;
 	int err;
 
 	if (npages == 0 || npages > MAP_NPAGES_MAX || (va & (PAGE_SIZE - 1)))
 		return E_INVAL;
 	if (npages > user_pages_free())
 		return E_NOMEM;
-	err = hmk_invoke(user_env.space, SPACE_MAP, 4, user_env.memory, mem_next, va,
-			 npages | (PROT_READ | PROT_WRITE) << 24, &m);
+	err = space_map(user_env.space, user_env.memory, mem_next, va, npages,
+			PROT_READ | PROT_WRITE);
 	if (err == E_OK)
 		mem_next += npages;
 	return err;

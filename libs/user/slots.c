@@ -30,6 +30,7 @@ int space_create(uint32_t space, uint32_t type, uint32_t arg, uint32_t *slot)
 	uint32_t s = user_slot_alloc();
 	int err;
 
+	*slot = 0;
 	if (!s)
 		return E_NOSLOT;
 	err = space_create_at(space, type, s, arg);

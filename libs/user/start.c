@@ -51,5 +51,5 @@ void _exit(int status)
 	if (user_env.init)
 		hmk_invoke(user_env.init, INIT_EXIT, 1, (uint32_t)status, 0, 0, 0, &m);
 	for (;;) // init never replies to INIT_EXIT; without init, stop here
-		hmk_invoke(user_tcb()->thread_slot, THREAD_SUSPEND, 0, 0, 0, 0, 0, &m);
+		thread_suspend(user_tcb()->thread_slot);
 }

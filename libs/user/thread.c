@@ -43,62 +43,50 @@ int thread_spawn(struct user_thread *t, void (*fn)(uint32_t), uint32_t arg, uint
 		 uint32_t prio, uint32_t fault_ep)
 {
 	uint32_t k, slot, sp;
-	struct msg m;
 	int err;
 
 	if (stack_pages == 0 || stack_pages > USER_STACK_PAGES)
 		return E_INVAL;
 	for (k = 1; k <= USER_THREADS_MAX && (threads_used & (1u << (k - 1))); k++)
 		;
-	if (k > USER_THREADS_MAX || !(slot = user_slot_alloc()))
+	if (k > USER_THREADS_MAX)
 		return E_NOSLOT;
+	if ((err = space_create(user_env.space, CAP_THREAD, 0, &slot)))
+		return err;
 	t->slot = slot;
 	t->index = k;
 	t->stack_pages = stack_pages;
 	t->stack_top = USER_STACK_TOP - k * SLOT_BYTES;
 	t->ipcbuf_va = t->stack_top - SLOT_BYTES;
-	err = user_pages_alloc(stack_pages, t->stack_top - stack_pages * PAGE_SIZE);
-	if (err)
+	if ((err = user_pages_alloc(stack_pages, t->stack_top - stack_pages * PAGE_SIZE)))
 		goto fail;
 	sp = thread_stack_init(t->stack_top, slot, t->ipcbuf_va);
-	err = hmk_invoke(user_env.space, SPACE_CREATE, 3, CAP_THREAD, slot, 0, 0, &m);
-	if (err)
+	if ((err = thread_configure(slot, user_env.space, t->ipcbuf_va, fault_ep, prio)) ||
+	    (err = thread_write_regs(slot, (uint32_t)thread_start, sp, (uint32_t)fn, arg)) ||
+	    (err = thread_resume(slot)))
 		goto fail;
-	if ((err = hmk_invoke(slot, THREAD_CONFIGURE, 4, user_env.space, t->ipcbuf_va, fault_ep,
-			      prio, &m)) ||
-	    (err = hmk_invoke(slot, THREAD_WRITE_REGS, 4, (uint32_t)thread_start, sp, (uint32_t)fn,
-			      arg, &m)) ||
-	    (err = hmk_invoke(slot, THREAD_RESUME, 0, 0, 0, 0, 0, &m))) {
-		hmk_invoke(user_env.space, SPACE_DELETE, 1, slot, 0, 0, 0, &m);
-		goto fail;
-	}
 	threads_used |= 1u << (k - 1);
 	return E_OK;
 fail:
-	user_slot_free(slot);
+	slot_delete(user_env.space, slot);
 	return err;
 }
 
 void thread_exit(void)
 {
-	struct msg m;
-
 	user_console_flush();
 	for (;;)
-		hmk_invoke(user_tcb()->thread_slot, THREAD_SUSPEND, 0, 0, 0, 0, 0, &m);
+		thread_suspend(user_tcb()->thread_slot);
 }
 
 int thread_destroy(struct user_thread *t)
 {
-	struct msg m;
-	int err = hmk_invoke(t->slot, INV_DESTROY, 0, 0, 0, 0, 0, &m);
+	int err = inv_destroy(t->slot);
 
 	if (err)
 		return err;
-	hmk_invoke(user_env.space, SPACE_DELETE, 1, t->slot, 0, 0, 0, &m);
-	hmk_invoke(user_env.space, SPACE_UNMAP, 2, t->stack_top - t->stack_pages * PAGE_SIZE,
-		   t->stack_pages, 0, 0, &m);
-	user_slot_free(t->slot);
+	slot_delete(user_env.space, t->slot);
+	space_unmap(user_env.space, t->stack_top - t->stack_pages * PAGE_SIZE, t->stack_pages);
 	threads_used &= ~(1u << (t->index - 1));
 	return E_OK;
 }

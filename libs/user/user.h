@@ -98,7 +98,7 @@ void user_slot_free(uint32_t slot);
 
 // SPACE_CREATE of a type object (arg as SPACE_CREATE's) charged to space,
 // in a fresh slot of the own table: E_OK with the slot in *slot, E_NOSLOT
-// when none is free, or the kernel's error (the slot is then free again).
+// when none is free, or the kernel's error (*slot is then 0, the slot free).
 int space_create(uint32_t space, uint32_t type, uint32_t arg, uint32_t *slot);
 
 // Empties slot of the own table (space: a capability to the own space) and

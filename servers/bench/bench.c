@@ -104,22 +104,15 @@ static void measure_overhead(void)
 
 uint32_t new_object(uint32_t type)
 {
-	uint32_t slot = user_slot_alloc();
-	struct msg m;
+	uint32_t slot;
 
-	if (slot && hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, type, slot, 0, 0, &m) != E_OK) {
-		user_slot_free(slot);
-		slot = 0;
-	}
+	space_create(SLOT_SPACE, type, 0, &slot);
 	return slot;
 }
 
 void delete_object(uint32_t slot)
 {
-	struct msg m;
-
-	hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, slot, 0, 0, 0, &m);
-	user_slot_free(slot);
+	slot_delete(SLOT_SPACE, slot);
 }
 
 // PMU event counter 0 set to count instructions retired (event 0x08);

@@ -69,9 +69,8 @@ static int echo_serve(const struct echo *e)
 			next = (next + 1) % CAP_POOL;
 			b->cap_recv = e->pool + next;
 		} else if (label == ECHO_CLEAN) {
-			struct msg d;
 			for (uint32_t i = 0; i < CAP_POOL; i++)
-				hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, e->pool + i, 0, 0, 0, &d);
+				space_delete(SLOT_SPACE, e->pool + i);
 			next = 0;
 			b->cap_recv = e->pool;
 		}
@@ -293,10 +292,9 @@ static void yielder_thread(uint32_t arg)
 static uint32_t new_notify(uint32_t *sig)
 {
 	uint32_t n = new_object(CAP_NOTIFY);
-	struct msg m;
 
 	*sig = n ? user_slot_alloc() : 0;
-	if (*sig && hmk_invoke(SLOT_SPACE, SPACE_MINT, 4, *sig, n, RIGHTS_ALL, 1, &m) == E_OK)
+	if (*sig && space_mint(SLOT_SPACE, *sig, n, RIGHTS_ALL, 1) == E_OK)
 		return n;
 	if (n)
 		delete_object(n);

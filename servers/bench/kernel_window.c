@@ -25,15 +25,14 @@ static void map_clear(uint32_t win, uint32_t off, uint32_t pages, uint32_t prot,
 		      const char *map_name, const char *clear_name, const char *map_params,
 		      const char *clear_params)
 {
-	struct msg m;
 	int bad = 0;
 
 	for (int i = -warmup; i < n; i++) {
 		uint32_t t0 = ccnt();
-		int e1 = hmk_invoke(win, WINDOW_MAP, 4, 0, SLOT_MEMORY, off, pages | prot << 24, &m);
+		int e1 = window_map(win, 0, SLOT_MEMORY, off, pages, prot);
 		uint32_t t1 = ccnt();
 		uint32_t t2 = ccnt();
-		int e2 = hmk_invoke(win, WINDOW_CLEAR, 3, 0, pages, 0, 0, &m);
+		int e2 = window_clear(win, 0, pages);
 		uint32_t t3 = ccnt();
 		bad += e1 || e2;
 		if (i >= 0) {
@@ -53,7 +52,7 @@ void kernel_window_benches(void)
 {
 	static const char *const params =
 		"{\"window\": \"WIN_SPACE, own space\", \"pages\": 1, \"prot\": \"RW\"}";
-	uint32_t win = user_slot_alloc(), off;
+	uint32_t win, off;
 	struct msg m;
 	int err;
 
@@ -65,8 +64,8 @@ void kernel_window_benches(void)
 	}
 	off = m.mr[2] - user_pages_free();
 	if ((err = user_pages_alloc(1, KWIN_PAGE_VA)) ||
-	    (err = hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_WINDOW, win, 0, 0, &m)) ||
-	    (err = hmk_invoke(win, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, KWIN_VA, 0, &m))) {
+	    (err = space_create(SLOT_SPACE, CAP_WINDOW, 0, &win)) ||
+	    (err = window_bind(win, WIN_SPACE, SLOT_SPACE, KWIN_VA))) {
 		bench_fail("kernel_window_map", hmk_strerror(err));
 		return;
 	}
@@ -87,6 +86,6 @@ void kernel_window_benches(void)
 			  "{\"window\": \"WIN_SPACE, own space\", \"pages\": 512, \"prot\": \"R\"}",
 			  "{\"window\": \"WIN_SPACE, own space\", \"pages\": 512, \"tlb\": \"full "
 			  "flush (over 16 pages)\"}");
-	hmk_invoke(win, INV_DESTROY, 0, 0, 0, 0, 0, &m);
+	inv_destroy(win);
 	delete_object(win);
 }

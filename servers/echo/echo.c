@@ -8,13 +8,13 @@
 
 int main(void)
 {
-	uint32_t ep = user_slot_alloc(), gift = user_slot_alloc(), id;
+	uint32_t ep, gift = user_slot_alloc(), id;
 	struct ipc_buffer *ipc = user_ipcbuf();
 	struct msg m;
 	int err, calls = 0;
 
-	if ((err = hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_ENDPOINT, ep, 0, 0, &m)) ||
-	    (err = hmk_invoke(SLOT_SPACE, SPACE_MINT, 4, gift, ep, RIGHT_WRITE, ECHO_BADGE, &m)) ||
+	if ((err = space_create(SLOT_SPACE, CAP_ENDPOINT, 0, &ep)) ||
+	    (err = space_mint(SLOT_SPACE, gift, ep, RIGHT_WRITE, ECHO_BADGE)) ||
 	    (err = init_spawn("ping", PING_ROUNDS, gift, &id))) {
 		printf("echo: cannot set up: %s\n", hmk_strerror(err));
 		return 1;

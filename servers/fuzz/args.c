@@ -94,7 +94,7 @@ void lent_pages(uint32_t *offset, uint32_t *count)
 	uint32_t off = rnd_below(&rng, LEND_PAGES);
 
 	*offset = first + off;
-	*count = (*count & ~0xffffffu) | (1 + rnd_below(&rng, LEND_PAGES - off));
+	*count = map_word(1 + rnd_below(&rng, LEND_PAGES - off), map_word_prot(*count));
 }
 
 // A message to an endpoint: only the servers that answer (memsrv, init and
@@ -147,7 +147,7 @@ int invocation_args(uint32_t cap, uint32_t label, uint32_t *w)
 		case SPACE_MAP:
 			w[0] = rnd_below(&rng, 4) ? SLOT_MEMORY : pick_slot();
 			w[2] = CHILD_VA + rnd_below(&rng, 64) * PAGE_SIZE;
-			w[3] = (1 + rnd_below(&rng, 8)) | prot << 24;
+			w[3] = map_word(1 + rnd_below(&rng, 8), prot);
 			break;
 		case SPACE_UNMAP:
 			w[0] = CHILD_VA + rnd_below(&rng, 64) * PAGE_SIZE;
@@ -181,7 +181,7 @@ int invocation_args(uint32_t cap, uint32_t label, uint32_t *w)
 		case WINDOW_MAP:
 			w[0] = rnd_below(&rng, WINDOW_SLOTS + 8);
 			w[1] = rnd_below(&rng, 4) ? SLOT_MEMORY : pick_slot();
-			w[3] = (1 + rnd_below(&rng, 8)) | prot << 24;
+			w[3] = map_word(1 + rnd_below(&rng, 8), prot);
 			break;
 		case WINDOW_CLEAR:
 			w[0] = rnd_below(&rng, WINDOW_SLOTS + 8);
@@ -302,14 +302,15 @@ void ipcbuf_fill(struct ipc_buffer *b)
 	b->cap_recv = rnd_below(&rng, 4) ? land_slot() : rnd_below(&rng, 2) ? 0 : pick_slot();
 	if (kept(b->cap_recv))
 		b->cap_recv = 0;
-	b->map[0] = nwindows && rnd_below(&rng, 4) ? windows[rnd_below(&rng, nwindows)] : pick_slot();
-	b->map[1] = rnd_below(&rng, WINDOW_SLOTS + 8);
-	b->map[2] = rnd_below(&rng, 4) ? SLOT_MEMORY : pick_slot();
-	b->map[4] = rnd_below(&rng, 16) << 24;
-	if (b->map[2] == SLOT_MEMORY)
-		lent_pages(&b->map[3], &b->map[4]);
+	b->map[IPC_MAP_WINDOW] =
+		nwindows && rnd_below(&rng, 4) ? windows[rnd_below(&rng, nwindows)] : pick_slot();
+	b->map[IPC_MAP_FIRST] = rnd_below(&rng, WINDOW_SLOTS + 8);
+	b->map[IPC_MAP_RANGE] = rnd_below(&rng, 4) ? SLOT_MEMORY : pick_slot();
+	b->map[IPC_MAP_WORD] = map_word(0, rnd_below(&rng, 16));
+	if (b->map[IPC_MAP_RANGE] == SLOT_MEMORY)
+		lent_pages(&b->map[IPC_MAP_OFFSET], &b->map[IPC_MAP_WORD]);
 	else
-		b->map[3] = rword(), b->map[4] |= rnd_below(&rng, 16);
+		b->map[IPC_MAP_OFFSET] = rword(), b->map[IPC_MAP_WORD] |= rnd_below(&rng, 16);
 }
 
 uint32_t slot_type(uint32_t s)

@@ -98,16 +98,15 @@ static int run_batch(uint32_t seed, uint32_t batch, uint32_t *calls, uint32_t *o
 		     int *hung)
 {
 	uint32_t gift = user_slot_alloc(), id;
-	struct msg m;
+	struct msg m = { 0 };
 	int err, status, reported = 0;
 
 	*hung = 0;
-	err = hmk_invoke(SLOT_SPACE, SPACE_MINT, 4, gift, report_ep, RIGHT_WRITE | RIGHT_GRANT,
-			 batch + 1, &m);
+	err = space_mint(SLOT_SPACE, gift, report_ep, RIGHT_WRITE | RIGHT_GRANT, batch + 1);
 	if (!err)
 		err = init_spawn_limited("fuzz", FUZZ_WORKER | seed << 15 | batch, gift,
 					 FUZZ_WORKER_PAGES, FUZZ_WORKER_MAPS, &id);
-	hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, gift, 0, 0, 0, &m);
+	space_delete(SLOT_SPACE, gift);
 	user_slot_free(gift);
 	if (err) {
 		printf("fuzz: FAIL seed %u batch %u: cannot start a worker (%s)\n", seed, batch,
@@ -167,9 +166,9 @@ int main(void)
 	prio = m.mr[1];
 	report_ep = user_slot_alloc();
 	echo_ep = user_slot_alloc();
-	if (hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_ENDPOINT, report_ep, 0, 0, &m) ||
-	    hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_ENDPOINT, echo_ep, 0, 0, &m) ||
-	    prio <= WATCHDOG_PRIO || thread_spawn(&wd, watchdog_main, 0, 1, WATCHDOG_PRIO, 0) ||
+	if (space_create_at(SLOT_SPACE, CAP_ENDPOINT, report_ep, 0) ||
+	    space_create_at(SLOT_SPACE, CAP_ENDPOINT, echo_ep, 0) || prio <= WATCHDOG_PRIO ||
+	    thread_spawn(&wd, watchdog_main, 0, 1, WATCHDOG_PRIO, 0) ||
 	    thread_spawn(&echo, echo_main, 0, 1, prio, 0)) {
 		printf("fuzz: FAIL: set-up (priority %u)\n", prio);
 		return 1;

@@ -306,9 +306,8 @@ static void pacer_main(uint32_t arg)
 static int child_code(void)
 {
 	uint32_t va = FUZZ_MAP_VA + (FUZZ_MAP_PAGES - LEND_PAGES) * PAGE_SIZE;
-	struct msg m;
-	int err = hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, SLOT_MEMORY, mem_pages - LEND_PAGES, va,
-			     LEND_PAGES | (PROT_READ | PROT_WRITE) << 24, &m);
+	int err = space_map(SLOT_SPACE, SLOT_MEMORY, mem_pages - LEND_PAGES, va, LEND_PAGES,
+			    PROT_READ | PROT_WRITE);
 	if (err)
 		return err;
 	uint32_t *w = (uint32_t *)va;
@@ -316,10 +315,11 @@ static int child_code(void)
 		w[i] = 0xef000000u;     // svc #0
 		w[i + 1] = 0xe7f000f0u; // udf #0
 	}
-	err = hmk_invoke(SLOT_SPACE, SPACE_UNMAP, 2, va, LEND_PAGES, 0, 0, &m);
+	err = space_unmap(SLOT_SPACE, va, LEND_PAGES);
 	// The first child space runs it from the start.
-	return err ? err : hmk_invoke(spaces[0], SPACE_MAP, 4, SLOT_MEMORY, mem_pages - LEND_PAGES,
-				      CHILD_VA, LEND_PAGES | (PROT_READ | PROT_EXEC) << 24, &m);
+	return err ? err
+		   : space_map(spaces[0], SLOT_MEMORY, mem_pages - LEND_PAGES, CHILD_VA, LEND_PAGES,
+			       PROT_READ | PROT_EXEC);
 }
 
 // --- the echo thread ----------------------------------------------------------
@@ -329,7 +329,7 @@ static int child_code(void)
 static void echo_main(uint32_t arg)
 {
 	struct ipc_buffer *b = user_ipcbuf();
-	struct msg m = { 0 }, d;
+	struct msg m = { 0 };
 
 	(void)arg;
 	for (;;) {
@@ -337,15 +337,16 @@ static void echo_main(uint32_t arg)
 		if (sys_recv(echo_ep, &m) != E_OK)
 			return;
 		if (m.info & MSG_CAP)
-			hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, ECHO_RECV_SLOT, 0, 0, 0, &d);
+			space_delete(SLOT_SPACE, ECHO_RECV_SLOT);
 		m.info = MSG_INFO(rnd(&echo_rng) & 0xff, rnd_below(&echo_rng, MSG_MAX_WORDS + 1));
 		if (rnd_below(&echo_rng, 4) == 0) {
 			m.info |= MSG_MAP;
-			b->map[0] = nwindows ? windows[rnd_below(&echo_rng, nwindows)] : 0;
-			b->map[1] = rnd_below(&echo_rng, WINDOW_SLOTS + 4);
-			b->map[2] = SLOT_MEMORY;
-			b->map[3] = mem_pages - 1 - rnd_below(&echo_rng, LEND_PAGES);
-			b->map[4] = 1 | rnd_below(&echo_rng, 16) << 24;
+			b->map[IPC_MAP_WINDOW] =
+				nwindows ? windows[rnd_below(&echo_rng, nwindows)] : 0;
+			b->map[IPC_MAP_FIRST] = rnd_below(&echo_rng, WINDOW_SLOTS + 4);
+			b->map[IPC_MAP_RANGE] = SLOT_MEMORY;
+			b->map[IPC_MAP_OFFSET] = mem_pages - 1 - rnd_below(&echo_rng, LEND_PAGES);
+			b->map[IPC_MAP_WORD] = map_word(1, rnd_below(&echo_rng, 16));
 		}
 		if (sys_reply(&m) != E_OK) {
 			m.info &= ~MSG_MAP;
@@ -358,9 +359,8 @@ static void echo_main(uint32_t arg)
 static void pool_add(uint32_t type, uint32_t arg)
 {
 	uint32_t s = user_slot_alloc();
-	struct msg m;
 
-	if (!s || npool == POOL_MAX || hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, type, s, arg, 0, &m))
+	if (!s || npool == POOL_MAX || space_create_at(SLOT_SPACE, type, s, arg))
 		return;
 	pool[npool++] = s;
 	if (type == CAP_SPACE)

@@ -104,13 +104,12 @@ static int image_fill(const struct elf_image *img, const struct chunk *c)
 	uint8_t *va = (uint8_t *)INIT_SCRATCH_VA;
 	struct elf_segment s;
 	uint32_t idx = 0, page = 0;
-	struct msg m;
 	int err;
 
 	if (c->pages > INIT_SCRATCH_MAX / PAGE_SIZE)
 		return E_NOMEM;
-	err = hmk_invoke(user_env.space, SPACE_MAP, 4, c->slot, 0, INIT_SCRATCH_VA,
-			 c->pages | (PROT_READ | PROT_WRITE) << 24, &m);
+	err = space_map(user_env.space, c->slot, 0, INIT_SCRATCH_VA, c->pages,
+			PROT_READ | PROT_WRITE);
 	if (err)
 		return err;
 	memset(va, 0, c->pages * PAGE_SIZE);
@@ -118,7 +117,7 @@ static int image_fill(const struct elf_image *img, const struct chunk *c)
 		memcpy(va + page * PAGE_SIZE + s.vaddr % PAGE_SIZE, s.data, s.filesz);
 		page += seg_pages(&s);
 	}
-	return hmk_invoke(user_env.space, SPACE_UNMAP, 2, INIT_SCRATCH_VA, c->pages, 0, 0, &m);
+	return space_unmap(user_env.space, INIT_SCRATCH_VA, c->pages);
 }
 
 // Maps the filled chunk into the child: segments, then the stack.
@@ -126,33 +125,28 @@ static int image_map(const struct elf_image *img, const struct chunk *c, uint32_
 {
 	struct elf_segment s;
 	uint32_t idx = 0, page = 0;
-	struct msg m;
 	int err;
 
 	while (elf_next_segment(img, &idx, &s)) {
-		err = hmk_invoke(space, SPACE_MAP, 4, c->slot, page, seg_first(&s) * PAGE_SIZE,
-				 seg_pages(&s) | seg_prot(&s) << 24, &m);
+		err = space_map(space, c->slot, page, seg_first(&s) * PAGE_SIZE, seg_pages(&s),
+				seg_prot(&s));
 		if (err)
 			return err;
 		page += seg_pages(&s);
 	}
-	return hmk_invoke(space, SPACE_MAP, 4, c->slot, page,
-			  USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE,
-			  USER_STACK_PAGES | (PROT_READ | PROT_WRITE) << 24, &m);
+	return space_map(space, c->slot, page, USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE,
+			 USER_STACK_PAGES, PROT_READ | PROT_WRITE);
 }
 
 // Copies a capability of init's table into the child's.
 static int mint(uint32_t space, uint32_t dest, uint32_t src, uint32_t rights, uint32_t badge)
 {
-	struct msg m;
-
-	return hmk_invoke(space, SPACE_MINT, 4, dest, src, rights, badge, &m);
+	return space_mint(space, dest, src, rights, badge);
 }
 
 // The child's table (libs/abi/init.h).
 static int caps_give(const struct proc *p, uint32_t gift)
 {
-	struct msg m;
 	int err;
 
 	if ((err = mint(p->space, SLOT_SPACE, p->space, RIGHTS_ALL, 0)) ||
@@ -163,8 +157,7 @@ static int caps_give(const struct proc *p, uint32_t gift)
 	// Its memory: a range of its own over the chunk, charged to it, which dies
 	// with it and takes every mapping made through it along (in any space
 	// it was passed to). Map rights only: the chunk stays whole and alive.
-	if ((err = hmk_invoke(p->memory.slot, RANGE_DERIVE, 3, p->space, SLOT_MEMORY,
-			      RIGHT_READ | RIGHT_WRITE, 0, &m)))
+	if ((err = range_derive(p->memory.slot, p->space, SLOT_MEMORY, RIGHT_READ | RIGHT_WRITE)))
 		return err;
 	if (!p->parent && init_irqctl && (err = mint(p->space, SLOT_IRQCTL, init_irqctl, RIGHTS_ALL, 0)))
 		return err;
@@ -178,28 +171,10 @@ static int caps_give(const struct proc *p, uint32_t gift)
 	return gift ? mint(p->space, SLOT_GIFT, gift, RIGHTS_ALL, 0) : E_OK;
 }
 
-// A new slot of init's table holding a new object made from space's quota.
-static int create(uint32_t space, uint32_t type, uint32_t arg, uint32_t *slot)
-{
-	struct msg m;
-	int err;
-
-	if (!(*slot = user_slot_alloc()))
-		return E_NOSLOT;
-	err = hmk_invoke(space, SPACE_CREATE, 3, type, *slot, arg, 0, &m);
-	if (err) {
-		user_slot_free(*slot);
-		*slot = 0;
-	}
-	return err;
-}
-
 // Lets the program use the performance monitors when init grants it them.
 static int pmu_grant(const struct proc *p)
 {
-	struct msg m;
-
-	return p->pmu ? hmk_invoke(init_console, CONSOLE_PMU, 2, p->space, 1, 0, 0, &m) : E_OK;
+	return p->pmu ? console_pmu(init_console, p->space, 1) : E_OK;
 }
 
 // memsrv runs above every other program, so that it waits in receive
@@ -213,27 +188,25 @@ static uint32_t program_prio(const struct proc *p)
 // Steps after the space exists; any failure is undone by loader_destroy.
 static int start(struct proc *p, const struct elf_image *img, uint32_t arg, uint32_t gift)
 {
-	struct msg m;
 	int err;
 
 	if ((err = image_fill(img, &p->image)) || (err = image_map(img, &p->image, p->space)) ||
-	    (err = create(p->space, CAP_THREAD, 0, &p->thread)) || (err = caps_give(p, gift)) ||
-	    (err = pmu_grant(p)))
+	    (err = space_create(p->space, CAP_THREAD, 0, &p->thread)) ||
+	    (err = caps_give(p, gift)) || (err = pmu_grant(p)))
 		return err;
 	if (!(p->fault = user_slot_alloc()))
 		return E_NOSLOT;
-	if ((err = hmk_invoke(user_env.space, SPACE_MINT, 4, p->fault, init_ep,
-			      RIGHT_WRITE | RIGHT_GRANT, p->id, &m))) {
+	if ((err = space_mint(user_env.space, p->fault, init_ep, RIGHT_WRITE | RIGHT_GRANT,
+			      p->id))) {
 		user_slot_free(p->fault);
 		p->fault = 0;
 		return err;
 	}
-	if ((err = hmk_invoke(p->thread, THREAD_CONFIGURE, 4, p->space, USER_IPCBUF_VA, p->fault,
-			      program_prio(p), &m)) ||
-	    (err = hmk_invoke(p->thread, THREAD_WRITE_REGS, 4, img->entry, USER_STACK_TOP, arg, 0,
-			      &m)))
+	if ((err = thread_configure(p->thread, p->space, USER_IPCBUF_VA, p->fault,
+				    program_prio(p))) ||
+	    (err = thread_write_regs(p->thread, img->entry, USER_STACK_TOP, arg, 0)))
 		return err;
-	return hmk_invoke(p->thread, THREAD_RESUME, 0, 0, 0, 0, 0, &m);
+	return thread_resume(p->thread);
 }
 
 int loader_start(struct proc *p, uint32_t arg, uint32_t gift)
@@ -254,7 +227,7 @@ int loader_start(struct proc *p, uint32_t arg, uint32_t gift)
 		pool_give(&p->image);
 		return err;
 	}
-	err = create(user_env.space, CAP_SPACE, lim.quota_pages, &p->space);
+	err = space_create(user_env.space, CAP_SPACE, lim.quota_pages, &p->space);
 	if (err == E_OK)
 		err = start(p, &img, arg, gift);
 	if (err)
@@ -265,14 +238,11 @@ int loader_start(struct proc *p, uint32_t arg, uint32_t gift)
 // Destroys the object in slot (if any) and empties the slot.
 static void slot_destroy(uint32_t *slot, int destroy)
 {
-	struct msg m;
-
 	if (!*slot)
 		return;
 	if (destroy)
-		hmk_invoke(*slot, INV_DESTROY, 0, 0, 0, 0, 0, &m);
-	hmk_invoke(user_env.space, SPACE_DELETE, 1, *slot, 0, 0, 0, &m);
-	user_slot_free(*slot);
+		inv_destroy(*slot);
+	slot_delete(user_env.space, *slot);
 	*slot = 0;
 }
 

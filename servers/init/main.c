@@ -63,8 +63,7 @@ static const void *initrd_map(uint32_t *len)
 		err = E_RANGE;
 		goto fail;
 	}
-	err = hmk_invoke(user_env.space, SPACE_MAP, 4, r->slot, 0, INIT_INITRD_VA,
-			 pages | PROT_READ << 24, &m);
+	err = space_map(user_env.space, r->slot, 0, INIT_INITRD_VA, pages, PROT_READ);
 	if (err)
 		goto fail;
 	*len = (uint32_t)r->size;
@@ -137,7 +136,6 @@ int main(void)
 	const void *initrd;
 	uint32_t len, ep, pages;
 	int poweroff;
-	struct msg m;
 
 	bi = (const struct bootinfo *)user_arg;
 	if (!bi || bi->magic != BOOTINFO_MAGIC)
@@ -152,8 +150,7 @@ int main(void)
 	initrd = initrd_map(&len);
 	if (!initrd)
 		printf("init: no initrd: no programs to start\n");
-	ep = user_slot_alloc();
-	if (hmk_invoke(user_env.space, SPACE_CREATE, 3, CAP_ENDPOINT, ep, 0, 0, &m)) {
+	if (space_create(user_env.space, CAP_ENDPOINT, 0, &ep)) {
 		printf("init: cannot create an endpoint\n");
 		return 1;
 	}

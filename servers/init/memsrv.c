@@ -34,7 +34,6 @@ int memsrv_start(void)
 {
 	struct chunk ranges[MEMSRV_RANGES_MAX];
 	uint32_t n, pages = 0, id;
-	struct msg m;
 	int err;
 
 	if (!loader_has("memsrv"))
@@ -47,26 +46,16 @@ int memsrv_start(void)
 	}
 	for (uint32_t i = 0; i < n; i++)
 		pages += ranges[i].pages;
-	if (!(memsrv_ep = user_slot_alloc())) {
-		err = E_NOSLOT;
+	if ((err = space_create(user_env.space, CAP_ENDPOINT, 0, &memsrv_ep)))
 		goto fail;
-	}
-	if ((err = hmk_invoke(user_env.space, SPACE_CREATE, 3, CAP_ENDPOINT, memsrv_ep, 0, 0,
-			      &m))) {
-		user_slot_free(memsrv_ep);
-		goto fail;
-	}
 	if ((err = procs_spawn_service("memsrv", n, memsrv_ep, ranges, n, &id))) {
-		hmk_invoke(user_env.space, SPACE_DESTROY, 1, memsrv_ep, 0, 0, 0, &m);
-		hmk_invoke(user_env.space, SPACE_DELETE, 1, memsrv_ep, 0, 0, 0, &m);
-		user_slot_free(memsrv_ep);
+		space_destroy(user_env.space, memsrv_ep);
+		slot_delete(user_env.space, memsrv_ep);
 		goto fail;
 	}
 	// memsrv holds them now; init keeps no way to map that RAM.
-	for (uint32_t i = 0; i < n; i++) {
-		hmk_invoke(user_env.space, SPACE_DELETE, 1, ranges[i].slot, 0, 0, 0, &m);
-		user_slot_free(ranges[i].slot);
-	}
+	for (uint32_t i = 0; i < n; i++)
+		slot_delete(user_env.space, ranges[i].slot);
 	memsrv_pages = pages;
 	loader_set_memsrv(memsrv_ep);
 	printf("init: memsrv has %u MiB in %u range(s), %u MiB left for programs\n", pages >> 8, n,
@@ -81,14 +70,11 @@ fail:
 
 void memsrv_ended(void)
 {
-	struct msg m;
-
 	if (!memsrv_ep)
 		return;
 	printf("init: memsrv has ended: its clients get E_DEAD from now on\n");
 	loader_set_memsrv(0);
-	hmk_invoke(user_env.space, SPACE_DESTROY, 1, memsrv_ep, 0, 0, 0, &m);
-	hmk_invoke(user_env.space, SPACE_DELETE, 1, memsrv_ep, 0, 0, 0, &m);
-	user_slot_free(memsrv_ep);
+	space_destroy(user_env.space, memsrv_ep);
+	slot_delete(user_env.space, memsrv_ep);
 	memsrv_ep = 0;
 }

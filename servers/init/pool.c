@@ -26,7 +26,6 @@ uint32_t pool_pages(void)
 int pool_take(uint32_t npages, struct chunk *c)
 {
 	uint32_t best = npool;
-	struct msg m;
 
 	// Best fit, so that large chunks stay large.
 	for (uint32_t i = 0; i < npool; i++)
@@ -40,7 +39,7 @@ int pool_take(uint32_t npages, struct chunk *c)
 
 		if (!rest)
 			return E_NOSLOT;
-		err = hmk_invoke(pool[best].slot, RANGE_SPLIT, 2, npages, rest, 0, 0, &m);
+		err = range_split(pool[best].slot, npages, rest);
 		if (err) {
 			user_slot_free(rest);
 			return err;
@@ -76,7 +75,6 @@ uint32_t pool_handover(uint32_t keep, struct chunk *out, uint32_t max)
 	struct chunk sorted[POOL_MAX];
 	uint64_t base[POOL_MAX];
 	uint32_t n = 0, kept = 0, count = npool;
-	struct msg m;
 
 	// Sort by base (insertion: a few entries); an unknown base goes last.
 	for (uint32_t i = 0; i < count; i++) {
@@ -97,8 +95,7 @@ uint32_t pool_handover(uint32_t keep, struct chunk *out, uint32_t max)
 
 		if (kept < keep && c.pages > keep - kept && n < max && (rest = user_slot_alloc())) {
 			// Straddles: the pool keeps [0, keep - kept), the rest goes.
-			if (hmk_invoke(c.slot, RANGE_SPLIT, 2, keep - kept, rest, 0, 0, &m) ==
-			    E_OK) {
+			if (range_split(c.slot, keep - kept, rest) == E_OK) {
 				out[n++] = (struct chunk){ rest, c.pages - (keep - kept) };
 				c.pages = keep - kept;
 			} else {

@@ -138,10 +138,8 @@ static void spawn_name(const struct msg *m, char *name)
 // init keeps no capability it was sent.
 static void drop_gift(const struct msg *m)
 {
-	struct msg d;
-
 	if (m->info & MSG_CAP)
-		hmk_invoke(user_env.space, SPACE_DELETE, 1, recv_slot, 0, 0, 0, &d);
+		space_delete(user_env.space, recv_slot);
 }
 
 // A request; returns 1 with *r set when the caller gets a reply.
@@ -213,19 +211,17 @@ static int request(struct msg *m, struct msg *r)
 
 static void maybe_poweroff(uint32_t console, int poweroff)
 {
-	struct msg m;
-
 	if (!poweroff || running)
 		return;
 	printf("init: all programs exited, powering off\n");
-	hmk_invoke(console, CONSOLE_POWEROFF, 0, 0, 0, 0, 0, &m);
+	console_poweroff(console);
 	printf("init: power-off failed\n");
 }
 
 void serve(uint32_t endpoint, uint32_t console, int poweroff)
 {
 	struct ipc_buffer *ipc = user_ipcbuf();
-	struct msg m, r;
+	struct msg m = { 0 }, r;
 	int err;
 
 	recv_slot = user_slot_alloc();

@@ -161,19 +161,13 @@ int frames_map_reply(struct req *q, uint32_t win, uint32_t slot, uint32_t pfn, u
 
 	if (!z)
 		return E_PERM; // callers checked the page: not reached
-	q->map[0] = win;
-	q->map[1] = slot;
-	q->map[2] = z->slot;
-	q->map[3] = pfn - z->base;
-	q->map[4] = 1 | prot << 24;
+	ipc_buffer_map(user_ipcbuf(), win, slot, z->slot, pfn - z->base, 1, prot);
 	q->map_reply = 1;
 	return E_OK;
 }
 
 int frames_map(uint32_t win, uint32_t first, uint32_t pfn, uint32_t n, uint32_t prot)
 {
-	struct msg m;
-
 	while (n) {
 		struct zone *z = zone_of(pfn);
 		uint32_t k;
@@ -183,8 +177,7 @@ int frames_map(uint32_t win, uint32_t first, uint32_t pfn, uint32_t n, uint32_t 
 			return E_PERM; // callers checked every page: not reached
 		k = z->base + z->npages - pfn;
 		k = k < n ? k : n;
-		err = hmk_invoke(win, WINDOW_MAP, 4, first, z->slot, pfn - z->base, k | prot << 24,
-				 &m);
+		err = window_map(win, first, z->slot, pfn - z->base, k, prot);
 		if (err)
 			return err;
 		first += k;
@@ -196,11 +189,9 @@ int frames_map(uint32_t win, uint32_t first, uint32_t pfn, uint32_t n, uint32_t 
 
 int frames_init(void)
 {
-	struct msg m;
 	int err = ms_create(CAP_WINDOW, &zero_win);
 
-	if (!err && (err = hmk_invoke(zero_win, WINDOW_BIND, 3, WIN_SPACE, user_env.space,
-				      MS_ZERO_VA, 0, &m))) {
+	if (!err && (err = window_bind(zero_win, WIN_SPACE, user_env.space, MS_ZERO_VA))) {
 		ms_slot_destroy(zero_win);
 		zero_win = 0;
 	}
@@ -211,29 +202,26 @@ int frames_init(void)
 static int zero_chunk(struct zone *z, uint32_t pfn, uint32_t n)
 {
 	uint32_t off = pfn - z->base;
-	struct msg m;
 	int err;
 
 	if (zero_win) {
 		if (zero_next + n > WINDOW_SLOTS) {
-			if ((err = hmk_invoke(zero_win, WINDOW_CLEAR, 3, 0, zero_next, 0, 0, &m)))
+			if ((err = window_clear(zero_win, 0, zero_next)))
 				return err;
 			zero_next = 0;
 		}
-		err = hmk_invoke(zero_win, WINDOW_MAP, 4, zero_next, z->slot, off,
-				 n | MS_PAGE_RW << 24, &m);
+		err = window_map(zero_win, zero_next, z->slot, off, n, MS_PAGE_RW);
 		if (err)
 			return err;
 		memset((void *)(MS_ZERO_VA + zero_next * PAGE_SIZE), 0, n * PAGE_SIZE);
 		zero_next += n;
 		return E_OK;
 	}
-	err = hmk_invoke(user_env.space, SPACE_MAP, 4, z->slot, off, MS_ZERO_VA,
-			 n | MS_PAGE_RW << 24, &m);
+	err = space_map(user_env.space, z->slot, off, MS_ZERO_VA, n, MS_PAGE_RW);
 	if (err)
 		return err;
 	memset((void *)MS_ZERO_VA, 0, n * PAGE_SIZE);
-	return hmk_invoke(user_env.space, SPACE_UNMAP, 2, MS_ZERO_VA, n, 0, 0, &m);
+	return space_unmap(user_env.space, MS_ZERO_VA, n);
 }
 
 int frames_zero(uint32_t pfn, uint32_t n)

@@ -52,8 +52,7 @@ static int identify(uint32_t slot, uint32_t type, uint32_t rights)
 static int watch(struct req *q, uint32_t slot, uint32_t bit, int *unwatched)
 {
 	static int told;
-	struct msg m;
-	int err = hmk_invoke(slot, INV_WATCH, 2, ms_notify, bit, 0, 0, &m);
+	int err = inv_watch(slot, ms_notify, bit);
 
 	if (err != E_PERM)
 		return err;
@@ -101,7 +100,6 @@ int ms_thread_hello(struct req *q)
 {
 	struct mthread *t = NULL;
 	uint32_t win = 0, ep = 0, i;
-	struct msg m;
 	int err, unwatched = 0;
 
 	if (!q->c)
@@ -120,7 +118,7 @@ int ms_thread_hello(struct req *q)
 		return req_fail(q, E_NOSLOT, "MS_THREAD_HELLO: %u threads already", MS_THREADS_MAX);
 	if ((err = ms_create(CAP_WINDOW, &win)))
 		return req_fail(q, err, "MS_THREAD_HELLO: no window for it");
-	if ((err = hmk_invoke(win, WINDOW_BIND, 3, WIN_THREAD, q->cap, MEMSRV_LOCAL_VA, 0, &m))) {
+	if ((err = window_bind(win, WIN_THREAD, q->cap, MEMSRV_LOCAL_VA))) {
 		ms_slot_destroy(win);
 		return req_fail(q, err, "MS_THREAD_HELLO: cannot bind its window at 0x%x",
 				MEMSRV_LOCAL_VA);
@@ -140,8 +138,8 @@ int ms_thread_hello(struct req *q)
 	q->c->nthreads++;
 	q->cap_kept = 1;
 	// Its own capability to memsrv's endpoint, badged for this thread.
-	if ((ep = ms_slot_alloc()) && !hmk_invoke(user_env.space, SPACE_MINT, 4, ep, SLOT_GIFT,
-						  RIGHT_WRITE | RIGHT_GRANT, t->badge, &m))
+	if ((ep = ms_slot_alloc()) &&
+	    !space_mint(user_env.space, ep, SLOT_GIFT, RIGHT_WRITE | RIGHT_GRANT, t->badge))
 		q->send_cap = ep;
 	else {
 		printf("memsrv: client %u: no badged capability for its thread %u\n", q->c->id,

@@ -43,14 +43,13 @@ static int live(const struct mstack *st, uint32_t slot)
 // Empties the stale slots of st's region (all but its live ones).
 static void flush_region(struct mthread *t, const struct stack_kind *k, struct mstack *st)
 {
-	struct msg m;
 	uint32_t run = k->first;
 
 	for (uint32_t s = k->first; s <= k->first + k->size; s++) {
 		if (s < k->first + k->size && !live(st, s))
 			continue;
 		if (s > run) // [run, s) holds no live mapping
-			hmk_invoke(t->win, WINDOW_CLEAR, 3, run, s - run, 0, 0, &m);
+			window_clear(t->win, run, s - run);
 		run = s + 1;
 	}
 	st->dirty = 0;
@@ -194,14 +193,13 @@ int ms_kmap_atomic(struct req *q)
 {
 	int err = E_OK;
 	struct mthread *t = req_thread(q, "kmap_atomic", &err);
-	struct msg m;
 
 	if (t)
 		atomic_held(t); // a nested one pins nothing: is the first still there?
 	if (!t || (err = push(q, t, &atomic_kind, &t->atomic)))
 		return err;
-	if (t->atomic.depth == 1 && (err = hmk_invoke(t->thread, THREAD_ATOMIC, 4, 1, t->win, atomic_kind.first,
-						      atomic_kind.size, &m))) {
+	if (t->atomic.depth == 1 &&
+	    (err = thread_atomic_pin(t->thread, t->win, atomic_kind.first, atomic_kind.size))) {
 		--t->atomic.depth; // not mapped: the reply would have
 		q->map_reply = 0;
 		q->nout = 0;
@@ -268,11 +266,7 @@ static inline int local_fast(struct msg *m, struct ipc_buffer *ipc)
 		st->slot[d] = slot;
 		st->depth = d + 1;
 		st->dirty = 1;
-		ipc->map[0] = t->win;
-		ipc->map[1] = slot;
-		ipc->map[2] = z->slot;
-		ipc->map[3] = arg - z->base;
-		ipc->map[4] = 1 | MS_PAGE_RW << 24;
+		ipc_buffer_map(ipc, t->win, slot, z->slot, arg - z->base, 1, MS_PAGE_RW);
 		m->info = MSG_INFO(E_OK, 1) | MSG_MAP;
 		m->mr[0] = MEMSRV_LOCAL_VA + slot * PAGE_SIZE;
 		return 1;

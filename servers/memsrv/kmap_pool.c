@@ -48,7 +48,6 @@ static uint32_t spare[SPARE_REPLIES], nspare; // reply objects kept for reuse
 static int pool_get(struct client *c)
 {
 	struct kpool *p;
-	struct msg m;
 	int err;
 
 	if (c->pool)
@@ -68,8 +67,7 @@ static int pool_get(struct client *c)
 		free(p);
 		return err;
 	}
-	if ((err = hmk_invoke(p->win, WINDOW_BIND, 3, WIN_SPACE, c->space, MEMSRV_POOL_VA, 0,
-			      &m))) {
+	if ((err = window_bind(p->win, WIN_SPACE, c->space, MEMSRV_POOL_VA))) {
 		ms_slot_destroy(p->win);
 		free(p);
 		return err;
@@ -98,9 +96,7 @@ static void unhash(struct kpool *p, uint32_t s)
 // Clears stale slots [first, first + n) with one WINDOW_CLEAR and forgets them.
 static void clear_run(struct kpool *p, uint32_t first, uint32_t n)
 {
-	struct msg m;
-
-	if (hmk_invoke(p->win, WINDOW_CLEAR, 3, first, n, 0, 0, &m))
+	if (window_clear(p->win, first, n))
 		return; // still mapped: still counted
 	for (uint32_t s = first; s < first + n; s++) {
 		unhash(p, s);
@@ -284,7 +280,6 @@ static int wait_slot(struct req *q, uint32_t pfn)
 {
 	struct waiter *w = malloc(sizeof(*w));
 	struct kpool *p = q->c->pool;
-	struct msg m;
 	int err = E_NOMEM;
 
 	if (!w)
@@ -296,7 +291,7 @@ static int wait_slot(struct req *q, uint32_t pfn)
 		free(w);
 		return err;
 	}
-	if ((err = hmk_invoke(w->reply, REPLY_SAVE, 0, 0, 0, 0, 0, &m))) {
+	if ((err = reply_save(w->reply))) {
 		ms_slot_destroy(w->reply);
 		free(w);
 		return err;

@@ -112,13 +112,19 @@ int req_fail(struct req *q, int err, const char *fmt, ...)
 	return err;
 }
 
+// Lets idle objects go, so that their slots are free again.
+static void slots_reclaim(void)
+{
+	vmap_gc();
+	pool_gc();
+}
+
 uint32_t ms_slot_alloc(void)
 {
 	uint32_t s = user_slot_alloc();
 
-	if (!s) { // let idle objects go and try again
-		vmap_gc();
-		pool_gc();
+	if (!s) {
+		slots_reclaim();
 		s = user_slot_alloc();
 	}
 	return s;
@@ -126,38 +132,26 @@ uint32_t ms_slot_alloc(void)
 
 void ms_slot_delete(uint32_t slot)
 {
-	struct msg m;
-
-	if (!slot)
-		return;
-	hmk_invoke(user_env.space, SPACE_DELETE, 1, slot, 0, 0, 0, &m);
-	user_slot_free(slot);
+	if (slot)
+		slot_delete(user_env.space, slot);
 }
 
 void ms_slot_destroy(uint32_t slot)
 {
-	struct msg m;
-
 	if (slot)
-		hmk_invoke(slot, INV_DESTROY, 0, 0, 0, 0, 0, &m);
+		inv_destroy(slot);
 	ms_slot_delete(slot);
 }
 
 int ms_create(uint32_t type, uint32_t *slot)
 {
-	struct msg m;
-	uint32_t s = ms_slot_alloc();
-	int err;
+	int err = space_create(user_env.space, type, 0, slot);
 
-	if (!s)
-		return E_NOSLOT;
-	err = hmk_invoke(user_env.space, SPACE_CREATE, 3, type, s, 0, 0, &m);
-	if (err) {
-		user_slot_free(s);
-		return err;
+	if (err == E_NOSLOT) {
+		slots_reclaim();
+		err = space_create(user_env.space, type, 0, slot);
 	}
-	*slot = s;
-	return E_OK;
+	return err;
 }
 
 struct mthread *req_thread(struct req *q, const char *what, int *err)
@@ -225,8 +219,7 @@ static void request(const struct msg *m, uint32_t recv_slot, struct req *q, stru
 		q->w[i] = ipc->mr[i];
 	err = serve_one(q);
 	if (q->has_cap && !q->cap_kept) { // a capability nobody asked for
-		struct msg d;
-		hmk_invoke(user_env.space, SPACE_DELETE, 1, recv_slot, 0, 0, 0, &d);
+		space_delete(user_env.space, recv_slot);
 	}
 	if (err) {
 		ms_slot_delete(q->send_cap);
@@ -235,11 +228,8 @@ static void request(const struct msg *m, uint32_t recv_slot, struct req *q, stru
 		q->map_reply = 0;
 	}
 	*r = (struct msg){ .info = MSG_INFO(err, q->nout) };
-	if (q->map_reply) { // the kernel maps, then replies
-		for (int i = 0; i < 5; i++)
-			ipc->map[i] = q->map[i];
+	if (q->map_reply) // the kernel maps (ipc->map, frames_map_reply), then replies
 		r->info |= MSG_MAP;
-	}
 	for (uint32_t i = 0; i < q->nout; i++) {
 		if (i < MSG_REG_WORDS)
 			r->mr[i] = q->out[i];
@@ -322,7 +312,6 @@ int main(void)
 	uint32_t nranges = user_arg < MEMSRV_RANGES_MAX ? user_arg : MEMSRV_RANGES_MAX;
 	size_t before = (size_t)sbrk(0);
 	uint32_t heap = user_pages_free() > 64 ? (user_pages_free() - 64) * PAGE_SIZE : 0;
-	struct msg m;
 	int err;
 
 	// All of memsrv's own memory becomes heap now: the page tables the
@@ -340,7 +329,7 @@ int main(void)
 	printf("memsrv: bookkeeping %u KiB for %u pages (of a %u KiB heap)\n",
 	       (uint32_t)(((size_t)sbrk(0) - before) >> 10), total_pages, heap >> 10);
 	if ((err = ms_create(CAP_NOTIFY, &ms_notify)) ||
-	    (err = hmk_invoke(user_env.thread, THREAD_BIND_NOTIFY, 1, ms_notify, 0, 0, 0, &m)))
+	    (err = thread_bind_notify(user_env.thread, ms_notify)))
 		printf("memsrv: no death notification (%s): dead clients are not reclaimed\n",
 		       hmk_strerror(err));
 	if ((err = frames_init()))

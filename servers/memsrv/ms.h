@@ -206,8 +206,8 @@ struct req {
 	uint32_t nout;
 	uint32_t send_cap; // a capability to send with the reply (deleted after)
 	int deferred;      // the reply was saved; none now
-	int map_reply;     // the reply carries map[] (MSG_MAP): the kernel maps, then replies
-	uint32_t map[5];
+	int map_reply;     // the reply carries MSG_MAP (the IPC buffer's map[], which
+			   //   frames_map_reply filled): the kernel maps, then replies
 	struct mstack *undo_stack; // should the kernel refuse that mapping: the push to take back
 	struct mthread *undo_t;
 };

@@ -55,14 +55,12 @@ static int runs_check(struct req *q, const uint32_t *runs, uint32_t nruns, uint3
 // Clears area pages [first, first + n) of client c, one batch per window.
 static void area_clear(struct client *c, uint32_t first, uint32_t n)
 {
-	struct msg m;
-
 	while (n) {
 		uint32_t w = first / WINDOW_SLOTS, s = first % WINDOW_SLOTS;
 		uint32_t k = WINDOW_SLOTS - s < n ? WINDOW_SLOTS - s : n;
 
 		if (c->vwin[w])
-			hmk_invoke(c->vwin[w], WINDOW_CLEAR, 3, s, k, 0, 0, &m);
+			window_clear(c->vwin[w], s, k);
 		first += k;
 		n -= k;
 	}
@@ -72,7 +70,6 @@ static void area_clear(struct client *c, uint32_t first, uint32_t n)
 static int area_windows(struct req *q, uint32_t first, uint32_t n)
 {
 	struct client *c = q->c;
-	struct msg m;
 	int err;
 
 	for (uint32_t w = first / WINDOW_SLOTS; w <= (first + n - 1) / WINDOW_SLOTS; w++) {
@@ -82,8 +79,7 @@ static int area_windows(struct req *q, uint32_t first, uint32_t n)
 			continue;
 		if ((err = ms_create(CAP_WINDOW, &c->vwin[w])))
 			return req_fail(q, err, "vmap: no window for 0x%x", va);
-		if ((err = hmk_invoke(c->vwin[w], WINDOW_BIND, 3, WIN_SPACE, c->space, va, 0,
-				      &m))) {
+		if ((err = window_bind(c->vwin[w], WIN_SPACE, c->space, va))) {
 			ms_slot_destroy(c->vwin[w]);
 			c->vwin[w] = 0;
 			return req_fail(q, err, "vmap: cannot bind a window at 0x%x", va);

@@ -124,17 +124,16 @@ static const char *stranger_run(uint32_t addr, struct msg *fault)
 	TRY(stub_page(&off));
 	OK(t_create(CAP_ENDPOINT, 0, &ep));
 	OK(t_create(CAP_SPACE, 16, &space));
-	OK(hmk_invoke(space, SPACE_MAP, 4, SLOT_MEMORY, off, STRANGER_VA,
-		      1 | (PROT_READ | PROT_EXEC) << 24, &m));
+	OK(space_map(space, SLOT_MEMORY, off, STRANGER_VA, 1, PROT_READ | PROT_EXEC));
 	OK(t_create(CAP_THREAD, 0, &thread));
-	OK(hmk_invoke(thread, THREAD_CONFIGURE, 4, space, STRANGER_IPCBUF, ep, my_prio, &m));
-	OK(hmk_invoke(thread, THREAD_WRITE_REGS, 4, STRANGER_VA, 0, addr, 0, &m));
-	OK(hmk_invoke(thread, THREAD_RESUME, 0, 0, 0, 0, 0, &m));
+	OK(thread_configure(thread, space, STRANGER_IPCBUF, ep, my_prio));
+	OK(thread_write_regs(thread, STRANGER_VA, 0, addr, 0));
+	OK(thread_resume(thread));
 	OK(poll_recv(ep, fault));
 	m = (struct msg){ .info = MSG_INFO(0, 0) }; // not resumed
 	OK(sys_reply(&m));
-	OK(hmk_invoke(thread, INV_DESTROY, 0, 0, 0, 0, 0, &m));
-	OK(hmk_invoke(space, INV_DESTROY, 0, 0, 0, 0, 0, &m));
+	OK(inv_destroy(thread));
+	OK(inv_destroy(space));
 	return NULL;
 }
 
@@ -216,8 +215,7 @@ int victim_main(uint32_t parent)
 	m = (struct msg){ .info = MSG_INFO(V_READY, 4), .mr = { (uint32_t)k, q, b, packed } };
 	if (sys_call(SLOT_GIFT, &m))
 		return 6;
-	if (!(ep = user_slot_alloc()) ||
-	    hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_ENDPOINT, ep, 0, 0, &m))
+	if (space_create(SLOT_SPACE, CAP_ENDPOINT, 0, &ep))
 		return 7;
 	for (;;)
 		sys_recv(ep, &m); // nobody sends: until killed

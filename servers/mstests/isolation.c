@@ -61,10 +61,10 @@ static int tell_parent(uint32_t label, uint32_t a, uint32_t b, uint32_t c, uint3
 // Waits until killed.
 static int block(void)
 {
-	uint32_t ep = user_slot_alloc();
-	struct msg m;
+	uint32_t ep;
+	struct msg m = { 0 };
 
-	if (!ep || hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_ENDPOINT, ep, 0, 0, &m))
+	if (space_create(SLOT_SPACE, CAP_ENDPOINT, 0, &ep))
 		return 7;
 	for (;;)
 		sys_recv(ep, &m); // nobody sends

@@ -66,7 +66,6 @@ static const char *const undo_names[] = { "free_pages", "kunmap", "kunmap_local"
 int cleanup_run(void)
 {
 	int bad = undo_lost;
-	struct msg m;
 
 	undo_lost = 0;
 	while (nundos > 0) {
@@ -79,7 +78,7 @@ int cleanup_run(void)
 		case U_KUNMAP_LOCAL: err = kunmap_local((void *)u->a); break;
 		case U_VUNMAP: err = vunmap((void *)u->a); break;
 		case U_SLOT:
-			err = hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, u->a, 0, 0, 0, &m);
+			err = space_delete(SLOT_SPACE, u->a);
 			if (err == E_CAP) // never filled
 				err = E_OK;
 			user_slot_free(u->a);
@@ -277,24 +276,22 @@ uint32_t t_slot(void)
 
 int t_create(uint32_t type, uint32_t arg, uint32_t *slot)
 {
-	struct msg m;
 	uint32_t s = t_slot();
 
 	if (!s)
 		return E_NOSLOT;
 	*slot = s;
-	return hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, type, s, arg, 0, &m);
+	return space_create_at(SLOT_SPACE, type, s, arg);
 }
 
 int t_mint(uint32_t src, uint32_t rights, uint32_t badge, uint32_t *slot)
 {
-	struct msg m;
 	uint32_t s = t_slot();
 
 	if (!s)
 		return E_NOSLOT;
 	*slot = s;
-	return hmk_invoke(SLOT_SPACE, SPACE_MINT, 4, s, src, rights, badge, &m);
+	return space_mint(SLOT_SPACE, s, src, rights, badge);
 }
 
 // --- helper threads --------------------------------------------------------

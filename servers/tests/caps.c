@@ -30,23 +30,23 @@ static const char *test_create_errors(void)
 	uint32_t n = notify_new();
 	CHECK(n, "no notification");
 	// Destination taken, slot 0, out of the table.
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_ENDPOINT, n, 0, 0, &m), E_BUSY);
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_ENDPOINT, 0, 0, 0, &m), E_CAP);
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_ENDPOINT, CAP_SLOTS, 0, 0, &m), E_CAP);
+	EXPECT(space_create_at(SLOT_SPACE, CAP_ENDPOINT, n, 0), E_BUSY);
+	EXPECT(space_create_at(SLOT_SPACE, CAP_ENDPOINT, 0, 0), E_CAP);
+	EXPECT(space_create_at(SLOT_SPACE, CAP_ENDPOINT, CAP_SLOTS, 0), E_CAP);
 	uint32_t s = slot_reserve();
 	CHECK(s, "no slot");
 	// Types that cannot be created, and a short message.
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_RANGE, s, 0, 0, &m), E_INVAL);
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_CONSOLE, s, 0, 0, &m), E_INVAL);
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_NULL, s, 0, 0, &m), E_INVAL);
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, 99, s, 0, 0, &m), E_INVAL);
+	EXPECT(space_create_at(SLOT_SPACE, CAP_RANGE, s, 0), E_INVAL);
+	EXPECT(space_create_at(SLOT_SPACE, CAP_CONSOLE, s, 0), E_INVAL);
+	EXPECT(space_create_at(SLOT_SPACE, CAP_NULL, s, 0), E_INVAL);
+	EXPECT(space_create_at(SLOT_SPACE, 99, s, 0), E_INVAL);
 	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_CREATE, 1, CAP_ENDPOINT, 0, 0, 0, &m), E_INVAL);
 	// Invoked on something that is not a space.
-	EXPECT2(hmk_invoke(n, SPACE_CREATE, 3, CAP_ENDPOINT, s, 0, 0, &m), E_TYPE, E_NOSYS);
+	EXPECT2(space_create_at(n, CAP_ENDPOINT, s, 0), E_TYPE, E_NOSYS);
 	// And the slot stayed empty through all of that.
 	EXPECT(inv_identify(s, 0, 0, 0), E_CAP);
 	// Then it works.
-	OK(hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_NOTIFY, s, 0, 0, &m));
+	OK(space_create_at(SLOT_SPACE, CAP_NOTIFY, s, 0));
 	return 0;
 }
 
@@ -83,16 +83,15 @@ static const char *test_mint(void)
 
 static const char *test_mint_errors(void)
 {
-	struct msg m = { 0 };
 	uint32_t n = notify_new(), other = notify_new(), empty = slot_reserve(), ro;
 	CHECK(n && other && empty, "no objects");
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_MINT, 4, other, n, RIGHTS_ALL, 0, &m), E_BUSY);
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_MINT, 4, empty, empty, RIGHTS_ALL, 0, &m), E_CAP);
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_MINT, 4, 0, n, RIGHTS_ALL, 0, &m), E_CAP);
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_MINT, 4, CAP_SLOTS, n, RIGHTS_ALL, 0, &m), E_CAP);
+	EXPECT(space_mint(SLOT_SPACE, other, n, RIGHTS_ALL, 0), E_BUSY);
+	EXPECT(space_mint(SLOT_SPACE, empty, empty, RIGHTS_ALL, 0), E_CAP);
+	EXPECT(space_mint(SLOT_SPACE, 0, n, RIGHTS_ALL, 0), E_CAP);
+	EXPECT(space_mint(SLOT_SPACE, CAP_SLOTS, n, RIGHTS_ALL, 0), E_CAP);
 	// A space capability without RIGHT_MANAGE mints nothing.
 	OK(mint(SLOT_SPACE, RIGHT_READ | RIGHT_WRITE | RIGHT_GRANT, 0, &ro));
-	EXPECT(hmk_invoke(ro, SPACE_MINT, 4, empty, n, RIGHTS_ALL, 0, &m), E_PERM);
+	EXPECT(space_mint(ro, empty, n, RIGHTS_ALL, 0), E_PERM);
 	EXPECT(inv_identify(empty, 0, 0, 0), E_CAP);
 	return 0;
 }
@@ -102,7 +101,7 @@ static const char *test_delete(void)
 	struct msg m = { 0 };
 	uint32_t s = slot_reserve();
 	CHECK(s, "no slot");
-	OK(hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_NOTIFY, s, 0, 0, &m));
+	OK(space_create_at(SLOT_SPACE, CAP_NOTIFY, s, 0));
 	OK(space_delete(SLOT_SPACE, s));
 	EXPECT(inv_identify(s, 0, 0, 0), E_CAP);
 	EXPECT(space_delete(SLOT_SPACE, s), E_CAP);
@@ -141,21 +140,19 @@ static const char *test_manage_right(void)
 	uint32_t sp;
 	OK(mint(SLOT_SPACE, RIGHT_READ, 0, &sp));
 	EXPECT(hmk_invoke(sp, SPACE_INFO, 0, 0, 0, 0, 0, &m), E_PERM);
-	EXPECT(hmk_invoke(sp, SPACE_CREATE, 3, CAP_NOTIFY, none, 0, 0, &m), E_PERM);
+	EXPECT(space_create_at(sp, CAP_NOTIFY, none, 0), E_PERM);
 	return 0;
 }
 
 static const char *test_wrong_type_args(void)
 {
-	struct msg m = { 0 };
 	uint32_t n = notify_new(), t = 0;
 	CHECK(n, "no notification");
 	OK(obj_new_in(SLOT_SPACE, CAP_THREAD, 0, &t));
 	// A notification where a range, a space or an endpoint belongs.
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, n, 0, scratch_va(1), 1 | PROT_READ << 24, &m),
-	       E_TYPE);
-	EXPECT(hmk_invoke(t, THREAD_CONFIGURE, 4, n, scratch_va(1), 0, 1, &m), E_TYPE);
-	EXPECT(hmk_invoke(t, THREAD_CONFIGURE, 4, SLOT_SPACE, scratch_va(1), n, 1, &m), E_TYPE);
+	EXPECT(space_map(SLOT_SPACE, n, 0, scratch_va(1), 1, PROT_READ), E_TYPE);
+	EXPECT(thread_configure(t, n, scratch_va(1), 0, 1), E_TYPE);
+	EXPECT(thread_configure(t, SLOT_SPACE, scratch_va(1), n, 1), E_TYPE);
 	return 0;
 }
 

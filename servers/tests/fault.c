@@ -135,8 +135,7 @@ static const char *test_dabort_map_retry(void)
 	CHECK(m.mr[2] == va + 8, "fault address %#x, expected %#x", m.mr[2], va + 8);
 	CHECK(m.mr[1] != 0, "no fault status");
 	CHECK(!(m.mr[1] & (1u << 11)), "DFSR %#x says write for a load", m.mr[1]);
-	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, va, 1 | (PROT_READ | PROT_WRITE) << 24,
-		      &m));
+	OK(space_map(SLOT_SPACE, range, off, va, 1, PROT_READ | PROT_WRITE));
 	defer_unmap(va, 1);
 	((volatile uint32_t *)va)[2] = 0xfeedbeef;
 	struct msg r = msg_make(FAULT_RESUME, 0, 0, 0, 0, 0);
@@ -155,7 +154,7 @@ static const char *test_dabort_write_ro(void)
 	uint32_t ep = ep_new(), range, off, va = scratch_va(1);
 	CHECK(ep, "no endpoint");
 	CHECK(scratch_page(&range, &off), "no scratch page");
-	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, va, 1 | PROT_READ << 24, &m));
+	OK(space_map(SLOT_SPACE, range, off, va, 1, PROT_READ));
 	defer_unmap(va, 1);
 	struct tthread *t = tt_run(touch_thread, my_prio, ep, va, 1, &e);
 	CHECK(t, "thread: %s", hmk_strerror(e));
@@ -163,10 +162,8 @@ static const char *test_dabort_write_ro(void)
 	CHECK(MSG_LABEL(m.info) == FAULT_DABORT, "fault label %#x", MSG_LABEL(m.info));
 	CHECK(m.mr[2] == va, "fault address %#x, expected %#x", m.mr[2], va);
 	CHECK(m.mr[1] & (1u << 11), "DFSR %#x: not a write", m.mr[1]);
-	struct msg u = { 0 };
-	OK(hmk_invoke(SLOT_SPACE, SPACE_UNMAP, 2, va, 1, 0, 0, &u));
-	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, va, 1 | (PROT_READ | PROT_WRITE) << 24,
-		      &u));
+	OK(space_unmap(SLOT_SPACE, va, 1));
+	OK(space_map(SLOT_SPACE, range, off, va, 1, PROT_READ | PROT_WRITE));
 	struct msg r = msg_make(FAULT_RESUME, 0, 0, 0, 0, 0);
 	OK(sys_reply(&r));
 	CHECK(wait_flag(&t->done), "thread did not finish after the retry");
@@ -182,9 +179,9 @@ static const char *test_pabort_empty_space(void)
 	CHECK(ep, "no endpoint");
 	OK(obj_new_in(SLOT_SPACE, CAP_SPACE, 8, &sp));
 	OK(obj_new_in(SLOT_SPACE, CAP_THREAD, 0, &t));
-	OK(hmk_invoke(t, THREAD_CONFIGURE, 4, sp, 0x100000, ep, my_prio, &m));
-	OK(hmk_invoke(t, THREAD_WRITE_REGS, 4, 0x200000, 0x300000, 0, 0, &m));
-	OK(hmk_invoke(t, THREAD_RESUME, 0, 0, 0, 0, 0, &m));
+	OK(thread_configure(t, sp, 0x100000, ep, my_prio));
+	OK(thread_write_regs(t, 0x200000, 0x300000, 0, 0));
+	OK(thread_resume(t));
 	OK(poll_recv(ep, &m));
 	CHECK(MSG_LABEL(m.info) == FAULT_PABORT, "fault label %#x", MSG_LABEL(m.info));
 	CHECK(m.mr[0] == 0x200000 && m.mr[2] == 0x200000, "pc %#x address %#x", m.mr[0], m.mr[2]);
@@ -231,7 +228,7 @@ static const char *test_pmu_ungranted(void)
 	struct msg r = msg_make(FAULT_RESUME, 1, m.mr[0] + 4, 0, 0, 0);
 	OK(sys_reply(&r));
 	CHECK(wait_flag(&t->done), "thread did not finish after the resume");
-	EXPECT(hmk_invoke(SLOT_CONSOLE, CONSOLE_PMU, 2, SLOT_SPACE, 1, 0, 0, &m), E_PERM);
+	EXPECT(console_pmu(SLOT_CONSOLE, SLOT_SPACE, 1), E_PERM);
 	return 0;
 }
 

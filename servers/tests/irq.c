@@ -6,8 +6,7 @@
 
 static int bind(uint32_t irq, uint32_t notify, uint32_t dest)
 {
-	struct msg m;
-	return hmk_invoke(SLOT_IRQCTL, IRQCTL_BIND, 3, irq, notify, dest, 0, &m);
+	return irqctl_bind(SLOT_IRQCTL, irq, notify, dest);
 }
 
 static const char *test_irq_bind_errors(void)
@@ -31,7 +30,7 @@ static const char *test_irq_bind_errors(void)
 	CHECK(type == CAP_IRQ, "bound handler has type %u", type);
 	EXPECT(bind(IRQ_FREE, n, dest2), E_BUSY); // bound once only
 	EXPECT(bind(IRQ_FREE + 1, n, dest), E_BUSY); // the slot is taken
-	OK(hmk_invoke(dest, IRQ_ACK, 0, 0, 0, 0, 0, &m));
+	OK(irq_ack(dest));
 	// Destroying the handler frees the line for another binding.
 	OK(inv_destroy(dest));
 	OK(bind(IRQ_FREE, n, dest2));
@@ -58,17 +57,17 @@ static const char *test_space_destroy_endpoint(void)
 		sys_yield();
 	CHECK(!r->done, "receiver did not block");
 	OK(mint(ep, RIGHT_WRITE, 0, &ro));
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_DESTROY, 1, ro, 0, 0, 0, &m), E_PERM);
+	EXPECT(space_destroy(SLOT_SPACE, ro), E_PERM);
 	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_DESTROY, 0, 0, 0, 0, 0, &m), E_INVAL);
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_DESTROY, 1, CAP_SLOTS, 0, 0, 0, &m), E_CAP);
-	OK(hmk_invoke(SLOT_SPACE, SPACE_DESTROY, 1, ep, 0, 0, 0, &m));
+	EXPECT(space_destroy(SLOT_SPACE, CAP_SLOTS), E_CAP);
+	OK(space_destroy(SLOT_SPACE, ep));
 	CHECK(wait_flag(&r->done), "receiver still blocked on a destroyed endpoint");
 	EXPECT(r->rc, E_DEAD);
 	m = msg_make(1, 0, 0, 0, 0, 0);
 	EXPECT(sys_send(ro, &m), E_DEAD);
 	EXPECT(sys_call(ro, &m), E_DEAD);
 	EXPECT(sys_nbsend(ro, &m), E_DEAD);
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_DESTROY, 1, ep, 0, 0, 0, &m), E_DEAD);
+	EXPECT(space_destroy(SLOT_SPACE, ep), E_DEAD);
 	return 0;
 }
 
@@ -85,7 +84,7 @@ static const char *test_space_identify(void)
 	      "type %u rights %#x badge %#x", m.mr[0], m.mr[1], m.mr[2]);
 	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_IDENTIFY, 1, 0, 0, 0, 0, &m), E_CAP);
 	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_IDENTIFY, 0, 0, 0, 0, 0, &m), E_INVAL);
-	OK(hmk_invoke(SLOT_SPACE, SPACE_DESTROY, 1, ep, 0, 0, 0, &m));
+	OK(space_destroy(SLOT_SPACE, ep));
 	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_IDENTIFY, 1, badged, 0, 0, 0, &m), E_DEAD);
 	return 0;
 }

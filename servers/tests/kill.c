@@ -95,10 +95,8 @@ static void bare_receiver(uint32_t ep)
 // on it fails with E_DEAD.
 static const char *test_endpoint_deleted_under_receiver(void)
 {
-	struct msg m = { 0 };
-	uint32_t ep = slot_alloc(), t, st = 0;
-	CHECK(ep, "no slot");
-	OK(hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_ENDPOINT, ep, 0, 0, &m));
+	uint32_t ep, t, st = 0;
+	OK(space_create(SLOT_SPACE, CAP_ENDPOINT, 0, &ep));
 	k_state[1] = 0;
 	const char *why = 0;
 	if (bare_start(bare_receiver, ep, my_prio, &t) != E_OK)
@@ -109,8 +107,7 @@ static const char *test_endpoint_deleted_under_receiver(void)
 	}
 	if (!why && st != TS_BLOCKED)
 		why = "receiver never blocked";
-	OK(space_delete(SLOT_SPACE, ep));
-	slot_free(ep);
+	OK(slot_delete(SLOT_SPACE, ep));
 	if (why)
 		return why;
 	CHECK(wait_word(&k_state[1], 1), "receiver still blocked on a deleted endpoint");
@@ -159,17 +156,16 @@ static const char *test_notify_destroyed_under_waiter(void)
 // Destroying a space kills the threads in it.
 static const char *test_space_destroy_kills_threads(void)
 {
-	struct msg m = { 0 };
 	uint32_t ep = ep_new(), sp = 0, t = 0, st = 0;
 	CHECK(ep, "no endpoint");
 	OK(obj_new_in(SLOT_SPACE, CAP_SPACE, 8, &sp));
 	OK(obj_new_in(SLOT_SPACE, CAP_THREAD, 0, &t));
-	OK(hmk_invoke(t, THREAD_CONFIGURE, 4, sp, 0x100000, ep, my_prio, &m));
+	OK(thread_configure(t, sp, 0x100000, ep, my_prio));
 	OK(inv_destroy(sp));
 	int e = thread_info(t, &st, 0, 0);
 	CHECK(e == E_DEAD || (e == E_OK && st == TS_DEAD),
 	      "thread in a destroyed space: %s state %u", hmk_strerror(e), st);
-	EXPECT2(hmk_invoke(t, THREAD_RESUME, 0, 0, 0, 0, 0, &m), E_DEAD, E_INVAL);
+	EXPECT2(thread_resume(t), E_DEAD, E_INVAL);
 	return 0;
 }
 
@@ -183,10 +179,10 @@ static const char *test_caller_suspended(void)
 	k_state[2] = k_state[3] = 0;
 	OK(bare_start(bare_caller, ep, my_prio, &c));
 	OK(poll_recv(ep, &m));
-	OK(hmk_invoke(c, THREAD_SUSPEND, 0, 0, 0, 0, 0, &m));
+	OK(thread_suspend(c));
 	m = msg_make(2, 0, 0, 0, 0, 0);
 	EXPECT(sys_reply(&m), E_DEAD);
-	OK(hmk_invoke(c, THREAD_RESUME, 0, 0, 0, 0, 0, &m));
+	OK(thread_resume(c));
 	CHECK(wait_word(&k_state[3], 1), "caller did not go on after resume");
 	CHECK(k_state[2] == E_DEAD, "its call returned %s", hmk_strerror((int)k_state[2]));
 	return 0;

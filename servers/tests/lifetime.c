@@ -35,14 +35,12 @@ enum child_mode {
 
 static int map(uint32_t space, uint32_t off, uint32_t va, uint32_t prot)
 {
-	struct msg m;
-	return hmk_invoke(space, SPACE_MAP, 4, SLOT_MEMORY, off, va, 1 | prot << 24, &m);
+	return space_map(space, SLOT_MEMORY, off, va, 1, prot);
 }
 
 static int unmap(uint32_t va)
 {
-	struct msg m;
-	return hmk_invoke(SLOT_SPACE, SPACE_UNMAP, 2, va, 1, 0, 0, &m);
+	return space_unmap(SLOT_SPACE, va, 1);
 }
 
 // counter = 0; for (;;) *(uint32_t *)Z_DATA_VA = ++counter;
@@ -71,9 +69,8 @@ static int page_moves(uint32_t va)
 // own capabilities go with us; theirs keep the cycle.
 static int zombie(void)
 {
-	uint32_t a = slot_alloc(), b = slot_alloc(), t = slot_alloc(), pages;
+	uint32_t a = user_slot_alloc(), b = user_slot_alloc(), t = user_slot_alloc(), pages;
 	uint64_t base;
-	struct msg m;
 	int e;
 
 	if (!a || !b || !t || range_info(SLOT_MEMORY, &base, &pages) || pages < 2)
@@ -85,18 +82,16 @@ static int zombie(void)
 		((volatile uint32_t *)OWN_VA)[i] = zombie_code[i];
 	if (unmap(OWN_VA) || map(SLOT_SPACE, data, OWN_VA, PROT_READ))
 		return 3;
-	if ((e = hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_SPACE, a, 16, 0, &m)) ||
-	    (e = hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_SPACE, b, 4, 0, &m)) ||
-	    (e = hmk_invoke(a, SPACE_MINT, 4, 1, a, RIGHTS_ALL, 0, &m)) ||
-	    (e = hmk_invoke(a, SPACE_MINT, 4, 2, b, RIGHTS_ALL, 0, &m)) ||
-	    (e = hmk_invoke(b, SPACE_MINT, 4, 1, a, RIGHTS_ALL, 0, &m)) ||
+	if ((e = space_create_at(SLOT_SPACE, CAP_SPACE, a, 16)) ||
+	    (e = space_create_at(SLOT_SPACE, CAP_SPACE, b, 4)) ||
+	    (e = space_mint(a, 1, a, RIGHTS_ALL, 0)) || (e = space_mint(a, 2, b, RIGHTS_ALL, 0)) ||
+	    (e = space_mint(b, 1, a, RIGHTS_ALL, 0)) ||
 	    (e = map(a, code, Z_CODE_VA, PROT_READ | PROT_EXEC)) ||
 	    (e = map(a, data, Z_DATA_VA, PROT_READ | PROT_WRITE)) ||
-	    (e = hmk_invoke(a, SPACE_CREATE, 3, CAP_THREAD, t, 0, 0, &m)) ||
-	    (e = hmk_invoke(t, THREAD_CONFIGURE, 4, a, Z_IPCBUF_VA, 0, my_prio, &m)) ||
-	    (e = hmk_invoke(t, THREAD_WRITE_REGS, 4, Z_CODE_VA, 0, 0, 0, &m)) ||
-	    (e = hmk_invoke(a, SPACE_MINT, 4, 3, t, RIGHTS_ALL, 0, &m)) ||
-	    (e = hmk_invoke(t, THREAD_RESUME, 0, 0, 0, 0, 0, &m))) {
+	    (e = space_create_at(a, CAP_THREAD, t, 0)) ||
+	    (e = thread_configure(t, a, Z_IPCBUF_VA, 0, my_prio)) ||
+	    (e = thread_write_regs(t, Z_CODE_VA, 0, 0, 0)) ||
+	    (e = space_mint(a, 3, t, RIGHTS_ALL, 0)) || (e = thread_resume(t))) {
 		printf("tests: zombie set-up: %s\n", hmk_strerror(e));
 		return 4;
 	}
@@ -129,15 +124,13 @@ int lifetime_child(uint32_t arg)
 	switch (arg >> 28) {
 	case MODE_ZOMBIE: return zombie();
 	case MODE_WATCH: return watch(value);
-	case MODE_SPLIT:
-		s = slot_alloc();
-		return s ? hmk_invoke(SLOT_MEMORY, RANGE_SPLIT, 2, 1, s, 0, 0, &m) : -1;
-	case MODE_DESTROY: return hmk_invoke(SLOT_MEMORY, INV_DESTROY, 0, 0, 0, 0, 0, &m);
+	case MODE_SPLIT: s = user_slot_alloc(); return s ? range_split(SLOT_MEMORY, 1, s) : -1;
+	case MODE_DESTROY: return inv_destroy(SLOT_MEMORY);
 	case MODE_SIZE:
 		if (range_info(SLOT_MEMORY, &base, &pages))
 			return 1;
 		return pages == value ? 0 : 2;
-	case MODE_GIFT_DESTROY: return hmk_invoke(SLOT_GIFT, INV_DESTROY, 0, 0, 0, 0, 0, &m);
+	case MODE_GIFT_DESTROY: return inv_destroy(SLOT_GIFT);
 	case MODE_LEND:
 		m = msg_make(1, 0, 0, 0, 0, 0);
 		m.info |= MSG_CAP;
@@ -207,29 +200,29 @@ static const char *test_exit_revokes_lent_memory(void)
 	CHECK(ep && r && scratch_page(&scratch, &off), "no endpoint, slot or scratch page");
 	OK(mint(ep, RIGHT_WRITE | RIGHT_GRANT, 0, &gift));
 	OK(obj_new_in(SLOT_SPACE, CAP_WINDOW, 0, &win));
-	OK(hmk_invoke(win, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, win_va, 0, &m));
+	OK(window_bind(win, WIN_SPACE, SLOT_SPACE, win_va));
 	OK(init_spawn("tests", MODE_ARG(MODE_LEND, 0), gift, &id));
 	ipcbuf()->cap_recv = r;
 	e = recv_watchdog(ep, &m);
 	ipcbuf()->cap_recv = 0;
 	OK(e);
 	CHECK(m.info & MSG_CAP, "the child's memory did not arrive (info %#x)", m.info);
-	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, r, 0, va, 1 | PROT_READ << 24, &m));
+	OK(space_map(SLOT_SPACE, r, 0, va, 1, PROT_READ));
 	defer_unmap(va, 1);
-	OK(hmk_invoke(win, WINDOW_MAP, 4, 0, r, 0, 1 | PROT_READ << 24, &m));
+	OK(window_map(win, 0, r, 0, 1, PROT_READ));
 	(void)*(volatile uint32_t *)va;
 	m = msg_make(0, 0, 0, 0, 0, 0);
 	OK(sys_reply(&m));
 	OK(init_wait(id, &status));
 	CHECK(status == 0, "the child ended with status %d", status);
-	e = hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, scratch, off, va, 1 | PROT_READ << 24, &m);
+	e = space_map(SLOT_SPACE, scratch, off, va, 1, PROT_READ);
 	CHECK(e == E_OK, "mapping over the dead program's page: %s (its mapping stays)",
 	      hmk_strerror(e));
 	OK(hmk_invoke(win, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
 	used = m.mr[3];
-	e = hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, r, 1, va + 0x1000000u, 1 | PROT_READ << 24, &m);
+	e = space_map(SLOT_SPACE, r, 1, va + 0x1000000u, 1, PROT_READ);
 	if (e == E_OK)
-		hmk_invoke(SLOT_SPACE, SPACE_UNMAP, 2, va + 0x1000000u, 1, 0, 0, &m);
+		space_unmap(SLOT_SPACE, va + 0x1000000u, 1);
 	CHECK(used == 0, "the window still holds %u of the dead program's pages", used);
 	CHECK(e == E_DEAD, "its memory still maps after it died: %s", hmk_strerror(e));
 	return 0;
@@ -265,19 +258,18 @@ static const char *test_memory_destroy(void)
 static const char *test_irqctl_copy_destroy(void)
 {
 	uint32_t copy, n = notify_new(), dest = slot_reserve(), dest2 = slot_reserve();
-	struct msg m;
 	int status, e;
 
 	CHECK(n && dest && dest2, "no notification or slots");
 	OK(mint(SLOT_IRQCTL, RIGHTS_ALL, 0, &copy));
 	OK(child_run(MODE_ARG(MODE_GIFT_DESTROY, 0), copy, &status));
-	e = hmk_invoke(SLOT_IRQCTL, IRQCTL_BIND, 3, 40, n, dest, 0, &m);
+	e = irqctl_bind(SLOT_IRQCTL, 40, n, dest);
 	CHECK(e == E_OK, "after a child destroyed its copy (%s), ours gives %s",
 	      hmk_strerror(status), hmk_strerror(e));
 	OK(inv_destroy(dest));
 	EXPECT(status, E_PERM);
 	EXPECT(inv_destroy(copy), E_PERM);
-	OK(hmk_invoke(SLOT_IRQCTL, IRQCTL_BIND, 3, 40, n, dest2, 0, &m));
+	OK(irqctl_bind(SLOT_IRQCTL, 40, n, dest2));
 	OK(inv_destroy(dest2));
 	return 0;
 }

@@ -63,17 +63,14 @@ static const char *test_quota_too_big(void)
 // deleting the child returns its quota to us.
 static const char *test_quota_returned(void)
 {
-	struct msg m = { 0 };
-	uint32_t q0, u0, u1, child = slot_alloc(), cu, made;
-	CHECK(child, "no slot");
+	uint32_t q0, u0, u1, child, cu, made;
 	OK(space_info(SLOT_SPACE, &q0, &u0, 0));
-	OK(hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_SPACE, child, 6, 0, &m));
+	OK(space_create(SLOT_SPACE, CAP_SPACE, 6, &child));
 	const char *why = exhaust(child, CAP_NOTIFY, &made);
 	cleanup_run(); // deletes the notifications (and nothing else: child is not registered)
 	if (!why && space_info(child, 0, &cu, 0) == E_OK && cu != 0)
 		why = fail_fmt("child still uses %u pages after its objects went", cu);
-	OK(space_delete(SLOT_SPACE, child));
-	slot_free(child);
+	OK(slot_delete(SLOT_SPACE, child));
 	if (why)
 		return why;
 	OK(space_info(SLOT_SPACE, 0, &u1, 0));
@@ -101,12 +98,11 @@ static const char *test_nested_quota(void)
 // Threads configured into a space pay for their IPC buffer there.
 static const char *test_thread_charged_to_space(void)
 {
-	struct msg m = { 0 };
 	uint32_t child = 0, t = 0, u0, u1;
 	OK(obj_new_in(SLOT_SPACE, CAP_SPACE, 8, &child));
 	OK(obj_new_in(SLOT_SPACE, CAP_THREAD, 0, &t));
 	OK(space_info(child, 0, &u0, 0));
-	OK(hmk_invoke(t, THREAD_CONFIGURE, 4, child, 0x100000, 0, 1, &m));
+	OK(thread_configure(t, child, 0x100000, 0, 1));
 	OK(space_info(child, 0, &u1, 0));
 	CHECK(u1 > u0, "child used %u -> %u after a thread moved in", u0, u1);
 	return 0;
@@ -120,24 +116,23 @@ static const char *test_space_chain(void)
 	enum { DEPTH = 400 };
 	uint32_t head = slot_reserve(), tmp[2] = { slot_reserve(), slot_reserve() };
 	uint32_t used0, used, quota = 3 * DEPTH + 8;
-	struct msg m;
 
 	CHECK(head && tmp[0] && tmp[1], "no slots");
 	OK(space_info(SLOT_SPACE, NULL, &used0, NULL));
-	OK(hmk_invoke(SLOT_SPACE, SPACE_CREATE, 3, CAP_SPACE, head, quota, 0, &m));
+	OK(space_create_at(SLOT_SPACE, CAP_SPACE, head, quota));
 	uint32_t prev = head;
 	for (int i = 0; i < DEPTH; i++) {
 		uint32_t next = tmp[i & 1];
 		quota -= 3;
-		OK(hmk_invoke(prev, SPACE_CREATE, 3, CAP_SPACE, next, quota, 0, &m));
+		OK(space_create_at(prev, CAP_SPACE, next, quota));
 		// The new space's only capability goes into its parent's table.
-		OK(hmk_invoke(prev, SPACE_MINT, 4, 1, next, RIGHTS_ALL, 0, &m));
+		OK(space_mint(prev, 1, next, RIGHTS_ALL, 0));
 		if (prev != head)
-			OK(hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, prev, 0, 0, 0, &m));
+			OK(space_delete(SLOT_SPACE, prev));
 		prev = next;
 	}
-	OK(hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, prev, 0, 0, 0, &m));
-	OK(hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, head, 0, 0, 0, &m));
+	OK(space_delete(SLOT_SPACE, prev));
+	OK(space_delete(SLOT_SPACE, head));
 	OK(space_info(SLOT_SPACE, NULL, &used, NULL));
 	CHECK(used == used0, "%u quota pages used after the chain died, %u before", used, used0);
 	return 0;

@@ -172,7 +172,7 @@ static const char *test_prio_change_runs(void)
 	struct tthread *t = tt_start(flag_setter, my_prio - 1, ep, 0, &e);
 	CHECK(t, "thread: %s", hmk_strerror(e));
 	CHECK(t->out[0] == 0, "ran before we yielded");
-	OK(hmk_invoke(t->slot, THREAD_SET_PRIO, 1, my_prio, 0, 0, 0, &m));
+	OK(thread_set_prio(t->slot, my_prio));
 	OK(poll_recv(ep, &m)); // at equal priority our yields let it run
 	CHECK(t->out[0] == 1, "flag not set");
 	return 0;

@@ -2,18 +2,14 @@
 // ranges.
 #include "tests.h"
 
-#define MAP_ARGS(n, prot) ((n) | (uint32_t)(prot) << 24)
-
 static int map(uint32_t range, uint32_t off, uint32_t va, uint32_t n, uint32_t prot)
 {
-	struct msg m = { 0 };
-	return hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, va, MAP_ARGS(n, prot), &m);
+	return space_map(SLOT_SPACE, range, off, va, n, prot);
 }
 
 static int unmap(uint32_t va, uint32_t n)
 {
-	struct msg m = { 0 };
-	return hmk_invoke(SLOT_SPACE, SPACE_UNMAP, 2, va, n, 0, 0, &m);
+	return space_unmap(SLOT_SPACE, va, n);
 }
 
 static const char *test_space_info(void)
@@ -79,7 +75,6 @@ static const char *test_map_errors(void)
 
 static const char *test_map_rights(void)
 {
-	struct msg m = { 0 };
 	uint32_t range, off, va = scratch_va(1), ro, sp;
 	CHECK(scratch_page(&range, &off), "no scratch page");
 	OK(mint(range, RIGHT_READ | RIGHT_MANAGE, 0, &ro));
@@ -91,9 +86,8 @@ static const char *test_map_rights(void)
 	EXPECT(map(none, off, scratch_va(1), 1, PROT_READ), E_PERM);
 	// A space capability without RIGHT_MANAGE maps nothing.
 	OK(mint(SLOT_SPACE, RIGHT_READ | RIGHT_WRITE, 0, &sp));
-	EXPECT(hmk_invoke(sp, SPACE_MAP, 4, range, off, scratch_va(1), MAP_ARGS(1, PROT_READ), &m),
-	       E_PERM);
-	EXPECT(hmk_invoke(sp, SPACE_UNMAP, 2, va, 1, 0, 0, &m), E_PERM);
+	EXPECT(space_map(sp, range, off, scratch_va(1), 1, PROT_READ), E_PERM);
+	EXPECT(space_unmap(sp, va, 1), E_PERM);
 	return 0;
 }
 
@@ -120,17 +114,15 @@ static const char *test_unmap_errors(void)
 // Mapping into another space through its capability.
 static const char *test_map_other_space(void)
 {
-	struct msg m = { 0 };
 	uint32_t child = 0, range, off, u0, u1;
 	CHECK(scratch_page(&range, &off), "no scratch page");
 	OK(obj_new_in(SLOT_SPACE, CAP_SPACE, 4, &child));
 	OK(space_info(child, 0, &u0, 0));
-	OK(hmk_invoke(child, SPACE_MAP, 4, range, off, 0x100000, MAP_ARGS(1, PROT_READ), &m));
+	OK(space_map(child, range, off, 0x100000, 1, PROT_READ));
 	OK(space_info(child, 0, &u1, 0));
 	CHECK(u1 > u0, "page tables not charged to the child (%u -> %u)", u0, u1);
-	EXPECT(hmk_invoke(child, SPACE_MAP, 4, range, off, 0x100000, MAP_ARGS(1, PROT_READ), &m),
-	       E_BUSY);
-	OK(hmk_invoke(child, SPACE_UNMAP, 2, 0x100000, 1, 0, 0, &m));
+	EXPECT(space_map(child, range, off, 0x100000, 1, PROT_READ), E_BUSY);
+	OK(space_unmap(child, 0x100000, 1));
 	// Tables for a far-away address need more quota than is left.
 	uint32_t q;
 	OK(space_info(child, &q, &u1, 0));
@@ -138,7 +130,7 @@ static const char *test_map_other_space(void)
 	uint32_t va = 0x100000;
 	for (int i = 0; i < 8 && e == E_OK; i++) {
 		va += 0x01000000u; // 16 MiB on: a new level-3 table each time (any VMSPLIT)
-		e = hmk_invoke(child, SPACE_MAP, 4, range, off, va, MAP_ARGS(1, PROT_READ), &m);
+		e = space_map(child, range, off, va, 1, PROT_READ);
 	}
 	CHECK(e == E_NOMEM, "mapping far apart in a 4-page child: %s, expected E_NOMEM",
 	      hmk_strerror(e));
@@ -161,10 +153,10 @@ static const char *test_range_info(void)
 	CHECK(m.mr[2] == pages, "a copy reports %u pages", m.mr[2]);
 	// Our memory is lent to us (RANGE_DERIVE, map rights only): it cannot be
 	// split or derived again, inside the range or out of it.
-	EXPECT(hmk_invoke(SLOT_MEMORY, RANGE_SPLIT, 2, 1, s, 0, 0, &m), E_PERM);
-	EXPECT(hmk_invoke(SLOT_MEMORY, RANGE_SPLIT, 2, pages + 100, s, 0, 0, &m), E_PERM);
-	EXPECT(hmk_invoke(SLOT_MEMORY, RANGE_DERIVE, 3, SLOT_SPACE, s, RIGHTS_ALL, 0, &m), E_PERM);
-	EXPECT(hmk_invoke(none, RANGE_SPLIT, 2, 1, s, 0, 0, &m), E_PERM);
+	EXPECT(range_split(SLOT_MEMORY, 1, s), E_PERM);
+	EXPECT(range_split(SLOT_MEMORY, pages + 100, s), E_PERM);
+	EXPECT(range_derive(SLOT_MEMORY, SLOT_SPACE, s, RIGHTS_ALL), E_PERM);
+	EXPECT(range_split(none, 1, s), E_PERM);
 	EXPECT(inv_identify(s, 0, 0, 0), E_CAP);
 	OK(hmk_invoke(SLOT_MEMORY, RANGE_INFO, 0, 0, 0, 0, 0, &m));
 	CHECK(m.mr[2] == pages, "range shrank to %u pages", m.mr[2]);

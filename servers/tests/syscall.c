@@ -104,7 +104,7 @@ static const char *test_unknown_label(void)
 static const char *test_label_of_other_type(void)
 {
 	struct msg m = { 0 };
-	EXPECT2(hmk_invoke(SLOT_SPACE, THREAD_RESUME, 0, 0, 0, 0, 0, &m), E_NOSYS, E_TYPE);
+	EXPECT2(thread_resume(SLOT_SPACE), E_NOSYS, E_TYPE);
 	EXPECT2(hmk_invoke(SLOT_THREAD, SPACE_INFO, 0, 0, 0, 0, 0, &m), E_NOSYS, E_TYPE);
 	EXPECT2(hmk_invoke(SLOT_MEMORY, NOTIFY_POLL, 0, 0, 0, 0, 0, &m), E_NOSYS, E_TYPE);
 	return 0;
@@ -129,7 +129,7 @@ static const char *test_console_write(void)
 	OK(hmk_invoke(SLOT_CONSOLE, CONSOLE_WRITE, 4, 10, 0x6f632023, 0x6c6f736e, 0x00000a65, &m));
 	EXPECT(hmk_invoke(SLOT_CONSOLE, CONSOLE_WRITE, 1, 253, 0, 0, 0, &m), E_INVAL);
 	// Our console capability is write only: no power-off.
-	EXPECT(hmk_invoke(SLOT_CONSOLE, CONSOLE_POWEROFF, 0, 0, 0, 0, 0, &m), E_PERM);
+	EXPECT(console_poweroff(SLOT_CONSOLE), E_PERM);
 	return 0;
 }
 

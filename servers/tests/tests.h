@@ -9,15 +9,14 @@
 #include "abi/abi.h"
 #include "abi/init.h"
 #include "abi/syscall.h"
-#include "invoke.h"
+#include "user.h"
 
 #include "utest.h"
 
 // --- capability slots and objects (util.c) ----------------------------------
-// A free slot of our table, or 0 when none is left. Freed by the runner's
-// cleanup when registered with defer_slot (the *_new helpers do that).
-uint32_t slot_alloc(void);
-void slot_free(uint32_t slot);
+// Slots of our table come from user_slot_alloc (libs/user/user.h); the
+// runner's cleanup deletes and frees those registered with defer_slot (the
+// *_new helpers do that).
 // Registers a slot to be deleted (and freed) after the current test.
 void defer_slot(uint32_t slot);
 // A slot kept free of other allocations until the test ends; whatever

@@ -16,8 +16,7 @@ static const char *test_new_thread_info(void)
 	OK(thread_info(t, &st, &prio, &faults));
 	CHECK(st == TS_INACTIVE && faults == 0, "new thread: state %u faults %u", st, faults);
 	// Not configured: nothing to resume.
-	struct msg m = { 0 };
-	EXPECT2(hmk_invoke(t, THREAD_RESUME, 0, 0, 0, 0, 0, &m), E_INVAL, E_BUSY);
+	EXPECT2(thread_resume(t), E_INVAL, E_BUSY);
 	return 0;
 }
 
@@ -28,22 +27,21 @@ static const char *test_configure_errors(void)
 	CHECK(empty, "no slot");
 	OK(obj_new_in(SLOT_SPACE, CAP_THREAD, 0, &t));
 	uint32_t va = scratch_va(1);
-	EXPECT(hmk_invoke(t, THREAD_CONFIGURE, 4, empty, va, 0, 1, &m), E_CAP);
-	EXPECT(hmk_invoke(t, THREAD_CONFIGURE, 4, SLOT_SPACE, va, empty, 1, &m), E_CAP);
+	EXPECT(thread_configure(t, empty, va, 0, 1), E_CAP);
+	EXPECT(thread_configure(t, SLOT_SPACE, va, empty, 1), E_CAP);
 	EXPECT(hmk_invoke(t, THREAD_CONFIGURE, 3, SLOT_SPACE, va, 0, 0, &m), E_INVAL);
-	EXPECT2(hmk_invoke(t, THREAD_CONFIGURE, 4, SLOT_SPACE, va + 4, 0, 1, &m), E_RANGE, E_INVAL);
-	EXPECT(hmk_invoke(t, THREAD_CONFIGURE, 4, SLOT_SPACE, 0xc0000000u, 0, 1, &m), E_RANGE);
-	EXPECT(hmk_invoke(t, THREAD_CONFIGURE, 4, SLOT_SPACE, 0xfffff000u, 0, 1, &m), E_RANGE);
+	EXPECT2(thread_configure(t, SLOT_SPACE, va + 4, 0, 1), E_RANGE, E_INVAL);
+	EXPECT(thread_configure(t, SLOT_SPACE, 0xc0000000u, 0, 1), E_RANGE);
+	EXPECT(thread_configure(t, SLOT_SPACE, 0xfffff000u, 0, 1), E_RANGE);
 	// Already mapped: our own IPC buffer's page.
-	EXPECT(hmk_invoke(t, THREAD_CONFIGURE, 4, SLOT_SPACE, USER_IPCBUF_VA, 0, 1, &m), E_BUSY);
+	EXPECT(thread_configure(t, SLOT_SPACE, USER_IPCBUF_VA, 0, 1), E_BUSY);
 	if (my_prio < PRIO_MAX)
-		EXPECT2(hmk_invoke(t, THREAD_CONFIGURE, 4, SLOT_SPACE, va, 0, my_prio + 1, &m),
-			E_PERM, E_INVAL);
+		EXPECT2(thread_configure(t, SLOT_SPACE, va, 0, my_prio + 1), E_PERM, E_INVAL);
 	// None of that configured it; this does, once.
 	OK(thread_info(t, &st, 0, 0));
 	CHECK(st == TS_INACTIVE, "state %u", st);
-	OK(hmk_invoke(t, THREAD_CONFIGURE, 4, SLOT_SPACE, va, 0, 1, &m));
-	EXPECT(hmk_invoke(t, THREAD_CONFIGURE, 4, SLOT_SPACE, scratch_va(1), 0, 1, &m), E_BUSY);
+	OK(thread_configure(t, SLOT_SPACE, va, 0, 1));
+	EXPECT(thread_configure(t, SLOT_SPACE, scratch_va(1), 0, 1), E_BUSY);
 	return 0;
 }
 
@@ -59,9 +57,8 @@ static const char *test_write_regs_resume(void)
 	// Once running, its registers are not ours to write.
 	uint32_t st;
 	OK(thread_info(t, &st, 0, 0));
-	struct msg m = { 0 };
 	if (st != TS_STOPPED) // it may have stopped itself already
-		EXPECT(hmk_invoke(t, THREAD_WRITE_REGS, 4, 0, 0, 0, 0, &m), E_BUSY);
+		EXPECT(thread_write_regs(t, 0, 0, 0, 0), E_BUSY);
 	return 0;
 }
 
@@ -76,23 +73,22 @@ static void spinner(struct tthread *t)
 static const char *test_suspend_resume(void)
 {
 	int e;
-	struct msg m = { 0 };
 	uint32_t st;
 	struct tthread *t = tt_start(spinner, my_prio, 0, 0, &e);
 	CHECK(t, "thread: %s", hmk_strerror(e));
 	for (int i = 0; i < 100 && t->out[0] < 10; i++)
 		sys_yield();
 	CHECK(t->out[0] >= 10, "spinner did not run (%u)", t->out[0]);
-	OK(hmk_invoke(t->slot, THREAD_SUSPEND, 0, 0, 0, 0, 0, &m));
+	OK(thread_suspend(t->slot));
 	OK(thread_info(t->slot, &st, 0, 0));
 	CHECK(st == TS_STOPPED, "suspended thread in state %u", st);
 	uint32_t c = t->out[0];
 	for (int i = 0; i < 100; i++)
 		sys_yield();
 	CHECK(t->out[0] == c, "suspended thread ran (%u -> %u)", c, t->out[0]);
-	OK(hmk_invoke(t->slot, THREAD_SUSPEND, 0, 0, 0, 0, 0, &m)); // again: no change
-	OK(hmk_invoke(t->slot, THREAD_RESUME, 0, 0, 0, 0, 0, &m));
-	EXPECT(hmk_invoke(t->slot, THREAD_RESUME, 0, 0, 0, 0, 0, &m), E_BUSY);
+	OK(thread_suspend(t->slot)); // again: no change
+	OK(thread_resume(t->slot));
+	EXPECT(thread_resume(t->slot), E_BUSY);
 	for (int i = 0; i < 100 && t->out[0] < c + 10; i++)
 		sys_yield();
 	CHECK(t->out[0] >= c + 10, "resumed thread did not run");
@@ -123,13 +119,13 @@ static const char *test_suspend_in_ipc(void)
 		OK(thread_info(t, &st, 0, 0));
 	}
 	CHECK(st == TS_BLOCKED, "receiver never blocked (state %u)", st);
-	OK(hmk_invoke(t, THREAD_SUSPEND, 0, 0, 0, 0, 0, &m));
+	OK(thread_suspend(t));
 	OK(thread_info(t, &st, 0, 0));
 	CHECK(st == TS_STOPPED, "state %u after suspend", st);
 	// It left the endpoint's queue: nobody receives now.
 	m = msg_make(1, 0, 0, 0, 0, 0);
 	EXPECT(sys_nbsend(ep, &m), E_AGAIN);
-	OK(hmk_invoke(t, THREAD_RESUME, 0, 0, 0, 0, 0, &m));
+	OK(thread_resume(t));
 	CHECK(wait_word(&recv_rc[1], 1), "receiver did not go on after resume");
 	CHECK(recv_rc[0] == E_DEAD, "its recv returned %s, expected E_DEAD",
 	      hmk_strerror((int)recv_rc[0]));
@@ -143,14 +139,13 @@ static const char *test_set_prio(void)
 	uint32_t prio;
 	struct tthread *t = tt_start(spinner, my_prio, 0, 0, &e);
 	CHECK(t, "thread: %s", hmk_strerror(e));
-	OK(hmk_invoke(t->slot, THREAD_SET_PRIO, 1, my_prio - 1, 0, 0, 0, &m));
+	OK(thread_set_prio(t->slot, my_prio - 1));
 	OK(thread_info(t->slot, 0, &prio, 0));
 	CHECK(prio == my_prio - 1, "priority %u after setting %u", prio, my_prio - 1);
-	OK(hmk_invoke(t->slot, THREAD_SET_PRIO, 1, my_prio, 0, 0, 0, &m));
+	OK(thread_set_prio(t->slot, my_prio));
 	if (my_prio < PRIO_MAX)
-		EXPECT(hmk_invoke(t->slot, THREAD_SET_PRIO, 1, my_prio + 1, 0, 0, 0, &m), E_PERM);
-	EXPECT2(hmk_invoke(t->slot, THREAD_SET_PRIO, 1, PRIO_MAX + 1, 0, 0, 0, &m), E_INVAL,
-		E_PERM);
+		EXPECT(thread_set_prio(t->slot, my_prio + 1), E_PERM);
+	EXPECT2(thread_set_prio(t->slot, PRIO_MAX + 1), E_INVAL, E_PERM);
 	EXPECT(hmk_invoke(t->slot, THREAD_SET_PRIO, 0, 0, 0, 0, 0, &m), E_INVAL);
 	OK(thread_info(t->slot, 0, &prio, 0));
 	CHECK(prio == my_prio, "priority %u after refused changes", prio);
@@ -161,14 +156,13 @@ static const char *test_set_prio(void)
 
 static const char *test_destroy_thread(void)
 {
-	struct msg m = { 0 };
 	uint32_t t;
 	regs_seen[2] = 0;
 	OK(bare_create(regs_fn, 0, SLOT_SPACE, my_prio, 0, &t));
 	OK(inv_destroy(t));
 	EXPECT(thread_info(t, 0, 0, 0), E_DEAD);
 	EXPECT(inv_identify(t, 0, 0, 0), E_DEAD);
-	EXPECT(hmk_invoke(t, THREAD_RESUME, 0, 0, 0, 0, 0, &m), E_DEAD);
+	EXPECT(thread_resume(t), E_DEAD);
 	for (int i = 0; i < 50; i++)
 		sys_yield();
 	CHECK(regs_seen[2] == 0, "destroyed thread ran");
@@ -181,10 +175,9 @@ static void low_prio_ops(struct tthread *t)
 {
 	struct msg m = { 0 };
 	uint32_t own = my_prio - 10;
-	t->out[0] = (uint32_t)hmk_invoke(t->arg[1], THREAD_CONFIGURE, 4, SLOT_SPACE, t->out[3], 0,
-					 own + 1, &m);
-	t->out[1] = (uint32_t)hmk_invoke(t->slot, THREAD_SET_PRIO, 1, own + 1, 0, 0, 0, &m);
-	t->out[2] = (uint32_t)hmk_invoke(t->slot, THREAD_SET_PRIO, 1, own - 1, 0, 0, 0, &m);
+	t->out[0] = (uint32_t)thread_configure(t->arg[1], SLOT_SPACE, t->out[3], 0, own + 1);
+	t->out[1] = (uint32_t)thread_set_prio(t->slot, own + 1);
+	t->out[2] = (uint32_t)thread_set_prio(t->slot, own - 1);
 	m = msg_make(1, 0, 0, 0, 0, 0);
 	sys_send(t->arg[0], &m);
 }

@@ -11,16 +11,6 @@
 
 uint32_t my_prio;
 
-// --- slots -----------------------------------------------------------------
-uint32_t slot_alloc(void)
-{
-	return user_slot_alloc();
-}
-void slot_free(uint32_t slot)
-{
-	user_slot_free(slot);
-}
-
 // --- clean-up --------------------------------------------------------------
 enum { DEFER_SLOT, DEFER_UNMAP, DEFER_FREE, DEFER_THREAD, DEFER_RESERVED };
 struct defer {
@@ -52,7 +42,7 @@ void defer_unmap(uint32_t va, uint32_t npages)
 
 uint32_t slot_reserve(void)
 {
-	uint32_t s = slot_alloc();
+	uint32_t s = user_slot_alloc();
 	if (s)
 		defer_add(DEFER_RESERVED, s, 0, NULL);
 	return s;
@@ -65,7 +55,7 @@ void undefer_slot(uint32_t slot)
 			for (int j = i; j + 1 < ndefers; j++)
 				defers[j] = defers[j + 1];
 			ndefers--;
-			slot_free(slot);
+			user_slot_free(slot);
 			return;
 		}
 	}
@@ -74,25 +64,18 @@ void undefer_slot(uint32_t slot)
 int cleanup_run(void)
 {
 	int bad = 0;
-	struct msg m = { 0 };
 
 	while (ndefers > 0) {
 		struct defer *d = &defers[--ndefers];
 		int e = E_OK;
 		switch (d->kind) {
-		case DEFER_SLOT:
-			e = hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, d->a, 0, 0, 0, &m);
-			slot_free(d->a);
-			break;
-		case DEFER_UNMAP:
-			e = hmk_invoke(SLOT_SPACE, SPACE_UNMAP, 2, d->a, d->b, 0, 0, &m);
-			break;
+		case DEFER_SLOT: e = slot_delete(SLOT_SPACE, d->a); break;
+		case DEFER_UNMAP: e = space_unmap(SLOT_SPACE, d->a, d->b); break;
 		case DEFER_FREE: free(d->p); break;
 		case DEFER_RESERVED: // may have received something, or not
-			e = hmk_invoke(SLOT_SPACE, SPACE_DELETE, 1, d->a, 0, 0, 0, &m);
+			e = slot_delete(SLOT_SPACE, d->a);
 			if (e == E_CAP)
 				e = E_OK;
-			slot_free(d->a);
 			break;
 		case DEFER_THREAD: e = thread_destroy(&((struct tthread *)d->p)->ut); break;
 		}
@@ -114,18 +97,11 @@ int cleanup_run(void)
 // --- objects ---------------------------------------------------------------
 int obj_new_in(uint32_t space, uint32_t type, uint32_t arg, uint32_t *slot)
 {
-	struct msg m = { 0 };
-	uint32_t s = slot_alloc();
-	if (!s)
-		return E_NOSLOT;
-	int e = hmk_invoke(space, SPACE_CREATE, 3, type, s, arg, 0, &m);
-	if (e != E_OK) {
-		slot_free(s);
-		return e;
-	}
-	defer_slot(s);
-	*slot = s;
-	return E_OK;
+	int e = space_create(space, type, arg, slot);
+
+	if (e == E_OK)
+		defer_slot(*slot);
+	return e;
 }
 
 uint32_t ep_new(void)
@@ -142,13 +118,12 @@ uint32_t notify_new(void)
 
 int mint(uint32_t src, uint32_t rights, uint32_t badge, uint32_t *slot)
 {
-	struct msg m = { 0 };
-	uint32_t s = slot_alloc();
+	uint32_t s = user_slot_alloc();
 	if (!s)
 		return E_NOSLOT;
-	int e = hmk_invoke(SLOT_SPACE, SPACE_MINT, 4, s, src, rights, badge, &m);
+	int e = space_mint(SLOT_SPACE, s, src, rights, badge);
 	if (e != E_OK) {
-		slot_free(s);
+		user_slot_free(s);
 		return e;
 	}
 	defer_slot(s);
@@ -205,8 +180,7 @@ int recv_watchdog(uint32_t ep, struct msg *m)
 		return e;
 	e = sys_recv(ep, m);
 	// Stop it now: later waits of the same test bring their own.
-	struct msg s = { 0 };
-	hmk_invoke(w->slot, THREAD_SUSPEND, 0, 0, 0, 0, 0, &s);
+	thread_suspend(w->slot);
 	return e;
 }
 
@@ -224,10 +198,9 @@ struct bare {
 static void bare_entry(struct bare *b, uint32_t arg) __attribute__((noreturn));
 static void bare_entry(struct bare *b, uint32_t arg)
 {
-	struct msg m = { 0 };
 	b->fn(arg);
 	for (;;)
-		hmk_invoke(b->slot, THREAD_SUSPEND, 0, 0, 0, 0, 0, &m);
+		thread_suspend(b->slot);
 }
 
 static uint32_t bare_ipcbuf_next = USER_SCRATCH_BASE + 0x08000000u;
@@ -236,7 +209,6 @@ uint32_t bare_last_ipcbuf;
 int bare_create(void (*fn)(uint32_t), uint32_t arg, uint32_t space, uint32_t prio,
 		uint32_t fault_ep, uint32_t *slot)
 {
-	struct msg m = { 0 };
 	struct bare *b = calloc(1, sizeof *b);
 	if (!b)
 		return E_NOMEM;
@@ -250,11 +222,11 @@ int bare_create(void (*fn)(uint32_t), uint32_t arg, uint32_t space, uint32_t pri
 	uint32_t va = bare_ipcbuf_next;
 	bare_ipcbuf_next += 4096;
 	bare_last_ipcbuf = va;
-	e = hmk_invoke(b->slot, THREAD_CONFIGURE, 4, space, va, fault_ep, prio, &m);
+	e = thread_configure(b->slot, space, va, fault_ep, prio);
 	if (e != E_OK)
 		return e;
-	e = hmk_invoke(b->slot, THREAD_WRITE_REGS, 4, (uint32_t)bare_entry,
-		       (uint32_t)&b->stack[256], (uint32_t)b, arg, &m);
+	e = thread_write_regs(b->slot, (uint32_t)bare_entry, (uint32_t)&b->stack[256], (uint32_t)b,
+			      arg);
 	if (e != E_OK)
 		return e;
 	*slot = b->slot;
@@ -263,9 +235,8 @@ int bare_create(void (*fn)(uint32_t), uint32_t arg, uint32_t space, uint32_t pri
 
 int bare_start(void (*fn)(uint32_t), uint32_t arg, uint32_t prio, uint32_t *slot)
 {
-	struct msg m = { 0 };
 	int e = bare_create(fn, arg, SLOT_SPACE, prio, 0, slot);
-	return e != E_OK ? e : hmk_invoke(*slot, THREAD_RESUME, 0, 0, 0, 0, 0, &m);
+	return e != E_OK ? e : thread_resume(*slot);
 }
 
 // --- memory for mapping tests ----------------------------------------------
@@ -287,7 +258,7 @@ int scratch_init(void)
 	e = user_pages_alloc(SCRATCH_PAGES, va);
 	if (e != E_OK)
 		return e;
-	hmk_invoke(SLOT_SPACE, SPACE_UNMAP, 2, va, SCRATCH_PAGES, 0, 0, &m);
+	space_unmap(SLOT_SPACE, va, SCRATCH_PAGES);
 	scratch_first = first;
 	return E_OK;
 }

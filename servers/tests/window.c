@@ -13,12 +13,6 @@ static int win_new(uint32_t *slot)
 	return obj_new_in(SLOT_SPACE, CAP_WINDOW, 0, slot);
 }
 
-static int win_call(uint32_t w, uint32_t label, uint32_t n, uint32_t a, uint32_t b, uint32_t c,
-		    uint32_t d, struct msg *m)
-{
-	return hmk_invoke(w, label, n, a, b, c, d, m);
-}
-
 static const char *test_window_errors(void)
 {
 	uint32_t w, range, off, ro;
@@ -26,26 +20,26 @@ static const char *test_window_errors(void)
 
 	OK(win_new(&w));
 	CHECK(scratch_page(&range, &off), "no scratch page");
-	EXPECT(win_call(w, WINDOW_BIND, 3, 7, SLOT_SPACE, WIN_VA_SPACE, 0, &m), E_INVAL);
-	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, WIN_VA_SPACE + 4096, 0, &m), E_RANGE);
-	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, 0xc0000000u, 0, &m), E_RANGE);
-	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_THREAD, WIN_VA_SPACE, 0, &m), E_TYPE);
-	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, 0, 0, &m), E_RANGE); // page 0 stays unmapped
+	EXPECT(window_bind(w, 7, SLOT_SPACE, WIN_VA_SPACE), E_INVAL);
+	EXPECT(window_bind(w, WIN_SPACE, SLOT_SPACE, WIN_VA_SPACE + 4096), E_RANGE);
+	EXPECT(window_bind(w, WIN_SPACE, SLOT_SPACE, 0xc0000000u), E_RANGE);
+	EXPECT(window_bind(w, WIN_SPACE, SLOT_THREAD, WIN_VA_SPACE), E_TYPE);
+	EXPECT(window_bind(w, WIN_SPACE, SLOT_SPACE, 0), E_RANGE); // page 0 stays unmapped
 	// Where our own pages are mapped (the heap), no window goes.
-	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, USER_HEAP_BASE, 0, &m), E_BUSY);
-	EXPECT(win_call(w, WINDOW_MAP, 4, 0, range, off, 1 | PROT_EXEC << 24, &m), E_PERM);
-	EXPECT(win_call(w, WINDOW_MAP, 4, 0, range, off, 0 | PROT_READ << 24, &m), E_INVAL);
-	EXPECT(win_call(w, WINDOW_MAP, 4, 511, range, off, 2 | PROT_READ << 24, &m), E_RANGE);
-	EXPECT(win_call(w, WINDOW_MAP, 4, 512, range, off, 1 | PROT_READ << 24, &m), E_RANGE);
-	EXPECT(win_call(w, WINDOW_MAP, 4, 0, range, 0xffffff, 1 | PROT_READ << 24, &m), E_RANGE);
-	EXPECT(win_call(w, WINDOW_MAP, 4, 0, SLOT_CONSOLE, off, 1 | PROT_READ << 24, &m), E_TYPE);
+	EXPECT(window_bind(w, WIN_SPACE, SLOT_SPACE, USER_HEAP_BASE), E_BUSY);
+	EXPECT(window_map(w, 0, range, off, 1, PROT_EXEC), E_PERM);
+	EXPECT(window_map(w, 0, range, off, 0, PROT_READ), E_INVAL);
+	EXPECT(window_map(w, 511, range, off, 2, PROT_READ), E_RANGE);
+	EXPECT(window_map(w, 512, range, off, 1, PROT_READ), E_RANGE);
+	EXPECT(window_map(w, 0, range, 0xffffff, 1, PROT_READ), E_RANGE);
+	EXPECT(window_map(w, 0, SLOT_CONSOLE, off, 1, PROT_READ), E_TYPE);
 	OK(mint(range, RIGHT_READ, 0, &ro));
-	EXPECT(win_call(w, WINDOW_MAP, 4, 0, ro, off, 1 | (PROT_READ | PROT_WRITE) << 24, &m), E_PERM);
-	OK(win_call(w, WINDOW_MAP, 4, 0, ro, off, 1 | PROT_READ << 24, &m));
-	EXPECT(win_call(w, WINDOW_CLEAR, 2, 0, 0, 0, 0, &m), E_RANGE);
-	EXPECT(win_call(w, WINDOW_CLEAR, 2, 500, 13, 0, 0, &m), E_RANGE);
-	OK(win_call(w, WINDOW_CLEAR, 2, 0, 1, 0, 0, &m));
-	EXPECT(win_call(w, 0x7ff, 0, 0, 0, 0, 0, &m), E_NOSYS);
+	EXPECT(window_map(w, 0, ro, off, 1, PROT_READ | PROT_WRITE), E_PERM);
+	OK(window_map(w, 0, ro, off, 1, PROT_READ));
+	EXPECT(window_clear(w, 0, 0), E_RANGE);
+	EXPECT(window_clear(w, 500, 13), E_RANGE);
+	OK(window_clear(w, 0, 1));
+	EXPECT(hmk_invoke(w, 0x7ff, 0, 0, 0, 0, 0, &m), E_NOSYS);
 	return 0;
 }
 
@@ -77,33 +71,33 @@ static const char *test_window_space(void)
 
 	CHECK(ep && scratch_page(&range, &off), "no endpoint or scratch page");
 	OK(win_new(&w));
-	OK(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, WIN_VA_SPACE, 0, &m));
-	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, WIN_VA_SPACE, 0, &m), E_BUSY);
+	OK(window_bind(w, WIN_SPACE, SLOT_SPACE, WIN_VA_SPACE));
+	EXPECT(window_bind(w, WIN_SPACE, SLOT_SPACE, WIN_VA_SPACE), E_BUSY);
 	// Nothing of our own may be mapped in the window's region.
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, WIN_VA_SPACE + 4096,
-			  1 | (PROT_READ | PROT_WRITE) << 24, &m), E_BUSY);
+	EXPECT(space_map(SLOT_SPACE, range, off, WIN_VA_SPACE + 4096, 1, PROT_READ | PROT_WRITE),
+	       E_BUSY);
 	// The same frame through a plain mapping and through slot 3 of the window.
-	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, va, 1 | (PROT_READ | PROT_WRITE) << 24, &m));
+	OK(space_map(SLOT_SPACE, range, off, va, 1, PROT_READ | PROT_WRITE));
 	defer_unmap(va, 1);
-	OK(win_call(w, WINDOW_MAP, 4, 3, range, off, 1 | (PROT_READ | PROT_WRITE) << 24, &m));
+	OK(window_map(w, 3, range, off, 1, PROT_READ | PROT_WRITE));
 	volatile uint32_t *plain = (volatile uint32_t *)va, *win = (volatile uint32_t *)(WIN_VA_SPACE + 3 * 4096);
 	plain[5] = 0x600dcafe;
 	CHECK(win[5] == 0x600dcafe, "window reads %#x", win[5]);
 	win[6] = 0xfeed;
 	CHECK(plain[6] == 0xfeed, "plain mapping reads %#x", plain[6]);
-	OK(win_call(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
+	OK(hmk_invoke(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
 	used = m.mr[3];
 	CHECK(m.mr[0] == WIN_SPACE && m.mr[1] == WIN_VA_SPACE && m.mr[2] == 1 && used == 1,
 	      "info kind %u va %#x spaces %u used %u", m.mr[0], m.mr[1], m.mr[2], used);
 	// Cleared, the slot faults: the TLB forgot it.
-	OK(win_call(w, WINDOW_CLEAR, 2, 3, 1, 0, 0, &m));
+	OK(window_clear(w, 3, 1));
 	struct tthread *t = tt_run(reader, my_prio, ep, WIN_VA_SPACE + 3 * 4096, 0, &e);
 	CHECK(t, "thread: %s", hmk_strerror(e));
 	TRY(expect_dabort(ep, WIN_VA_SPACE + 3 * 4096));
 	// Destroyed, the window leaves the space: the region can be mapped again.
 	OK(inv_destroy(w));
-	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, WIN_VA_SPACE, 1 | PROT_READ << 24, &m));
-	OK(hmk_invoke(SLOT_SPACE, SPACE_UNMAP, 2, WIN_VA_SPACE, 1, 0, 0, &m));
+	OK(space_map(SLOT_SPACE, range, off, WIN_VA_SPACE, 1, PROT_READ));
+	OK(space_unmap(SLOT_SPACE, WIN_VA_SPACE, 1));
 	return 0;
 }
 
@@ -114,14 +108,14 @@ static const char *test_window_shared(void)
 
 	OK(obj_new_in(SLOT_SPACE, CAP_SPACE, 16, &child));
 	OK(win_new(&w));
-	OK(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, WIN_VA_SPACE, 0, &m));
-	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_SPACE, child, WIN_VA_SPACE + WINDOW_SIZE, 0, &m), E_INVAL);
-	OK(win_call(w, WINDOW_BIND, 3, WIN_SPACE, child, WIN_VA_SPACE, 0, &m));
-	OK(win_call(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
+	OK(window_bind(w, WIN_SPACE, SLOT_SPACE, WIN_VA_SPACE));
+	EXPECT(window_bind(w, WIN_SPACE, child, WIN_VA_SPACE + WINDOW_SIZE), E_INVAL);
+	OK(window_bind(w, WIN_SPACE, child, WIN_VA_SPACE));
+	OK(hmk_invoke(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
 	CHECK(m.mr[2] == 2, "bound in %u spaces", m.mr[2]);
 	// The child dies first: the window stays good for us, and forgets it.
 	OK(inv_destroy(child));
-	OK(win_call(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
+	OK(hmk_invoke(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
 	CHECK(m.mr[2] == 1, "bound in %u spaces after the child died", m.mr[2]);
 	OK(inv_destroy(w));
 	return 0;
@@ -130,30 +124,29 @@ static const char *test_window_shared(void)
 static const char *test_window_thread(void)
 {
 	uint32_t w, range, off, va = scratch_va(1), ep = ep_new(), fep;
-	struct msg m;
 	int e;
 
 	CHECK(ep && scratch_page(&range, &off), "no endpoint or scratch page");
-	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, va, 1 | (PROT_READ | PROT_WRITE) << 24, &m));
+	OK(space_map(SLOT_SPACE, range, off, va, 1, PROT_READ | PROT_WRITE));
 	defer_unmap(va, 1);
 	*(volatile uint32_t *)(va + 8) = 0x10ca1;
 	OK(mint(ep, RIGHT_WRITE, 0, &fep));
 	// The owner: its window shows the frame at slot 2.
 	struct tthread *owner = tt_start(reader, my_prio, WIN_VA_THREAD + 2 * 4096 + 8, 0, &e);
 	CHECK(owner, "thread: %s", hmk_strerror(e));
-	OK(hmk_invoke(owner->slot, THREAD_SUSPEND, 0, 0, 0, 0, 0, &m));
+	OK(thread_suspend(owner->slot));
 	OK(win_new(&w));
-	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_THREAD, owner->slot, WIN_VA_THREAD + 1, 0, &m), E_RANGE);
-	OK(win_call(w, WINDOW_BIND, 3, WIN_THREAD, owner->slot, WIN_VA_THREAD, 0, &m));
-	EXPECT(win_call(w, WINDOW_BIND, 3, WIN_THREAD, owner->slot, WIN_VA_THREAD, 0, &m), E_BUSY);
-	OK(win_call(w, WINDOW_MAP, 4, 2, range, off, 1 | PROT_READ << 24, &m));
+	EXPECT(window_bind(w, WIN_THREAD, owner->slot, WIN_VA_THREAD + 1), E_RANGE);
+	OK(window_bind(w, WIN_THREAD, owner->slot, WIN_VA_THREAD));
+	EXPECT(window_bind(w, WIN_THREAD, owner->slot, WIN_VA_THREAD), E_BUSY);
+	OK(window_map(w, 2, range, off, 1, PROT_READ));
 	// A sibling in the same space faults on the very address.
 	struct tthread *sib = tt_run(reader, my_prio, fep, WIN_VA_THREAD + 2 * 4096 + 8, 0, &e);
 	CHECK(sib, "thread: %s", hmk_strerror(e));
 	TRY(expect_dabort(ep, WIN_VA_THREAD + 2 * 4096 + 8));
 	// The owner, resumed, reads it (it had not started reading: the
 	// suspend came first, or its read ran before the bind and faulted).
-	OK(hmk_invoke(owner->slot, THREAD_RESUME, 0, 0, 0, 0, 0, &m));
+	OK(thread_resume(owner->slot));
 	CHECK(wait_word(&owner->out[1], 1), "owner never read");
 	CHECK(owner->out[0] == 0x10ca1, "owner read %#x through its window", owner->out[0]);
 	OK(inv_destroy(w));
@@ -185,10 +178,10 @@ static const char *test_atomic_pin(void)
 	struct tthread *t = tt_start(pinned_thread, my_prio, ep, 0, &e);
 	CHECK(t, "thread: %s", hmk_strerror(e));
 	OK(mint(t->slot, RIGHT_READ, 0, &ro));
-	EXPECT(hmk_invoke(ro, THREAD_ATOMIC, 4, 1, w, 16, 1, &m), E_PERM);
-	EXPECT(hmk_invoke(t->slot, THREAD_ATOMIC, 4, 1, w, 510, 3, &m), E_RANGE);
-	EXPECT(hmk_invoke(t->slot, THREAD_ATOMIC, 4, 1, SLOT_SPACE, 16, 1, &m), E_TYPE);
-	OK(hmk_invoke(t->slot, THREAD_ATOMIC, 4, 1, w, 16, 1, &m));
+	EXPECT(thread_atomic_pin(ro, w, 16, 1), E_PERM);
+	EXPECT(thread_atomic_pin(t->slot, w, 510, 3), E_RANGE);
+	EXPECT(thread_atomic_pin(t->slot, SLOT_SPACE, 16, 1), E_TYPE);
+	OK(thread_atomic_pin(t->slot, w, 16, 1));
 	CHECK(wait_word(&t->out[4], 1), "pinned thread never finished");
 	EXPECT((int)t->out[0], E_BUSY); // yield
 	EXPECT((int)t->out[1], E_BUSY); // a recv that would wait
@@ -222,11 +215,11 @@ static const char *test_atomic_overrun(void)
 
 	CHECK(scratch_page(&range, &off), "no scratch page");
 	OK(win_new(&w));
-	OK(win_call(w, WINDOW_MAP, 4, 16, range, off, 1 | PROT_READ << 24, &m));
+	OK(window_map(w, 16, range, off, 1, PROT_READ));
 	pin_state[0] = pin_state[1] = pin_state[2] = 0;
 	struct tthread *t = tt_start(spinner, my_prio, 0, 0, &e);
 	CHECK(t, "thread: %s", hmk_strerror(e));
-	OK(hmk_invoke(t->slot, THREAD_ATOMIC, 4, 1, w, 16, 1, &m));
+	OK(thread_atomic_pin(t->slot, w, 16, 1));
 	// We run again only once the kernel unpinned the spinner (after
 	// ATOMIC_LIMIT_TICKS): it must have seen no run of ours before.
 	sys_yield();
@@ -234,7 +227,7 @@ static const char *test_atomic_overrun(void)
 	pin_state[2] = 1;
 	CHECK(wait_word(&t->out[1], 1), "spinner never finished");
 	CHECK(t->out[0] <= 1, "main ran %u times while the spinner was pinned", t->out[0]);
-	OK(win_call(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
+	OK(hmk_invoke(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
 	CHECK(m.mr[3] == 0, "%u slots still mapped: the overrun did not reclaim the atomic slot", m.mr[3]);
 	return 0;
 }
@@ -251,7 +244,7 @@ static void repinner(struct tthread *t)
 	int e;
 
 	for (uint32_t i = 0; i < 150 && !repin_stop; i++) {
-		e = hmk_invoke(t->slot, THREAD_ATOMIC, 4, 1, t->arg[1], 16, 1, &m);
+		e = thread_atomic_pin(t->slot, t->arg[1], 16, 1);
 		if (e) {
 			t->out[0]++; // refused
 			t->out[1] = (uint32_t)e;
@@ -290,8 +283,7 @@ static const char *test_atomic_repin(void)
 	OK(recv_watchdog(ep, &m));
 	uint64_t now = counter_now();
 	// It ran out of pinned time: a pin is refused until it earns some back.
-	struct msg r;
-	int again = hmk_invoke(t->slot, THREAD_ATOMIC, 4, 1, w, 16, 1, &r);
+	int again = thread_atomic_pin(t->slot, w, 16, 1);
 	repin_stop = 1;
 	CHECK(MSG_LABEL(m.info) == 1, "woken by label %#x, not the repinner's send", MSG_LABEL(m.info));
 	OK(recv_watchdog(ep, &m));
@@ -327,10 +319,10 @@ static const char *test_watch(void)
 	uint32_t t;
 	OK(bare_create(idle_thread, 0, SLOT_SPACE, my_prio, 0, &t)); // configured, never started
 	OK(mint(t, RIGHT_WRITE, 0, &ro));
-	EXPECT(hmk_invoke(ro, INV_WATCH, 2, n, 0x40, 0, 0, &m), E_PERM);
+	EXPECT(inv_watch(ro, n, 0x40), E_PERM);
 	EXPECT(hmk_invoke(t, INV_WATCH, 1, n, 0, 0, 0, &m), E_INVAL);
-	OK(hmk_invoke(t, INV_WATCH, 2, n, 0x40, 0, 0, &m));
-	EXPECT(hmk_invoke(t, INV_WATCH, 2, n, 0x80, 0, 0, &m), E_BUSY);
+	OK(inv_watch(t, n, 0x40));
+	EXPECT(inv_watch(t, n, 0x80), E_BUSY);
 	OK(hmk_invoke(n, NOTIFY_POLL, 0, 0, 0, 0, 0, &m));
 	CHECK(m.mr[0] == 0, "word %#x before the death", m.mr[0]);
 	OK(inv_destroy(t));
@@ -358,8 +350,8 @@ static const char *test_bound_notify(void)
 	OK(mint(n, RIGHT_WRITE, 0x5, &sig));
 	struct tthread *t = tt_start(bound_receiver, my_prio, ep, 0, &e);
 	CHECK(t, "thread: %s", hmk_strerror(e));
-	OK(hmk_invoke(t->slot, THREAD_BIND_NOTIFY, 1, n, 0, 0, 0, &m));
-	EXPECT(hmk_invoke(SLOT_THREAD, THREAD_BIND_NOTIFY, 1, n, 0, 0, 0, &m), E_BUSY);
+	OK(thread_bind_notify(t->slot, n));
+	EXPECT(thread_bind_notify(SLOT_THREAD, n), E_BUSY);
 	for (int i = 0; i < 10; i++)
 		sys_yield();
 	CHECK(!t->out[2], "receiver did not wait");
@@ -370,14 +362,14 @@ static const char *test_bound_notify(void)
 	CHECK(t->out[0] == MSG_LABEL_NOTIFY && t->out[1] == 0x5, "label %#x badge %#x", t->out[0], t->out[1]);
 	// A signal already there ends the next receive at once.
 	OK(sys_send(sig, &m));
-	OK(hmk_invoke(SLOT_THREAD, THREAD_BIND_NOTIFY, 1, 0, 0, 0, 0, &m));
-	OK(hmk_invoke(t->slot, THREAD_BIND_NOTIFY, 1, 0, 0, 0, 0, &m));
-	OK(hmk_invoke(SLOT_THREAD, THREAD_BIND_NOTIFY, 1, n, 0, 0, 0, &m));
+	OK(thread_bind_notify(SLOT_THREAD, 0));
+	OK(thread_bind_notify(t->slot, 0));
+	OK(thread_bind_notify(SLOT_THREAD, n));
 	m = (struct msg){ 0 };
 	OK(sys_recv(ep, &m));
 	CHECK(MSG_LABEL(m.info) == MSG_LABEL_NOTIFY && m.badge == 0x5, "label %#x badge %#x",
 	      MSG_LABEL(m.info), m.badge);
-	OK(hmk_invoke(SLOT_THREAD, THREAD_BIND_NOTIFY, 1, 0, 0, 0, 0, &m));
+	OK(thread_bind_notify(SLOT_THREAD, 0));
 	return 0;
 }
 
@@ -411,11 +403,11 @@ static const char *test_reply_map(void)
 	int e;
 
 	CHECK(ep && scratch_page(&range, &off), "no endpoint or scratch page");
-	OK(hmk_invoke(SLOT_SPACE, SPACE_MAP, 4, range, off, va, 1 | (PROT_READ | PROT_WRITE) << 24, &m));
+	OK(space_map(SLOT_SPACE, range, off, va, 1, PROT_READ | PROT_WRITE));
 	defer_unmap(va, 1);
 	*(volatile uint32_t *)(va + 16) = 0x3a9;
 	OK(win_new(&w));
-	OK(win_call(w, WINDOW_BIND, 3, WIN_SPACE, SLOT_SPACE, WIN_VA_SPACE, 0, &m));
+	OK(window_bind(w, WIN_SPACE, SLOT_SPACE, WIN_VA_SPACE));
 	// Only a reply may carry MSG_MAP.
 	m = msg_make(1, 0, 0, 0, 0, 0);
 	m.info |= MSG_MAP;
@@ -424,20 +416,17 @@ static const char *test_reply_map(void)
 	CHECK(t, "thread: %s", hmk_strerror(e));
 	OK(poll_recv(ep, &m));
 	// A refused mapping (no such window) sends nothing: the caller still waits.
-	uint32_t good[5] = { w, 7, range, off, 1 | PROT_READ << 24 };
-	for (int i = 0; i < 5; i++)
-		ipc->map[i] = good[i];
-	ipc->map[0] = CAP_SLOTS - 1;
+	ipc_buffer_map(ipc, CAP_SLOTS - 1, 7, range, off, 1, PROT_READ);
 	m = msg_make(0, 0, 0, 0, 0, 0);
 	m.info |= MSG_MAP;
 	EXPECT(sys_reply(&m), E_CAP);
-	ipc->map[0] = w;
-	ipc->map[4] = 1 | PROT_EXEC << 24;
+	ipc->map[IPC_MAP_WINDOW] = w;
+	ipc->map[IPC_MAP_WORD] = map_word(1, PROT_EXEC);
 	m = msg_make(0, 0, 0, 0, 0, 0);
 	m.info |= MSG_MAP;
 	EXPECT(sys_reply(&m), E_PERM);
 	CHECK(!t->out[1], "the caller went on after a refused mapping");
-	ipc->map[4] = 1 | PROT_READ << 24;
+	ipc->map[IPC_MAP_WORD] = map_word(1, PROT_READ);
 	m = msg_make(0, 0, 0, 0, 0, 0);
 	m.info |= MSG_MAP;
 	OK(sys_reply(&m));
