@@ -309,22 +309,23 @@ void ipcbuf_fill(struct ipc_buffer *b)
 	b->map[IPC_MAP_WORD] = map_word(0, rnd_below(&rng, 16));
 	if (b->map[IPC_MAP_RANGE] == SLOT_MEMORY)
 		lent_pages(&b->map[IPC_MAP_OFFSET], &b->map[IPC_MAP_WORD]);
-	else
-		b->map[IPC_MAP_OFFSET] = rword(), b->map[IPC_MAP_WORD] |= rnd_below(&rng, 16);
+	else {
+		b->map[IPC_MAP_OFFSET] = rword();
+		b->map[IPC_MAP_WORD] =
+			map_word(rnd_below(&rng, 16), map_word_prot(b->map[IPC_MAP_WORD]));
+	}
 }
 
 uint32_t slot_type(uint32_t s)
 {
-	struct msg m;
+	uint32_t type;
 
-	return s < CAP_SLOTS && hmk_invoke(SLOT_SPACE, SPACE_IDENTIFY, 1, s, 0, 0, 0, &m) == E_OK
-		       ? m.mr[0]
-		       : 0;
+	return s < CAP_SLOTS && space_identify(SLOT_SPACE, s, &type, NULL, NULL) == E_OK ? type : 0;
 }
 
 int echo_waits(void)
 {
-	struct msg m;
+	uint32_t state;
 
-	return hmk_invoke(echo_slot, THREAD_INFO, 0, 0, 0, 0, 0, &m) == E_OK && m.mr[0] == TS_BLOCKED;
+	return thread_info(echo_slot, &state, NULL, NULL) == E_OK && state == TS_BLOCKED;
 }

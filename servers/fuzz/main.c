@@ -54,9 +54,9 @@ static void echo_main(uint32_t arg)
 
 static uint32_t lowmem_used(void)
 {
-	struct msg m;
+	uint32_t kib;
 
-	return hmk_invoke(SLOT_CONSOLE, CONSOLE_STATS, 0, 0, 0, 0, 0, &m) == E_OK ? m.mr[0] : 0;
+	return console_stats(SLOT_CONSOLE, &kib, NULL, NULL) == E_OK ? kib : 0;
 }
 
 static uint32_t memsrv_free(void)
@@ -151,7 +151,6 @@ static int run_batch(uint32_t seed, uint32_t batch, uint32_t *calls, uint32_t *o
 int main(void)
 {
 	struct user_thread wd, echo;
-	struct msg m;
 
 	if (user_arg & FUZZ_WORKER)
 		return worker_main(user_arg);
@@ -161,9 +160,8 @@ int main(void)
 	uint32_t calls = 0, oks = 0, fails = 0, deaths = 0, hangs = 0;
 	uint32_t low_first = 0, low_last = 0, low_max = 0, ms_first = 0, ms_last = 0;
 
-	if (hmk_invoke(SLOT_THREAD, THREAD_INFO, 0, 0, 0, 0, 0, &m))
+	if (thread_info(SLOT_THREAD, NULL, &prio, NULL))
 		return 1;
-	prio = m.mr[1];
 	report_ep = user_slot_alloc();
 	echo_ep = user_slot_alloc();
 	if (space_create_at(SLOT_SPACE, CAP_ENDPOINT, report_ep, 0) ||

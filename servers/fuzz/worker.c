@@ -162,15 +162,16 @@ static void call_syscall(void)
 	case SYS_RECV:
 	case SYS_REPLY_RECV: nr = SYS_NBRECV; break;
 	}
-	uint32_t sent_label = MSG_LABEL(m.info), sent_mr0 = m.mr[0];
+	uint32_t sent_label = MSG_LABEL(m.info), sent_mr0 = m.mr[0], pinned;
 	int err = do_syscall(nr, cap, &m);
 	check(err, 0);
 	if (nr == SYS_CALL && type != CAP_ENDPOINT && err == E_OK && must_refuse(cap, sent_label, &sent_mr0))
 		fail_call("the kernel let it split or destroy what it must keep");
-	if ((nr == SYS_SEND || nr == SYS_NBSEND) && type == CAP_ENDPOINT && sent_label == MS_KMAP_ATOMIC &&
-	    hmk_invoke(SLOT_THREAD, THREAD_ATOMIC, 1, ATOMIC_QUERY, 0, 0, 0, &m) == E_OK && m.mr[0]) {
+	if ((nr == SYS_SEND || nr == SYS_NBSEND) && type == CAP_ENDPOINT &&
+	    sent_label == MS_KMAP_ATOMIC &&
+	    thread_atomic(SLOT_THREAD, ATOMIC_QUERY, &pinned) == E_OK && pinned) {
 		fail_call("memsrv pinned a sender it cannot answer");
-		hmk_invoke(SLOT_THREAD, THREAD_ATOMIC, 1, 0, 0, 0, 0, &m);
+		thread_atomic(SLOT_THREAD, 0, NULL);
 	}
 }
 
@@ -381,12 +382,9 @@ static int setup(void)
 	struct user_thread echo, pacer;
 	uint32_t stats[1];
 
-	if (hmk_invoke(SLOT_MEMORY, RANGE_INFO, 0, 0, 0, 0, 0, &m))
+	if (range_info(SLOT_MEMORY, NULL, &mem_pages) ||
+	    thread_info(SLOT_THREAD, NULL, &my_prio, NULL))
 		return E_INVAL;
-	mem_pages = m.mr[2];
-	if (hmk_invoke(SLOT_THREAD, THREAD_INFO, 0, 0, 0, 0, 0, &m))
-		return E_INVAL;
-	my_prio = m.mr[1];
 	// Registers the program and this thread with memsrv.
 	if (ms_request(MS_STATS, stats, 0, &m))
 		return E_INVAL;

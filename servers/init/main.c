@@ -31,12 +31,12 @@ static uint32_t memory_init(void)
 {
 	for (uint32_t i = 0; i < bi->nranges && i < BOOTINFO_RANGES_MAX; i++) {
 		const struct bootinfo_range *r = &bi->ranges[i];
-		struct msg m;
+		uint32_t pages;
 
 		if (r->flags & BI_RANGE_INITRD)
 			continue;
-		if (hmk_invoke(r->slot, RANGE_INFO, 0, 0, 0, 0, 0, &m) == E_OK)
-			pool_add(r->slot, m.mr[2]);
+		if (range_info(r->slot, NULL, &pages) == E_OK)
+			pool_add(r->slot, pages);
 	}
 	return pool_pages();
 }
@@ -47,16 +47,13 @@ static const void *initrd_map(uint32_t *len)
 	const struct bootinfo_range *r;
 	uint64_t base;
 	uint32_t pages;
-	struct msg m;
 	int err;
 
 	if (bi->initrd_range >= bi->nranges || bi->initrd_range >= BOOTINFO_RANGES_MAX)
 		return NULL;
 	r = &bi->ranges[bi->initrd_range];
-	if ((err = hmk_invoke(r->slot, RANGE_INFO, 0, 0, 0, 0, 0, &m)))
+	if ((err = range_info(r->slot, &base, &pages)))
 		goto fail;
-	base = m.mr[0] | (uint64_t)m.mr[1] << 32;
-	pages = m.mr[2];
 	// The archive may start inside the range's first page.
 	if (r->base < base || r->base - base + r->size > (uint64_t)pages * PAGE_SIZE ||
 	    pages > INIT_INITRD_MAX / PAGE_SIZE) {
@@ -125,9 +122,9 @@ static int start_list(char *list)
 
 static uint32_t own_priority(void)
 {
-	struct msg m;
+	uint32_t prio;
 
-	return hmk_invoke(bi->thread_slot, THREAD_INFO, 0, 0, 0, 0, 0, &m) == E_OK ? m.mr[1] : 1;
+	return thread_info(bi->thread_slot, NULL, &prio, NULL) == E_OK ? prio : 1;
 }
 
 int main(void)

@@ -63,11 +63,9 @@ void pool_give(struct chunk *c)
 // The base of a chunk's range (RANGE_INFO); ~0 when the kernel will not say.
 static uint64_t chunk_base(const struct chunk *c)
 {
-	struct msg m;
+	uint64_t base;
 
-	if (hmk_invoke(c->slot, RANGE_INFO, 0, 0, 0, 0, 0, &m))
-		return ~0ull;
-	return m.mr[0] | (uint64_t)m.mr[1] << 32;
+	return range_info(c->slot, &base, NULL) ? ~0ull : base;
 }
 
 uint32_t pool_handover(uint32_t keep, struct chunk *out, uint32_t max)

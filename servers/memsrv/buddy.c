@@ -25,19 +25,19 @@ int buddy_add(uint32_t slot)
 {
 	struct zone *z = &zones[nzones];
 	size_t words = 0;
-	uint32_t *mem;
-	struct msg m;
+	uint32_t *mem, npages;
+	uint64_t base;
 	int err;
 
 	if (nzones == MS_ZONES_MAX)
 		return E_NOSLOT;
-	if ((err = hmk_invoke(slot, RANGE_INFO, 0, 0, 0, 0, 0, &m)))
+	if ((err = range_info(slot, &base, &npages)))
 		return err;
-	if (m.mr[1] >> 12 || !m.mr[2]) // PFNs hold 28 bits: below 1 TiB
+	if (base >> 44 || !npages) // PFNs hold 28 bits: below 1 TiB
 		return E_RANGE;
 	z->slot = slot;
-	z->base = m.mr[0] >> 12 | m.mr[1] << 20;
-	z->npages = m.mr[2];
+	z->base = (uint32_t)(base >> 12);
+	z->npages = npages;
 	z->origin = z->base & ~((1u << MEMSRV_MAX_ORDER) - 1);
 	z->span = z->base - z->origin + z->npages;
 	for (unsigned k = 0; k <= MEMSRV_MAX_ORDER; k++)

@@ -27,24 +27,31 @@ struct client *client_by_id(uint32_t id)
 
 struct mthread *thread_by_badge(uint32_t badge)
 {
-	struct mthread *t = &threads[THREAD_BADGE_INDEX(badge)];
+	uint32_t i = THREAD_BADGE_INDEX(badge);
 
-	return (badge & THREAD_BADGE) && t->badge == badge ? t : NULL;
+	if (!(badge & THREAD_BADGE))
+		return NULL;
+	if (i >= MS_THREADS_MAX) { // memsrv never made it: the kernel or memsrv is wrong
+		printf("memsrv: badge 0x%x: thread index %u beyond the table (%u)\n", badge, i,
+		       MS_THREADS_MAX);
+		return NULL;
+	}
+	return threads[i].badge == badge ? &threads[i] : NULL;
 }
 
 // The kind and rights of the capability in slot; E_OK or the kernel's error.
 static int identify(uint32_t slot, uint32_t type, uint32_t rights)
 {
-	struct msg m;
+	uint32_t t, r;
 	// Never INV_IDENTIFY: on an endpoint a client sent, that call would be
 	// IPC, and memsrv would wait on the client.
-	int err = hmk_invoke(user_env.space, SPACE_IDENTIFY, 1, slot, 0, 0, 0, &m);
+	int err = space_identify(user_env.space, slot, &t, &r, NULL);
 
 	if (err)
 		return err;
-	if (m.mr[0] != type)
+	if (t != type)
 		return E_TYPE;
-	return (m.mr[1] & rights) == rights ? E_OK : E_PERM;
+	return (r & rights) == rights ? E_OK : E_PERM;
 }
 
 // Watches the object in slot for its death. Without RIGHT_READ on it the
@@ -127,9 +134,9 @@ int ms_thread_hello(struct req *q)
 		ms_slot_destroy(win);
 		return req_fail(q, err, "MS_THREAD_HELLO: cannot watch the thread");
 	}
-	badge_gen = (badge_gen + 1) & 0x7fffff;
+	badge_gen = (badge_gen + 1) & THREAD_BADGE_GEN_MASK;
 	memset(t, 0, sizeof(*t));
-	t->badge = THREAD_BADGE | badge_gen << 8 | (uint32_t)(t - threads);
+	t->badge = THREAD_BADGE_MAKE(badge_gen, t - threads);
 	t->c = q->c;
 	t->thread = q->cap;
 	t->win = win;
@@ -154,9 +161,7 @@ int ms_thread_hello(struct req *q)
 // Whether the object in slot has died (its capability answers E_DEAD).
 static int dead(uint32_t slot)
 {
-	struct msg m;
-
-	return hmk_invoke(user_env.space, SPACE_IDENTIFY, 1, slot, 0, 0, 0, &m) == E_DEAD;
+	return space_identify(user_env.space, slot, NULL, NULL, NULL) == E_DEAD;
 }
 
 // Everything of thread t goes.

@@ -129,10 +129,9 @@ static int pop(struct req *q, const struct stack_kind *k, struct mstack *st)
 
 uint32_t atomic_held(struct mthread *t)
 {
-	struct msg m;
+	uint32_t pinned;
 
-	if (!t->atomic.depth ||
-	    hmk_invoke(t->thread, THREAD_ATOMIC, 1, ATOMIC_QUERY, 0, 0, 0, &m) || m.mr[0])
+	if (!t->atomic.depth || thread_atomic(t->thread, ATOMIC_QUERY, &pinned) || pinned)
 		return t->atomic.depth;
 	struct req q = { .c = t->c };
 	uint32_t n = t->atomic.depth;
@@ -166,11 +165,10 @@ void local_undo(struct req *q)
 {
 	struct mthread *t = q->undo_t;
 	struct mstack *st = q->undo_stack;
-	struct msg m;
 
 	--st->depth;
 	if (st == &t->atomic && !st->depth)
-		hmk_invoke(t->thread, THREAD_ATOMIC, 1, 0, 0, 0, 0, &m);
+		thread_atomic(t->thread, 0, NULL);
 }
 
 int ms_kmap_local(struct req *q)
@@ -212,14 +210,13 @@ int ms_kunmap_atomic(struct req *q)
 {
 	int err = E_OK;
 	struct mthread *t = req_thread(q, "kunmap_atomic", &err);
-	struct msg m;
+	uint32_t pinned;
 
 	if (t && t->atomic.depth > 1)
 		atomic_held(t); // is the pin still there? (the last unmap's unpin says it)
 	if (!t || (err = pop(q, &atomic_kind, &t->atomic)))
 		return err;
-	if (t->atomic.depth || hmk_invoke(t->thread, THREAD_ATOMIC, 1, 0, 0, 0, 0, &m) ||
-	    MSG_LEN(m.info) < 1 || m.mr[0])
+	if (t->atomic.depth || thread_atomic(t->thread, 0, &pinned) || pinned)
 		return E_OK;
 	flush_region(t, &atomic_kind, &t->atomic); // a stop unpins, but leaves it mapped
 	return req_fail(q, E_INVAL, "kunmap_atomic of 0x%x: no longer pinned (held too long, or "
@@ -243,11 +240,13 @@ void local_reclaim(struct mthread *t)
 static inline int local_fast(struct msg *m, struct ipc_buffer *ipc)
 {
 	uint32_t label = MSG_LABEL(m->info), badge = m->badge, arg = m->mr[0];
-	struct mthread *t = &threads[THREAD_BADGE_INDEX(badge)];
+	uint32_t i = THREAD_BADGE_INDEX(badge);
+	struct mthread *t = &threads[i];
 	struct mstack *st = &t->local;
 
+	// An index beyond the table goes the general way: thread_by_badge logs it.
 	if (m->info != (MSG_INFO(label, 1) | MSG_CALL) || !(badge & THREAD_BADGE) ||
-	    t->badge != badge)
+	    i >= MS_THREADS_MAX || t->badge != badge)
 		return 0;
 	if (label == MS_KMAP_LOCAL) {
 		struct zone *z = &zones[0]; // usually the only one

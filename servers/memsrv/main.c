@@ -68,9 +68,9 @@ static const struct {
 // Timer ticks since boot (100 a second), or 0 when the kernel does not say.
 static uint32_t ticks(void)
 {
-	struct msg m;
+	uint32_t t;
 
-	return hmk_invoke(SLOT_CONSOLE, CONSOLE_STATS, 0, 0, 0, 0, 0, &m) ? 0 : m.mr[2];
+	return console_stats(SLOT_CONSOLE, NULL, NULL, &t) ? 0 : t;
 }
 
 // Whether one more line may go out under l, saying first how many lines
@@ -250,7 +250,8 @@ static int refused_map(struct req *q, int err, struct msg *m)
 {
 	printf("memsrv: client %u: the kernel refused a mapping (%s)\n", q->c ? q->c->id : q->badge,
 	       hmk_strerror(err));
-	local_undo(q);
+	if (q->undo_stack)
+		local_undo(q);
 	*m = (struct msg){ .info = MSG_INFO(err, 0) };
 	sys_reply(m);
 	return sys_recv(endpoint, m);
@@ -284,8 +285,8 @@ __attribute__((noreturn)) static void serve(void)
 			if (m.info & MSG_MAP) { // what the report and the undo need
 				q.c = NULL;
 				q.badge = badge;
-				q.undo_t = &threads[THREAD_BADGE_INDEX(badge)];
-				q.undo_stack = &q.undo_t->local;
+				q.undo_t = thread_by_badge(badge); // local_fast served it
+				q.undo_stack = q.undo_t ? &q.undo_t->local : NULL;
 				err = refused_map(&q, err, &m);
 			}
 			continue;

@@ -24,9 +24,21 @@
 #define WATCH_SPACE (1u << 0)
 #define WATCH_THREAD (1u << 1)
 
-// A per-thread badge: bit 31, a generation, the thread table index.
+// A per-thread badge: bit 31, a generation, the thread table index (main.c).
+// A client's badge is its program id, below bit 31; its index in clients[]
+// is the owner tag of its pages (PI_OWNER) and of its shares (pagemeta.c),
+// 8 bits with 0 and PI_ORPHAN reserved.
 #define THREAD_BADGE (1u << 31)
-#define THREAD_BADGE_INDEX(b) ((b)&0xffu)
+#define THREAD_BADGE_GEN_BITS 23
+#define THREAD_BADGE_INDEX_BITS 8
+#define THREAD_BADGE_GEN_MASK ((1u << THREAD_BADGE_GEN_BITS) - 1)
+#define THREAD_BADGE_INDEX(b) ((b) & ((1u << THREAD_BADGE_INDEX_BITS) - 1))
+#define THREAD_BADGE_MAKE(gen, index)                                                              \
+	(THREAD_BADGE | (gen) << THREAD_BADGE_INDEX_BITS | (uint32_t)(index))
+_Static_assert(1 + THREAD_BADGE_GEN_BITS + THREAD_BADGE_INDEX_BITS == 32,
+	       "a thread badge is bit 31, the generation and the index");
+_Static_assert(MS_THREADS_MAX <= 1u << THREAD_BADGE_INDEX_BITS,
+	       "every thread table index fits the badge's index field");
 
 // ---------------------------------------------------------------------------
 // bitset.c: a bitmap with summary levels (one bit per non-zero word below),
@@ -57,6 +69,8 @@ int32_t bset_last(const struct bset *b);
 #define PI_ORDER_SHIFT 9  // the block's order, at its head (4 bits)
 #define PI_ORDER_MASK (0xfu << PI_ORDER_SHIFT)
 #define PI_SHARED 0x2000u // shared with some client (see pagemeta.c)
+_Static_assert(MS_CLIENTS_MAX < PI_ORPHAN && PI_ORPHAN == PI_OWNER && PI_OWNER <= 0xffu,
+	       "client indexes 1..MS_CLIENTS_MAX fit PI_OWNER and a uint8_t, below PI_ORPHAN");
 #define PI_MAPPED 0x4000u // mapped somewhere (mapcount in pagemeta.c)
 
 struct zone {

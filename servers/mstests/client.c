@@ -101,11 +101,11 @@ __asm__(".text\n"
 static const char *stub_page(uint32_t *offset)
 {
 	static uint32_t off = ~0u;
-	struct msg m;
 
 	if (off == ~0u) {
-		OK(hmk_invoke(SLOT_MEMORY, RANGE_INFO, 0, 0, 0, 0, 0, &m));
-		uint32_t next = m.mr[2] - user_pages_free();
+		uint32_t pages;
+		OK(range_info(SLOT_MEMORY, NULL, &pages));
+		uint32_t next = pages - user_pages_free();
 		OK(user_pages_alloc(1, STUB_VA));
 		for (char *s = stranger_stub, *d = (char *)STUB_VA; s < stranger_stub_end; s++, d++)
 			*d = *s; // QEMU keeps instruction fetches coherent with these stores

@@ -23,9 +23,9 @@ enum { C_READY = 1, C_DONE = 2 }; // the children's calls on SLOT_GIFT
 // Timer ticks since boot (100 a second; CONSOLE_STATS MR2).
 static uint32_t ticks(void)
 {
-	struct msg m;
+	uint32_t t;
 
-	return hmk_invoke(SLOT_CONSOLE, CONSOLE_STATS, 0, 0, 0, 0, 0, &m) ? 0 : m.mr[2];
+	return console_stats(SLOT_CONSOLE, NULL, NULL, &t) ? 0 : t;
 }
 
 // MS_STATS words MR7.. (log lines written and left out, the limits) of the

@@ -39,10 +39,9 @@ int main(void)
 {
 	struct highmem_stats st;
 	int passed = 0, failed = 0;
-	struct msg m;
+	uint32_t kib;
 
-	if (hmk_invoke(SLOT_THREAD, THREAD_INFO, 0, 0, 0, 0, 0, &m) == E_OK)
-		my_prio = m.mr[1];
+	thread_info(SLOT_THREAD, NULL, &my_prio, NULL);
 	switch (user_arg & 0xff) {
 	case MODE_SUITE: break;
 	case MODE_VICTIM: return victim_main(user_arg >> 8);
@@ -60,8 +59,8 @@ int main(void)
 		printf("mstests: 0 passed, 1 failed\n");
 		return 1;
 	}
-	if (hmk_invoke(SLOT_CONSOLE, CONSOLE_STATS, 0, 0, 0, 0, 0, &m) == E_OK)
-		printf("mstests: kernel lowmem_used=%uK\n", m.mr[0]);
+	if (console_stats(SLOT_CONSOLE, &kib, NULL, NULL) == E_OK)
+		printf("mstests: kernel lowmem_used=%uK\n", kib);
 	else
 		printf("mstests: CONSOLE_STATS refused\n");
 	printf("# mstests: client %u, priority %u, %u HIGHMEM pages free, %u used\n",

@@ -107,9 +107,9 @@ static const char *test_hello_endpoint(void)
 
 static const char *test_thread_badges(void)
 {
-	uint32_t cap, recv = t_slot(), badge;
+	uint32_t cap, recv = t_slot(), badge, type, rights, got;
 	struct tthread *t;
-	struct msg r, m;
+	struct msg r;
 	page_t p;
 	int err;
 
@@ -123,11 +123,10 @@ static const char *test_thread_badges(void)
 	CHECK(r.info & MSG_CAP, "no capability came with the answer");
 	CHECK(badge & (1u << 31), "thread badge 0x%x without bit 31", badge);
 	// It is memsrv's endpoint with that badge, to call and not to receive on.
-	OK(hmk_invoke(SLOT_SPACE, SPACE_IDENTIFY, 1, recv, 0, 0, 0, &m));
-	CHECK(m.mr[0] == CAP_ENDPOINT && m.mr[2] == badge,
-	      "capability type %u badge 0x%x, wanted 0x%x", m.mr[0], m.mr[2], badge);
-	CHECK(!(m.mr[1] & RIGHT_READ) && (m.mr[1] & RIGHT_WRITE), "capability rights 0x%x",
-	      m.mr[1]);
+	OK(space_identify(SLOT_SPACE, recv, &type, &rights, &got));
+	CHECK(type == CAP_ENDPOINT && got == badge, "capability type %u badge 0x%x, wanted 0x%x",
+	      type, got, badge);
+	CHECK(!(rights & RIGHT_READ) && (rights & RIGHT_WRITE), "capability rights 0x%x", rights);
 	// Through it: any request, for our client.
 	OK(ms_call2(recv, MS_STATS, 0, 0, 0, &r));
 	OK(ms_call2(recv, MS_KMAP, 1, p, 0, &r));

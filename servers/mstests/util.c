@@ -327,7 +327,7 @@ int tt_kill(struct tthread *t)
 
 uint32_t thread_state(uint32_t slot)
 {
-	struct msg m;
+	uint32_t state;
 
-	return hmk_invoke(slot, THREAD_INFO, 0, 0, 0, 0, 0, &m) ? ~0u : m.mr[0];
+	return thread_info(slot, &state, NULL, NULL) ? ~0u : state;
 }
