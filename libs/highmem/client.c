@@ -38,12 +38,9 @@ static int call(uint32_t ep, struct msg *m, uint32_t cap, uint32_t recv)
 // and RIGHT_WRITE; 0 when no slot is free or the kernel refuses.
 static uint32_t mint_for_memsrv(uint32_t src)
 {
-	uint32_t slot = user_slot_alloc();
+	uint32_t slot;
 
-	if (slot && space_mint(user_env.space, slot, src, RIGHT_READ | RIGHT_WRITE, 0)) {
-		user_slot_free(slot);
-		slot = 0;
-	}
+	slot_mint(user_env.space, src, RIGHT_READ | RIGHT_WRITE, 0, &slot);
 	return slot;
 }
 

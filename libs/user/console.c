@@ -5,27 +5,29 @@
 
 #include "user.h"
 
-// One CONSOLE_WRITE of n <= USER_CONSOLE_CHUNK bytes: MR0 = n, the bytes
-// packed little-endian from MR1 (MR1..MR3 in registers, MR4.. in the IPC buffer).
-static int console_chunk(const char *buf, uint32_t n)
+// MR0 = n, the bytes packed little-endian from MR1 (MR1..MR3 in registers,
+// MR4.. in the IPC buffer).
+int console_write(uint32_t console, const char *buf, uint32_t n)
 {
 	uint32_t w[1 + (USER_CONSOLE_CHUNK + 3) / 4] = { n };
 	struct ipc_buffer *ipc = user_ipcbuf();
 	uint32_t words = 1 + (n + 3) / 4;
 	struct msg m;
 
+	if (n > USER_CONSOLE_CHUNK)
+		return E_INVAL;
 	for (uint32_t i = 0; i < n; i++)
 		w[1 + i / 4] |= (uint32_t)(uint8_t)buf[i] << (8 * (i % 4));
 	for (uint32_t i = MSG_REG_WORDS; i < words; i++)
 		ipc->mr[i] = w[i];
-	return hmk_invoke(user_env.console, CONSOLE_WRITE, words, w[0], w[1], w[2], w[3], &m);
+	return hmk_invoke(console, CONSOLE_WRITE, words, w[0], w[1], w[2], w[3], &m);
 }
 
 int user_console_write(const char *buf, uint32_t n)
 {
 	while (n) {
 		uint32_t k = n < USER_CONSOLE_CHUNK ? n : USER_CONSOLE_CHUNK;
-		int err = console_chunk(buf, k);
+		int err = console_write(user_env.console, buf, k);
 
 		if (err)
 			return err;
@@ -41,7 +43,7 @@ int user_console_flush(void)
 	uint32_t n = tcb->out_len;
 
 	tcb->out_len = 0;
-	return n ? console_chunk(tcb->out, n) : E_OK;
+	return n ? console_write(user_env.console, tcb->out, n) : E_OK;
 }
 
 static int console_put(char c, FILE *f)

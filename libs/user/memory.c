@@ -14,13 +14,10 @@ static uint32_t heap_mapped = USER_HEAP_BASE; // end of the mapped heap pages
 
 static uint32_t mem_size(void)
 {
-	struct msg m;
-
 	if (mem_pages != ~0u)
 		return mem_pages;
-	mem_pages = 0;
-	if (user_env.memory && hmk_invoke(user_env.memory, RANGE_INFO, 0, 0, 0, 0, 0, &m) == E_OK)
-		mem_pages = m.mr[2];
+	if (!user_env.memory || range_info(user_env.memory, NULL, &mem_pages) != E_OK)
+		mem_pages = 0;
 	return mem_pages;
 }
 

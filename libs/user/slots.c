@@ -42,6 +42,23 @@ int space_create(uint32_t space, uint32_t type, uint32_t arg, uint32_t *slot)
 	return E_OK;
 }
 
+int slot_mint(uint32_t space, uint32_t src, uint32_t rights, uint32_t badge, uint32_t *slot)
+{
+	uint32_t s = user_slot_alloc();
+	int err;
+
+	*slot = 0;
+	if (!s)
+		return E_NOSLOT;
+	err = space_mint(space, s, src, rights, badge);
+	if (err) {
+		user_slot_free(s);
+		return err;
+	}
+	*slot = s;
+	return E_OK;
+}
+
 int slot_delete(uint32_t space, uint32_t slot)
 {
 	int err = space_delete(space, slot);

@@ -60,6 +60,10 @@ static inline struct ipc_buffer *user_ipcbuf(void)
 	return user_tcb()->ipcbuf;
 }
 
+// One CONSOLE_WRITE of n <= USER_CONSOLE_CHUNK bytes (E_INVAL beyond) on
+// console. Returns E_OK or the kernel's error.
+int console_write(uint32_t console, const char *buf, uint32_t n);
+
 // Writes n bytes to the console at once, in CONSOLE_WRITE chunks, bypassing
 // stdout's buffer. Returns E_OK or the kernel's error.
 int user_console_write(const char *buf, uint32_t n);
@@ -100,6 +104,11 @@ void user_slot_free(uint32_t slot);
 // in a fresh slot of the own table: E_OK with the slot in *slot, E_NOSLOT
 // when none is free, or the kernel's error (*slot is then 0, the slot free).
 int space_create(uint32_t space, uint32_t type, uint32_t arg, uint32_t *slot);
+
+// SPACE_MINT of the own slot src (rights, badge as SPACE_MINT's) into a
+// fresh slot of the own table (space: a capability to the own space): E_OK
+// with it in *slot, else as space_create (*slot 0, the slot free).
+int slot_mint(uint32_t space, uint32_t src, uint32_t rights, uint32_t badge, uint32_t *slot);
 
 // Empties slot of the own table (space: a capability to the own space) and
 // returns it to user_slot_alloc. Returns SPACE_DELETE's error; the slot is

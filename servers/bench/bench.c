@@ -183,14 +183,11 @@ static const struct {
 
 int main(void)
 {
-	struct msg m;
-
 	if (user_arg == ECHO_ARG)
 		return echo_main();
 	if (user_arg == CLIENT_ARG)
 		return memsrv_client_main();
-	if (hmk_invoke(SLOT_THREAD, THREAD_INFO, 0, 0, 0, 0, 0, &m) == E_OK)
-		bench_prio = m.mr[1];
+	thread_info(SLOT_THREAD, NULL, &bench_prio, NULL);
 	uint32_t a = ccnt(), b = ccnt();
 	if (a == b)
 		printf("bench: the cycle counter does not move (%u)\n", a);

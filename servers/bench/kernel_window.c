@@ -52,17 +52,16 @@ void kernel_window_benches(void)
 {
 	static const char *const params =
 		"{\"window\": \"WIN_SPACE, own space\", \"pages\": 1, \"prot\": \"RW\"}";
-	uint32_t win, off;
-	struct msg m;
+	uint32_t win, off, pages;
 	int err;
 
 	// One page of SLOT_MEMORY, taken from the runtime's allocator (so that
 	// nothing else uses it): its offset in the range is the allocator's cursor.
-	if ((err = hmk_invoke(SLOT_MEMORY, RANGE_INFO, 0, 0, 0, 0, 0, &m))) {
+	if ((err = range_info(SLOT_MEMORY, NULL, &pages))) {
 		bench_fail("kernel_window_map", hmk_strerror(err));
 		return;
 	}
-	off = m.mr[2] - user_pages_free();
+	off = pages - user_pages_free();
 	if ((err = user_pages_alloc(1, KWIN_PAGE_VA)) ||
 	    (err = space_create(SLOT_SPACE, CAP_WINDOW, 0, &win)) ||
 	    (err = window_bind(win, WIN_SPACE, SLOT_SPACE, KWIN_VA))) {
@@ -72,15 +71,14 @@ void kernel_window_benches(void)
 	// The least invocation: INV_IDENTIFY of a capability that is no endpoint.
 	BENCH_N("kernel_invoke_identify", SAMPLES, WARMUP,
 		"{\"op\": \"INV_IDENTIFY of a range capability: the least invocation\"}",
-		err = hmk_invoke(SLOT_MEMORY, INV_IDENTIFY, 0, 0, 0, 0, 0, &m), err == E_OK);
+		err = inv_identify(SLOT_MEMORY, NULL, NULL, NULL), err == E_OK);
 	map_clear(win, off, 1, PROT_READ | PROT_WRITE, SAMPLES, WARMUP, "kernel_window_map",
 		  "kernel_window_clear", params, params);
 
 	// A whole window: the kernel's per-page part (and the full TLB flush a
 	// clear of more than 16 pages takes). The frames are the range's first
 	// 512 pages, mapped read-only and never touched: mapping them is harmless.
-	if (m.mr[0] = 0, hmk_invoke(SLOT_MEMORY, RANGE_INFO, 0, 0, 0, 0, 0, &m) == E_OK &&
-	    m.mr[2] >= WINDOW_SLOTS)
+	if (range_info(SLOT_MEMORY, NULL, &pages) == E_OK && pages >= WINDOW_SLOTS)
 		map_clear(win, 0, WINDOW_SLOTS, PROT_READ, SAMPLES / 10, WARMUP / 10,
 			  "kernel_window_map_512", "kernel_window_clear_512",
 			  "{\"window\": \"WIN_SPACE, own space\", \"pages\": 512, \"prot\": \"R\"}",

@@ -194,14 +194,8 @@ static int start(struct proc *p, const struct elf_image *img, uint32_t arg, uint
 	    (err = space_create(p->space, CAP_THREAD, 0, &p->thread)) ||
 	    (err = caps_give(p, gift)) || (err = pmu_grant(p)))
 		return err;
-	if (!(p->fault = user_slot_alloc()))
-		return E_NOSLOT;
-	if ((err = space_mint(user_env.space, p->fault, init_ep, RIGHT_WRITE | RIGHT_GRANT,
-			      p->id))) {
-		user_slot_free(p->fault);
-		p->fault = 0;
+	if ((err = slot_mint(user_env.space, init_ep, RIGHT_WRITE | RIGHT_GRANT, p->id, &p->fault)))
 		return err;
-	}
 	if ((err = thread_configure(p->thread, p->space, USER_IPCBUF_VA, p->fault,
 				    program_prio(p))) ||
 	    (err = thread_write_regs(p->thread, img->entry, USER_STACK_TOP, arg, 0)))

@@ -70,11 +70,9 @@ static void test_threads(void)
 	struct user_thread t[4];
 	int spawned = 0;
 
-	struct msg m;
 	uint32_t prio = 0; // our own priority: a thread may not start above it
 
-	if (hmk_invoke(SLOT_THREAD, THREAD_INFO, 0, 0, 0, 0, 0, &m) == E_OK)
-		prio = m.mr[1];
+	thread_info(SLOT_THREAD, NULL, &prio, NULL);
 	errno = 5;
 	for (uint32_t i = 0; i < 4; i++)
 		if (thread_spawn(&t[i], worker, i, 4, prio, 0) == E_OK)

@@ -122,7 +122,6 @@ static const char *test_delete(void)
 
 static const char *test_manage_right(void)
 {
-	struct msg m = { 0 };
 	uint32_t n = notify_new(), w, type;
 	CHECK(n, "no notification");
 	OK(mint(n, RIGHT_WRITE | RIGHT_READ | RIGHT_GRANT, 0, &w));
@@ -136,10 +135,10 @@ static const char *test_manage_right(void)
 	// Other invocations need RIGHT_MANAGE.
 	uint32_t th;
 	OK(mint(SLOT_THREAD, RIGHT_READ | RIGHT_WRITE, 0, &th));
-	EXPECT(hmk_invoke(th, THREAD_INFO, 0, 0, 0, 0, 0, &m), E_PERM);
+	EXPECT(thread_info(th, NULL, NULL, NULL), E_PERM);
 	uint32_t sp;
 	OK(mint(SLOT_SPACE, RIGHT_READ, 0, &sp));
-	EXPECT(hmk_invoke(sp, SPACE_INFO, 0, 0, 0, 0, 0, &m), E_PERM);
+	EXPECT(space_info(sp, NULL, NULL, NULL), E_PERM);
 	EXPECT(space_create_at(sp, CAP_NOTIFY, none, 0), E_PERM);
 	return 0;
 }
@@ -187,7 +186,8 @@ static const char *send_cap(uint32_t ep, uint32_t cap, struct tthread **rt, uint
 
 static const char *test_transfer_grant(void)
 {
-	uint32_t ep = ep_new(), n = notify_new(), nb, dest = slot_reserve(), type, rights, badge;
+	uint32_t ep = ep_new(), n = notify_new(), nb, dest = slot_reserve(), type, rights, badge,
+		 word;
 	struct tthread *t;
 	CHECK(ep && n && dest, "no objects");
 	OK(mint(n, RIGHT_WRITE | RIGHT_READ, 0x30, &nb));
@@ -199,8 +199,8 @@ static const char *test_transfer_grant(void)
 	// It names the same notification: a signal through it shows at n.
 	struct msg m = msg_make(0, 0, 0, 0, 0, 0);
 	OK(sys_send(dest, &m));
-	OK(hmk_invoke(n, NOTIFY_POLL, 0, 0, 0, 0, 0, &m));
-	CHECK(m.mr[0] == 0x30, "poll %#x after a signal through the received capability", m.mr[0]);
+	OK(notify_poll(n, &word));
+	CHECK(word == 0x30, "poll %#x after a signal through the received capability", word);
 	return 0;
 }
 

@@ -73,19 +73,19 @@ static const char *test_space_destroy_endpoint(void)
 
 static const char *test_space_identify(void)
 {
-	uint32_t ep = ep_new(), badged;
+	uint32_t ep = ep_new(), badged, badge, rights, type;
 	struct msg m;
 
 	CHECK(ep, "no endpoint");
 	OK(mint(ep, RIGHT_WRITE, 0x77, &badged));
 	// An endpoint named by slot: no IPC happens (nobody receives on it).
-	OK(hmk_invoke(SLOT_SPACE, SPACE_IDENTIFY, 1, badged, 0, 0, 0, &m));
-	CHECK(m.mr[0] == CAP_ENDPOINT && m.mr[1] == RIGHT_WRITE && m.mr[2] == 0x77,
-	      "type %u rights %#x badge %#x", m.mr[0], m.mr[1], m.mr[2]);
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_IDENTIFY, 1, 0, 0, 0, 0, &m), E_CAP);
+	OK(space_identify(SLOT_SPACE, badged, &type, &rights, &badge));
+	CHECK(type == CAP_ENDPOINT && rights == RIGHT_WRITE && badge == 0x77,
+	      "type %u rights %#x badge %#x", type, rights, badge);
+	EXPECT(space_identify(SLOT_SPACE, 0, NULL, NULL, NULL), E_CAP);
 	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_IDENTIFY, 0, 0, 0, 0, 0, &m), E_INVAL);
 	OK(space_destroy(SLOT_SPACE, ep));
-	EXPECT(hmk_invoke(SLOT_SPACE, SPACE_IDENTIFY, 1, badged, 0, 0, 0, &m), E_DEAD);
+	EXPECT(space_identify(SLOT_SPACE, badged, NULL, NULL, NULL), E_DEAD);
 	return 0;
 }
 

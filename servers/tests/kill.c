@@ -125,7 +125,7 @@ static const char *test_destroy_then_identify(void)
 	EXPECT(inv_identify(copy, 0, 0, 0), E_DEAD);
 	struct msg m = msg_make(0, 0, 0, 0, 0, 0);
 	EXPECT(sys_send(copy, &m), E_DEAD);
-	EXPECT(hmk_invoke(n, NOTIFY_POLL, 0, 0, 0, 0, 0, &m), E_DEAD);
+	EXPECT(notify_poll(n, NULL), E_DEAD);
 	EXPECT(inv_destroy(n), E_DEAD);
 	OK(obj_new_in(SLOT_SPACE, CAP_SPACE, 2, &sp));
 	OK(inv_destroy(sp));

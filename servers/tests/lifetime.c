@@ -69,11 +69,11 @@ static int page_moves(uint32_t va)
 // own capabilities go with us; theirs keep the cycle.
 static int zombie(void)
 {
-	uint32_t a = user_slot_alloc(), b = user_slot_alloc(), t = user_slot_alloc(), pages;
+	uint32_t a, b, t, pages;
 	uint64_t base;
 	int e;
 
-	if (!a || !b || !t || range_info(SLOT_MEMORY, &base, &pages) || pages < 2)
+	if (range_info(SLOT_MEMORY, &base, &pages) || pages < 2)
 		return 1;
 	uint32_t code = pages - 2, data = pages - 1;
 	if (map(SLOT_SPACE, code, OWN_VA, PROT_READ | PROT_WRITE))
@@ -82,13 +82,13 @@ static int zombie(void)
 		((volatile uint32_t *)OWN_VA)[i] = zombie_code[i];
 	if (unmap(OWN_VA) || map(SLOT_SPACE, data, OWN_VA, PROT_READ))
 		return 3;
-	if ((e = space_create_at(SLOT_SPACE, CAP_SPACE, a, 16)) ||
-	    (e = space_create_at(SLOT_SPACE, CAP_SPACE, b, 4)) ||
+	if ((e = space_create(SLOT_SPACE, CAP_SPACE, 16, &a)) ||
+	    (e = space_create(SLOT_SPACE, CAP_SPACE, 4, &b)) ||
 	    (e = space_mint(a, 1, a, RIGHTS_ALL, 0)) || (e = space_mint(a, 2, b, RIGHTS_ALL, 0)) ||
 	    (e = space_mint(b, 1, a, RIGHTS_ALL, 0)) ||
 	    (e = map(a, code, Z_CODE_VA, PROT_READ | PROT_EXEC)) ||
 	    (e = map(a, data, Z_DATA_VA, PROT_READ | PROT_WRITE)) ||
-	    (e = space_create_at(a, CAP_THREAD, t, 0)) ||
+	    (e = space_create(a, CAP_THREAD, 0, &t)) ||
 	    (e = thread_configure(t, a, Z_IPCBUF_VA, 0, my_prio)) ||
 	    (e = thread_write_regs(t, Z_CODE_VA, 0, 0, 0)) ||
 	    (e = space_mint(a, 3, t, RIGHTS_ALL, 0)) || (e = thread_resume(t))) {
@@ -151,11 +151,7 @@ static int child_run(uint32_t arg, uint32_t gift, int *status)
 
 static int lowmem_used(uint32_t *kib)
 {
-	struct msg m = { 0 };
-	int e = hmk_invoke(SLOT_CONSOLE, CONSOLE_STATS, 0, 0, 0, 0, 0, &m);
-
-	*kib = m.mr[0];
-	return e;
+	return console_stats(SLOT_CONSOLE, kib, NULL, NULL);
 }
 
 static const char *test_exit_kills_cycles(void)
@@ -218,8 +214,7 @@ static const char *test_exit_revokes_lent_memory(void)
 	e = space_map(SLOT_SPACE, scratch, off, va, 1, PROT_READ);
 	CHECK(e == E_OK, "mapping over the dead program's page: %s (its mapping stays)",
 	      hmk_strerror(e));
-	OK(hmk_invoke(win, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
-	used = m.mr[3];
+	OK(window_info(win, NULL, NULL, NULL, &used));
 	e = space_map(SLOT_SPACE, r, 1, va + 0x1000000u, 1, PROT_READ);
 	if (e == E_OK)
 		space_unmap(SLOT_SPACE, va + 0x1000000u, 1);

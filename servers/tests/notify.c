@@ -11,7 +11,7 @@ static const char *signal_via(uint32_t cap)
 
 static const char *test_or_combines(void)
 {
-	uint32_t n = notify_new(), a, b;
+	uint32_t n = notify_new(), a, b, word;
 	CHECK(n, "no notification");
 	OK(mint(n, RIGHT_WRITE, 0x1, &a));
 	OK(mint(n, RIGHT_WRITE, 0x4, &b));
@@ -22,25 +22,25 @@ static const char *test_or_combines(void)
 	OK(sys_recv(n, &m)); // bits are there: it does not block
 	CHECK(m.badge == 0x5, "wait returned %#x, expected 0x5", m.badge);
 	EXPECT(sys_nbrecv(n, &m), E_AGAIN);
-	OK(hmk_invoke(n, NOTIFY_POLL, 0, 0, 0, 0, 0, &m));
-	CHECK(m.mr[0] == 0, "word %#x after the wait cleared it", m.mr[0]);
+	OK(notify_poll(n, &word));
+	CHECK(word == 0, "word %#x after the wait cleared it", word);
 	return 0;
 }
 
 static const char *test_poll(void)
 {
-	uint32_t n = notify_new(), c;
+	uint32_t n = notify_new(), c, word;
 	CHECK(n, "no notification");
 	struct msg m = { 0 };
-	OK(hmk_invoke(n, NOTIFY_POLL, 0, 0, 0, 0, 0, &m));
-	CHECK(m.mr[0] == 0, "fresh word %#x", m.mr[0]);
+	OK(notify_poll(n, &word));
+	CHECK(word == 0, "fresh word %#x", word);
 	OK(mint(n, RIGHT_WRITE, 0x80000000u, &c));
 	m = msg_make(0, 0, 0, 0, 0, 0);
 	OK(sys_nbsend(c, &m)); // a signal never waits
-	OK(hmk_invoke(n, NOTIFY_POLL, 0, 0, 0, 0, 0, &m));
-	CHECK(m.mr[0] == 0x80000000u, "poll %#x", m.mr[0]);
-	OK(hmk_invoke(n, NOTIFY_POLL, 0, 0, 0, 0, 0, &m));
-	CHECK(m.mr[0] == 0, "second poll %#x", m.mr[0]);
+	OK(notify_poll(n, &word));
+	CHECK(word == 0x80000000u, "poll %#x", word);
+	OK(notify_poll(n, &word));
+	CHECK(word == 0, "second poll %#x", word);
 	EXPECT(sys_nbrecv(n, &m), E_AGAIN);
 	return 0;
 }
@@ -54,6 +54,7 @@ static void waiter(struct tthread *t)
 
 static const char *test_wait_blocks(void)
 {
+	uint32_t word;
 	int e;
 	uint32_t n = notify_new(), c, st = 0;
 	CHECK(n, "no notification");
@@ -69,9 +70,8 @@ static const char *test_wait_blocks(void)
 	CHECK(wait_flag(&t->done), "waiter did not wake");
 	OK(t->rc);
 	CHECK(t->out[0] == 0x10, "waiter got %#x", t->out[0]);
-	struct msg m = { 0 };
-	OK(hmk_invoke(n, NOTIFY_POLL, 0, 0, 0, 0, 0, &m));
-	CHECK(m.mr[0] == 0, "word %#x left after the waiter took it", m.mr[0]);
+	OK(notify_poll(n, &word));
+	CHECK(word == 0, "word %#x left after the waiter took it", word);
 	return 0;
 }
 
@@ -112,7 +112,7 @@ static const char *test_notify_rights(void)
 	EXPECT(sys_nbsend(r, &m), E_PERM);
 	EXPECT(sys_recv(w, &m), E_PERM);
 	EXPECT(sys_nbrecv(w, &m), E_PERM);
-	EXPECT(hmk_invoke(w, NOTIFY_POLL, 0, 0, 0, 0, 0, &m), E_PERM);
+	EXPECT(notify_poll(w, NULL), E_PERM);
 	return 0;
 }
 

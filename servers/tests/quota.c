@@ -141,19 +141,15 @@ static const char *test_space_chain(void)
 // The kernel's own count of LOWMEM follows the objects it makes and frees.
 static const char *test_kernel_lowmem_stats(void)
 {
-	struct msg m;
-	uint32_t before, after, freed, ep;
+	uint32_t before, after, freed, frames, ep;
 
-	OK(hmk_invoke(SLOT_CONSOLE, CONSOLE_STATS, 0, 0, 0, 0, 0, &m));
-	before = m.mr[0];
-	CHECK(before > 0 && m.mr[1] > 0, "lowmem_used %u KiB, %u frames free", before, m.mr[1]);
+	OK(console_stats(SLOT_CONSOLE, &before, &frames, NULL));
+	CHECK(before > 0 && frames > 0, "lowmem_used %u KiB, %u frames free", before, frames);
 	OK(obj_new_in(SLOT_SPACE, CAP_ENDPOINT, 0, &ep));
-	OK(hmk_invoke(SLOT_CONSOLE, CONSOLE_STATS, 0, 0, 0, 0, 0, &m));
-	after = m.mr[0];
+	OK(console_stats(SLOT_CONSOLE, &after, NULL, NULL));
 	OK(space_delete(SLOT_SPACE, ep));
 	undefer_slot(ep);
-	OK(hmk_invoke(SLOT_CONSOLE, CONSOLE_STATS, 0, 0, 0, 0, 0, &m));
-	freed = m.mr[0];
+	OK(console_stats(SLOT_CONSOLE, &freed, NULL, NULL));
 	CHECK(after == before + 4 && freed == before, "lowmem_used %u KiB, %u with an endpoint, %u after",
 	      before, after, freed);
 	return 0;

@@ -53,8 +53,7 @@ static const char *test_map_errors(void)
 	struct msg m = { 0 };
 	uint32_t range, off, va = scratch_va(1), pages;
 	CHECK(scratch_page(&range, &off), "no scratch page");
-	OK(hmk_invoke(range, RANGE_INFO, 0, 0, 0, 0, 0, &m));
-	pages = m.mr[2];
+	OK(range_info(range, NULL, &pages));
 	EXPECT2(map(range, off, va + 8, 1, PROT_READ), E_RANGE, E_INVAL); // unaligned
 	EXPECT(map(range, off, 0xc0000000u, 1, PROT_READ), E_RANGE);      // kernel half
 	EXPECT(map(range, off, 0xfffff000u, 1, PROT_READ), E_RANGE);
@@ -139,18 +138,16 @@ static const char *test_map_other_space(void)
 
 static const char *test_range_info(void)
 {
-	struct msg m = { 0 };
-	uint32_t s = slot_reserve();
+	uint32_t s = slot_reserve(), pages, n;
+	uint64_t base;
 	CHECK(s, "no slot");
-	OK(hmk_invoke(SLOT_MEMORY, RANGE_INFO, 0, 0, 0, 0, 0, &m));
-	uint32_t pages = m.mr[2];
-	CHECK(pages > 0 && (m.mr[0] & 0xfff) == 0, "range base %#x:%#x pages %u", m.mr[1], m.mr[0],
-	      pages);
+	OK(range_info(SLOT_MEMORY, &base, &pages));
+	CHECK(pages > 0 && (base & 0xfff) == 0, "range base %#llx pages %u", base, pages);
 	// RANGE_INFO needs no right.
 	uint32_t none;
 	OK(mint(SLOT_MEMORY, 0, 0, &none));
-	OK(hmk_invoke(none, RANGE_INFO, 0, 0, 0, 0, 0, &m));
-	CHECK(m.mr[2] == pages, "a copy reports %u pages", m.mr[2]);
+	OK(range_info(none, NULL, &n));
+	CHECK(n == pages, "a copy reports %u pages", n);
 	// Our memory is lent to us (RANGE_DERIVE, map rights only): it cannot be
 	// split or derived again, inside the range or out of it.
 	EXPECT(range_split(SLOT_MEMORY, 1, s), E_PERM);
@@ -158,8 +155,8 @@ static const char *test_range_info(void)
 	EXPECT(range_derive(SLOT_MEMORY, SLOT_SPACE, s, RIGHTS_ALL), E_PERM);
 	EXPECT(range_split(none, 1, s), E_PERM);
 	EXPECT(inv_identify(s, 0, 0, 0), E_CAP);
-	OK(hmk_invoke(SLOT_MEMORY, RANGE_INFO, 0, 0, 0, 0, 0, &m));
-	CHECK(m.mr[2] == pages, "range shrank to %u pages", m.mr[2]);
+	OK(range_info(SLOT_MEMORY, NULL, &n));
+	CHECK(n == pages, "range shrank to %u pages", n);
 	return 0;
 }
 

@@ -68,12 +68,12 @@ static const char *test_bad_slots(void)
 {
 	struct msg m = { 0 };
 	// Slot 0 is always empty; 256 and beyond are out of the table.
-	EXPECT(hmk_invoke(0, INV_IDENTIFY, 0, 0, 0, 0, 0, &m), E_CAP);
-	EXPECT(hmk_invoke(CAP_SLOTS, INV_IDENTIFY, 0, 0, 0, 0, 0, &m), E_CAP);
-	EXPECT(hmk_invoke(0xffffffffu, INV_IDENTIFY, 0, 0, 0, 0, 0, &m), E_CAP);
+	EXPECT(inv_identify(0, NULL, NULL, NULL), E_CAP);
+	EXPECT(inv_identify(CAP_SLOTS, NULL, NULL, NULL), E_CAP);
+	EXPECT(inv_identify(0xffffffffu, NULL, NULL, NULL), E_CAP);
 	uint32_t empty = slot_reserve();
 	CHECK(empty, "no free slot");
-	EXPECT(hmk_invoke(empty, INV_IDENTIFY, 0, 0, 0, 0, 0, &m), E_CAP);
+	EXPECT(inv_identify(empty, NULL, NULL, NULL), E_CAP);
 	m = msg_make(1, 0, 0, 0, 0, 0);
 	EXPECT(sys_send(empty, &m), E_CAP);
 	EXPECT(sys_nbsend(empty, &m), E_CAP);
@@ -103,10 +103,9 @@ static const char *test_unknown_label(void)
 // this capability.
 static const char *test_label_of_other_type(void)
 {
-	struct msg m = { 0 };
 	EXPECT2(thread_resume(SLOT_SPACE), E_NOSYS, E_TYPE);
-	EXPECT2(hmk_invoke(SLOT_THREAD, SPACE_INFO, 0, 0, 0, 0, 0, &m), E_NOSYS, E_TYPE);
-	EXPECT2(hmk_invoke(SLOT_MEMORY, NOTIFY_POLL, 0, 0, 0, 0, 0, &m), E_NOSYS, E_TYPE);
+	EXPECT2(space_info(SLOT_THREAD, NULL, NULL, NULL), E_NOSYS, E_TYPE);
+	EXPECT2(notify_poll(SLOT_MEMORY, NULL), E_NOSYS, E_TYPE);
 	return 0;
 }
 
@@ -125,8 +124,8 @@ static const char *test_ipc_wrong_type(void)
 static const char *test_console_write(void)
 {
 	struct msg m = { 0 };
-	// "# console\n" packed little-endian.
-	OK(hmk_invoke(SLOT_CONSOLE, CONSOLE_WRITE, 4, 10, 0x6f632023, 0x6c6f736e, 0x00000a65, &m));
+	OK(console_write(SLOT_CONSOLE, "# console\n", 10));
+	// More than 252 bytes: the kernel refuses (console_write would not send it).
 	EXPECT(hmk_invoke(SLOT_CONSOLE, CONSOLE_WRITE, 1, 253, 0, 0, 0, &m), E_INVAL);
 	// Our console capability is write only: no power-off.
 	EXPECT(console_poweroff(SLOT_CONSOLE), E_PERM);

@@ -118,17 +118,11 @@ uint32_t notify_new(void)
 
 int mint(uint32_t src, uint32_t rights, uint32_t badge, uint32_t *slot)
 {
-	uint32_t s = user_slot_alloc();
-	if (!s)
-		return E_NOSLOT;
-	int e = space_mint(SLOT_SPACE, s, src, rights, badge);
-	if (e != E_OK) {
-		user_slot_free(s);
-		return e;
-	}
-	defer_slot(s);
-	*slot = s;
-	return E_OK;
+	int e = slot_mint(SLOT_SPACE, src, rights, badge, slot);
+
+	if (e == E_OK)
+		defer_slot(*slot);
+	return e;
 }
 
 // --- helper threads --------------------------------------------------------
@@ -249,11 +243,11 @@ static uint32_t scratch_va_next = USER_SCRATCH_BASE + 0x04000000u;
 
 int scratch_init(void)
 {
-	struct msg m = { 0 };
-	int e = hmk_invoke(SLOT_MEMORY, RANGE_INFO, 0, 0, 0, 0, 0, &m);
+	uint32_t pages;
+	int e = range_info(SLOT_MEMORY, NULL, &pages);
 	if (e != E_OK)
 		return e;
-	uint32_t first = m.mr[2] - user_pages_free();
+	uint32_t first = pages - user_pages_free();
 	uint32_t va = scratch_va(SCRATCH_PAGES);
 	e = user_pages_alloc(SCRATCH_PAGES, va);
 	if (e != E_OK)

@@ -65,8 +65,7 @@ static const char *expect_dabort(uint32_t ep, uint32_t addr)
 
 static const char *test_window_space(void)
 {
-	uint32_t w, range, off, va = scratch_va(1), ep = ep_new(), used;
-	struct msg m;
+	uint32_t w, range, off, va = scratch_va(1), ep = ep_new(), used, kind, spaces, wva;
 	int e;
 
 	CHECK(ep && scratch_page(&range, &off), "no endpoint or scratch page");
@@ -85,10 +84,9 @@ static const char *test_window_space(void)
 	CHECK(win[5] == 0x600dcafe, "window reads %#x", win[5]);
 	win[6] = 0xfeed;
 	CHECK(plain[6] == 0xfeed, "plain mapping reads %#x", plain[6]);
-	OK(hmk_invoke(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
-	used = m.mr[3];
-	CHECK(m.mr[0] == WIN_SPACE && m.mr[1] == WIN_VA_SPACE && m.mr[2] == 1 && used == 1,
-	      "info kind %u va %#x spaces %u used %u", m.mr[0], m.mr[1], m.mr[2], used);
+	OK(window_info(w, &kind, &wva, &spaces, &used));
+	CHECK(kind == WIN_SPACE && wva == WIN_VA_SPACE && spaces == 1 && used == 1,
+	      "info kind %u va %#x spaces %u used %u", kind, wva, spaces, used);
 	// Cleared, the slot faults: the TLB forgot it.
 	OK(window_clear(w, 3, 1));
 	struct tthread *t = tt_run(reader, my_prio, ep, WIN_VA_SPACE + 3 * 4096, 0, &e);
@@ -103,20 +101,19 @@ static const char *test_window_space(void)
 
 static const char *test_window_shared(void)
 {
-	uint32_t w, child;
-	struct msg m;
+	uint32_t w, child, spaces;
 
 	OK(obj_new_in(SLOT_SPACE, CAP_SPACE, 16, &child));
 	OK(win_new(&w));
 	OK(window_bind(w, WIN_SPACE, SLOT_SPACE, WIN_VA_SPACE));
 	EXPECT(window_bind(w, WIN_SPACE, child, WIN_VA_SPACE + WINDOW_SIZE), E_INVAL);
 	OK(window_bind(w, WIN_SPACE, child, WIN_VA_SPACE));
-	OK(hmk_invoke(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
-	CHECK(m.mr[2] == 2, "bound in %u spaces", m.mr[2]);
+	OK(window_info(w, NULL, NULL, &spaces, NULL));
+	CHECK(spaces == 2, "bound in %u spaces", spaces);
 	// The child dies first: the window stays good for us, and forgets it.
 	OK(inv_destroy(child));
-	OK(hmk_invoke(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
-	CHECK(m.mr[2] == 1, "bound in %u spaces after the child died", m.mr[2]);
+	OK(window_info(w, NULL, NULL, &spaces, NULL));
+	CHECK(spaces == 1, "bound in %u spaces after the child died", spaces);
 	OK(inv_destroy(w));
 	return 0;
 }
@@ -170,7 +167,6 @@ static void pinned_thread(struct tthread *t)
 static const char *test_atomic_pin(void)
 {
 	uint32_t w, ep = ep_new(), ro;
-	struct msg m;
 	int e;
 
 	CHECK(ep, "no endpoint");
@@ -187,7 +183,7 @@ static const char *test_atomic_pin(void)
 	EXPECT((int)t->out[1], E_BUSY); // a recv that would wait
 	EXPECT((int)t->out[2], E_BUSY); // a send that would wait
 	EXPECT((int)t->out[3], E_AGAIN); // never waits: allowed
-	OK(hmk_invoke(t->slot, THREAD_ATOMIC, 1, 0, 0, 0, 0, &m));
+	OK(thread_atomic(t->slot, 0, NULL));
 	return 0;
 }
 
@@ -209,8 +205,7 @@ static void spinner(struct tthread *t)
 
 static const char *test_atomic_overrun(void)
 {
-	uint32_t w, range, off;
-	struct msg m;
+	uint32_t w, range, off, used;
 	int e;
 
 	CHECK(scratch_page(&range, &off), "no scratch page");
@@ -227,8 +222,9 @@ static const char *test_atomic_overrun(void)
 	pin_state[2] = 1;
 	CHECK(wait_word(&t->out[1], 1), "spinner never finished");
 	CHECK(t->out[0] <= 1, "main ran %u times while the spinner was pinned", t->out[0]);
-	OK(hmk_invoke(w, WINDOW_INFO, 0, 0, 0, 0, 0, &m));
-	CHECK(m.mr[3] == 0, "%u slots still mapped: the overrun did not reclaim the atomic slot", m.mr[3]);
+	OK(window_info(w, NULL, NULL, NULL, &used));
+	CHECK(used == 0, "%u slots still mapped: the overrun did not reclaim the atomic slot",
+	      used);
 	return 0;
 }
 
@@ -257,7 +253,7 @@ static void repinner(struct tthread *t)
 		for (uint64_t end = counter_now() + step; counter_now() < end && !repin_stop;)
 			;
 	}
-	hmk_invoke(t->slot, THREAD_ATOMIC, 1, 0, 0, 0, 0, &m);
+	thread_atomic(t->slot, 0, NULL);
 	m = msg_make(2, 0, 0, 0, 0, 0);
 	sys_send(t->arg[0], &m); // unpinned: the test waits for this
 }
@@ -312,7 +308,7 @@ static void idle_thread(uint32_t arg)
 
 static const char *test_watch(void)
 {
-	uint32_t n = notify_new(), ro;
+	uint32_t n = notify_new(), ro, word;
 	struct msg m;
 
 	CHECK(n, "no notification");
@@ -323,11 +319,11 @@ static const char *test_watch(void)
 	EXPECT(hmk_invoke(t, INV_WATCH, 1, n, 0, 0, 0, &m), E_INVAL);
 	OK(inv_watch(t, n, 0x40));
 	EXPECT(inv_watch(t, n, 0x80), E_BUSY);
-	OK(hmk_invoke(n, NOTIFY_POLL, 0, 0, 0, 0, 0, &m));
-	CHECK(m.mr[0] == 0, "word %#x before the death", m.mr[0]);
+	OK(notify_poll(n, &word));
+	CHECK(word == 0, "word %#x before the death", word);
 	OK(inv_destroy(t));
-	OK(hmk_invoke(n, NOTIFY_POLL, 0, 0, 0, 0, 0, &m));
-	CHECK(m.mr[0] == 0x40, "word %#x after the death, wanted 0x40", m.mr[0]);
+	OK(notify_poll(n, &word));
+	CHECK(word == 0x40, "word %#x after the death, wanted 0x40", word);
 	return 0;
 }
 
