@@ -194,15 +194,14 @@ static inline int thread_atomic_pin(uint32_t thread, uint32_t win, uint32_t firs
 }
 
 // THREAD_ATOMIC(on) with on 0 (unpin) or ATOMIC_QUERY: *pinned (when not
-// NULL) is 1 while the thread was pinned; a reply without that word counts
-// as pinned.
+// NULL) is 1 when the thread was pinned.
 static inline int thread_atomic(uint32_t thread, uint32_t on, uint32_t *pinned)
 {
 	struct msg m;
 	int err = hmk_invoke(thread, THREAD_ATOMIC, 1, on, 0, 0, 0, &m);
 
 	if (err == E_OK && pinned)
-		*pinned = MSG_LEN(m.info) < 1 || m.mr[0];
+		*pinned = m.mr[0];
 	return err;
 }
 
