@@ -240,13 +240,14 @@ void local_reclaim(struct mthread *t)
 static inline int local_fast(struct msg *m, struct ipc_buffer *ipc)
 {
 	uint32_t label = MSG_LABEL(m->info), badge = m->badge, arg = m->mr[0];
-	uint32_t i = THREAD_BADGE_INDEX(badge);
-	struct mthread *t = &threads[i];
+	// Masked into the table (a power of two), as cheap as the index itself:
+	// an index beyond it cannot match any thread's badge, so it goes the
+	// general way, where thread_by_badge logs it.
+	struct mthread *t = &threads[badge & (MS_THREADS_MAX - 1)];
 	struct mstack *st = &t->local;
 
-	// An index beyond the table goes the general way: thread_by_badge logs it.
 	if (m->info != (MSG_INFO(label, 1) | MSG_CALL) || !(badge & THREAD_BADGE) ||
-	    i >= MS_THREADS_MAX || t->badge != badge)
+	    t->badge != badge)
 		return 0;
 	if (label == MS_KMAP_LOCAL) {
 		struct zone *z = &zones[0]; // usually the only one

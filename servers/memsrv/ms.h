@@ -39,6 +39,8 @@ _Static_assert(1 + THREAD_BADGE_GEN_BITS + THREAD_BADGE_INDEX_BITS == 32,
 	       "a thread badge is bit 31, the generation and the index");
 _Static_assert(MS_THREADS_MAX <= 1u << THREAD_BADGE_INDEX_BITS,
 	       "every thread table index fits the badge's index field");
+_Static_assert((MS_THREADS_MAX & (MS_THREADS_MAX - 1)) == 0,
+	       "kmap_local's fast path masks a badge into threads[]");
 
 // ---------------------------------------------------------------------------
 // bitset.c: a bitmap with summary levels (one bit per non-zero word below),
