@@ -9,6 +9,7 @@
 #include "memlayout.h"
 #include "objects.h"
 #include "sched.h"
+#include "vspace.h"
 #include "tqueue.h"
 
 void syscall_handle(uint32_t nr) __attribute__((noreturn));
@@ -28,7 +29,7 @@ static inline void switch_to(struct cpu *c, struct thread *t)
 	struct space *s = t->space;
 
 	c->current = t;
-	if (s != c->space || s->asid_gen != asid_generation)
+	if (s != c->space || !vspace_asid_live(s))
 		sched_switch_space(c, s);
 	if (s->local_installed != t->local_win)
 		window_switch_local(s, t);
@@ -47,7 +48,6 @@ static inline int fast_map(struct space *s, const uint32_t *map)
 	struct window *w;
 	struct prange *r;
 	struct cap *wc, *rc;
-	pte_t *e;
 
 	if (ws >= CAP_SLOTS || rs >= CAP_SLOTS || first >= WINDOW_SLOTS || map_word_npages(map[IPC_MAP_WORD]) != 1 ||
 	    (prot != PROT_READ && prot != (PROT_READ | PROT_WRITE)))
@@ -59,11 +59,9 @@ static inline int fast_map(struct space *s, const uint32_t *map)
 		return 1;
 	w = (struct window *)wc->obj;
 	r = (struct prange *)rc->obj;
-	e = &w->table[first];
-	if (w->hdr.dead || r->hdr.dead || off >= r->pages || lpae_is_valid(*e))
+	if (w->hdr.dead || r->hdr.dead || off >= r->pages || vspace_slot_mapped(w->table, first))
 		return 1;
-	*e = (r->base + (uint64_t)off * PAGE_SIZE) | slot_attrs[prot & PROT_WRITE ? 1 : 0];
-	dsb();
+	vspace_slots_write(w->table, first, 1, r->base + (uint64_t)off * PAGE_SIZE, prot, 0);
 	return 0;
 }
 
