@@ -77,6 +77,13 @@ void window_clear(struct window *w, uint32_t first, uint32_t count);
 // Installs t's thread window in its space (or removes a sibling's): called
 // when the space's installed window is not t's.
 void window_switch_local(struct space *s, struct thread *t);
+// The window step of a switch (sched.h, switch_to): `t` is about to run in
+// `s`. Kernel locked.
+static inline void window_on_switch(struct space *s, struct thread *t)
+{
+	if (s->local_installed != t->local_win)
+		window_switch_local(s, t);
+}
 // The thread dies: its window leaves its space.
 void window_thread_gone(struct thread *t);
 

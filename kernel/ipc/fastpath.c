@@ -24,19 +24,6 @@ _Static_assert(SYS_CALL == 0 && SYS_REPLY_RECV == 1, "entry.S tests these number
 // (A reply may also carry MSG_MAP, bit 8.)
 #define FAST_INFO(info) (((info) & 0xff) <= MSG_REG_WORDS)
 
-static inline void switch_to(struct cpu *c, struct thread *t)
-{
-	struct space *s = t->space;
-
-	c->current = t;
-	if (s != c->space || !vspace_asid_live(s))
-		sched_switch_space(c, s);
-	if (s->local_installed != t->local_win)
-		window_switch_local(s, t);
-	kernel_unlock();
-	arch_return_to_user(&t->ctx);
-}
-
 // The common MSG_MAP of a reply: one page, read-only or read-write, into an
 // empty slot. Every check of WINDOW_MAP (window.c, map_slots) holds here;
 // anything else (more pages, uncached, a slot to replace, any error) returns

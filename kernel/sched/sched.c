@@ -165,10 +165,5 @@ void schedule(void)
 		wfi();
 		irq_disable();
 	}
-	c->current = t;
-	sched_switch_space(c, t->space);
-	if (t->space->local_installed != t->local_win)
-		window_switch_local(t->space, t);
-	kernel_unlock();
-	arch_return_to_user(&t->ctx);
+	switch_to(c, t);
 }
