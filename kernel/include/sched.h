@@ -29,7 +29,9 @@ void sched_tick(void);
 // Chooses what runs next and leaves the kernel into it (or idles until
 // there is something). Called at the end of every kernel entry.
 void schedule(void) __attribute__((noreturn));
-// Loads `s`'s tables into TTBR0 when they are not already there.
+// Loads `s`'s tables into TTBR0 (with an ASID of the current generation) and
+// its PMU access: switch_to's step when `s` is not loaded or its ASID is
+// stale. Kernel locked.
 void sched_switch_space(struct cpu *c, struct space *s);
 
 // The one context switch, of the scheduler and the IPC fastpath alike: makes

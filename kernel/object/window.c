@@ -210,8 +210,8 @@ static int map_slots(struct space *self, struct window *w, const uint32_t *a)
 	r = (struct prange *)rc->obj;
 	if (off > r->pages || n > r->pages - off)
 		return E_RANGE;
-	if (vspace_slots_clear(w->table, first, n)) // break before make
-		window_flush(w, first, n);
+	if (vspace_slots_mapped(w->table, first, n)) // break before make
+		window_clear(w, first, n);
 	if (r->derived) {
 		r->mapped = 1;
 		w->revocable = 1;

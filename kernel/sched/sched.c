@@ -113,8 +113,6 @@ void sched_tick(void)
 
 void sched_switch_space(struct cpu *c, struct space *s)
 {
-	if (c->space == s && vspace_asid_live(s))
-		return;
 	vspace_activate(s);
 	c->space = s;
 	cpu_pmu_user(c, s->pmu);

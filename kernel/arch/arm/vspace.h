@@ -129,6 +129,15 @@ static inline int vspace_slot_mapped(const pte_t *table, uint32_t i)
 	return lpae_is_valid(table[i]);
 }
 
+// Whether any of slots [first, first + n) maps a frame.
+static inline int vspace_slots_mapped(const pte_t *table, uint32_t first, uint32_t n)
+{
+	for (uint32_t i = first; i < first + n; i++)
+		if (lpae_is_valid(table[i]))
+			return 1;
+	return 0;
+}
+
 // Fills slots [first, first + n) with the frames from `pa` on (PROT_* `prot`
 // without PROT_EXEC, MAP_REVOCABLE or 0 in `how`) and makes the writes
 // visible to the walker. The slots must be empty (break before make).
