@@ -9,8 +9,8 @@
 #include "memlayout.h"
 #include "objects.h"
 #include "sched.h"
-#include "vspace.h"
 #include "tqueue.h"
+#include "vspace.h"
 
 void syscall_handle(uint32_t nr) __attribute__((noreturn));
 void fastpath_call(uint32_t cptr, uint32_t info) __attribute__((noreturn));
