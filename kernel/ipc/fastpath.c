@@ -26,8 +26,9 @@ _Static_assert(SYS_CALL == 0 && SYS_REPLY_RECV == 1, "entry.S tests these number
 
 // The common MSG_MAP of a reply: one page, read-only or read-write, into an
 // empty slot. Every check of WINDOW_MAP (window.c, map_slots) holds here;
-// anything else (more pages, uncached, a slot to replace, any error) returns
-// nonzero and the general path does it, or names the error.
+// anything else (more pages, uncached, a slot to replace, a derived range,
+// whose mappings must be revocable, any error) returns nonzero and the
+// general path does it, or names the error.
 static inline int fast_map(struct space *s, const uint32_t *map)
 {
 	uint32_t ws = map[IPC_MAP_WINDOW], first = map[IPC_MAP_FIRST], rs = map[IPC_MAP_RANGE];
@@ -46,7 +47,8 @@ static inline int fast_map(struct space *s, const uint32_t *map)
 		return 1;
 	w = (struct window *)wc->obj;
 	r = (struct prange *)rc->obj;
-	if (w->hdr.dead || r->hdr.dead || off >= r->pages || vspace_slot_mapped(w->table, first))
+	if (w->hdr.dead || r->hdr.dead || r->derived || off >= r->pages ||
+	    vspace_slot_mapped(w->table, first))
 		return 1;
 	vspace_slots_write(w->table, first, 1, r->base + (uint64_t)off * PAGE_SIZE, prot, 0);
 	return 0;
