@@ -104,10 +104,10 @@ uint32_t vspace_tables_needed(struct space *s, uint32_t va, uint32_t n);
 // makes the TLB forget them.
 void vspace_revoke(struct space *s, uint64_t base, uint64_t end);
 
-// Windows' regions in a space: the level-2 entry of the 2 MiB at `va`.
-// Reserving or installing first frees an empty table of s's own there;
-// both fail with E_BUSY when anything of s's own is mapped there or another
-// window holds it, or E_NOMEM.
+// The regions windows take in a space: the 2 MiB at `va` (one level-2
+// entry). Reserving or installing first frees an empty table of s's own
+// there; both fail with E_BUSY when anything of s's own is mapped there or
+// another window holds it, or with E_NOMEM.
 // Reserves the region for thread windows (vspace_switch_window fills it).
 int vspace_reserve_window(struct space *s, uint32_t va);
 // Installs the level-3 table `table` there for good (a WIN_SPACE window).
@@ -166,6 +166,7 @@ static inline int vspace_slots_clear(pte_t *table, uint32_t first, uint32_t n)
 	return any;
 }
 
-// Empties the slots of a level-3 table (a window's) holding frames of
-// [base, end) mapped with MAP_REVOCABLE; how many. No TLB maintenance.
+// Empties the entries of a level-3 table (a window's, or one of a space's
+// own) holding frames of [base, end) mapped with MAP_REVOCABLE; how many.
+// No TLB maintenance: the caller flushes.
 uint32_t vspace_slots_revoke(pte_t *table, uint64_t base, uint64_t end);
