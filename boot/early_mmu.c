@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "cp15.h"
+#include "tlb.h"
 #include "mmu.h"
 
 int early_mmu_setup(uint32_t phys_base, uint32_t dtb_pa);

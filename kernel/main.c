@@ -15,6 +15,7 @@
 #include "plat.h"
 #include "printk.h"
 #include "trap.h"
+#include "vspace.h"
 
 #define HZ 100
 
@@ -97,8 +98,7 @@ void kernel_main(uint32_t phys_base, uint32_t dtb_pa)
 		ktest_run();
 	if (cmdline_get(machine.bootargs, "fault", arg, sizeof(arg)))
 		inject_fault(arg);
-	space_init();                         // TTBR0 walks on: user space may run
-	window_init();                        // the mechanism under memsrv's mappings
+	vspace_init();                        // TTBR0 walks on: user space may run
 	irq_disable();                        // from here the kernel runs with interrupts off
 	if (userboot_start(&machine) == E_OK) // init, from the initrd
 		printk("hmk: boot complete, running init\n");

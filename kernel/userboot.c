@@ -14,6 +14,7 @@
 #include "objects.h"
 #include "printk.h"
 #include "sched.h"
+#include "vspace.h"
 
 #define INIT_NAME "init.elf"
 #define KERNEL_RESERVE_PAGES 256 // LOWMEM init's quota leaves to the kernel
@@ -32,7 +33,7 @@ static void *map_new_page(struct space *s, uint32_t va, unsigned prot)
 	if (quota_charge(s, 1))
 		return 0;
 	pa = frame_alloc();
-	if (!pa || space_map_frame(s, va, pa, prot, MAP_KFRAME)) {
+	if (!pa || vspace_map_frame(s, va, pa, prot, MAP_KFRAME)) {
 		if (pa)
 			frame_free(pa);
 		quota_release(s, 1);

@@ -16,50 +16,19 @@ struct msg_out {
 	uint32_t mr[MSG_REG_WORDS];
 };
 
-// Address spaces (object/space.c).
-extern uint32_t asid_generation;
-// Lets TTBR0 walk (an empty user half until a space runs).
-void space_init(void);
+// Address spaces (object/space.c; their tables and ASIDs: arch vspace.h).
 // A new, empty address space charged to `parent`, with `quota` pages of its
 // own taken from the parent's quota; NULL and *err on failure.
 struct space *space_create(struct space *parent, uint32_t quota, int *err);
+// Kills the space: its threads, capabilities and owned objects, then its
+// tables and ASID (it stops being loaded first).
 void space_destroy(struct space *s);
+// Frees what remains at its last reference and returns its pages to the
+// parent's quota.
 void space_free(struct space *s);
-// Gives `s` an ASID of the current generation (flushing the TLB when the
-// ASIDs run out and a new generation starts).
-void space_new_asid(struct space *s);
-// Maps one frame: `how` says whether it is a LOWMEM frame the kernel owns
-// (freed with the mapping), pinned (an IPC buffer, which user space may not
-// unmap) or revocable (a derived range's); E_OK, E_NOMEM, E_BUSY.
-#define MAP_KFRAME 1u
-#define MAP_PINNED 2u
-#define MAP_REVOCABLE 4u // through a derived range (PTE_REVOCABLE)
-int space_map_frame(struct space *s, uint32_t va, uint64_t pa, unsigned prot, unsigned how);
-// Removes the mapping at va without any check (kernel use).
-void space_unmap_kernel(struct space *s, uint32_t va);
-// The level-2 entry for va (allocating the level-2 table, charged to s,
-// with `alloc`), or NULL.
-pte_t *space_l2_entry(struct space *s, uint32_t va, int alloc);
-// Forgets every TLB entry of s (by ASID).
-void space_tlb_flush(struct space *s);
-// Software bits of level-2 descriptors for windows (ignored by the MMU).
-#define PTE_WINDOW (1ULL << 58)   // with a table: a window's table, not s's own
-#define PTE_RESERVED PTE_WINDOW   // alone (invalid): the thread-window region
-// Software bit of level-3 descriptors (spaces' and windows'): a frame mapped
-// through a derived range, removed when that range dies.
-#define PTE_REVOCABLE (1ULL << 57)
-// Removes s's mappings of frames in [base, end) that carry PTE_REVOCABLE.
+// Removes s's mappings of frames in [base, end) made through a derived
+// range (MAP_REVOCABLE).
 void space_revoke(struct space *s, uint64_t base, uint64_t end);
-// Empties the entries of a level-3 table (a space's or a window's) that map
-// frames of [base, end) through a derived range; how many it emptied. No
-// TLB maintenance: the caller flushes.
-uint32_t revoke_l3(pte_t *l3, uint64_t base, uint64_t end);
-// Readies the 2 MiB region at va for a window: *out = its level-2 entry,
-// empty. E_BUSY when anything of s's own is mapped there or another window
-// holds it (an empty table of s's is freed); E_NOMEM.
-int space_region_for_window(struct space *s, uint32_t va, pte_t **out);
-// Whether va lies in a region held by a window (SPACE_MAP refuses it).
-int space_in_window(struct space *s, uint32_t va);
 int space_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
 
 // Threads (object/thread.c).
@@ -94,14 +63,10 @@ void reply_destroy(struct reply *r);
 int reply_invoke(struct thread *t, struct cap *c, const struct msg_in *in, struct msg_out *out);
 
 // Windows (object/window.c).
-// Computes the descriptor attributes of window slots (boot): slot_attrs[
-// writable | uncached << 1], lpae_page's user, non-global, never
-// executable encoding.
-void window_init(void);
-extern pte_t slot_attrs[4];
 void window_destroy(struct window *w);
 void window_free(struct window *w);
-// Empties w's slots holding frames in [base, end) with PTE_REVOCABLE.
+// Empties w's slots holding frames in [base, end) mapped through a derived
+// range (MAP_REVOCABLE).
 void window_revoke(struct window *w, uint64_t base, uint64_t end);
 int window_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
 // The WINDOW_MAP a reply carries (MSG_MAP): map[] = window slot in self's
@@ -112,6 +77,13 @@ void window_clear(struct window *w, uint32_t first, uint32_t count);
 // Installs t's thread window in its space (or removes a sibling's): called
 // when the space's installed window is not t's.
 void window_switch_local(struct space *s, struct thread *t);
+// The window step of a switch (sched.h, switch_to): `t` is about to run in
+// `s`. Kernel locked.
+static inline void window_on_switch(struct space *s, struct thread *t)
+{
+	if (s->local_installed != t->local_win)
+		window_switch_local(s, t);
+}
 // The thread dies: its window leaves its space.
 void window_thread_gone(struct thread *t);
 

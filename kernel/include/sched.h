@@ -4,8 +4,11 @@
 // (sched_direct), which is how a call switches straight to its receiver.
 #pragma once
 
+#include "context.h"
 #include "cpu.h"
 #include "object.h"
+#include "objects.h"
+#include "vspace.h"
 
 #define TIME_SLICE_TICKS 5 // 50 ms at 100 Hz
 
@@ -26,5 +29,23 @@ void sched_tick(void);
 // Chooses what runs next and leaves the kernel into it (or idles until
 // there is something). Called at the end of every kernel entry.
 void schedule(void) __attribute__((noreturn));
-// Loads `s`'s tables into TTBR0 when they are not already there.
+// Loads `s`'s tables into TTBR0 (with an ASID of the current generation) and
+// its PMU access: switch_to's step when `s` is not loaded or its ASID is
+// stale. Kernel locked.
 void sched_switch_space(struct cpu *c, struct space *s);
+
+// The one context switch, of the scheduler and the IPC fastpath alike: makes
+// `t` the running thread, loads its space (with an ASID of the current
+// generation) and its thread window, and leaves the kernel into it. Kernel
+// locked; does not return.
+static inline __attribute__((noreturn)) void switch_to(struct cpu *c, struct thread *t)
+{
+	struct space *s = t->space;
+
+	c->current = t;
+	if (s != c->space || !vspace_asid_live(s))
+		sched_switch_space(c, s);
+	window_on_switch(s, t);
+	kernel_unlock();
+	arch_return_to_user(&t->ctx);
+}

@@ -10,6 +10,7 @@
 #include "objects.h"
 #include "sched.h"
 #include "tqueue.h"
+#include "vspace.h"
 
 void syscall_handle(uint32_t nr) __attribute__((noreturn));
 void fastpath_call(uint32_t cptr, uint32_t info) __attribute__((noreturn));
@@ -23,23 +24,11 @@ _Static_assert(SYS_CALL == 0 && SYS_REPLY_RECV == 1, "entry.S tests these number
 // (A reply may also carry MSG_MAP, bit 8.)
 #define FAST_INFO(info) (((info) & 0xff) <= MSG_REG_WORDS)
 
-static inline void switch_to(struct cpu *c, struct thread *t)
-{
-	struct space *s = t->space;
-
-	c->current = t;
-	if (s != c->space || s->asid_gen != asid_generation)
-		sched_switch_space(c, s);
-	if (s->local_installed != t->local_win)
-		window_switch_local(s, t);
-	kernel_unlock();
-	arch_return_to_user(&t->ctx);
-}
-
 // The common MSG_MAP of a reply: one page, read-only or read-write, into an
 // empty slot. Every check of WINDOW_MAP (window.c, map_slots) holds here;
-// anything else (more pages, uncached, a slot to replace, any error) returns
-// nonzero and the general path does it, or names the error.
+// anything else (more pages, uncached, a slot to replace, a derived range,
+// whose mappings must be revocable, any error) returns nonzero and the
+// general path does it, or names the error.
 static inline int fast_map(struct space *s, const uint32_t *map)
 {
 	uint32_t ws = map[IPC_MAP_WINDOW], first = map[IPC_MAP_FIRST], rs = map[IPC_MAP_RANGE];
@@ -47,7 +36,6 @@ static inline int fast_map(struct space *s, const uint32_t *map)
 	struct window *w;
 	struct prange *r;
 	struct cap *wc, *rc;
-	pte_t *e;
 
 	if (ws >= CAP_SLOTS || rs >= CAP_SLOTS || first >= WINDOW_SLOTS || map_word_npages(map[IPC_MAP_WORD]) != 1 ||
 	    (prot != PROT_READ && prot != (PROT_READ | PROT_WRITE)))
@@ -59,11 +47,10 @@ static inline int fast_map(struct space *s, const uint32_t *map)
 		return 1;
 	w = (struct window *)wc->obj;
 	r = (struct prange *)rc->obj;
-	e = &w->table[first];
-	if (w->hdr.dead || r->hdr.dead || off >= r->pages || lpae_is_valid(*e))
+	if (w->hdr.dead || r->hdr.dead || r->derived || off >= r->pages ||
+	    vspace_slot_mapped(w->table, first))
 		return 1;
-	*e = (r->base + (uint64_t)off * PAGE_SIZE) | slot_attrs[prot & PROT_WRITE ? 1 : 0];
-	dsb();
+	vspace_slots_write(w->table, first, 1, r->base + (uint64_t)off * PAGE_SIZE, prot, 0);
 	return 0;
 }
 

@@ -1,87 +1,17 @@
-// Address spaces: LPAE tables for the user half (TTBR0) in LOWMEM, one ASID
-// each, a capability table and a quota of kernel pages.
-#include <string.h>
-
-#include "cp15.h"
+// Address spaces: the object, its quota of kernel pages and its capability
+// table. Its translation tables and ASID are the arch's (vspace.h).
 #include "memory.h"
 #include "mmu.h"
 #include "objects.h"
 #include "printk.h"
 #include "sched.h"
+#include "vspace.h"
 
-// The user half is 1 GiB with VMSPLIT=1G: TTBR0 then walks from level 2.
-#define ROOT_LEVEL (USER_TOP <= (1u << 30) ? 2 : 1)
-#define ROOT_ENTRIES (ROOT_LEVEL == 1 ? 4 : LPAE_ENTRIES)
-
-// Software bits of a level-3 descriptor (ARM ARM: bits 55-58 are ignored).
-#define PTE_KFRAME (1ULL << 55) // a LOWMEM frame the kernel gave; freed with the mapping
-#define PTE_PINNED (1ULL << 56) // an IPC buffer: user space may not remove it
-
-uint32_t asid_generation = 1;
-static uint32_t asid_used[256 / 32] = { 1 }; // ASID 0 is never given out
 static uint32_t next_space_id = 1;
-
-static pte_t *table_va(pte_t d)
-{
-	return (pte_t *)phys_to_virt(lpae_oa(d));
-}
-
-// Whether a level-2 entry holds a table of the space's own (not a window's).
-static int own_table(pte_t d)
-{
-	return lpae_is_valid(d) && !(d & PTE_WINDOW);
-}
-
-void space_new_asid(struct space *s)
-{
-	for (int pass = 0; pass < 2; pass++) {
-		for (unsigned a = 1; a < 256; a++) {
-			if (asid_used[a / 32] & (1u << (a % 32)))
-				continue;
-			asid_used[a / 32] |= 1u << (a % 32);
-			s->ttbr0 = virt_to_phys(s->root) | (uint64_t)a << 48;
-			s->asid_gen = asid_generation;
-			return;
-		}
-		// Every ASID is taken: start a new generation. Spaces get new
-		// ASIDs when they next run; the TLB forgets the old ones.
-		asid_generation++;
-		memset(asid_used, 0, sizeof(asid_used));
-		asid_used[0] = 1;
-		tlb_flush_all();
-	}
-	panic("no ASID after a new generation");
-}
-
-static uint32_t asid_of(const struct space *s)
-{
-	return (uint32_t)(s->ttbr0 >> 48) & 0xff;
-}
-
-static void tlb_flush_page(struct space *s, uint32_t va)
-{
-	if (s->asid_gen != asid_generation)
-		return; // its ASID is stale: the TLB holds nothing of it
-	dsb();
-	tlbimva((va & ~0xfffu) | asid_of(s));
-	dsb();
-	isb();
-}
-
-// An empty user half, loaded while no space is (ASID 0 is never given out,
-// so nothing is ever cached under it).
-static pte_t empty_root[LPAE_ENTRIES] __attribute__((aligned(PAGE_SIZE)));
-
-void space_init(void)
-{
-	write_ttbr0(virt_to_phys(empty_root));
-	write_ttbcr(read_ttbcr() & ~TTBCR_EPD0);
-	isb();
-}
 
 struct space *space_create(struct space *parent, uint32_t quota, int *err)
 {
-	uint32_t extra = 1 + (ROOT_LEVEL == 2); // capability table, level-2 root
+	uint32_t extra = 1 + VSPACE_ROOT_PAGES; // capability table, a root of its own
 	uint64_t caps_pa, root_pa = 0;
 	struct space *s;
 
@@ -89,9 +19,9 @@ struct space *space_create(struct space *parent, uint32_t quota, int *err)
 	if (parent && (quota > parent->quota || quota_charge(parent, quota + extra)))
 		return 0;
 	caps_pa = frame_alloc();
-	if (caps_pa && ROOT_LEVEL == 2)
+	if (caps_pa && VSPACE_ROOT_PAGES)
 		root_pa = frame_alloc();
-	s = caps_pa && (ROOT_LEVEL == 1 || root_pa) ? kobj_alloc(CAP_SPACE, 1, parent) : 0;
+	s = caps_pa && (!VSPACE_ROOT_PAGES || root_pa) ? kobj_alloc(CAP_SPACE, 1, parent) : 0;
 	if (!s) {
 		if (caps_pa)
 			frame_free(caps_pa);
@@ -101,7 +31,7 @@ struct space *space_create(struct space *parent, uint32_t quota, int *err)
 		return 0;
 	}
 	s->caps = (struct cap *)phys_to_virt(caps_pa);
-	s->root = ROOT_LEVEL == 2 ? (pte_t *)phys_to_virt(root_pa) : (pte_t *)((char *)s + 2048);
+	vspace_create(s, root_pa);
 	s->quota = quota;
 	s->parent = parent;
 	if (parent)
@@ -111,95 +41,10 @@ struct space *space_create(struct space *parent, uint32_t quota, int *err)
 	return s;
 }
 
-// Frees a level-3 table's KFRAME pages.
-static void free_l3(pte_t *l3)
-{
-	for (unsigned i = 0; i < LPAE_ENTRIES; i++)
-		if (lpae_is_valid(l3[i]) && (l3[i] & PTE_KFRAME))
-			frame_free(lpae_oa(l3[i]));
-}
-
-
-static void free_l2(pte_t *l2)
-{
-	for (unsigned i = 0; i < LPAE_ENTRIES; i++) {
-		if (!own_table(l2[i]))
-			continue;
-		free_l3(table_va(l2[i]));
-		frame_free(lpae_oa(l2[i]));
-	}
-}
-
-uint32_t revoke_l3(pte_t *l3, uint64_t base, uint64_t end)
-{
-	uint32_t n = 0;
-
-	for (unsigned i = 0; i < LPAE_ENTRIES; i++) {
-		if (lpae_is_valid(l3[i]) && (l3[i] & PTE_REVOCABLE) && lpae_oa(l3[i]) >= base &&
-		    lpae_oa(l3[i]) < end) {
-			l3[i] = 0;
-			n++;
-		}
-	}
-	return n;
-}
-
 void space_revoke(struct space *s, uint64_t base, uint64_t end)
 {
-	uint32_t n = 0;
-
-	if (!s->revocable)
-		return;
-	for (unsigned i = 0; i < ROOT_ENTRIES; i++) {
-		pte_t *l2 = s->root;
-		if (ROOT_LEVEL == 1) {
-			if (!lpae_is_valid(s->root[i]))
-				continue;
-			l2 = table_va(s->root[i]);
-		} else if (i) {
-			break; // the root is the one level-2 table
-		}
-		for (unsigned j = 0; j < LPAE_ENTRIES; j++)
-			if (own_table(l2[j]))
-				n += revoke_l3(table_va(l2[j]), base, end);
-	}
-	if (n)
-		space_tlb_flush(s);
-}
-
-// Releases the tables, the frames mapped from the kernel and the ASID.
-static void space_free_tables(struct space *s)
-{
-	uint32_t tables = 0;
-
-	if (ROOT_LEVEL == 1) {
-		for (unsigned i = 0; i < ROOT_ENTRIES; i++) {
-			if (!lpae_is_valid(s->root[i]))
-				continue;
-			pte_t *l2 = table_va(s->root[i]);
-			for (unsigned j = 0; j < LPAE_ENTRIES; j++)
-				tables += own_table(l2[j]);
-			free_l2(l2);
-			frame_free(lpae_oa(s->root[i]));
-			tables++;
-			s->root[i] = 0;
-		}
-	} else {
-		for (unsigned j = 0; j < LPAE_ENTRIES; j++)
-			tables += own_table(s->root[j]);
-		free_l2(s->root);
-		memset(s->root, 0, PAGE_SIZE);
-	}
-	quota_release(s, tables);
-	if (s->asid_gen == asid_generation) {
-		uint32_t a = asid_of(s);
-		dsb();
-		tlbiasid(a);
-		dsb();
-		isb();
-		asid_used[a / 32] &= ~(1u << (a % 32));
-		s->asid_gen = 0;
-	}
+	if (s->revocable)
+		vspace_revoke(s, base, end);
 }
 
 void space_destroy(struct space *s)
@@ -213,179 +58,19 @@ void space_destroy(struct space *s)
 	for (struct kobj *o = s->owned; o; o = o->charge_next) // freed later, by kobj_reap
 		kobj_doom(o);
 	if (c->space == s) { // stop walking tables about to be freed
-		write_ttbr0(virt_to_phys(empty_root));
-		isb();
+		vspace_deactivate();
 		c->space = 0;
 	}
-	space_free_tables(s);
+	vspace_destroy(s);
 }
 
 void space_free(struct space *s)
 {
 	frame_free(virt_to_phys(s->caps));
-	if (ROOT_LEVEL == 2)
-		frame_free(virt_to_phys(s->root));
-	quota_release(s->parent, s->quota + 1 + (ROOT_LEVEL == 2));
+	vspace_free(s);
+	quota_release(s->parent, s->quota + 1 + VSPACE_ROOT_PAGES);
 	if (s->parent)
 		kobj_put(&s->parent->hdr);
-}
-
-// A zeroed page for a table, charged to s; 0 when the quota or LOWMEM is out.
-static uint64_t table_alloc(struct space *s)
-{
-	uint64_t pa;
-
-	if (quota_charge(s, 1))
-		return 0;
-	pa = frame_alloc();
-	if (!pa)
-		quota_release(s, 1);
-	return pa;
-}
-
-pte_t *space_l2_entry(struct space *s, uint32_t va, int alloc)
-{
-	pte_t *l2 = s->root;
-
-	if (ROOT_LEVEL == 1) {
-		pte_t *e = &s->root[lpae_index(1, va)];
-		if (!lpae_is_valid(*e)) {
-			uint64_t pa = alloc ? table_alloc(s) : 0;
-			if (!pa)
-				return 0;
-			dsb();
-			*e = lpae_table(pa);
-		}
-		l2 = table_va(*e);
-	}
-	return &l2[lpae_index(2, va)];
-}
-
-int space_region_for_window(struct space *s, uint32_t va, pte_t **out)
-{
-	pte_t *e = space_l2_entry(s, va, 1);
-
-	if (!e)
-		return E_NOMEM;
-	if (own_table(*e)) { // a table of s's own: fine when nothing is mapped in it
-		pte_t *l3 = table_va(*e);
-		for (unsigned i = 0; i < LPAE_ENTRIES; i++)
-			if (lpae_is_valid(l3[i]))
-				return E_BUSY;
-		frame_free(lpae_oa(*e));
-		quota_release(s, 1);
-		*e = 0;
-		space_tlb_flush(s); // walks may have cached the old table
-	}
-	if (*e)
-		return E_BUSY; // another window
-	*out = e;
-	return E_OK;
-}
-
-int space_in_window(struct space *s, uint32_t va)
-{
-	pte_t *e = space_l2_entry(s, va, 0);
-
-	return e && (*e & PTE_WINDOW);
-}
-
-void space_tlb_flush(struct space *s)
-{
-	if (s->asid_gen != asid_generation)
-		return;
-	dsb();
-	tlbiasid(asid_of(s));
-	dsb();
-	isb();
-}
-
-// The level-3 entry for va; with `alloc`, missing tables are allocated and
-// charged to s. NULL when a table is missing (without `alloc`), the quota or
-// LOWMEM ran out, or va lies in a window's region (not s's own to map).
-static pte_t *space_walk(struct space *s, uint32_t va, int alloc)
-{
-	pte_t *e = space_l2_entry(s, va, alloc);
-
-	if (!e || (*e & PTE_WINDOW))
-		return 0;
-	if (!lpae_is_valid(*e)) {
-		uint64_t pa = alloc ? table_alloc(s) : 0;
-		if (!pa)
-			return 0;
-		dsb();
-		*e = lpae_table(pa);
-	}
-	return &table_va(*e)[lpae_index(3, va)];
-}
-
-// Tables missing on the way to the level-3 entries of [va, va + n pages).
-static uint32_t tables_needed(struct space *s, uint32_t va, uint32_t n)
-{
-	uint32_t need = 0, end = va + n * PAGE_SIZE;
-	uint32_t last_l1 = ~0u;
-
-	for (uint32_t a = va & ~(LPAE_L2_SIZE - 1); a < end; a += LPAE_L2_SIZE) {
-		pte_t *l2 = 0;
-		if (ROOT_LEVEL == 1) {
-			pte_t e1 = s->root[lpae_index(1, a)];
-			if (!lpae_is_valid(e1)) {
-				need += (a >> 30) != last_l1; // one level-2 table per GiB
-				last_l1 = a >> 30;
-				need++;
-				continue;
-			}
-			l2 = table_va(e1);
-		} else {
-			l2 = s->root;
-		}
-		need += !lpae_is_valid(l2[lpae_index(2, a)]);
-	}
-	return need;
-}
-
-static unsigned lpae_prot(unsigned prot)
-{
-	unsigned p = LPAE_P_USER;
-
-	if (prot & PROT_WRITE)
-		p |= LPAE_P_WRITE;
-	if (prot & PROT_EXEC)
-		p |= LPAE_P_EXEC;
-	if (prot & PROT_NOCACHE)
-		p |= LPAE_P_NOCACHE;
-	return p;
-}
-
-int space_map_frame(struct space *s, uint32_t va, uint64_t pa, unsigned prot, unsigned how)
-{
-	pte_t *e = space_walk(s, va, 1), d;
-
-	if (!e)
-		return E_NOMEM;
-	if (lpae_is_valid(*e))
-		return E_BUSY;
-	d = lpae_page(pa, lpae_prot(prot));
-	if (how & MAP_KFRAME)
-		d |= PTE_KFRAME;
-	if (how & MAP_PINNED)
-		d |= PTE_PINNED;
-	if (how & MAP_REVOCABLE)
-		d |= PTE_REVOCABLE;
-	dsb();
-	*e = d;
-	dsb();
-	return E_OK;
-}
-
-void space_unmap_kernel(struct space *s, uint32_t va)
-{
-	pte_t *e = space_walk(s, va, 0);
-
-	if (!e || !lpae_is_valid(*e))
-		return;
-	*e = 0;
-	tlb_flush_page(s, va);
 }
 
 static int user_va_ok(uint32_t va, uint32_t n)
@@ -410,18 +95,17 @@ static int space_map(struct space *self, struct space *s, const struct msg_in *i
 	struct prange *r = (struct prange *)rc->obj;
 	if (!user_va_ok(va, n) || off > r->pages || n > r->pages - off)
 		return E_RANGE;
-	for (uint32_t i = 0; i < n; i++) {
-		pte_t *e = space_walk(s, va + i * PAGE_SIZE, 0);
-		if ((e && lpae_is_valid(*e)) || space_in_window(s, va + i * PAGE_SIZE))
+	for (uint32_t i = 0; i < n; i++)
+		if (vspace_page_busy(s, va + i * PAGE_SIZE))
 			return E_BUSY;
-	}
-	if (tables_needed(s, va, n) > s->quota - s->used)
+	if (vspace_tables_needed(s, va, n) > s->quota - s->used)
 		return E_NOMEM;
 	r->mapped |= r->derived;
 	s->revocable |= r->derived;
 	for (uint32_t i = 0; i < n; i++) {
-		err = space_map_frame(s, va + i * PAGE_SIZE, r->base + (uint64_t)(off + i) * PAGE_SIZE, prot,
-				      r->derived ? MAP_REVOCABLE : 0);
+		err = vspace_map_frame(s, va + i * PAGE_SIZE,
+				       r->base + (uint64_t)(off + i) * PAGE_SIZE, prot,
+				       r->derived ? MAP_REVOCABLE : 0);
 		if (err)
 			return err; // LOWMEM itself ran out: the pages before stay mapped
 	}
@@ -437,21 +121,11 @@ static int space_unmap(struct space *s, const struct msg_in *in)
 		return E_INVAL;
 	if (!user_va_ok(va, n))
 		return E_RANGE;
-	for (uint32_t i = 0; i < n; i++) {
-		pte_t *e = space_walk(s, va + i * PAGE_SIZE, 0);
-		if (e && lpae_is_valid(*e) && (*e & PTE_PINNED))
+	for (uint32_t i = 0; i < n; i++)
+		if (vspace_page_pinned(s, va + i * PAGE_SIZE))
 			return E_BUSY;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		pte_t *e = space_walk(s, va + i * PAGE_SIZE, 0);
-		if (!e || !lpae_is_valid(*e))
-			continue;
-		pte_t old = *e;
-		*e = 0;
-		tlb_flush_page(s, va + i * PAGE_SIZE);
-		if (old & PTE_KFRAME)
-			frame_free(lpae_oa(old));
-	}
+	for (uint32_t i = 0; i < n; i++)
+		vspace_unmap(s, va + i * PAGE_SIZE);
 	return E_OK;
 }
 
@@ -574,7 +248,7 @@ int space_invoke(struct space *self, struct cap *c, const struct msg_in *in, str
 		out->len = 3;
 		out->mr[0] = s->quota;
 		out->mr[1] = s->used;
-		out->mr[2] = s->asid_gen == asid_generation ? asid_of(s) : 0;
+		out->mr[2] = vspace_asid_live(s) ? vspace_asid(s) : 0;
 		return E_OK;
 	default:
 		return E_NOSYS;

@@ -10,6 +10,7 @@
 #include "printk.h"
 #include "plat.h"
 #include "sched.h"
+#include "vspace.h"
 
 static uint32_t next_thread_id = 1;
 
@@ -39,7 +40,7 @@ int thread_configure(struct thread *t, struct space *s, uint32_t ipcbuf_va, stru
 	if (quota_charge(s, 1))
 		return E_NOMEM;
 	pa = frame_alloc();
-	err = pa ? space_map_frame(s, ipcbuf_va, pa, PROT_READ | PROT_WRITE, MAP_PINNED) : E_NOMEM;
+	err = pa ? vspace_map_frame(s, ipcbuf_va, pa, PROT_READ | PROT_WRITE, MAP_PINNED) : E_NOMEM;
 	if (err) {
 		if (pa)
 			frame_free(pa);
@@ -138,7 +139,7 @@ void thread_destroy(struct thread *t)
 		while (*p != t)
 			p = &(*p)->space_next;
 		*p = t->space_next;
-		space_unmap_kernel(s, t->ipcbuf_va);
+		vspace_unmap(s, t->ipcbuf_va);
 		frame_free(virt_to_phys(t->ipcbuf));
 		quota_release(s, 1);
 		t->ipcbuf = 0;

@@ -11,27 +11,12 @@
 #include "mmu.h"
 #include "objects.h"
 #include "printk.h"
+#include "tlb.h"
+#include "vspace.h"
 
 // Beyond this many pages (or spaces), one full TLB flush is cheaper than
 // one invalidation per page and space.
 #define FLUSH_ALL_PAGES 16
-
-// The attribute bits of a slot's descriptor (user, not global, never
-// executable), indexed by writable | uncached << 1: lpae_page's encoding,
-// computed once.
-pte_t slot_attrs[4];
-
-void window_init(void)
-{
-	for (unsigned i = 0; i < 4; i++)
-		slot_attrs[i] = lpae_page(0, LPAE_P_USER | (i & 1 ? LPAE_P_WRITE : 0) |
-						  (i & 2 ? LPAE_P_NOCACHE : 0));
-}
-
-static uint64_t table_descriptor(const struct window *w)
-{
-	return lpae_table(virt_to_phys(w->table)) | PTE_WINDOW;
-}
 
 // The virtual address of slot 0 in space s.
 static uint32_t window_va(const struct window *w, const struct space *s)
@@ -60,44 +45,27 @@ static void window_flush(struct window *w, uint32_t first, uint32_t count)
 	}
 	if (!n)
 		return;
-	dsb();
 	if (n == 1 && count <= FLUSH_ALL_PAGES) {
-		if (only->asid_gen == asid_generation)
-			for (uint32_t i = first; i < first + count; i++)
-				tlbimva((window_va(w, only) + i * PAGE_SIZE) | (uint32_t)(only->ttbr0 >> 48));
+		if (vspace_asid_live(only)) // else the TLB holds nothing of it
+			tlb_flush_pages_asid(window_va(w, only) + first * PAGE_SIZE, count,
+					     vspace_asid(only));
 	} else if (w->kind == WIN_SPACE && count <= FLUSH_ALL_PAGES) {
-		for (uint32_t i = first; i < first + count; i++) // one address, every ASID
-			tlbimvaa(w->va + i * PAGE_SIZE);
+		tlb_flush_pages(w->va + first * PAGE_SIZE, count); // one address, every ASID
 	} else {
-		tlbiall(0);
+		tlb_flush_all();
 	}
-	dsb();
-	isb();
 }
 
 void window_clear(struct window *w, uint32_t first, uint32_t count)
 {
-	int any = 0;
-
-	for (uint32_t i = first; i < first + count; i++) {
-		any |= lpae_is_valid(w->table[i]);
-		w->table[i] = 0;
-	}
-	if (any)
+	if (vspace_slots_clear(w->table, first, count))
 		window_flush(w, first, count);
 }
 
 void window_switch_local(struct space *s, struct thread *t)
 {
-	pte_t *e = space_l2_entry(s, s->local_va, 0);
-	int was_valid = e && lpae_is_valid(*e);
-
-	if (!e)
-		return; // no window region in this space
-	*e = t->local_win ? table_descriptor(t->local_win) : PTE_RESERVED;
+	vspace_switch_window(s, s->local_va, t->local_win ? t->local_win->table : 0);
 	s->local_installed = t->local_win;
-	if (was_valid) // the sibling's entries must not outlive its turn
-		space_tlb_flush(s);
 }
 
 // Takes w out of the thread's space, if it is installed there.
@@ -106,10 +74,8 @@ static void uninstall_local(struct window *w)
 	struct space *s = w->thread->space;
 
 	if (s && s->local_installed == w) {
-		pte_t *e = space_l2_entry(s, s->local_va, 0);
-		*e = PTE_RESERVED;
+		vspace_switch_window(s, s->local_va, 0);
 		s->local_installed = 0;
-		space_tlb_flush(s);
 	}
 }
 
@@ -132,11 +98,8 @@ void window_destroy(struct window *w)
 		window_thread_gone(w->thread);
 	for (uint32_t i = 0; i < w->nspaces; i++) {
 		struct space *s = w->spaces[i];
-		pte_t *e = s->hdr.dead ? 0 : space_l2_entry(s, w->va, 0);
-		if (e && (*e & PTE_WINDOW)) {
-			*e = 0;
-			space_tlb_flush(s);
-		}
+		if (!s->hdr.dead)
+			vspace_remove_window(s, w->va);
 		kobj_put(&s->hdr);
 	}
 	w->nspaces = 0;
@@ -150,7 +113,7 @@ void window_free(struct window *w)
 
 void window_revoke(struct window *w, uint64_t base, uint64_t end)
 {
-	if (w->revocable && revoke_l3(w->table, base, end))
+	if (w->revocable && vspace_slots_revoke(w->table, base, end))
 		window_flush(w, 0, WINDOW_SLOTS);
 }
 
@@ -191,11 +154,9 @@ static int window_bind(struct space *self, struct window *w, const struct msg_in
 		if (w->thread || t->local_win || (s->local_va && s->local_va != va))
 			return E_BUSY;
 		if (!s->local_va) { // the space's thread-window region, reserved for good
-			pte_t *e;
-			err = space_region_for_window(s, va, &e);
+			err = vspace_reserve_window(s, va);
 			if (err)
 				return err;
-			*e = PTE_RESERVED;
 			s->local_va = va;
 		}
 		w->kind = WIN_THREAD;
@@ -214,12 +175,9 @@ static int window_bind(struct space *self, struct window *w, const struct msg_in
 	for (uint32_t i = 0; i < w->nspaces; i++)
 		if (w->spaces[i] == s)
 			return E_BUSY;
-	pte_t *e;
-	err = space_region_for_window(s, va, &e);
+	err = vspace_install_window(s, va, w->table);
 	if (err)
 		return err;
-	dsb();
-	*e = table_descriptor(w);
 	w->kind = WIN_SPACE;
 	w->va = va;
 	w->spaces[w->nspaces++] = s;
@@ -236,7 +194,7 @@ static int map_slots(struct space *self, struct window *w, const uint32_t *a)
 	uint32_t first = a[0], off = a[2], n = map_word_npages(a[3]), prot = map_word_prot(a[3]);
 	struct prange *r;
 	struct cap *rc;
-	int err, any = 0;
+	int err;
 
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_NOCACHE))
 		return E_INVAL;
@@ -252,25 +210,14 @@ static int map_slots(struct space *self, struct window *w, const uint32_t *a)
 	r = (struct prange *)rc->obj;
 	if (off > r->pages || n > r->pages - off)
 		return E_RANGE;
-	pte_t *e = &w->table[first];
-	for (uint32_t i = 0; i < n; i++) {
-		if (lpae_is_valid(e[i])) { // break before make
-			e[i] = 0;
-			any = 1;
-		}
-	}
-	if (any)
-		window_flush(w, first, n);
-	pte_t d = (r->base + (uint64_t)off * PAGE_SIZE) |
-		  slot_attrs[(prot & PROT_WRITE ? 1 : 0) | (prot & PROT_NOCACHE ? 2 : 0)];
+	if (vspace_slots_mapped(w->table, first, n)) // break before make
+		window_clear(w, first, n);
 	if (r->derived) {
-		d |= PTE_REVOCABLE;
 		r->mapped = 1;
 		w->revocable = 1;
 	}
-	for (uint32_t i = 0; i < n; i++, d += PAGE_SIZE)
-		e[i] = d;
-	dsb();
+	vspace_slots_write(w->table, first, n, r->base + (uint64_t)off * PAGE_SIZE, prot,
+			   r->derived ? MAP_REVOCABLE : 0);
 	return E_OK;
 }
 
@@ -306,7 +253,7 @@ int window_invoke(struct space *self, struct cap *c, const struct msg_in *in, st
 		uint32_t used = 0;
 		drop_dead_spaces(w);
 		for (uint32_t i = 0; i < WINDOW_SLOTS; i++)
-			used += lpae_is_valid(w->table[i]);
+			used += vspace_slot_mapped(w->table, i);
 		out->len = 4;
 		out->mr[0] = w->kind;
 		out->mr[1] = w->kind == WIN_THREAD && w->thread && w->thread->space ? w->thread->space->local_va : w->va;

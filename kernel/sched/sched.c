@@ -7,6 +7,7 @@
 #include "tqueue.h"
 #include "objects.h"
 #include "trap.h"
+#include "vspace.h"
 
 static void rq_mark(struct cpu *c, unsigned p)
 {
@@ -112,12 +113,7 @@ void sched_tick(void)
 
 void sched_switch_space(struct cpu *c, struct space *s)
 {
-	if (c->space == s && s->asid_gen == asid_generation)
-		return;
-	if (s->asid_gen != asid_generation)
-		space_new_asid(s);
-	write_ttbr0(s->ttbr0);
-	isb();
+	vspace_activate(s);
 	c->space = s;
 	cpu_pmu_user(c, s->pmu);
 }
@@ -167,10 +163,5 @@ void schedule(void)
 		wfi();
 		irq_disable();
 	}
-	c->current = t;
-	sched_switch_space(c, t->space);
-	if (t->space->local_installed != t->local_win)
-		window_switch_local(t->space, t);
-	kernel_unlock();
-	arch_return_to_user(&t->ctx);
+	switch_to(c, t);
 }

@@ -184,16 +184,18 @@ static const char *test_exit_returns_lowmem(void)
 }
 
 // A program passes its memory to us, we map a page of it in our space and
-// in a window, and it exits: both mappings must go with it (init hands
-// that RAM out again), and the capability we got must be dead.
+// two in a window (one through our reply's MSG_MAP, the IPC fastpath's
+// case), and it exits: every mapping must go with it (init hands that RAM
+// out again), and the capability we got must be dead.
 static const char *test_exit_revokes_lent_memory(void)
 {
-	uint32_t ep = ep_new(), gift, r = slot_reserve(), win, id, scratch, off, used;
+	uint32_t ep = ep_new(), ep2 = ep_new(), gift, r = slot_reserve(), win, id, scratch, off,
+		 used;
 	uint32_t va = scratch_va(1), win_va = USER_SCRATCH_BASE + 0x0c000000u;
 	struct msg m = { 0 };
 	int status, e;
 
-	CHECK(ep && r && scratch_page(&scratch, &off), "no endpoint, slot or scratch page");
+	CHECK(ep && ep2 && r && scratch_page(&scratch, &off), "no endpoints, slot or scratch page");
 	OK(mint(ep, RIGHT_WRITE | RIGHT_GRANT, 0, &gift));
 	OK(obj_new_in(SLOT_SPACE, CAP_WINDOW, 0, &win));
 	OK(window_bind(win, WIN_SPACE, SLOT_SPACE, win_va));
@@ -207,8 +209,14 @@ static const char *test_exit_revokes_lent_memory(void)
 	defer_unmap(va, 1);
 	OK(window_map(win, 0, r, 0, 1, PROT_READ));
 	(void)*(volatile uint32_t *)va;
+	// The reply maps page 2 into slot 1; we wait on ep2 until the program
+	// is gone and only the watchdog is left.
+	ipc_buffer_map(ipcbuf(), win, 1, r, 2, 1, PROT_READ);
 	m = msg_make(0, 0, 0, 0, 0, 0);
-	OK(sys_reply(&m));
+	m.info |= MSG_MAP;
+	e = reply_recv_watchdog(ep2, &m);
+	CHECK(e == E_OK && MSG_LABEL(m.info) == WATCHDOG_LABEL, "after the reply: %s, label %#x",
+	      hmk_strerror(e), MSG_LABEL(m.info));
 	OK(init_wait(id, &status));
 	CHECK(status == 0, "the child ended with status %d", status);
 	e = space_map(SLOT_SPACE, scratch, off, va, 1, PROT_READ);

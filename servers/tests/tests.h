@@ -68,6 +68,9 @@ int bare_start(void (*fn)(uint32_t), uint32_t arg, uint32_t prio, uint32_t *slot
 // long while (so a test that would hang fails instead).
 #define WATCHDOG_LABEL 0xdead
 int recv_watchdog(uint32_t ep, struct msg *m);
+// Replies with *m, then waits on `ep` as recv_watchdog does (sys_reply_recv,
+// the IPC fastpath's reply).
+int reply_recv_watchdog(uint32_t ep, struct msg *m);
 
 // A message with a label and up to four register words.
 static inline struct msg msg_make(uint32_t label, uint32_t len, uint32_t a, uint32_t b, uint32_t c,

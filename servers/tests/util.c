@@ -166,16 +166,27 @@ static void watchdog(struct tthread *t)
 	t->rc = sys_send(t->arg[0], &m);
 }
 
-int recv_watchdog(uint32_t ep, struct msg *m)
+// recv_watchdog's wait, after sending the reply *m first with `reply`.
+static int watched_recv(uint32_t ep, struct msg *m, int reply)
 {
 	int e;
 	struct tthread *w = tt_start(watchdog, 1, ep, 0, &e);
 	if (!w)
 		return e;
-	e = sys_recv(ep, m);
+	e = reply ? sys_reply_recv(ep, m) : sys_recv(ep, m);
 	// Stop it now: later waits of the same test bring their own.
 	thread_suspend(w->slot);
 	return e;
+}
+
+int recv_watchdog(uint32_t ep, struct msg *m)
+{
+	return watched_recv(ep, m, 0);
+}
+
+int reply_recv_watchdog(uint32_t ep, struct msg *m)
+{
+	return watched_recv(ep, m, 1);
 }
 
 // --- bare threads ----------------------------------------------------------

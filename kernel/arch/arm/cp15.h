@@ -91,13 +91,3 @@ CP15_WO32(bpiall, 0, c7, c5, 6)
 static inline void dsb(void) { __asm__ volatile("dsb sy" ::: "memory"); }
 static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
 static inline void wfi(void) { __asm__ volatile("wfi" ::: "memory"); }
-
-// Invalidates every non-locked TLB entry on this CPU and waits for it.
-static inline void tlb_flush_all(void)
-{
-	dsb();
-	tlbiall(0);
-	bpiall(0);
-	dsb();
-	isb();
-}

@@ -6,6 +6,7 @@
 
 #include "alloc/ranges.h"
 #include "printk.h"
+#include "tlb.h"
 
 #define PAGE_ALIGNED __attribute__((aligned(PAGE_SIZE), section(".bss.page_aligned")))
 

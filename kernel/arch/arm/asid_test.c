@@ -1,7 +1,8 @@
-// Self tests of address spaces: ASIDs across a roll-over, and no leak.
+// Self tests of the ASID allocator: ASIDs across a roll-over, and no leak.
 #include "ktest.h"
 #include "memory.h"
 #include "objects.h"
+#include "vspace.h"
 
 const char *test_asid_rollover(void)
 {
@@ -16,12 +17,12 @@ const char *test_asid_rollover(void)
 		if (!s[i])
 			return "space_create failed";
 		kobj_get(&s[i]->hdr);
-		space_new_asid(s[i]);
+		vspace_new_asid(s[i]);
 		// Spaces of the current generation never share an ASID.
 		for (int j = 0; j < i && !err; j++)
-			if (s[j]->asid_gen == asid_generation && (s[j]->ttbr0 >> 48) == (s[i]->ttbr0 >> 48))
+			if (vspace_asid_live(s[j]) && vspace_asid(s[j]) == vspace_asid(s[i]))
 				err = "two live spaces share an ASID";
-		if ((s[i]->ttbr0 >> 48) == 0)
+		if (vspace_asid(s[i]) == 0)
 			err = "ASID 0 given out";
 	}
 	if (!err && asid_generation != gen + 1)
