@@ -13,7 +13,7 @@ void syscall_handle(uint32_t nr) __attribute__((noreturn));
 // carry MSG_MAP).
 static int check_msg(struct thread *t, const struct cap *c)
 {
-	uint32_t info = t->ctx.r[1];
+	uint32_t info = regs_info(&t->ctx);
 	struct cap *send;
 
 	if (MSG_LEN(info) > MSG_MAX_WORDS || (c && (info & MSG_MAP)))
@@ -28,7 +28,7 @@ static int check_msg(struct thread *t, const struct cap *c)
 // The WINDOW_MAP a reply carries (MSG_MAP), done before the reply goes.
 static int reply_map(struct thread *t)
 {
-	return t->ctx.r[1] & MSG_MAP ? window_map_request(t->space, t->ipcbuf->map) : E_OK;
+	return regs_info(&t->ctx) & MSG_MAP ? window_map_request(t->space, t->ipcbuf->map) : E_OK;
 }
 
 // INV_WATCH: (notification slot, badge), signalled when c's object dies.
@@ -60,12 +60,14 @@ static int watch(struct thread *t, struct cap *c, const struct msg_in *in)
 // acted.
 static int invoke(struct thread *t, struct cap *c)
 {
-	struct msg_in in = { MSG_LABEL(t->ctx.r[1]), MSG_LEN(t->ctx.r[1]),
-			     { t->ctx.r[2], t->ctx.r[3], t->ctx.r[4], t->ctx.r[5] } };
+	struct msg_in in = { MSG_LABEL(regs_info(&t->ctx)),
+			     MSG_LEN(regs_info(&t->ctx)),
+			     { regs_mr(&t->ctx, 0), regs_mr(&t->ctx, 1), regs_mr(&t->ctx, 2),
+			       regs_mr(&t->ctx, 3) } };
 	struct msg_out out = { 0, { 0 } };
 	int err;
 
-	if (in.len > MSG_MAX_WORDS || (t->ctx.r[1] & MSG_CAP))
+	if (in.len > MSG_MAX_WORDS || (regs_info(&t->ctx) & MSG_CAP))
 		return E_INVAL;
 	kobj_get(&t->hdr); // it may destroy itself
 	if (in.label == INV_IDENTIFY) {
@@ -93,13 +95,13 @@ static int invoke(struct thread *t, struct cap *c)
 		}
 	}
 	if (err == E_OK && t->state != T_DEAD) {
-		t->ctx.r[1] = MSG_INFO(0, out.len);
+		regs_set_info(&t->ctx, MSG_INFO(0, out.len));
 		for (int i = 0; i < MSG_REG_WORDS; i++)
-			t->ctx.r[2 + i] = out.mr[i];
+			regs_set_mr(&t->ctx, i, out.mr[i]);
 	}
 	// Only invocations delete capabilities or destroy objects: free what
 	// they released. t itself is freed last, after its r0 is written.
-	t->ctx.r[0] = (uint32_t)err;
+	regs_set_err(&t->ctx, (uint32_t)err);
 	kobj_put(&t->hdr);
 	kobj_reap();
 	return E_BLOCKED; // r0 is written: t may be gone now
@@ -108,7 +110,7 @@ static int invoke(struct thread *t, struct cap *c)
 static int do_send(struct thread *t, int call, int block)
 {
 	struct cap *c;
-	int err = cap_lookup(t->space, t->ctx.r[0], CAP_NULL, 0, &c);
+	int err = cap_lookup(t->space, regs_cap(&t->ctx), CAP_NULL, 0, &c);
 
 	if (err)
 		return err;
@@ -141,7 +143,7 @@ static int do_send(struct thread *t, int call, int block)
 static int do_recv(struct thread *t, int block)
 {
 	struct cap *c;
-	int err = cap_lookup(t->space, t->ctx.r[0], CAP_NULL, RIGHT_READ, &c);
+	int err = cap_lookup(t->space, regs_cap(&t->ctx), CAP_NULL, RIGHT_READ, &c);
 
 	if (err)
 		return err;
@@ -167,7 +169,7 @@ static int do_reply(struct thread *t)
 static int do_reply_recv(struct thread *t)
 {
 	struct cap *c;
-	int err = cap_lookup(t->space, t->ctx.r[0], CAP_NULL, RIGHT_READ, &c);
+	int err = cap_lookup(t->space, regs_cap(&t->ctx), CAP_NULL, RIGHT_READ, &c);
 
 	if (!err && c->type != CAP_ENDPOINT && c->type != CAP_NOTIFY)
 		err = E_TYPE;
@@ -199,7 +201,7 @@ void syscall_handle(uint32_t nr)
 
 	kernel_lock();
 	if (nr == SYS_NULL) { // the bare cost of entering and leaving the kernel
-		t->ctx.r[0] = E_OK;
+		regs_set_err(&t->ctx, E_OK);
 		schedule();
 	}
 	switch (nr) {
@@ -218,6 +220,6 @@ void syscall_handle(uint32_t nr)
 	default: err = E_NOSYS; break;
 	}
 	if (err != E_BLOCKED)
-		t->ctx.r[0] = (uint32_t)err;
+		regs_set_err(&t->ctx, (uint32_t)err);
 	schedule();
 }

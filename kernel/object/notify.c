@@ -11,9 +11,9 @@ void notify_signal(struct notify *n, uint32_t bits)
 		// The thread it is bound to waits on an endpoint: end that wait.
 		t = n->bound;
 		ep_remove(t);
-		t->ctx.r[0] = E_OK;
-		t->ctx.r[1] = MSG_INFO(MSG_LABEL_NOTIFY, 0);
-		t->ctx.r[6] = n->word | bits;
+		regs_set_err(&t->ctx, E_OK);
+		regs_set_info(&t->ctx, MSG_INFO(MSG_LABEL_NOTIFY, 0));
+		regs_set_badge(&t->ctx, n->word | bits);
 		n->word = 0;
 		sched_wake(t);
 		return;
@@ -24,9 +24,9 @@ void notify_signal(struct notify *n, uint32_t bits)
 	}
 	n->waiter = 0;
 	t->waiting = 0;
-	t->ctx.r[0] = E_OK;
-	t->ctx.r[1] = 0;
-	t->ctx.r[6] = n->word | bits;
+	regs_set_err(&t->ctx, E_OK);
+	regs_set_info(&t->ctx, 0);
+	regs_set_badge(&t->ctx, n->word | bits);
 	n->word = 0;
 	sched_wake(t);
 }
@@ -44,7 +44,7 @@ void notify_destroy(struct notify *n)
 		return;
 	n->waiter = 0;
 	t->waiting = 0;
-	t->ctx.r[0] = E_DEAD;
+	regs_set_err(&t->ctx, E_DEAD);
 	sched_wake(t);
 }
 

@@ -97,7 +97,7 @@ void thread_stop(struct thread *t, uint8_t state)
 		break;
 	}
 	if (in_ipc && !t->fault)
-		t->ctx.r[0] = E_DEAD;
+		regs_set_err(&t->ctx, E_DEAD);
 	t->fault = 0;
 	thread_unpin(t);
 	if (t->caller) { // it held a reply: its caller learns it died
@@ -301,8 +301,8 @@ int thread_invoke(struct space *self, struct cap *c, const struct msg_in *in, st
 			return E_BUSY;
 		t->ctx.pc = in->mr[0];
 		t->ctx.sp = in->mr[1];
-		t->ctx.r[0] = in->mr[2];
-		t->ctx.r[1] = in->mr[3];
+		regs_set_arg(&t->ctx, 0, in->mr[2]);
+		regs_set_arg(&t->ctx, 1, in->mr[3]);
 		t->ctx.cpsr = PSR_MODE_USR;
 		return E_OK;
 	case THREAD_RESUME:
@@ -317,7 +317,7 @@ int thread_invoke(struct space *self, struct cap *c, const struct msg_in *in, st
 			return E_OK;
 		thread_stop(t, T_STOPPED);
 		if (t == me) // it returns from this call when resumed
-			t->ctx.r[0] = E_OK;
+			regs_set_err(&t->ctx, E_OK);
 		return E_OK;
 	case THREAD_SET_PRIO:
 		if (in->len < 1 || in->mr[0] > PRIO_MAX)
