@@ -31,73 +31,43 @@ static int reply_map(struct thread *t)
 	return regs_info(&t->ctx) & MSG_MAP ? window_map_request(t->space, t->ipcbuf->map) : E_OK;
 }
 
-// INV_WATCH: (notification slot, badge), signalled when c's object dies.
-static int watch(struct thread *t, struct cap *c, const struct msg_in *in)
-{
-	struct kobj *o = c->obj;
-	struct cap *nc;
-	int err;
-
-	if (in->len < 2)
-		return E_INVAL;
-	if (!(c->rights & RIGHT_READ))
-		return E_PERM;
-	err = cap_lookup(t->space, in->mr[0], CAP_NOTIFY, RIGHT_WRITE, &nc);
-	if (err)
-		return err;
-	if (o->watch && !o->watch->hdr.dead)
-		return E_BUSY;
-	if (o->watch)
-		kobj_put(&o->watch->hdr);
-	o->watch = (struct notify *)nc->obj;
-	o->watch_badge = in->mr[1];
-	kobj_get(nc->obj);
-	return E_OK;
-}
+// Each capability type's invocation handler; none for an endpoint (a call
+// on one is IPC) or an empty slot.
+static invoke_fn *const invoke_table[CAP_TYPE_COUNT] = {
+	[CAP_SPACE] = space_invoke, [CAP_THREAD] = thread_invoke,   [CAP_NOTIFY] = notify_invoke,
+	[CAP_REPLY] = reply_invoke, [CAP_RANGE] = range_invoke,     [CAP_IRQCTL] = irqctl_invoke,
+	[CAP_IRQ] = irq_invoke,     [CAP_CONSOLE] = console_invoke, [CAP_WINDOW] = window_invoke,
+};
 
 // An invocation: label and words from t's registers; results and the error
 // back in them. Returns E_BLOCKED (r0 is set) or an error found before it
 // acted.
 static int invoke(struct thread *t, struct cap *c)
 {
-	struct msg_in in = { MSG_LABEL(regs_info(&t->ctx)),
-			     MSG_LEN(regs_info(&t->ctx)),
-			     { regs_mr(&t->ctx, 0), regs_mr(&t->ctx, 1), regs_mr(&t->ctx, 2),
-			       regs_mr(&t->ctx, 3) } };
-	struct msg_out out = { 0, { 0 } };
+	uint32_t info = regs_info(&t->ctx);
+	struct invocation inv = {
+		.caller = t,
+		.self = t->space,
+		.cap = c,
+		.in = { MSG_LABEL(info),
+			MSG_LEN(info),
+			{ regs_mr(&t->ctx, 0), regs_mr(&t->ctx, 1), regs_mr(&t->ctx, 2),
+			  regs_mr(&t->ctx, 3) } },
+	};
+	invoke_fn *handler = invoke_table[c->type];
 	int err;
 
-	if (in.len > MSG_MAX_WORDS || (regs_info(&t->ctx) & MSG_CAP))
+	if (inv.in.len > MSG_MAX_WORDS || (info & MSG_CAP))
 		return E_INVAL;
 	kobj_get(&t->hdr); // it may destroy itself
-	if (in.label == INV_IDENTIFY) {
-		out.len = 3;
-		out.mr[0] = c->type;
-		out.mr[1] = c->rights;
-		out.mr[2] = c->badge;
-		err = E_OK;
-	} else if (in.label == INV_WATCH) {
-		err = watch(t, c, &in);
-	} else if (in.label == INV_DESTROY) {
-		err = kobj_destroy_by(c);
-	} else {
-		switch (c->type) {
-		case CAP_SPACE: err = space_invoke(t->space, c, &in, &out); break;
-		case CAP_THREAD: err = thread_invoke(t->space, c, &in, &out); break;
-		case CAP_NOTIFY: err = notify_invoke(c, &in, &out); break;
-		case CAP_RANGE: err = range_invoke(t->space, c, &in, &out); break;
-		case CAP_IRQCTL: err = irqctl_invoke(t->space, c, &in, &out); break;
-		case CAP_IRQ: err = irq_invoke(c, &in, &out); break;
-		case CAP_CONSOLE: err = console_invoke(t, c, &in, &out); break;
-		case CAP_REPLY: err = reply_invoke(t, c, &in, &out); break;
-		case CAP_WINDOW: err = window_invoke(t->space, c, &in, &out); break;
-		default: err = E_NOSYS; break;
-		}
-	}
+	if (inv.in.label >= INV_IDENTIFY && inv.in.label <= INV_WATCH)
+		err = kobj_invoke(&inv);
+	else
+		err = handler ? handler(&inv) : E_NOSYS;
 	if (err == E_OK && t->state != T_DEAD) {
-		regs_set_info(&t->ctx, MSG_INFO(0, out.len));
+		regs_set_info(&t->ctx, MSG_INFO(0, inv.out.len));
 		for (int i = 0; i < MSG_REG_WORDS; i++)
-			regs_set_mr(&t->ctx, i, out.mr[i]);
+			regs_set_mr(&t->ctx, i, inv.out.mr[i]);
 	}
 	// Only invocations delete capabilities or destroy objects: free what
 	// they released. t itself is freed last, after its r0 is written.

@@ -14,7 +14,7 @@
 #define KASSERT(cond)                                                                              \
 	do {                                                                                       \
 		if (!(cond))                                                                       \
-			panic("%s:%d: assertion failed: %s", __FILE__, __LINE__, #cond);        \
+			panic("%s:%d: assertion failed: %s", __FILE__, __LINE__, #cond);           \
 	} while (0)
 #else
 #define KASSERT(cond)                                                                              \

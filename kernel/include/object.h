@@ -206,14 +206,18 @@ void kobj_reap(void);
 void kobj_lost_caps(struct kobj *o);
 // Kills the object: type-specific teardown; idempotent.
 void kobj_destroy(struct kobj *o);
-// INV_DESTROY through c: E_PERM without RIGHT_MANAGE or for a boot object
-// (which no program may destroy), else kills the object and returns E_OK.
-int kobj_destroy_by(const struct cap *c);
+// Whether INV_DESTROY through c may kill its object (then kobj_destroy()):
+// E_PERM without RIGHT_MANAGE or for a boot object (which no program may
+// destroy), else E_OK. Changes nothing.
+int kobj_destroy_check(const struct cap *c);
 // Its owner space died: queues it to be killed, capabilities or not.
 void kobj_doom(struct kobj *o);
 // Removes every mapping made through a derived range of [base, end), in
 // every live space and window (a derived range dies).
 void kobj_revoke_frames(uint64_t base, uint64_t end);
+// Whether s (NULL: the kernel, unlimited) can be charged `pages` more:
+// E_OK or E_NOMEM (s dead or its quota short). Changes nothing.
+int quota_check(const struct space *s, uint32_t pages);
 // Charges / returns pages to a space's quota; 0 or E_NOMEM.
 int quota_charge(struct space *s, uint32_t pages);
 void quota_release(struct space *s, uint32_t pages);

@@ -9,13 +9,17 @@
 #include "objects.h"
 #include "printk.h"
 
+int quota_check(const struct space *s, uint32_t pages)
+{
+	return s && (s->hdr.dead || pages > s->quota - s->used) ? E_NOMEM : E_OK;
+}
+
 int quota_charge(struct space *s, uint32_t pages)
 {
-	if (!s)
-		return E_OK;
-	if (s->hdr.dead || pages > s->quota - s->used)
+	if (quota_check(s, pages))
 		return E_NOMEM;
-	s->used += pages;
+	if (s)
+		s->used += pages;
 	return E_OK;
 }
 
@@ -110,12 +114,73 @@ void kobj_destroy(struct kobj *o)
 	kobj_put(o);
 }
 
-int kobj_destroy_by(const struct cap *c)
+int kobj_destroy_check(const struct cap *c)
 {
-	if (!(c->rights & RIGHT_MANAGE) || !c->obj->pages)
+	return !(c->rights & RIGHT_MANAGE) || !c->obj->pages ? E_PERM : E_OK;
+}
+
+// INV_WATCH decoded: the notification to signal, and with what.
+struct watch_args {
+	struct notify *notify;
+	uint32_t badge;
+};
+
+// INV_WATCH: (notification slot, badge), signalled when c's object dies.
+static int watch_decode(const struct invocation *inv, struct watch_args *a)
+{
+	const struct kobj *o = inv->cap->obj;
+	struct cap *nc;
+	int err;
+
+	if (inv->in.len < 2)
+		return E_INVAL;
+	if (!(inv->cap->rights & RIGHT_READ))
 		return E_PERM;
-	kobj_destroy(c->obj);
+	err = cap_lookup(inv->self, inv->in.mr[0], CAP_NOTIFY, RIGHT_WRITE, &nc);
+	if (err)
+		return err;
+	if (o->watch && !o->watch->hdr.dead)
+		return E_BUSY;
+	a->notify = (struct notify *)nc->obj;
+	a->badge = inv->in.mr[1];
 	return E_OK;
+}
+
+// Replaces a dead watcher, if any, with a->notify.
+static void watch_perform(struct kobj *o, const struct watch_args *a)
+{
+	if (o->watch)
+		kobj_put(&o->watch->hdr);
+	o->watch = a->notify;
+	o->watch_badge = a->badge;
+	kobj_get(&a->notify->hdr);
+}
+
+int kobj_invoke(struct invocation *inv)
+{
+	struct cap *c = inv->cap;
+	struct watch_args watch;
+	int err;
+
+	switch (inv->in.label) {
+	case INV_IDENTIFY: // nothing to decode: any capability may say what it is
+		inv->out.len = 3;
+		inv->out.mr[0] = c->type;
+		inv->out.mr[1] = c->rights;
+		inv->out.mr[2] = c->badge;
+		return E_OK;
+	case INV_DESTROY:
+		err = kobj_destroy_check(c);
+		if (!err)
+			kobj_destroy(c->obj);
+		return err;
+	case INV_WATCH:
+		err = watch_decode(inv, &watch);
+		if (!err)
+			watch_perform(c->obj, &watch);
+		return err;
+	default: return E_NOSYS;
+	}
 }
 
 static struct kobj *reap_list;

@@ -48,16 +48,16 @@ void notify_destroy(struct notify *n)
 	sched_wake(t);
 }
 
-int notify_invoke(struct cap *c, const struct msg_in *in, struct msg_out *out)
+int notify_invoke(struct invocation *inv)
 {
-	struct notify *n = (struct notify *)c->obj;
+	struct notify *n = (struct notify *)inv->cap->obj;
 
-	if (in->label != NOTIFY_POLL)
+	if (inv->in.label != NOTIFY_POLL) // the one label, and its one check
 		return E_NOSYS;
-	if (!(c->rights & RIGHT_READ))
+	if (!(inv->cap->rights & RIGHT_READ))
 		return E_PERM;
-	out->len = 1;
-	out->mr[0] = n->word;
+	inv->out.len = 1;
+	inv->out.mr[0] = n->word;
 	n->word = 0;
 	return E_OK;
 }
