@@ -31,6 +31,61 @@ static int reply_map(struct thread *t)
 	return regs_info(&t->ctx) & MSG_MAP ? window_map_request(t->space, t->ipcbuf->map) : E_OK;
 }
 
+// INV_WATCH decoded: the notification to signal, and with what.
+struct watch_args {
+	struct notify *notify;
+	uint32_t badge;
+};
+
+// INV_WATCH: (notification slot, badge), signalled when c's object dies.
+static int watch_decode(const struct invocation *inv, struct watch_args *a)
+{
+	const struct kobj *o = inv->cap->obj;
+	struct cap *nc;
+	int err;
+
+	if (inv->in.len < 2)
+		return E_INVAL;
+	if (!(inv->cap->rights & RIGHT_READ))
+		return E_PERM;
+	err = cap_lookup(inv->self, inv->in.mr[0], CAP_NOTIFY, RIGHT_WRITE, &nc);
+	if (err)
+		return err;
+	if (o->watch && !o->watch->hdr.dead)
+		return E_BUSY;
+	a->notify = (struct notify *)nc->obj;
+	a->badge = inv->in.mr[1];
+	return E_OK;
+}
+
+// Replaces a dead watcher, if any, with a->notify.
+static void watch_perform(struct kobj *o, const struct watch_args *a)
+{
+	if (o->watch)
+		kobj_put(&o->watch->hdr);
+	o->watch = a->notify;
+	o->watch_badge = a->badge;
+	kobj_get(&a->notify->hdr);
+}
+
+// INV_DESTROY and INV_WATCH, the invocations of any capability that act.
+static int any_invoke(struct invocation *inv)
+{
+	struct watch_args watch;
+	int err;
+
+	if (inv->in.label == INV_DESTROY) {
+		err = kobj_destroy_check(inv->cap);
+		if (!err)
+			kobj_destroy(inv->cap->obj);
+		return err;
+	}
+	err = watch_decode(inv, &watch);
+	if (!err)
+		watch_perform(inv->cap->obj, &watch);
+	return err;
+}
+
 // Each capability type's invocation handler; none for an endpoint (a call
 // on one is IPC) or an empty slot.
 static invoke_fn *const invoke_table[CAP_TYPE_COUNT] = {
@@ -45,25 +100,34 @@ static invoke_fn *const invoke_table[CAP_TYPE_COUNT] = {
 static int invoke(struct thread *t, struct cap *c)
 {
 	uint32_t info = regs_info(&t->ctx);
-	struct invocation inv = {
-		.caller = t,
-		.self = t->space,
-		.cap = c,
-		.in = { MSG_LABEL(info),
-			MSG_LEN(info),
-			{ regs_mr(&t->ctx, 0), regs_mr(&t->ctx, 1), regs_mr(&t->ctx, 2),
-			  regs_mr(&t->ctx, 3) } },
-	};
-	invoke_fn *handler = invoke_table[c->type];
+	struct invocation inv; // caller, self and cap are set below, for the handlers
 	int err;
+
+	inv.in = (struct msg_in){ MSG_LABEL(info),
+				  MSG_LEN(info),
+				  { regs_mr(&t->ctx, 0), regs_mr(&t->ctx, 1), regs_mr(&t->ctx, 2),
+				    regs_mr(&t->ctx, 3) } };
+	inv.out = (struct msg_out){ 0, { 0 } };
 
 	if (inv.in.len > MSG_MAX_WORDS || (info & MSG_CAP))
 		return E_INVAL;
 	kobj_get(&t->hdr); // it may destroy itself
-	if (inv.in.label >= INV_IDENTIFY && inv.in.label <= INV_WATCH)
-		err = kobj_invoke(&inv);
-	else
-		err = handler ? handler(&inv) : E_NOSYS;
+	if (inv.in.label == INV_IDENTIFY) { // no right, nothing to decode: answered here
+		inv.out.len = 3;
+		inv.out.mr[0] = c->type;
+		inv.out.mr[1] = c->rights;
+		inv.out.mr[2] = c->badge;
+		err = E_OK;
+	} else {
+		invoke_fn *handler = invoke_table[c->type];
+		inv.caller = t;
+		inv.self = t->space;
+		inv.cap = c;
+		if (inv.in.label == INV_DESTROY || inv.in.label == INV_WATCH)
+			err = any_invoke(&inv);
+		else
+			err = handler ? handler(&inv) : E_NOSYS;
+	}
 	if (err == E_OK && t->state != T_DEAD) {
 		regs_set_info(&t->ctx, MSG_INFO(0, inv.out.len));
 		for (int i = 0; i < MSG_REG_WORDS; i++)

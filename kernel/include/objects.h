@@ -31,8 +31,6 @@ struct invocation {
 // decodes, then performs. E_OK with inv->out filled, or the error for r0
 // (E_NOSYS for a label the type does not have). Kernel locked.
 typedef int invoke_fn(struct invocation *inv);
-// The invocations of any capability: INV_IDENTIFY, INV_DESTROY, INV_WATCH.
-int kobj_invoke(struct invocation *inv);
 
 // Address spaces (object/space.c).
 extern uint32_t asid_generation;

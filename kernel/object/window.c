@@ -290,45 +290,53 @@ static inline int map_decode(struct space *self, const uint32_t *a, struct map_a
 // A slot still holding a frame is emptied first (break before make).
 static inline void map_perform(struct window *w, const struct map_args *m)
 {
+	uint32_t first = m->first, off = m->off, n = m->n, prot = m->prot;
 	struct prange *r = m->range;
-	pte_t *e = &w->table[m->first];
+	pte_t *e = &w->table[first];
 	int any = 0;
 
-	for (uint32_t i = 0; i < m->n; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		if (lpae_is_valid(e[i])) {
 			e[i] = 0;
 			any = 1;
 		}
 	}
 	if (any)
-		window_flush(w, m->first, m->n);
-	pte_t d = (r->base + (uint64_t)m->off * PAGE_SIZE) |
-		  slot_attrs[(m->prot & PROT_WRITE ? 1 : 0) | (m->prot & PROT_NOCACHE ? 2 : 0)];
+		window_flush(w, first, n);
+	pte_t d = (r->base + (uint64_t)off * PAGE_SIZE) |
+		  slot_attrs[(prot & PROT_WRITE ? 1 : 0) | (prot & PROT_NOCACHE ? 2 : 0)];
 	if (r->derived) {
 		d |= PTE_REVOCABLE;
 		r->mapped = 1;
 		w->revocable = 1;
 	}
-	for (uint32_t i = 0; i < m->n; i++, d += PAGE_SIZE)
-		e[i] = d;
+	for (pte_t *end = e + n; e != end; d += PAGE_SIZE)
+		*e++ = d;
 	dsb();
+}
+
+// WINDOW_MAP of w, from an invocation or a reply's MSG_MAP.
+static int map_slots(struct space *self, struct window *w, const uint32_t *a)
+{
+	struct map_args m;
+	int err = map_decode(self, a, &m);
+
+	if (err)
+		return err;
+	map_perform(w, &m);
+	return E_OK;
 }
 
 int window_map_request(struct space *self, const uint32_t *map)
 {
 	struct cap *wc = cap_slot(self, map[0]);
-	struct map_args m;
-	int err;
 
 	if (!wc || wc->type != CAP_WINDOW || wc->obj->dead || !(wc->rights & RIGHT_MANAGE)) {
-		err = cap_lookup(self, map[0], CAP_WINDOW, RIGHT_MANAGE, &wc);
+		int err = cap_lookup(self, map[0], CAP_WINDOW, RIGHT_MANAGE, &wc);
 		if (err)
 			return err; // (the checks above pass only for a usable capability)
 	}
-	err = map_decode(self, map + 1, &m);
-	if (!err)
-		map_perform((struct window *)wc->obj, &m);
-	return err;
+	return map_slots(self, (struct window *)wc->obj, map + 1);
 }
 
 // WINDOW_CLEAR: (first slot, count, flags).
@@ -363,7 +371,6 @@ int window_invoke(struct invocation *inv)
 	struct window *w = (struct window *)inv->cap->obj;
 	const struct msg_in *in = &inv->in;
 	struct bind_args bind;
-	struct map_args map;
 	int err;
 
 	if (!(inv->cap->rights & RIGHT_MANAGE))
@@ -372,11 +379,7 @@ int window_invoke(struct invocation *inv)
 	case WINDOW_BIND:
 		err = bind_decode(inv, w, &bind);
 		return err ? err : bind_perform(w, &bind);
-	case WINDOW_MAP:
-		err = in->len < 4 ? E_INVAL : map_decode(inv->self, in->mr, &map);
-		if (!err)
-			map_perform(w, &map);
-		return err;
+	case WINDOW_MAP: return in->len < 4 ? E_INVAL : map_slots(inv->self, w, in->mr);
 	case WINDOW_CLEAR:
 		err = clear_decode(in);
 		if (!err)
