@@ -12,6 +12,13 @@
 // The user half is 1 GiB with VMSPLIT=1G: TTBR0 then walks from level 2.
 #define ROOT_LEVEL (USER_TOP <= (1u << 30) ? 2 : 1)
 #define ROOT_ENTRIES (ROOT_LEVEL == 1 ? 4 : LPAE_ENTRIES)
+// A level-1 root (at most 4 entries) shares the space's page, after the
+// struct; TTBR0 needs it aligned to its size. A level-2 root has a page.
+#define SPACE_ROOT_OFFSET 2048
+_Static_assert(sizeof(struct space) <= SPACE_ROOT_OFFSET, "a space ends before its root table");
+_Static_assert(SPACE_ROOT_OFFSET % (4 * sizeof(pte_t)) == 0 &&
+		       SPACE_ROOT_OFFSET + 4 * sizeof(pte_t) <= PAGE_SIZE,
+	       "a level-1 root table fits the space's page, aligned");
 
 // Software bits of a level-3 descriptor (ARM ARM: bits 55-58 are ignored).
 #define PTE_KFRAME (1ULL << 55) // a LOWMEM frame the kernel gave; freed with the mapping
@@ -105,7 +112,8 @@ struct space *space_create(struct space *parent, uint32_t quota, int *err)
 		return 0;
 	}
 	s->caps = (struct cap *)phys_to_virt(caps_pa);
-	s->root = ROOT_LEVEL == 2 ? (pte_t *)phys_to_virt(root_pa) : (pte_t *)((char *)s + 2048);
+	s->root = ROOT_LEVEL == 2 ? (pte_t *)phys_to_virt(root_pa)
+				  : (pte_t *)((char *)s + SPACE_ROOT_OFFSET);
 	s->quota = quota;
 	s->parent = parent;
 	if (parent)

@@ -3,6 +3,7 @@
 // past its struct regs, so an exception pushes straight into it.
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "abi/abi.h"
@@ -14,6 +15,9 @@ struct regs {
 	uint32_t cpsr;   // its CPSR (user mode, ARM state)
 };
 _Static_assert(sizeof(struct regs) == 68, "entry.S lays out 17 words");
+_Static_assert(offsetof(struct regs, sp) == 52 && offsetof(struct regs, lr) == 56 &&
+		       offsetof(struct regs, pc) == 60 && offsetof(struct regs, cpsr) == 64,
+	       "entry.S's offsets: sp 52, lr 56, FRAME_PC 60, FRAME_CPSR 64");
 _Static_assert(REG_MR0 == REG_INFO + 1 && REG_MR0 + MSG_REG_WORDS <= REG_BADGE,
 	       "regs_msg: info then MR0..MR3 in consecutive registers");
 
