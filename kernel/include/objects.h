@@ -99,8 +99,10 @@ void thread_unpin(struct thread *t);
 // space). Timer interrupt, kernel locked.
 void thread_atomic_tick(struct thread *t);
 invoke_fn thread_invoke;
-// Binds `t` to space `s` with its IPC buffer at `ipcbuf_va` (boot and
-// THREAD_CONFIGURE).
+// Binds `t` to space `s` with its IPC buffer at `ipcbuf_va` (boot, and
+// THREAD_CONFIGURE's perform). The caller has checked that t is new and the
+// page free and in s's quota (asserted in test kernels); E_NOMEM only when
+// LOWMEM runs out.
 int thread_configure(struct thread *t, struct space *s, uint32_t ipcbuf_va, struct endpoint *fault_ep,
 		     uint32_t fault_badge, uint8_t prio);
 
