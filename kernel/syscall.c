@@ -13,7 +13,7 @@ void syscall_handle(uint32_t nr) __attribute__((noreturn));
 // carry MSG_MAP).
 static int check_msg(struct thread *t, const struct cap *c)
 {
-	uint32_t info = t->ctx.r[1];
+	uint32_t info = regs_info(&t->ctx);
 	struct cap *send;
 
 	if (MSG_LEN(info) > MSG_MAX_WORDS || (c && (info & MSG_MAP)))
@@ -28,78 +28,114 @@ static int check_msg(struct thread *t, const struct cap *c)
 // The WINDOW_MAP a reply carries (MSG_MAP), done before the reply goes.
 static int reply_map(struct thread *t)
 {
-	return t->ctx.r[1] & MSG_MAP ? window_map_request(t->space, t->ipcbuf->map) : E_OK;
+	return regs_info(&t->ctx) & MSG_MAP ? window_map_request(t->space, t->ipcbuf->map) : E_OK;
 }
 
+// INV_WATCH decoded: the notification to signal, and with what.
+struct watch_args {
+	struct notify *notify;
+	uint32_t badge;
+};
+
 // INV_WATCH: (notification slot, badge), signalled when c's object dies.
-static int watch(struct thread *t, struct cap *c, const struct msg_in *in)
+static int watch_decode(const struct invocation *inv, struct watch_args *a)
 {
-	struct kobj *o = c->obj;
+	const struct kobj *o = inv->cap->obj;
 	struct cap *nc;
 	int err;
 
-	if (in->len < 2)
+	if (inv->in.len < 2)
 		return E_INVAL;
-	if (!(c->rights & RIGHT_READ))
+	if (!(inv->cap->rights & RIGHT_READ))
 		return E_PERM;
-	err = cap_lookup(t->space, in->mr[0], CAP_NOTIFY, RIGHT_WRITE, &nc);
+	err = cap_lookup(inv->self, inv->in.mr[0], CAP_NOTIFY, RIGHT_WRITE, &nc);
 	if (err)
 		return err;
 	if (o->watch && !o->watch->hdr.dead)
 		return E_BUSY;
-	if (o->watch)
-		kobj_put(&o->watch->hdr);
-	o->watch = (struct notify *)nc->obj;
-	o->watch_badge = in->mr[1];
-	kobj_get(nc->obj);
+	a->notify = (struct notify *)nc->obj;
+	a->badge = inv->in.mr[1];
 	return E_OK;
 }
+
+// Replaces a dead watcher, if any, with a->notify.
+static void watch_perform(struct kobj *o, const struct watch_args *a)
+{
+	if (o->watch)
+		kobj_put(&o->watch->hdr);
+	o->watch = a->notify;
+	o->watch_badge = a->badge;
+	kobj_get(&a->notify->hdr);
+}
+
+// INV_DESTROY and INV_WATCH, the invocations of any capability that act.
+static int any_invoke(struct invocation *inv)
+{
+	struct watch_args watch;
+	int err;
+
+	if (inv->in.label == INV_DESTROY) {
+		err = kobj_destroy_check(inv->cap);
+		if (!err)
+			kobj_destroy(inv->cap->obj);
+		return err;
+	}
+	err = watch_decode(inv, &watch);
+	if (!err)
+		watch_perform(inv->cap->obj, &watch);
+	return err;
+}
+
+// Each capability type's invocation handler; none for an endpoint (a call
+// on one is IPC) or an empty slot.
+static invoke_fn *const invoke_table[CAP_TYPE_COUNT] = {
+	[CAP_SPACE] = space_invoke, [CAP_THREAD] = thread_invoke,   [CAP_NOTIFY] = notify_invoke,
+	[CAP_REPLY] = reply_invoke, [CAP_RANGE] = range_invoke,     [CAP_IRQCTL] = irqctl_invoke,
+	[CAP_IRQ] = irq_invoke,     [CAP_CONSOLE] = console_invoke, [CAP_WINDOW] = window_invoke,
+};
 
 // An invocation: label and words from t's registers; results and the error
 // back in them. Returns E_BLOCKED (r0 is set) or an error found before it
 // acted.
 static int invoke(struct thread *t, struct cap *c)
 {
-	struct msg_in in = { MSG_LABEL(t->ctx.r[1]), MSG_LEN(t->ctx.r[1]),
-			     { t->ctx.r[2], t->ctx.r[3], t->ctx.r[4], t->ctx.r[5] } };
-	struct msg_out out = { 0, { 0 } };
+	uint32_t info = regs_info(&t->ctx);
+	struct invocation inv; // caller, self and cap are set below, for the handlers
 	int err;
 
-	if (in.len > MSG_MAX_WORDS || (t->ctx.r[1] & MSG_CAP))
+	inv.in = (struct msg_in){ MSG_LABEL(info),
+				  MSG_LEN(info),
+				  { regs_mr(&t->ctx, 0), regs_mr(&t->ctx, 1), regs_mr(&t->ctx, 2),
+				    regs_mr(&t->ctx, 3) } };
+	inv.out = (struct msg_out){ 0, { 0 } };
+
+	if (inv.in.len > MSG_MAX_WORDS || (info & MSG_CAP))
 		return E_INVAL;
 	kobj_get(&t->hdr); // it may destroy itself
-	if (in.label == INV_IDENTIFY) {
-		out.len = 3;
-		out.mr[0] = c->type;
-		out.mr[1] = c->rights;
-		out.mr[2] = c->badge;
+	if (inv.in.label == INV_IDENTIFY) { // no right, nothing to decode: answered here
+		inv.out.len = 3;
+		inv.out.mr[0] = c->type;
+		inv.out.mr[1] = c->rights;
+		inv.out.mr[2] = c->badge;
 		err = E_OK;
-	} else if (in.label == INV_WATCH) {
-		err = watch(t, c, &in);
-	} else if (in.label == INV_DESTROY) {
-		err = kobj_destroy_by(c);
 	} else {
-		switch (c->type) {
-		case CAP_SPACE: err = space_invoke(t->space, c, &in, &out); break;
-		case CAP_THREAD: err = thread_invoke(t->space, c, &in, &out); break;
-		case CAP_NOTIFY: err = notify_invoke(c, &in, &out); break;
-		case CAP_RANGE: err = range_invoke(t->space, c, &in, &out); break;
-		case CAP_IRQCTL: err = irqctl_invoke(t->space, c, &in, &out); break;
-		case CAP_IRQ: err = irq_invoke(c, &in, &out); break;
-		case CAP_CONSOLE: err = console_invoke(t, c, &in, &out); break;
-		case CAP_REPLY: err = reply_invoke(t, c, &in, &out); break;
-		case CAP_WINDOW: err = window_invoke(t->space, c, &in, &out); break;
-		default: err = E_NOSYS; break;
-		}
+		invoke_fn *handler = invoke_table[c->type];
+		inv.caller = t;
+		inv.self = t->space;
+		inv.cap = c;
+		if (inv.in.label == INV_DESTROY || inv.in.label == INV_WATCH)
+			err = any_invoke(&inv);
+		else
+			err = handler ? handler(&inv) : E_NOSYS;
 	}
 	if (err == E_OK && t->state != T_DEAD) {
-		t->ctx.r[1] = MSG_INFO(0, out.len);
+		regs_set_info(&t->ctx, MSG_INFO(0, inv.out.len));
 		for (int i = 0; i < MSG_REG_WORDS; i++)
-			t->ctx.r[2 + i] = out.mr[i];
+			regs_set_mr(&t->ctx, i, inv.out.mr[i]);
 	}
 	// Only invocations delete capabilities or destroy objects: free what
 	// they released. t itself is freed last, after its r0 is written.
-	t->ctx.r[0] = (uint32_t)err;
+	regs_set_err(&t->ctx, (uint32_t)err);
 	kobj_put(&t->hdr);
 	kobj_reap();
 	return E_BLOCKED; // r0 is written: t may be gone now
@@ -108,7 +144,7 @@ static int invoke(struct thread *t, struct cap *c)
 static int do_send(struct thread *t, int call, int block)
 {
 	struct cap *c;
-	int err = cap_lookup(t->space, t->ctx.r[0], CAP_NULL, 0, &c);
+	int err = cap_lookup(t->space, regs_cap(&t->ctx), CAP_NULL, 0, &c);
 
 	if (err)
 		return err;
@@ -141,7 +177,7 @@ static int do_send(struct thread *t, int call, int block)
 static int do_recv(struct thread *t, int block)
 {
 	struct cap *c;
-	int err = cap_lookup(t->space, t->ctx.r[0], CAP_NULL, RIGHT_READ, &c);
+	int err = cap_lookup(t->space, regs_cap(&t->ctx), CAP_NULL, RIGHT_READ, &c);
 
 	if (err)
 		return err;
@@ -167,7 +203,7 @@ static int do_reply(struct thread *t)
 static int do_reply_recv(struct thread *t)
 {
 	struct cap *c;
-	int err = cap_lookup(t->space, t->ctx.r[0], CAP_NULL, RIGHT_READ, &c);
+	int err = cap_lookup(t->space, regs_cap(&t->ctx), CAP_NULL, RIGHT_READ, &c);
 
 	if (!err && c->type != CAP_ENDPOINT && c->type != CAP_NOTIFY)
 		err = E_TYPE;
@@ -199,7 +235,7 @@ void syscall_handle(uint32_t nr)
 
 	kernel_lock();
 	if (nr == SYS_NULL) { // the bare cost of entering and leaving the kernel
-		t->ctx.r[0] = E_OK;
+		regs_set_err(&t->ctx, E_OK);
 		schedule();
 	}
 	switch (nr) {
@@ -218,6 +254,6 @@ void syscall_handle(uint32_t nr)
 	default: err = E_NOSYS; break;
 	}
 	if (err != E_BLOCKED)
-		t->ctx.r[0] = (uint32_t)err;
+		regs_set_err(&t->ctx, (uint32_t)err);
 	schedule();
 }

@@ -149,7 +149,7 @@ int userboot_start(const struct machine *m)
 
 	t->ctx.pc = img.entry;
 	t->ctx.sp = INIT_STACK_TOP;
-	t->ctx.r[0] = BOOTINFO_VA;
+	regs_set_arg(&t->ctx, 0, BOOTINFO_VA);
 	sched_wake(t);
 	printk("hmk: starting init (%u bytes, %u pages of quota)\n", f.size, s->quota);
 	return E_OK;

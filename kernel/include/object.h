@@ -30,11 +30,13 @@
 // Per-CPU state is in struct cpu.
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "abi/abi.h"
 #include "context.h"
 #include "lpae/lpae.h"
+#include "memlayout.h"
 
 struct space;
 struct notify;
@@ -63,7 +65,7 @@ struct cap {
 	uint32_t badge;
 	uint32_t unused2;
 };
-_Static_assert(sizeof(struct cap) * CAP_SLOTS == 4096, "a capability table is one page");
+_Static_assert(sizeof(struct cap) * CAP_SLOTS == PAGE_SIZE, "a capability table is one page");
 
 struct thread;
 
@@ -188,6 +190,27 @@ struct thread {
 	uint32_t atomic_first, atomic_count;
 };
 
+// Layouts the code relies on. kobj_alloc gives each object one page and
+// finds it by its header, which starts every object but a thread: a
+// thread's saved registers come first, where the exception entry stores
+// them (context.h). A space's level-1 root table shares its page (space.c).
+_Static_assert(offsetof(struct thread, ctx) == 0, "a thread's registers start its page");
+_Static_assert(sizeof(struct thread) <= PAGE_SIZE, "a thread fits its page");
+_Static_assert(offsetof(struct space, hdr) == 0 && offsetof(struct endpoint, hdr) == 0 &&
+		       offsetof(struct notify, hdr) == 0 && offsetof(struct window, hdr) == 0 &&
+		       offsetof(struct prange, hdr) == 0 && offsetof(struct reply, hdr) == 0 &&
+		       offsetof(struct irq_handler, hdr) == 0,
+	       "the header starts every object but a thread");
+_Static_assert(sizeof(struct endpoint) <= PAGE_SIZE && sizeof(struct notify) <= PAGE_SIZE &&
+		       sizeof(struct window) <= PAGE_SIZE && sizeof(struct prange) <= PAGE_SIZE &&
+		       sizeof(struct reply) <= PAGE_SIZE && sizeof(struct irq_handler) <= PAGE_SIZE,
+	       "every object fits its page");
+// A window is one level-3 table: WINDOW_SLOTS pages, one level-2 entry.
+_Static_assert(WINDOW_SLOTS == LPAE_ENTRIES && WINDOW_SIZE == WINDOW_SLOTS * PAGE_SIZE &&
+		       WINDOW_SIZE == LPAE_L2_SIZE,
+	       "a window is one level-3 table");
+_Static_assert(sizeof(struct ipc_buffer) <= PAGE_SIZE, "an IPC buffer is one page");
+
 // Object memory and quota (object/kobj.c).
 // Allocates `pages` zeroed LOWMEM pages for an object of `type`, charged to
 // `charge` (NULL: the kernel's own boot objects). NULL when the quota or
@@ -206,14 +229,18 @@ void kobj_reap(void);
 void kobj_lost_caps(struct kobj *o);
 // Kills the object: type-specific teardown; idempotent.
 void kobj_destroy(struct kobj *o);
-// INV_DESTROY through c: E_PERM without RIGHT_MANAGE or for a boot object
-// (which no program may destroy), else kills the object and returns E_OK.
-int kobj_destroy_by(const struct cap *c);
+// Whether INV_DESTROY through c may kill its object (then kobj_destroy()):
+// E_PERM without RIGHT_MANAGE or for a boot object (which no program may
+// destroy), else E_OK. Changes nothing.
+int kobj_destroy_check(const struct cap *c);
 // Its owner space died: queues it to be killed, capabilities or not.
 void kobj_doom(struct kobj *o);
 // Removes every mapping made through a derived range of [base, end), in
 // every live space and window (a derived range dies).
 void kobj_revoke_frames(uint64_t base, uint64_t end);
+// Whether s (NULL: the kernel, unlimited) can be charged `pages` more:
+// E_OK or E_NOMEM (s dead or its quota short). Changes nothing.
+int quota_check(const struct space *s, uint32_t pages);
 // Charges / returns pages to a space's quota; 0 or E_NOMEM.
 int quota_charge(struct space *s, uint32_t pages);
 void quota_release(struct space *s, uint32_t pages);

@@ -1,7 +1,8 @@
 // The operations of each kind of kernel object (kernel/object/*.c), and the
-// invocation handlers the system call layer dispatches to. Every handler
-// decodes and checks all of its arguments before it changes anything, and
-// returns E_OK or the error for r0.
+// invocation handlers the system call layer dispatches to. Every handler is
+// a decode, which checks all of its arguments (rights, slots, ranges) and
+// changes nothing, then a perform, which cannot fail for a reason the decode
+// could have found; it returns E_OK or the error for r0.
 #pragma once
 
 #include "object.h"
@@ -16,6 +17,21 @@ struct msg_out {
 	uint32_t mr[MSG_REG_WORDS];
 };
 
+// One invocation (SYS_CALL on a capability that is no endpoint), as the
+// system call layer hands it to a handler: who calls, through which
+// capability, with what message. The handler writes its results to `out`.
+struct invocation {
+	struct thread *caller;
+	struct space *self; // the caller's space, whose table the argument slots name
+	struct cap *cap;    // the capability invoked
+	struct msg_in in;
+	struct msg_out out;
+};
+// An invocation handler (one per capability type, syscall.c's table):
+// decodes, then performs. E_OK with inv->out filled, or the error for r0
+// (E_NOSYS for a label the type does not have). Kernel locked.
+typedef int invoke_fn(struct invocation *inv);
+
 // Address spaces (object/space.c; their tables and ASIDs: arch vspace.h).
 // A new, empty address space charged to `parent`, with `quota` pages of its
 // own taken from the parent's quota; NULL and *err on failure.
@@ -29,7 +45,12 @@ void space_free(struct space *s);
 // Removes s's mappings of frames in [base, end) made through a derived
 // range (MAP_REVOCABLE).
 void space_revoke(struct space *s, uint64_t base, uint64_t end);
-int space_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
+// Whether n pages from va (checked to be user addresses) can be mapped
+// into s with `extra` pages of quota to spare: E_BUSY when one is mapped or
+// lies in a window's region, E_NOMEM when the tables they need and
+// `extra` exceed its quota. Changes nothing.
+int space_map_check(struct space *s, uint32_t va, uint32_t n, uint32_t extra);
+invoke_fn space_invoke;
 
 // Threads (object/thread.c).
 struct thread *thread_create(struct space *charge);
@@ -43,9 +64,11 @@ void thread_unpin(struct thread *t);
 // budget is spent, clears the pinned slots and unpins `t` (logged once per
 // space). Timer interrupt, kernel locked.
 void thread_atomic_tick(struct thread *t);
-int thread_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
-// Binds `t` to space `s` with its IPC buffer at `ipcbuf_va` (boot and
-// THREAD_CONFIGURE).
+invoke_fn thread_invoke;
+// Binds `t` to space `s` with its IPC buffer at `ipcbuf_va` (boot, and
+// THREAD_CONFIGURE's perform). The caller has checked that t is new and the
+// page free and in s's quota (asserted in test kernels); E_NOMEM only when
+// LOWMEM runs out.
 int thread_configure(struct thread *t, struct space *s, uint32_t ipcbuf_va, struct endpoint *fault_ep,
 		     uint32_t fault_badge, uint8_t prio);
 
@@ -56,11 +79,11 @@ void ep_remove(struct thread *t);
 void notify_destroy(struct notify *n);
 // ORs `bits` into the word and wakes the waiter (IRQ context too).
 void notify_signal(struct notify *n, uint32_t bits);
-int notify_invoke(struct cap *c, const struct msg_in *in, struct msg_out *out);
+invoke_fn notify_invoke;
 
 // Reply objects (object/reply.c).
 void reply_destroy(struct reply *r);
-int reply_invoke(struct thread *t, struct cap *c, const struct msg_in *in, struct msg_out *out);
+invoke_fn reply_invoke;
 
 // Windows (object/window.c).
 void window_destroy(struct window *w);
@@ -68,7 +91,7 @@ void window_free(struct window *w);
 // Empties w's slots holding frames in [base, end) mapped through a derived
 // range (MAP_REVOCABLE).
 void window_revoke(struct window *w, uint64_t base, uint64_t end);
-int window_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
+invoke_fn window_invoke;
 // The WINDOW_MAP a reply carries (MSG_MAP): map[] = window slot in self's
 // table, then WINDOW_MAP's words. E_OK or the error, checked in full first.
 int window_map_request(struct space *self, const uint32_t *map);
@@ -91,9 +114,8 @@ void window_thread_gone(struct thread *t);
 struct prange *range_create(uint64_t base, uint32_t pages, struct space *charge);
 // A derived range dies: every mapping made through it goes.
 void range_destroy(struct prange *r);
-int range_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
+invoke_fn range_invoke;
 extern struct kobj irqctl_object, console_object;
-int irqctl_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out);
-int irq_invoke(struct cap *c, const struct msg_in *in, struct msg_out *out);
+invoke_fn irqctl_invoke, irq_invoke;
 void irq_handler_destroy(struct irq_handler *h);
-int console_invoke(struct thread *t, struct cap *c, const struct msg_in *in, struct msg_out *out);
+invoke_fn console_invoke;

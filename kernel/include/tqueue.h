@@ -2,10 +2,20 @@
 // thread's next/prev: a thread is in at most one queue at a time.
 #pragma once
 
+#include "debug.h"
 #include "object.h"
+
+// A queue is empty at both ends or at neither, and nothing lies beyond its
+// ends (debug assertions).
+static inline int tq_ends_ok(const struct tqueue *q)
+{
+	return !q->head == !q->tail && (!q->head || (!q->head->prev && !q->tail->next));
+}
 
 static inline void tq_append(struct tqueue *q, struct thread *t)
 {
+	KASSERT(!t->next && !t->prev && q->head != t); // in no queue
+	KASSERT(tq_ends_ok(q));
 	t->next = 0;
 	t->prev = q->tail;
 	if (q->tail)
@@ -17,6 +27,8 @@ static inline void tq_append(struct tqueue *q, struct thread *t)
 
 static inline void tq_prepend(struct tqueue *q, struct thread *t)
 {
+	KASSERT(!t->next && !t->prev && q->head != t); // in no queue
+	KASSERT(tq_ends_ok(q));
 	t->prev = 0;
 	t->next = q->head;
 	if (q->head)
@@ -28,6 +40,8 @@ static inline void tq_prepend(struct tqueue *q, struct thread *t)
 
 static inline void tq_remove(struct tqueue *q, struct thread *t)
 {
+	KASSERT(t->prev ? t->prev->next == t : q->head == t); // in q
+	KASSERT(t->next ? t->next->prev == t : q->tail == t);
 	if (t->prev)
 		t->prev->next = t->next;
 	else
@@ -37,4 +51,5 @@ static inline void tq_remove(struct tqueue *q, struct thread *t)
 	else
 		q->tail = t->prev;
 	t->next = t->prev = 0;
+	KASSERT(tq_ends_ok(q));
 }

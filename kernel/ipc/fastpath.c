@@ -56,10 +56,10 @@ static inline int fast_map(struct space *s, const uint32_t *map)
 
 static inline void copy_mrs(struct thread *to, const struct thread *from)
 {
-	to->ctx.r[2] = from->ctx.r[2];
-	to->ctx.r[3] = from->ctx.r[3];
-	to->ctx.r[4] = from->ctx.r[4];
-	to->ctx.r[5] = from->ctx.r[5];
+	regs_set_mr(&to->ctx, 0, regs_mr(&from->ctx, 0));
+	regs_set_mr(&to->ctx, 1, regs_mr(&from->ctx, 1));
+	regs_set_mr(&to->ctx, 2, regs_mr(&from->ctx, 2));
+	regs_set_mr(&to->ctx, 3, regs_mr(&from->ctx, 3));
 }
 
 void fastpath_call(uint32_t cptr, uint32_t info)
@@ -85,10 +85,10 @@ void fastpath_call(uint32_t cptr, uint32_t info)
 				dest->caller = t;
 				dest->caller_died = 0;
 				dest->state = T_READY;
-				dest->ctx.r[0] = E_OK;
-				dest->ctx.r[1] = info | MSG_CALL; // a caller waits
+				regs_set_err(&dest->ctx, E_OK);
+				regs_set_info(&dest->ctx, info | MSG_CALL); // a caller waits
 				copy_mrs(dest, t);
-				dest->ctx.r[6] = cap->badge;
+				regs_set_badge(&dest->ctx, cap->badge);
 				switch_to(c, dest);
 			}
 		}
@@ -119,8 +119,8 @@ void fastpath_reply_recv(uint32_t cptr, uint32_t info)
 			t->caller = 0;
 			caller->callee = 0;
 			caller->state = T_READY;
-			caller->ctx.r[0] = E_OK;
-			caller->ctx.r[1] = info & ~(MSG_MAP | MSG_CALL);
+			regs_set_err(&caller->ctx, E_OK);
+			regs_set_info(&caller->ctx, info & ~(MSG_MAP | MSG_CALL));
 			copy_mrs(caller, t);
 			switch_to(c, caller);
 		}

@@ -16,10 +16,10 @@ static void transfer(struct thread *src, const uint32_t *snd, uint32_t badge, ui
 {
 	uint32_t info = snd[0] & ~(MSG_CAP | MSG_MAP | MSG_CALL), len = MSG_LEN(snd[0]);
 
-	dst->ctx.r[0] = E_OK;
+	regs_set_err(&dst->ctx, E_OK);
 	for (int i = 0; i < MSG_REG_WORDS; i++)
-		dst->ctx.r[2 + i] = snd[1 + i];
-	dst->ctx.r[6] = badge;
+		regs_set_mr(&dst->ctx, i, snd[1 + i]);
+	regs_set_badge(&dst->ctx, badge);
 	for (uint32_t i = MSG_REG_WORDS; i < len; i++)
 		dst->ipcbuf->mr[i] = src->ipcbuf->mr[i];
 	if (snd[0] & MSG_CAP) {
@@ -30,14 +30,14 @@ static void transfer(struct thread *src, const uint32_t *snd, uint32_t badge, ui
 			info |= MSG_CAP;
 		}
 	}
-	dst->ctx.r[1] = info;
+	regs_set_info(&dst->ctx, info);
 }
 
 // t will wait for `server`'s reply (which just received t's message: its
 // info says so, MSG_CALL).
 static void await_reply(struct thread *t, struct thread *server)
 {
-	server->ctx.r[1] |= MSG_CALL;
+	regs_set_info(&server->ctx, regs_info(&server->ctx) | MSG_CALL);
 	t->state = T_REPLY;
 	t->callee = server;
 	server->caller = t;
@@ -62,7 +62,7 @@ void ipc_abort(struct thread *t, int err, const char *why)
 		t->state = T_STOPPED;
 		return;
 	}
-	t->ctx.r[0] = (uint32_t)err;
+	regs_set_err(&t->ctx, (uint32_t)err);
 	sched_wake(t);
 }
 
@@ -96,7 +96,7 @@ static inline int deliver(struct thread *t, const uint32_t *snd, struct endpoint
 
 int ipc_send(struct thread *t, struct endpoint *ep, uint32_t badge, int call, int block)
 {
-	return deliver(t, &t->ctx.r[1], ep, badge, t->ipcbuf->cap_send, call, block);
+	return deliver(t, regs_msg(&t->ctx), ep, badge, t->ipcbuf->cap_send, call, block);
 }
 
 void ipc_send_fault(struct thread *t, struct endpoint *ep, uint32_t badge)
@@ -120,14 +120,14 @@ int ipc_recv(struct thread *t, struct endpoint *ep, int block)
 		if (s->is_call || s->fault) {
 			await_reply(s, t);
 		} else {
-			s->ctx.r[0] = E_OK;
+			regs_set_err(&s->ctx, E_OK);
 			sched_wake(s);
 		}
 		return E_OK;
 	}
 	if (t->bound_notify && t->bound_notify->word) { // a signal is already waiting
-		t->ctx.r[1] = MSG_INFO(MSG_LABEL_NOTIFY, 0);
-		t->ctx.r[6] = t->bound_notify->word;
+		regs_set_info(&t->ctx, MSG_INFO(MSG_LABEL_NOTIFY, 0));
+		regs_set_badge(&t->ctx, t->bound_notify->word);
 		t->bound_notify->word = 0;
 		return E_OK;
 	}
@@ -141,7 +141,7 @@ int ipc_recv(struct thread *t, struct endpoint *ep, int block)
 
 struct thread *ipc_deliver_reply(struct thread *t, struct thread *caller)
 {
-	uint32_t info = t->ctx.r[1];
+	uint32_t info = regs_info(&t->ctx);
 
 	caller->callee = 0;
 	caller->saved_in = 0;
@@ -152,10 +152,10 @@ struct thread *ipc_deliver_reply(struct thread *t, struct thread *caller)
 			return 0;
 		}
 		if (MSG_LEN(info) >= 1)
-			caller->ctx.pc = t->ctx.r[2];
+			caller->ctx.pc = regs_mr(&t->ctx, 0);
 		return caller;
 	}
-	transfer(t, &t->ctx.r[1], 0, t->ipcbuf->cap_send, caller);
+	transfer(t, regs_msg(&t->ctx), 0, t->ipcbuf->cap_send, caller);
 	return caller;
 }
 
@@ -197,8 +197,8 @@ int ipc_reply_saved(struct thread *t, struct reply *r)
 int notify_wait(struct thread *t, struct notify *n, int block)
 {
 	if (n->word) {
-		t->ctx.r[1] = 0;
-		t->ctx.r[6] = n->word;
+		regs_set_info(&t->ctx, 0);
+		regs_set_badge(&t->ctx, n->word);
 		n->word = 0;
 		return E_OK;
 	}

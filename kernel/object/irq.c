@@ -14,51 +14,71 @@ static void irq_user(uint32_t id)
 	notify_signal(h->notify, h->badge);
 }
 
-int irqctl_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out)
+// IRQCTL_BIND decoded: the line, the notification and the empty slot.
+struct bind_args {
+	uint32_t irq;
+	struct cap *notify, *dest;
+};
+
+// IRQCTL_BIND: (irq number, notification slot, dest slot), RIGHT_MANAGE.
+static int bind_decode(const struct invocation *inv, struct bind_args *a)
 {
-	uint32_t irq = in->mr[0];
-	struct cap *nc, *dest;
-	struct irq_handler *h;
+	const struct msg_in *in = &inv->in;
 	int err;
 
-	(void)out;
-	if (in->label != IRQCTL_BIND)
-		return E_NOSYS;
-	if (!(c->rights & RIGHT_MANAGE))
+	a->irq = in->mr[0];
+	if (!(inv->cap->rights & RIGHT_MANAGE))
 		return E_PERM;
 	if (in->len < 3)
 		return E_INVAL;
-	if (irq < 32 || irq >= gic_lines())
+	if (a->irq < 32 || a->irq >= gic_lines())
 		return E_RANGE; // only shared peripheral interrupts
-	err = cap_lookup(self, in->mr[1], CAP_NOTIFY, RIGHT_WRITE, &nc);
+	err = cap_lookup(inv->self, in->mr[1], CAP_NOTIFY, RIGHT_WRITE, &a->notify);
 	if (err)
 		return err;
-	dest = cap_slot(self, in->mr[2]);
-	if (!dest)
+	a->dest = cap_slot(inv->self, in->mr[2]);
+	if (!a->dest)
 		return E_CAP;
-	if (dest->type != CAP_NULL || bound[irq] || gic_claimed(irq))
+	if (a->dest->type != CAP_NULL || bound[a->irq] || gic_claimed(a->irq))
 		return E_BUSY;
-	h = kobj_alloc(CAP_IRQ, 1, self);
+	return quota_check(inv->self, 1);
+}
+
+// Fails (E_NOMEM) only when LOWMEM runs out.
+static int bind_perform(const struct invocation *inv, const struct bind_args *a)
+{
+	struct irq_handler *h = kobj_alloc(CAP_IRQ, 1, inv->self);
+
 	if (!h)
 		return E_NOMEM;
-	h->irq = irq;
-	h->notify = (struct notify *)nc->obj;
-	h->badge = nc->badge;
+	h->irq = a->irq;
+	h->notify = (struct notify *)a->notify->obj;
+	h->badge = a->notify->badge;
 	kobj_get(&h->notify->hdr);
-	bound[irq] = h;
-	cap_set(dest, &h->hdr, RIGHTS_ALL, 0);
-	gic_enable(irq, irq_user);
+	bound[a->irq] = h;
+	cap_set(a->dest, &h->hdr, RIGHTS_ALL, 0);
+	gic_enable(a->irq, irq_user);
 	return E_OK;
 }
 
-int irq_invoke(struct cap *c, const struct msg_in *in, struct msg_out *out)
+int irqctl_invoke(struct invocation *inv)
 {
-	struct irq_handler *h = (struct irq_handler *)c->obj;
+	struct bind_args a;
+	int err;
 
-	(void)out;
-	if (in->label != IRQ_ACK)
+	if (inv->in.label != IRQCTL_BIND)
 		return E_NOSYS;
-	if (!(c->rights & RIGHT_WRITE))
+	err = bind_decode(inv, &a);
+	return err ? err : bind_perform(inv, &a);
+}
+
+int irq_invoke(struct invocation *inv)
+{
+	struct irq_handler *h = (struct irq_handler *)inv->cap->obj;
+
+	if (inv->in.label != IRQ_ACK) // the one label, and its one check
+		return E_NOSYS;
+	if (!(inv->cap->rights & RIGHT_WRITE))
 		return E_PERM;
 	gic_unmask(h->irq);
 	return E_OK;

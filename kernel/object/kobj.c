@@ -9,13 +9,17 @@
 #include "objects.h"
 #include "printk.h"
 
+int quota_check(const struct space *s, uint32_t pages)
+{
+	return s && (s->hdr.dead || pages > s->quota - s->used) ? E_NOMEM : E_OK;
+}
+
 int quota_charge(struct space *s, uint32_t pages)
 {
-	if (!s)
-		return E_OK;
-	if (s->hdr.dead || pages > s->quota - s->used)
+	if (quota_check(s, pages))
 		return E_NOMEM;
-	s->used += pages;
+	if (s)
+		s->used += pages;
 	return E_OK;
 }
 
@@ -110,12 +114,9 @@ void kobj_destroy(struct kobj *o)
 	kobj_put(o);
 }
 
-int kobj_destroy_by(const struct cap *c)
+int kobj_destroy_check(const struct cap *c)
 {
-	if (!(c->rights & RIGHT_MANAGE) || !c->obj->pages)
-		return E_PERM;
-	kobj_destroy(c->obj);
-	return E_OK;
+	return !(c->rights & RIGHT_MANAGE) || !c->obj->pages ? E_PERM : E_OK;
 }
 
 static struct kobj *reap_list;

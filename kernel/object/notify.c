@@ -11,9 +11,9 @@ void notify_signal(struct notify *n, uint32_t bits)
 		// The thread it is bound to waits on an endpoint: end that wait.
 		t = n->bound;
 		ep_remove(t);
-		t->ctx.r[0] = E_OK;
-		t->ctx.r[1] = MSG_INFO(MSG_LABEL_NOTIFY, 0);
-		t->ctx.r[6] = n->word | bits;
+		regs_set_err(&t->ctx, E_OK);
+		regs_set_info(&t->ctx, MSG_INFO(MSG_LABEL_NOTIFY, 0));
+		regs_set_badge(&t->ctx, n->word | bits);
 		n->word = 0;
 		sched_wake(t);
 		return;
@@ -24,9 +24,9 @@ void notify_signal(struct notify *n, uint32_t bits)
 	}
 	n->waiter = 0;
 	t->waiting = 0;
-	t->ctx.r[0] = E_OK;
-	t->ctx.r[1] = 0;
-	t->ctx.r[6] = n->word | bits;
+	regs_set_err(&t->ctx, E_OK);
+	regs_set_info(&t->ctx, 0);
+	regs_set_badge(&t->ctx, n->word | bits);
 	n->word = 0;
 	sched_wake(t);
 }
@@ -44,20 +44,20 @@ void notify_destroy(struct notify *n)
 		return;
 	n->waiter = 0;
 	t->waiting = 0;
-	t->ctx.r[0] = E_DEAD;
+	regs_set_err(&t->ctx, E_DEAD);
 	sched_wake(t);
 }
 
-int notify_invoke(struct cap *c, const struct msg_in *in, struct msg_out *out)
+int notify_invoke(struct invocation *inv)
 {
-	struct notify *n = (struct notify *)c->obj;
+	struct notify *n = (struct notify *)inv->cap->obj;
 
-	if (in->label != NOTIFY_POLL)
+	if (inv->in.label != NOTIFY_POLL) // the one label, and its one check
 		return E_NOSYS;
-	if (!(c->rights & RIGHT_READ))
+	if (!(inv->cap->rights & RIGHT_READ))
 		return E_PERM;
-	out->len = 1;
-	out->mr[0] = n->word;
+	inv->out.len = 1;
+	inv->out.mr[0] = n->word;
 	n->word = 0;
 	return E_OK;
 }

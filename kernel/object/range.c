@@ -24,67 +24,103 @@ void range_destroy(struct prange *r)
 		kobj_revoke_frames(r->base, r->base + (uint64_t)r->pages * PAGE_SIZE);
 }
 
-// RANGE_DERIVE: (space slot, dest slot in that space, rights).
-static int range_derive(struct space *self, struct cap *c, const struct msg_in *in)
+// A range invocation, decoded: the empty slot the new range goes in, and
+// the space it is charged to.
+struct range_args {
+	struct cap *dest;
+	struct space *charge;
+};
+
+// RANGE_DERIVE: (space slot, dest slot in that space, rights), RIGHT_MANAGE.
+static int derive_decode(const struct invocation *inv, const struct prange *r, struct range_args *a)
 {
-	struct prange *r = (struct prange *)c->obj, *n;
-	struct cap *sc, *dest;
+	const struct msg_in *in = &inv->in;
+	struct cap *sc;
 	int err;
 
+	if (!(inv->cap->rights & RIGHT_MANAGE))
+		return E_PERM;
 	if (in->len < 3 || (in->mr[2] & ~RIGHTS_ALL))
 		return E_INVAL;
 	if (r->derived)
 		return E_PERM; // it would outlive the space r is lent to
-	err = cap_lookup(self, in->mr[0], CAP_SPACE, RIGHT_MANAGE, &sc);
+	err = cap_lookup(inv->self, in->mr[0], CAP_SPACE, RIGHT_MANAGE, &sc);
 	if (err)
 		return err;
-	dest = cap_slot((struct space *)sc->obj, in->mr[1]);
-	if (!dest)
+	a->charge = (struct space *)sc->obj;
+	a->dest = cap_slot(a->charge, in->mr[1]);
+	if (!a->dest)
 		return E_CAP;
-	if (dest->type != CAP_NULL)
+	if (a->dest->type != CAP_NULL)
 		return E_BUSY;
-	n = range_create(r->base, r->pages, (struct space *)sc->obj);
+	return quota_check(a->charge, 1);
+}
+
+// Fails (E_NOMEM) only when LOWMEM runs out.
+static int derive_perform(const struct invocation *inv, const struct prange *r,
+			  const struct range_args *a)
+{
+	struct prange *n = range_create(r->base, r->pages, a->charge);
+
 	if (!n)
 		return E_NOMEM;
 	n->derived = 1;
-	cap_set(dest, &n->hdr, c->rights & in->mr[2], c->badge);
+	cap_set(a->dest, &n->hdr, inv->cap->rights & inv->in.mr[2], inv->cap->badge);
 	return E_OK;
 }
 
-int range_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out)
+// RANGE_SPLIT: (page offset, dest slot), RIGHT_MANAGE, not of a derived range.
+static int split_decode(const struct invocation *inv, const struct prange *r, struct range_args *a)
 {
-	struct prange *r = (struct prange *)c->obj;
+	uint32_t off = inv->in.mr[0];
 
-	switch (in->label) {
-	case RANGE_INFO:
-		out->len = 3;
-		out->mr[0] = (uint32_t)r->base;
-		out->mr[1] = (uint32_t)(r->base >> 32);
-		out->mr[2] = r->pages;
+	a->dest = cap_slot(inv->self, inv->in.mr[1]);
+	a->charge = inv->self;
+	if (!(inv->cap->rights & RIGHT_MANAGE) || r->derived)
+		return E_PERM; // a piece of a derived range would outlive it
+	if (inv->in.len < 2)
+		return E_INVAL;
+	if (!a->dest)
+		return E_CAP;
+	if (a->dest->type != CAP_NULL)
+		return E_BUSY;
+	if (off == 0 || off >= r->pages)
+		return E_RANGE;
+	return quota_check(a->charge, 1);
+}
+
+// Fails (E_NOMEM) only when LOWMEM runs out.
+static int split_perform(const struct invocation *inv, struct prange *r, const struct range_args *a)
+{
+	uint32_t off = inv->in.mr[0];
+	struct prange *n = range_create(r->base + (uint64_t)off * 4096, r->pages - off, a->charge);
+
+	if (!n)
+		return E_NOMEM;
+	r->pages = off;
+	cap_set(a->dest, &n->hdr, inv->cap->rights, inv->cap->badge);
+	return E_OK;
+}
+
+int range_invoke(struct invocation *inv)
+{
+	struct prange *r = (struct prange *)inv->cap->obj;
+	struct range_args a;
+	int err;
+
+	switch (inv->in.label) {
+	case RANGE_INFO: // nothing to decode, no right needed
+		inv->out.len = 3;
+		inv->out.mr[0] = (uint32_t)r->base;
+		inv->out.mr[1] = (uint32_t)(r->base >> 32);
+		inv->out.mr[2] = r->pages;
 		return E_OK;
-	case RANGE_SPLIT: {
-		uint32_t off = in->mr[0];
-		struct cap *dest = cap_slot(self, in->mr[1]);
-		struct prange *n;
-		if (!(c->rights & RIGHT_MANAGE) || r->derived)
-			return E_PERM; // a piece of a derived range would outlive it
-		if (in->len < 2)
-			return E_INVAL;
-		if (!dest)
-			return E_CAP;
-		if (dest->type != CAP_NULL)
-			return E_BUSY;
-		if (off == 0 || off >= r->pages)
-			return E_RANGE;
-		n = range_create(r->base + (uint64_t)off * 4096, r->pages - off, self);
-		if (!n)
-			return E_NOMEM;
-		r->pages = off;
-		cap_set(dest, &n->hdr, c->rights, c->badge);
-		return E_OK;
-	}
+	case RANGE_SPLIT:
+		err = split_decode(inv, r, &a);
+		return err ? err : split_perform(inv, r, &a);
 	case RANGE_DERIVE:
-		return c->rights & RIGHT_MANAGE ? range_derive(self, c, in) : E_PERM;
+		err = derive_decode(inv, r, &a);
+		return err ? err : derive_perform(inv, r, &a);
 	default:
 		return E_NOSYS;
 	}

@@ -17,24 +17,36 @@ void reply_destroy(struct reply *r)
 	ipc_abort(caller, E_DEAD, "the reply to its fault was destroyed");
 }
 
-int reply_invoke(struct thread *t, struct cap *c, const struct msg_in *in, struct msg_out *out)
+// REPLY_SAVE, with RIGHT_WRITE: the caller holds a caller, r none.
+static int save_decode(const struct invocation *inv, const struct reply *r)
 {
-	struct reply *r = (struct reply *)c->obj;
+	if (!(inv->cap->rights & RIGHT_WRITE))
+		return E_PERM;
+	if (!inv->caller->caller)
+		return E_NOREPLY;
+	return r->caller ? E_BUSY : E_OK;
+}
+
+static void save_perform(struct thread *t, struct reply *r)
+{
 	struct thread *caller = t->caller;
 
-	(void)out;
-	if (in->label != REPLY_SAVE)
-		return E_NOSYS;
-	if (!(c->rights & RIGHT_WRITE))
-		return E_PERM;
-	if (!caller)
-		return E_NOREPLY;
-	if (r->caller)
-		return E_BUSY;
 	t->caller = 0;
 	caller->callee = 0;
 	caller->saved_in = r;
 	r->caller = caller;
 	r->caller_died = 0;
-	return E_OK;
+}
+
+int reply_invoke(struct invocation *inv)
+{
+	struct reply *r = (struct reply *)inv->cap->obj;
+	int err;
+
+	if (inv->in.label != REPLY_SAVE)
+		return E_NOSYS;
+	err = save_decode(inv, r);
+	if (!err)
+		save_perform(inv->caller, r);
+	return err;
 }

@@ -3,6 +3,7 @@
 // queue the thread waits in.
 #include <string.h>
 
+#include "debug.h"
 #include "memory.h"
 #include "mmu.h"
 #include "ipc.h"
@@ -27,18 +28,28 @@ struct thread *thread_create(struct space *charge)
 	return t;
 }
 
-int thread_configure(struct thread *t, struct space *s, uint32_t ipcbuf_va, struct endpoint *fault_ep,
-		     uint32_t fault_badge, uint8_t prio)
+// Whether t can be configured into s with its IPC buffer at ipcbuf_va:
+// E_BUSY (t configured or started, or the page is mapped), E_RANGE, E_NOMEM
+// (s's quota, or the page lies in a window's region). Changes nothing.
+static int configure_check(const struct thread *t, struct space *s, uint32_t ipcbuf_va)
 {
-	uint64_t pa;
-	int err;
-
 	if (t->space || t->state != T_INACTIVE)
 		return E_BUSY;
 	if ((ipcbuf_va & (PAGE_SIZE - 1)) || ipcbuf_va < USER_BASE || ipcbuf_va >= USER_TOP)
 		return E_RANGE;
-	if (quota_charge(s, 1))
+	if (quota_check(s, 1) || vspace_in_window(s, ipcbuf_va))
 		return E_NOMEM;
+	return space_map_check(s, ipcbuf_va, 1, 1); // the page itself, then its tables
+}
+
+int thread_configure(struct thread *t, struct space *s, uint32_t ipcbuf_va,
+		     struct endpoint *fault_ep, uint32_t fault_badge, uint8_t prio)
+{
+	uint64_t pa;
+	int err;
+
+	KASSERT(configure_check(t, s, ipcbuf_va) == E_OK);
+	quota_charge(s, 1); // checked
 	pa = frame_alloc();
 	err = pa ? vspace_map_frame(s, ipcbuf_va, pa, PROT_READ | PROT_WRITE, MAP_PINNED) : E_NOMEM;
 	if (err) {
@@ -98,7 +109,7 @@ void thread_stop(struct thread *t, uint8_t state)
 		break;
 	}
 	if (in_ipc && !t->fault)
-		t->ctx.r[0] = E_DEAD;
+		regs_set_err(&t->ctx, E_DEAD);
 	t->fault = 0;
 	thread_unpin(t);
 	if (t->caller) { // it held a reply: its caller learns it died
@@ -175,11 +186,17 @@ static void set_prio(struct thread *t, uint8_t prio)
 		sched_wake(t);
 }
 
-// Brings the pinned-time debt of `s` up to date: every ATOMIC_REFILL_TICKS
-// since atomic_stamp earn one tick back.
+// The ticks of pinned-time debt `s` has earned back by `now`: one for every
+// ATOMIC_REFILL_TICKS since atomic_stamp.
+static uint32_t atomic_earned(const struct space *s, uint32_t now)
+{
+	return (now - s->atomic_stamp) / ATOMIC_REFILL_TICKS;
+}
+
+// Brings the pinned-time debt of `s` up to date.
 static void atomic_refill(struct space *s)
 {
-	uint32_t now = timer_ticks(), earned = (now - s->atomic_stamp) / ATOMIC_REFILL_TICKS;
+	uint32_t now = timer_ticks(), earned = atomic_earned(s, now);
 
 	if (earned >= s->atomic_used) {
 		s->atomic_used = 0;
@@ -207,131 +224,214 @@ void thread_atomic_tick(struct thread *t)
 	thread_unpin(t);
 }
 
+// A thread invocation, decoded.
+struct thread_args {
+	struct thread *t; // the invoked thread
+	// THREAD_CONFIGURE: the space; THREAD_BIND_NOTIFY: the notification
+	// (NULL: unbind); THREAD_ATOMIC: the window.
+	struct cap *obj;
+	struct cap *fault_ep; // THREAD_CONFIGURE: the fault endpoint, or NULL
+};
+
 // THREAD_ATOMIC: (on, window slot, first, count), with RIGHT_WRITE. A pin
 // is refused (E_AGAIN) while the thread's space has spent its budget.
-static int thread_atomic(struct space *self, struct thread *t, struct cap *c, const struct msg_in *in,
-			 struct msg_out *out)
+static int atomic_decode(const struct invocation *inv, struct thread_args *a)
 {
-	struct cap *wc;
+	const struct msg_in *in = &inv->in;
+	const struct thread *t = a->t;
+	uint32_t used, earned;
 	int err;
 
-	if (!(c->rights & RIGHT_WRITE))
+	if (!(inv->cap->rights & RIGHT_WRITE))
 		return E_PERM;
 	if (in->len < 1)
 		return E_INVAL;
-	if (in->mr[0] == ATOMIC_QUERY || !in->mr[0]) { // both say whether it was pinned
-		out->len = 1;
-		out->mr[0] = t->atomic;
-		if (!in->mr[0])
-			thread_unpin(t);
+	if (in->mr[0] == ATOMIC_QUERY || !in->mr[0])
 		return E_OK;
-	}
 	if (in->len < 4)
 		return E_INVAL;
-	err = cap_lookup(self, in->mr[1], CAP_WINDOW, RIGHT_MANAGE, &wc);
+	err = cap_lookup(inv->self, in->mr[1], CAP_WINDOW, RIGHT_MANAGE, &a->obj);
 	if (err)
 		return err;
 	if (in->mr[2] >= WINDOW_SLOTS || in->mr[3] > WINDOW_SLOTS - in->mr[2])
 		return E_RANGE;
 	if (t->state == T_DEAD || t->state == T_INACTIVE || !t->space)
 		return E_INVAL;
-	atomic_refill(t->space);
-	if (t->space->atomic_used >= ATOMIC_LIMIT_TICKS)
+	used = t->space->atomic_used;
+	earned = atomic_earned(t->space, timer_ticks());
+	if (earned < used && used - earned >= ATOMIC_LIMIT_TICKS)
 		return E_AGAIN;
-	thread_unpin(t);
-	t->atomic = 1;
-	t->atomic_win = (struct window *)wc->obj;
-	kobj_get(wc->obj);
-	t->atomic_first = in->mr[2];
-	t->atomic_count = in->mr[3];
 	return E_OK;
 }
 
-int thread_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out)
+static void atomic_perform(struct invocation *inv, const struct thread_args *a)
 {
-	struct thread *t = (struct thread *)((char *)c->obj - offsetof(struct thread, hdr));
-	struct thread *me = this_cpu()->current;
+	const struct msg_in *in = &inv->in;
+	struct thread *t = a->t;
+
+	if (in->mr[0] == ATOMIC_QUERY || !in->mr[0]) { // both say whether it was pinned
+		inv->out.len = 1;
+		inv->out.mr[0] = t->atomic;
+		if (!in->mr[0])
+			thread_unpin(t);
+		return;
+	}
+	atomic_refill(t->space);
+	thread_unpin(t);
+	t->atomic = 1;
+	t->atomic_win = (struct window *)a->obj->obj;
+	kobj_get(a->obj->obj);
+	t->atomic_first = in->mr[2];
+	t->atomic_count = in->mr[3];
+}
+
+// THREAD_BIND_NOTIFY: (notification slot, or 0 to unbind).
+static int bind_notify_decode(const struct invocation *inv, struct thread_args *a)
+{
 	int err;
 
-	if (in->label == THREAD_ATOMIC)
-		return thread_atomic(self, t, c, in, out);
-	if (!(c->rights & RIGHT_MANAGE))
+	a->obj = 0;
+	if (inv->in.len < 1)
+		return E_INVAL;
+	if (!inv->in.mr[0])
+		return E_OK;
+	err = cap_lookup(inv->self, inv->in.mr[0], CAP_NOTIFY, RIGHT_READ, &a->obj);
+	if (err)
+		return err;
+	struct thread *bound = ((struct notify *)a->obj->obj)->bound;
+	return bound && bound != a->t ? E_BUSY : E_OK;
+}
+
+static void bind_notify_perform(const struct thread_args *a)
+{
+	struct thread *t = a->t;
+
+	if (t->bound_notify) {
+		t->bound_notify->bound = 0;
+		kobj_put(&t->bound_notify->hdr);
+		t->bound_notify = 0;
+	}
+	if (a->obj) {
+		t->bound_notify = (struct notify *)a->obj->obj;
+		t->bound_notify->bound = t;
+		kobj_get(a->obj->obj);
+	}
+}
+
+// THREAD_CONFIGURE: (space slot, IPC buffer va, fault endpoint slot or 0,
+// priority at most the caller's).
+static int configure_decode(const struct invocation *inv, struct thread_args *a)
+{
+	const struct msg_in *in = &inv->in;
+	int err;
+
+	a->fault_ep = 0;
+	if (in->len < 4)
+		return E_INVAL;
+	err = cap_lookup(inv->self, in->mr[0], CAP_SPACE, RIGHT_MANAGE, &a->obj);
+	if (!err && in->mr[2])
+		err = cap_lookup(inv->self, in->mr[2], CAP_ENDPOINT, RIGHT_WRITE, &a->fault_ep);
+	if (err)
+		return err;
+	if (in->mr[3] > inv->caller->prio)
 		return E_PERM;
-	switch (in->label) {
-	case THREAD_BIND_NOTIFY: {
-		struct cap *nc = 0;
-		if (in->len < 1)
-			return E_INVAL;
-		if (in->mr[0]) {
-			err = cap_lookup(self, in->mr[0], CAP_NOTIFY, RIGHT_READ, &nc);
-			if (err)
-				return err;
-			if (((struct notify *)nc->obj)->bound && ((struct notify *)nc->obj)->bound != t)
-				return E_BUSY;
-		}
-		if (t->bound_notify) {
-			t->bound_notify->bound = 0;
-			kobj_put(&t->bound_notify->hdr);
-			t->bound_notify = 0;
-		}
-		if (nc) {
-			t->bound_notify = (struct notify *)nc->obj;
-			t->bound_notify->bound = t;
-			kobj_get(nc->obj);
-		}
-		return E_OK;
+	return configure_check(a->t, (struct space *)a->obj->obj, in->mr[1]);
+}
+
+// Fails (E_NOMEM) only when LOWMEM runs out.
+static int configure_perform(const struct invocation *inv, const struct thread_args *a)
+{
+	const struct cap *fc = a->fault_ep;
+
+	return thread_configure(a->t, (struct space *)a->obj->obj, inv->in.mr[1],
+				fc ? (struct endpoint *)fc->obj : 0, fc ? fc->badge : 0,
+				(uint8_t)inv->in.mr[3]);
+}
+
+// THREAD_WRITE_REGS: (pc, sp, r0, r1) of a thread not running.
+static int write_regs_decode(const struct invocation *inv, const struct thread *t)
+{
+	if (inv->in.len < 4)
+		return E_INVAL;
+	return t->state != T_INACTIVE && t->state != T_STOPPED ? E_BUSY : E_OK;
+}
+
+static void write_regs_perform(const struct invocation *inv, struct thread *t)
+{
+	t->ctx.pc = inv->in.mr[0];
+	t->ctx.sp = inv->in.mr[1];
+	regs_set_arg(&t->ctx, 0, inv->in.mr[2]);
+	regs_set_arg(&t->ctx, 1, inv->in.mr[3]);
+	t->ctx.cpsr = PSR_MODE_USR;
+}
+
+// THREAD_RESUME: a configured thread, not yet started or stopped.
+static int resume_decode(const struct thread *t)
+{
+	if (!t->space)
+		return E_INVAL; // not configured
+	return t->state != T_INACTIVE && t->state != T_STOPPED ? E_BUSY : E_OK;
+}
+
+// THREAD_SET_PRIO: (priority), at most the caller's.
+static int set_prio_decode(const struct invocation *inv)
+{
+	if (inv->in.len < 1 || inv->in.mr[0] > PRIO_MAX)
+		return E_INVAL;
+	return inv->in.mr[0] > inv->caller->prio ? E_PERM : E_OK;
+}
+
+int thread_invoke(struct invocation *inv)
+{
+	struct thread_args a = { .t = (struct thread *)((char *)inv->cap->obj -
+							offsetof(struct thread, hdr)) };
+	struct thread *t = a.t;
+	int err;
+
+	if (inv->in.label == THREAD_ATOMIC) {
+		err = atomic_decode(inv, &a);
+		if (!err)
+			atomic_perform(inv, &a);
+		return err;
 	}
-	case THREAD_CONFIGURE: {
-		struct cap *sc, *fc = 0;
-		if (in->len < 4)
-			return E_INVAL;
-		err = cap_lookup(self, in->mr[0], CAP_SPACE, RIGHT_MANAGE, &sc);
-		if (!err && in->mr[2])
-			err = cap_lookup(self, in->mr[2], CAP_ENDPOINT, RIGHT_WRITE, &fc);
-		if (err)
-			return err;
-		if (in->mr[3] > me->prio)
-			return E_PERM;
-		return thread_configure(t, (struct space *)sc->obj, in->mr[1],
-					fc ? (struct endpoint *)fc->obj : 0, fc ? fc->badge : 0, in->mr[3]);
-	}
+	if (!(inv->cap->rights & RIGHT_MANAGE))
+		return E_PERM;
+	switch (inv->in.label) {
+	case THREAD_BIND_NOTIFY:
+		err = bind_notify_decode(inv, &a);
+		if (!err)
+			bind_notify_perform(&a);
+		return err;
+	case THREAD_CONFIGURE:
+		err = configure_decode(inv, &a);
+		return err ? err : configure_perform(inv, &a);
 	case THREAD_WRITE_REGS:
-		if (in->len < 4)
-			return E_INVAL;
-		if (t->state != T_INACTIVE && t->state != T_STOPPED)
-			return E_BUSY;
-		t->ctx.pc = in->mr[0];
-		t->ctx.sp = in->mr[1];
-		t->ctx.r[0] = in->mr[2];
-		t->ctx.r[1] = in->mr[3];
-		t->ctx.cpsr = PSR_MODE_USR;
-		return E_OK;
+		err = write_regs_decode(inv, t);
+		if (!err)
+			write_regs_perform(inv, t);
+		return err;
 	case THREAD_RESUME:
-		if (!t->space)
-			return E_INVAL; // not configured
-		if (t->state != T_INACTIVE && t->state != T_STOPPED)
-			return E_BUSY;
-		sched_wake(t);
-		return E_OK;
-	case THREAD_SUSPEND:
+		err = resume_decode(t);
+		if (!err)
+			sched_wake(t);
+		return err;
+	case THREAD_SUSPEND: // nothing to decode: a stopped thread stays so
 		if (t->state == T_INACTIVE || t->state == T_STOPPED)
 			return E_OK;
 		thread_stop(t, T_STOPPED);
-		if (t == me) // it returns from this call when resumed
-			t->ctx.r[0] = E_OK;
+		if (t == inv->caller) // it returns from this call when resumed
+			regs_set_err(&t->ctx, E_OK);
 		return E_OK;
 	case THREAD_SET_PRIO:
-		if (in->len < 1 || in->mr[0] > PRIO_MAX)
-			return E_INVAL;
-		if (in->mr[0] > me->prio)
-			return E_PERM;
-		set_prio(t, (uint8_t)in->mr[0]);
-		return E_OK;
+		err = set_prio_decode(inv);
+		if (!err)
+			set_prio(t, (uint8_t)inv->in.mr[0]);
+		return err;
 	case THREAD_INFO:
-		out->len = 3;
-		out->mr[0] = abi_state(t);
-		out->mr[1] = t->prio;
-		out->mr[2] = t->faults;
+		inv->out.len = 3;
+		inv->out.mr[0] = abi_state(t);
+		inv->out.mr[1] = t->prio;
+		inv->out.mr[2] = t->faults;
 		return E_OK;
 	default:
 		return E_NOSYS;

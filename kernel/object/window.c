@@ -132,10 +132,18 @@ static void drop_dead_spaces(struct window *w)
 	w->nspaces = n;
 }
 
+// WINDOW_BIND decoded: where, and into which thread's or space's.
+struct bind_args {
+	uint32_t kind, va;
+	struct thread *t; // WIN_THREAD
+	struct space *s;  // the space it goes into
+};
+
 // WINDOW_BIND: (kind, thread or space slot, va).
-static int window_bind(struct space *self, struct window *w, const struct msg_in *in)
+static int bind_decode(const struct invocation *inv, const struct window *w, struct bind_args *a)
 {
-	uint32_t kind = in->mr[0], va = in->mr[2];
+	const struct msg_in *in = &inv->in;
+	uint32_t kind = in->mr[0], va = in->mr[2], live = 0;
 	struct cap *c;
 	int err;
 
@@ -143,81 +151,125 @@ static int window_bind(struct space *self, struct window *w, const struct msg_in
 		return E_INVAL;
 	if ((va & (WINDOW_SIZE - 1)) || va < WINDOW_SIZE || va >= USER_TOP)
 		return E_RANGE;
-	err = cap_lookup(self, in->mr[1], kind == WIN_THREAD ? CAP_THREAD : CAP_SPACE, RIGHT_WRITE, &c);
+	err = cap_lookup(inv->self, in->mr[1], kind == WIN_THREAD ? CAP_THREAD : CAP_SPACE,
+			 RIGHT_WRITE, &c);
 	if (err)
 		return err;
+	a->kind = kind;
+	a->va = va;
 	if (kind == WIN_THREAD) {
-		struct thread *t = (struct thread *)((char *)c->obj - offsetof(struct thread, hdr));
-		struct space *s = t->space;
-		if (!s)
+		a->t = (struct thread *)((char *)c->obj - offsetof(struct thread, hdr));
+		a->s = a->t->space;
+		if (!a->s)
 			return E_INVAL; // not configured into a space yet
-		if (w->thread || t->local_win || (s->local_va && s->local_va != va))
+		if (w->thread || a->t->local_win || (a->s->local_va && a->s->local_va != va))
 			return E_BUSY;
+		return a->s->local_va ? E_OK : vspace_window_check(a->s, va);
+	}
+	a->s = (struct space *)c->obj;
+	if (w->nspaces && va != w->va)
+		return E_INVAL; // one address in every space
+	for (uint32_t i = 0; i < w->nspaces; i++)
+		live += !w->spaces[i]->hdr.dead; // the dead are dropped when it is bound
+	if (live == WIN_MAX_SPACES)
+		return E_NOSLOT;
+	for (uint32_t i = 0; i < w->nspaces; i++)
+		if (w->spaces[i] == a->s)
+			return E_BUSY;
+	return vspace_window_check(a->s, va);
+}
+
+// Fails (E_NOMEM) only when LOWMEM runs out, with nothing changed.
+static int bind_perform(struct window *w, const struct bind_args *a)
+{
+	struct space *s = a->s;
+	int err;
+
+	if (a->kind == WIN_THREAD) {
 		if (!s->local_va) { // the space's thread-window region, reserved for good
-			err = vspace_reserve_window(s, va);
+			err = vspace_reserve_window(s, a->va);
 			if (err)
 				return err;
-			s->local_va = va;
+			s->local_va = a->va;
 		}
 		w->kind = WIN_THREAD;
-		w->thread = t;
-		t->local_win = w;
-		kobj_get(&t->hdr);
+		w->thread = a->t;
+		a->t->local_win = w;
+		kobj_get(&a->t->hdr);
 		kobj_get(&w->hdr);
 		return E_OK;
 	}
-	struct space *s = (struct space *)c->obj;
-	if (w->nspaces && va != w->va)
-		return E_INVAL; // one address in every space
-	drop_dead_spaces(w);
-	if (w->nspaces == WIN_MAX_SPACES)
-		return E_NOSLOT;
-	for (uint32_t i = 0; i < w->nspaces; i++)
-		if (w->spaces[i] == s)
-			return E_BUSY;
-	err = vspace_install_window(s, va, w->table);
+	err = vspace_install_window(s, a->va, w->table);
 	if (err)
 		return err;
+	drop_dead_spaces(w);
 	w->kind = WIN_SPACE;
-	w->va = va;
+	w->va = a->va;
 	w->spaces[w->nspaces++] = s;
 	kobj_get(&s->hdr);
 	return E_OK;
 }
 
-// WINDOW_MAP's work: slots [first, first + count) of w = frames of the range
-// in the caller's slot `range` from page `off`; a[] = first, range slot,
-// page offset, count | prot << 24. Checks everything before it changes
-// anything.
-static int map_slots(struct space *self, struct window *w, const uint32_t *a)
+// WINDOW_MAP decoded.
+struct map_args {
+	uint32_t first, n, prot, off;
+	struct prange *range;
+};
+
+// WINDOW_MAP's arguments: slots [first, first + count) of a window = frames
+// of the range in the caller's slot `range` from page `off`; a[] = first,
+// range slot, page offset, count | prot << 24.
+static inline int map_decode(struct space *self, const uint32_t *a, struct map_args *m)
 {
-	uint32_t first = a[0], off = a[2], n = map_word_npages(a[3]), prot = map_word_prot(a[3]);
-	struct prange *r;
 	struct cap *rc;
 	int err;
 
-	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_NOCACHE))
+	m->first = a[0];
+	m->off = a[2];
+	m->n = map_word_npages(a[3]);
+	m->prot = map_word_prot(a[3]);
+	if (m->prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_NOCACHE))
 		return E_INVAL;
-	if (prot & PROT_EXEC)
+	if (m->prot & PROT_EXEC)
 		return E_PERM; // temporary mappings are never executable
-	if (!n || !(prot & (PROT_READ | PROT_WRITE)))
+	if (!m->n || !(m->prot & (PROT_READ | PROT_WRITE)))
 		return E_INVAL;
-	if (first >= WINDOW_SLOTS || n > WINDOW_SLOTS - first)
+	if (m->first >= WINDOW_SLOTS || m->n > WINDOW_SLOTS - m->first)
 		return E_RANGE;
-	err = cap_lookup(self, a[1], CAP_RANGE, RIGHT_READ | (prot & PROT_WRITE ? RIGHT_WRITE : 0), &rc);
+	err = cap_lookup(self, a[1], CAP_RANGE,
+			 RIGHT_READ | (m->prot & PROT_WRITE ? RIGHT_WRITE : 0), &rc);
 	if (err)
 		return err;
-	r = (struct prange *)rc->obj;
-	if (off > r->pages || n > r->pages - off)
+	m->range = (struct prange *)rc->obj;
+	if (m->off > m->range->pages || m->n > m->range->pages - m->off)
 		return E_RANGE;
-	if (vspace_slots_mapped(w->table, first, n)) // break before make
-		window_clear(w, first, n);
+	return E_OK;
+}
+
+// A slot still holding a frame is emptied first (break before make).
+static inline void map_perform(struct window *w, const struct map_args *m)
+{
+	struct prange *r = m->range;
+
+	if (vspace_slots_mapped(w->table, m->first, m->n))
+		window_clear(w, m->first, m->n);
 	if (r->derived) {
 		r->mapped = 1;
 		w->revocable = 1;
 	}
-	vspace_slots_write(w->table, first, n, r->base + (uint64_t)off * PAGE_SIZE, prot,
+	vspace_slots_write(w->table, m->first, m->n, r->base + (uint64_t)m->off * PAGE_SIZE, m->prot,
 			   r->derived ? MAP_REVOCABLE : 0);
+}
+
+// WINDOW_MAP of w, from an invocation or a reply's MSG_MAP.
+static int map_slots(struct space *self, struct window *w, const uint32_t *a)
+{
+	struct map_args m;
+	int err = map_decode(self, a, &m);
+
+	if (err)
+		return err;
+	map_perform(w, &m);
 	return E_OK;
 }
 
@@ -233,34 +285,53 @@ int window_map_request(struct space *self, const uint32_t *map)
 	return map_slots(self, (struct window *)wc->obj, map + 1);
 }
 
-int window_invoke(struct space *self, struct cap *c, const struct msg_in *in, struct msg_out *out)
+// WINDOW_CLEAR: (first slot, count, flags).
+static int clear_decode(const struct msg_in *in)
 {
-	struct window *w = (struct window *)c->obj;
+	if (in->len < 2)
+		return E_INVAL;
+	if (in->mr[0] >= WINDOW_SLOTS || !in->mr[1] || in->mr[1] > WINDOW_SLOTS - in->mr[0])
+		return E_RANGE;
+	return E_OK;
+}
 
-	if (!(c->rights & RIGHT_MANAGE))
+// WINDOW_INFO (nothing to decode): forgets the spaces that died on the way.
+static void info_perform(struct window *w, struct msg_out *out)
+{
+	uint32_t used = 0;
+
+	drop_dead_spaces(w);
+	for (uint32_t i = 0; i < WINDOW_SLOTS; i++)
+		used += vspace_slot_mapped(w->table, i);
+	out->len = 4;
+	out->mr[0] = w->kind;
+	out->mr[1] = w->kind == WIN_THREAD && w->thread && w->thread->space
+			     ? w->thread->space->local_va
+			     : w->va;
+	out->mr[2] = w->kind == WIN_THREAD ? (w->thread != 0) : w->nspaces;
+	out->mr[3] = used;
+}
+
+int window_invoke(struct invocation *inv)
+{
+	struct window *w = (struct window *)inv->cap->obj;
+	const struct msg_in *in = &inv->in;
+	struct bind_args bind;
+	int err;
+
+	if (!(inv->cap->rights & RIGHT_MANAGE))
 		return E_PERM;
 	switch (in->label) {
-	case WINDOW_BIND: return window_bind(self, w, in);
-	case WINDOW_MAP: return in->len < 4 ? E_INVAL : map_slots(self, w, in->mr);
+	case WINDOW_BIND:
+		err = bind_decode(inv, w, &bind);
+		return err ? err : bind_perform(w, &bind);
+	case WINDOW_MAP: return in->len < 4 ? E_INVAL : map_slots(inv->self, w, in->mr);
 	case WINDOW_CLEAR:
-		if (in->len < 2)
-			return E_INVAL;
-		if (in->mr[0] >= WINDOW_SLOTS || !in->mr[1] || in->mr[1] > WINDOW_SLOTS - in->mr[0])
-			return E_RANGE;
-		window_clear(w, in->mr[0], in->mr[1]);
-		return E_OK;
-	case WINDOW_INFO: {
-		uint32_t used = 0;
-		drop_dead_spaces(w);
-		for (uint32_t i = 0; i < WINDOW_SLOTS; i++)
-			used += vspace_slot_mapped(w->table, i);
-		out->len = 4;
-		out->mr[0] = w->kind;
-		out->mr[1] = w->kind == WIN_THREAD && w->thread && w->thread->space ? w->thread->space->local_va : w->va;
-		out->mr[2] = w->kind == WIN_THREAD ? (w->thread != 0) : w->nspaces;
-		out->mr[3] = used;
-		return E_OK;
-	}
+		err = clear_decode(in);
+		if (!err)
+			window_clear(w, in->mr[0], in->mr[1]);
+		return err;
+	case WINDOW_INFO: info_perform(w, &inv->out); return E_OK;
 	default:
 		return E_NOSYS;
 	}

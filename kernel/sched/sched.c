@@ -2,6 +2,7 @@
 #include "sched.h"
 
 #include "cp15.h"
+#include "debug.h"
 #include "plat.h"
 #include "printk.h"
 #include "tqueue.h"
@@ -32,16 +33,32 @@ int sched_top_prio(const struct cpu *c)
 	return (int)(w * 32 + 31 - __builtin_clz(c->prio_bits[w]));
 }
 
+// Run queue p and its bits agree, and its head is ready at priority p
+// (debug assertions).
+static int rq_ok(const struct cpu *c, unsigned p)
+{
+	const struct thread *h = c->rq[p].head;
+	int marked = (c->prio_bits[p / 32] >> (p % 32)) & 1;
+	int word_marked = (c->prio_top >> (p / 32)) & 1;
+
+	return marked == !!h && word_marked == !!c->prio_bits[p / 32] &&
+	       (!h || (h->state == T_READY && h->prio == p));
+}
+
 static void rq_push_tail(struct cpu *c, struct thread *t)
 {
+	KASSERT(t->state == T_READY);
 	tq_append(&c->rq[t->prio], t);
 	rq_mark(c, t->prio);
+	KASSERT(rq_ok(c, t->prio));
 }
 
 static void rq_push_head(struct cpu *c, struct thread *t)
 {
+	KASSERT(t->state == T_READY);
 	tq_prepend(&c->rq[t->prio], t);
 	rq_mark(c, t->prio);
+	KASSERT(rq_ok(c, t->prio));
 }
 
 void sched_dequeue(struct thread *t)
@@ -57,6 +74,7 @@ void sched_dequeue(struct thread *t)
 		return; // running, or not queued
 	tq_remove(q, t);
 	rq_unmark_if_empty(c, t->prio);
+	KASSERT(rq_ok(c, t->prio));
 }
 
 void sched_wake(struct thread *t)

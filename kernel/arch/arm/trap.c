@@ -38,7 +38,7 @@ void trap_init(void)
 static void dump_registers(const struct regs *f)
 {
 	for (int i = 0; i < 13; i++)
-		printk("  r%-2d 0x%08x%s", i, f->r[i], i % 4 == 3 ? "\n" : "");
+		printk("  r%-2d 0x%08x%s", i, regs_gpr(f, i), i % 4 == 3 ? "\n" : "");
 	printk("  lr  0x%08x\n  pc  0x%08x  cpsr 0x%08x\n", f->lr, f->pc, f->cpsr);
 }
 

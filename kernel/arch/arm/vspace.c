@@ -15,6 +15,13 @@
 #define PTE_KFRAME (1ULL << 55) // a LOWMEM frame the kernel gave; freed with the mapping
 #define PTE_PINNED (1ULL << 56) // an IPC buffer: user space may not remove it
 
+// A level-1 root (4 entries) shares the space's page, after the struct;
+// TTBR0 needs it aligned to its size.
+_Static_assert(sizeof(struct space) <= VSPACE_ROOT_OFFSET, "a space ends before its root table");
+_Static_assert(VSPACE_ROOT_OFFSET % (4 * sizeof(pte_t)) == 0 &&
+		       VSPACE_ROOT_OFFSET + 4 * sizeof(pte_t) <= PAGE_SIZE,
+	       "a level-1 root table fits the space's page, aligned");
+
 pte_t vspace_slot_attrs[16];
 
 // An empty user half, loaded while no space is (ASID 0 is never given out,
@@ -212,14 +219,18 @@ void vspace_unmap(struct space *s, uint32_t va)
 		frame_free(lpae_oa(old));
 }
 
+int vspace_in_window(struct space *s, uint32_t va)
+{
+	pte_t *e = l2_entry(s, va, 0);
+
+	return e && (*e & PTE_WINDOW);
+}
+
 int vspace_page_busy(struct space *s, uint32_t va)
 {
-	pte_t *e = walk(s, va, 0), *l2;
+	pte_t *e = walk(s, va, 0);
 
-	if (e)
-		return lpae_is_valid(*e);
-	l2 = l2_entry(s, va, 0);
-	return l2 && (*l2 & PTE_WINDOW);
+	return e ? lpae_is_valid(*e) : vspace_in_window(s, va);
 }
 
 int vspace_page_pinned(struct space *s, uint32_t va)
@@ -312,6 +323,17 @@ static pte_t *window_region(struct space *s, uint32_t va, int *err)
 		return 0; // another window
 	*err = E_OK;
 	return e;
+}
+
+int vspace_window_check(struct space *s, uint32_t va)
+{
+	pte_t *e = l2_entry(s, va, 0);
+
+	if (!e)
+		return quota_check(s, 1); // the level-2 table window_region adds
+	if (own_table(*e))
+		return vspace_slots_mapped(table_va(*e), 0, LPAE_ENTRIES) ? E_BUSY : E_OK;
+	return *e ? E_BUSY : E_OK;
 }
 
 int vspace_reserve_window(struct space *s, uint32_t va)

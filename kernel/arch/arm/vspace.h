@@ -92,6 +92,8 @@ int vspace_map_frame(struct space *s, uint32_t va, uint64_t pa, unsigned prot, u
 // Removes the mapping at `va`, if any, and makes the TLB forget it; a
 // MAP_KFRAME frame is freed. No check (the caller decided).
 void vspace_unmap(struct space *s, uint32_t va);
+// Whether `va` lies in a window's region, installed or reserved.
+int vspace_in_window(struct space *s, uint32_t va);
 // Whether a page is mapped at `va` or `va` lies in a window's region (not
 // the space's own to map).
 int vspace_page_busy(struct space *s, uint32_t va);
@@ -108,6 +110,9 @@ void vspace_revoke(struct space *s, uint64_t base, uint64_t end);
 // entry). Reserving or installing first frees an empty table of s's own
 // there; both fail with E_BUSY when anything of s's own is mapped there or
 // another window holds it, or with E_NOMEM.
+// Whether reserving or installing would succeed, and if not, its error
+// (E_BUSY, or E_NOMEM for s's quota). Changes nothing.
+int vspace_window_check(struct space *s, uint32_t va);
 // Reserves the region for thread windows (vspace_switch_window fills it).
 int vspace_reserve_window(struct space *s, uint32_t va);
 // Installs the level-3 table `table` there for good (a WIN_SPACE window).
