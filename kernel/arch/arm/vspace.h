@@ -150,11 +150,12 @@ static inline void vspace_slots_write(pte_t *table, uint32_t first, uint32_t n, 
 				      unsigned prot, unsigned how)
 {
 	pte_t d = pa | vspace_slot_attrs[prot];
+	pte_t *e = table + first, *end = e + n;
 
 	if (how & MAP_REVOCABLE)
 		d |= PTE_REVOCABLE;
-	for (uint32_t i = 0; i < n; i++, d += PAGE_SIZE)
-		table[first + i] = d;
+	for (; e != end; d += PAGE_SIZE) // one store and one add a slot: WINDOW_MAP's loop
+		*e++ = d;
 	dsb();
 }
 
