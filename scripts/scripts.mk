@@ -19,6 +19,16 @@ test: ## host unit tests and QEMU boots, ending with "N passed, N failed"
 	@scripts/install-deps
 	@scripts/test
 
+# The C style (.clang-format), over every tracked .c and .h file.
+.PHONY: format format-check
+format-check: ## list the C files that differ from .clang-format (clang-format-14); fails if any
+	@scripts/install-deps
+	@scripts/format --check
+
+format: ## rewrite every C file in the .clang-format style (clang-format-14 -i)
+	@scripts/install-deps
+	@scripts/format
+
 .PHONY: distro-check
 distro-check: ## make test and make run in a fresh minimal Debian 12 root (root, ~20 min; before a release)
 	@scripts/distro-check
