@@ -227,10 +227,10 @@ static int window_bind(struct space *self, struct window *w, const struct msg_in
 	return E_OK;
 }
 
-// WINDOW_MAP's work: slots [first, first + count) of w = frames of the range
-// in the caller's slot `range` from page `off`; a[] = first, range slot,
-// page offset, count | prot << 24. Checks everything before it changes
-// anything.
+// WINDOW_MAP's work: a[] = first slot, range slot, page offset and
+// map_word(count, prot); slots [a[0], a[0] + count) of w = frames of the
+// range in the caller's slot a[1] from page a[2]. Checks everything before
+// it changes anything.
 static int map_slots(struct space *self, struct window *w, const uint32_t *a)
 {
 	uint32_t first = a[0], off = a[2], n = map_word_npages(a[3]), prot = map_word_prot(a[3]);
