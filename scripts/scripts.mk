@@ -40,6 +40,22 @@ host-test-benchtool:
 
 HOST_TESTS += host-test-benchtool
 
+# The figures the docs quote, against a real run: make test's demo boot
+# (8G, "poweroff") and its benchmarks (make bench's configuration).
+DOCS_CHECKED := README.md docs/benchmarking.md
+DOCS_RUN := --boot $(BUILD)/test/demo-8G.log --bench $(BUILD)/test/bench/results.jsonl
+.PHONY: docs-check docs-update host-test-docs-check
+docs-check: ## check the README's boot report and figures against make test's last run
+	scripts/docs-check $(DOCS_RUN) $(DOCS_CHECKED)
+
+docs-update: ## rewrite the figures the docs quote from make test's last run
+	scripts/docs-check --update $(DOCS_RUN) $(DOCS_CHECKED)
+
+host-test-docs-check:
+	scripts/tests/test-docs-check
+
+HOST_TESTS += host-test-docs-check
+
 # Fuzzing: the libFuzzer harnesses of libs/ (they also run briefly in
 # make test, as host tests), then the in-guest fuzzer.
 .PHONY: fuzz
