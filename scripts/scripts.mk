@@ -46,10 +46,10 @@ DOCS_CHECKED := README.md docs/benchmarking.md
 DOCS_RUN := --boot $(BUILD)/test/demo-8G.log --bench $(BUILD)/test/bench/results.jsonl
 .PHONY: docs-check docs-update host-test-docs-check
 docs-check: ## check the README's boot report and figures against make test's last run
-	scripts/docs-check $(DOCS_RUN) $(DOCS_CHECKED)
+	@scripts/docs-check $(DOCS_RUN) $(DOCS_CHECKED)
 
 docs-update: ## rewrite the figures the docs quote from make test's last run
-	scripts/docs-check --update $(DOCS_RUN) $(DOCS_CHECKED)
+	@scripts/docs-check --update $(DOCS_RUN) $(DOCS_CHECKED)
 
 host-test-docs-check:
 	scripts/tests/test-docs-check
