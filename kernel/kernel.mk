@@ -8,8 +8,13 @@ KERNEL_SRCS := boot/head.S boot/early_mmu.c \
 	$(LIB_SRCS) libs/elf/elf.c
 # FASTPATH=0: without the IPC fastpath (entry.S goes straight to the general path).
 KERNEL_SRCS := $(if $(filter 0,$(FASTPATH)),$(filter-out kernel/ipc/fastpath.c,$(KERNEL_SRCS)),$(KERNEL_SRCS))
+# The in-kernel self tests: the runner and every *_test.c beside what it
+# tests, only in the test kernel (KTEST=1).
+KTEST_SRCS := kernel/ktest.c $(filter kernel/%_test.c,$(KERNEL_SRCS))
+KERNEL_SRCS := $(if $(filter 0,$(KTEST)),$(filter-out $(KTEST_SRCS),$(KERNEL_SRCS)),$(KERNEL_SRCS))
 KERNEL_OBJS := $(patsubst %,$(KBUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
-KERNEL_CPPFLAGS := -DCONFIG_VMSPLIT=$(VMSPLIT:G=) -DCONFIG_FASTPATH=$(FASTPATH) -Ikernel/include -Ikernel/arch/arm -Ilibs -MMD -MP
+KERNEL_CPPFLAGS := -DCONFIG_VMSPLIT=$(VMSPLIT:G=) -DCONFIG_FASTPATH=$(FASTPATH) \
+	-DCONFIG_KTEST=$(KTEST) -Ikernel/include -Ikernel/arch/arm -Ilibs -MMD -MP
 
 # Code that runs before the MMU is on, at its physical address, must be
 # position-independent with every symbol reached PC-relative.
@@ -38,7 +43,11 @@ $(KBUILD)/hmk.elf: $(KERNEL_OBJS) $(KBUILD)/hmk.ld
 $(KBUILD)/hmk.bin: $(KBUILD)/hmk.elf
 	$(OBJCOPY) -O binary $< $@
 
-.PHONY: kernel
+.PHONY: kernel print-kernel
 kernel: $(KBUILD)/hmk.bin ## build the kernel: build/hmk.elf (symbols) and build/hmk.bin (raw image)
+
+# Where the kernel of this configuration is (for scripts/test).
+print-kernel:
+	@echo $(KBUILD)/hmk.bin
 
 -include $(KERNEL_OBJS:.o=.d)

@@ -94,8 +94,12 @@ void kernel_main(uint32_t phys_base, uint32_t dtb_pa)
 	memory_report();                      // the boot report
 	initrd_init(&machine);                // the user-space images
 
-	if (cmdline_get(machine.bootargs, "ktest", arg, sizeof(arg)))
-		ktest_run();
+	if (cmdline_get(machine.bootargs, "ktest", arg, sizeof(arg))) {
+		if (CONFIG_KTEST) // self tests: only the test kernel has them
+			ktest_run();
+		else
+			printk("ktest: not in this kernel (make KTEST=1 builds them in)\n");
+	}
 	if (cmdline_get(machine.bootargs, "fault", arg, sizeof(arg)))
 		inject_fault(arg);
 	vspace_init();                        // TTBR0 walks on: user space may run

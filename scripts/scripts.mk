@@ -19,6 +19,16 @@ test: ## host unit tests and QEMU boots, ending with "N passed, N failed"
 	@scripts/install-deps
 	@scripts/test
 
+# The C style (.clang-format), over every tracked .c and .h file.
+.PHONY: format format-check
+format-check: ## list the C files that differ from .clang-format (clang-format-14); fails if any
+	@scripts/install-deps
+	@scripts/format --check
+
+format: ## rewrite every C file in the .clang-format style (clang-format-14 -i)
+	@scripts/install-deps
+	@scripts/format
+
 .PHONY: distro-check
 distro-check: ## make test and make run in a fresh minimal Debian 12 root (root, ~20 min; before a release)
 	@scripts/distro-check
@@ -29,6 +39,22 @@ host-test-benchtool:
 	scripts/tests/test-benchtool
 
 HOST_TESTS += host-test-benchtool
+
+# The figures the docs quote, against a real run: make test's demo boot
+# (8G, "poweroff") and its benchmarks (make bench's configuration).
+DOCS_CHECKED := README.md docs/benchmarking.md
+DOCS_RUN := --boot $(BUILD)/test/demo-8G.log --bench $(BUILD)/test/bench/results.jsonl
+.PHONY: docs-check docs-update host-test-docs-check
+docs-check: ## check the README's boot report and figures against make test's last run
+	@scripts/docs-check $(DOCS_RUN) $(DOCS_CHECKED)
+
+docs-update: ## rewrite the figures the docs quote from make test's last run
+	@scripts/docs-check --update $(DOCS_RUN) $(DOCS_CHECKED)
+
+host-test-docs-check:
+	scripts/tests/test-docs-check
+
+HOST_TESTS += host-test-docs-check
 
 # Fuzzing: the libFuzzer harnesses of libs/ (they also run briefly in
 # make test, as host tests), then the in-guest fuzzer.

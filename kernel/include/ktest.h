@@ -1,4 +1,5 @@
-// In-kernel self tests, run at boot with "ktest" on the command line. Each
+// In-kernel self tests, built into the test kernel only (make KTEST=1, which
+// sets CONFIG_KTEST) and run at boot with "ktest" on the command line. Each
 // test returns NULL when it passes or a message saying what went wrong.
 #pragma once
 

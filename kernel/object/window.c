@@ -216,9 +216,9 @@ struct map_args {
 	struct prange *range;
 };
 
-// WINDOW_MAP's arguments: slots [first, first + count) of a window = frames
-// of the range in the caller's slot `range` from page `off`; a[] = first,
-// range slot, page offset, count | prot << 24.
+// WINDOW_MAP's arguments: a[] = first slot, range slot, page offset and
+// map_word(count, prot); slots [a[0], a[0] + count) of a window = frames of
+// the range in the caller's slot a[1] from page a[2].
 static inline int map_decode(struct space *self, const uint32_t *a, struct map_args *m)
 {
 	struct cap *rc;

@@ -180,7 +180,7 @@ static void ipc_cases_on(uint32_t ep, const char *space)
 		bench_fail(space, "the echo server does not answer");
 		return;
 	}
-	// The figures quoted since the first issue: 1 word (fastpath), 5 (general path).
+	// The README's headline round trips: 1 word (fastpath), 5 (general path).
 	snprintf(name, sizeof(name), "ipc_rt_fast_%s", space);
 	ipc_case(name, ep, &headline, 1, space);
 	snprintf(name, sizeof(name), "ipc_rt_slow_%s", space);

@@ -201,7 +201,9 @@ static void vmap_slope(const char *base, const char *what)
 	       b, c, n4096, n256, d);
 }
 
-// The figures the issue states its goals in, from this run's medians.
+// Figures computed from this run's medians: the kmap_local pair against the
+// goal of at most 3 null IPC round trips, what the pair costs beyond its
+// IPC, vmap's cost per page, the kernel's per page, the pool wrap's flush.
 void derived_figures(void)
 {
 	uint32_t pair = median_of("memsrv_kmap_local_pair"), ipc = median_of("ipc_rt_fast_interas");

@@ -39,8 +39,9 @@ extern uint32_t vas[16], nvas;                // addresses memsrv mapped for it
 int is_protected(uint32_t s);
 int kept(uint32_t s);
 // The call splits or destroys what init lent the worker (SLOT_MEMORY) or a
-// boot object (SLOT_CONSOLE): the kernel must refuse it (issue 10, defect 4),
-// so the worker makes it and fails the campaign when it works.
+// boot object (SLOT_CONSOLE): the kernel must refuse it (a derived range or
+// a boot object is never split or destroyed through a copy), so the worker
+// makes it and fails the campaign when it works.
 int must_refuse(uint32_t cap, uint32_t label, const uint32_t *w);
 // A slot where created and received capabilities land.
 uint32_t land_slot(void);

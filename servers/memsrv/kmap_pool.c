@@ -107,8 +107,8 @@ static void clear_run(struct kpool *p, uint32_t first, uint32_t n)
 	}
 }
 
-// The wrap: every stale slot goes, one WINDOW_CLEAR per run of them (the
-// kernel clears only ranges; see the report).
+// The wrap: every stale slot goes, one WINDOW_CLEAR per run of them (it
+// empties one range of consecutive slots, with one TLB flush per call).
 static void flush(struct kpool *p)
 {
 	for (uint32_t s = 0; s < KMAP_POOL_SLOTS && p->nstale;) {
