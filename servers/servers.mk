@@ -62,7 +62,7 @@ INITRD_FILES += $(USER_BUILD)/initrd/$(1).elf
 -include $$($(1)_OBJS:.o=.d)
 endef
 
-include $(wildcard servers/*/prog.mk)
+include $(wildcard servers/*/prog.mk servers/*/*/prog.mk)
 
 .PHONY: user
 user: $(patsubst %,$(USER_BUILD)/%.elf,$(USER_PROGRAMS)) ## build the user programs: build/user/NAME.elf

@@ -1,4 +1,4 @@
-// What the in-guest test suites share (servers/tests, servers/mstests): a
+// What the in-guest test suites share (servers/tests/kernel, servers/tests/memsrv): a
 // test is a function returning NULL on success or a message saying what
 // went wrong; the macros below build that message and return it. Waits are
 // bounded, so that a test that would hang fails instead.

@@ -1,2 +1,2 @@
 # rttest: checks of the user runtime and of init's requests (run=rttest).
-$(eval $(call user_program,rttest,servers/rttest/rttest.c))
+$(eval $(call user_program,rttest,servers/tests/runtime/rttest.c))

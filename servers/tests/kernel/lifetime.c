@@ -1,5 +1,5 @@
 // What a program leaves behind when it exits, and what it may do to what
-// init gave it. The suite spawns copies of itself (servers/tests) with a
+// init gave it. The suite spawns copies of itself (servers/tests/kernel) with a
 // non-zero argument: the copy runs one child_main mode and exits.
 //   - a space holding itself (and a second space in a cycle with it), with a
 //     thread writing a counter into the program's RAM, must die with the
