@@ -10,7 +10,9 @@
 
 static const char *fault_name(uint32_t kind)
 {
-	return kind == FAULT_UNDEF ? "undefined instruction" : kind == FAULT_PABORT ? "prefetch abort" : "data abort";
+	return kind == FAULT_UNDEF    ? "undefined instruction"
+	       : kind == FAULT_PABORT ? "prefetch abort"
+				      : "data abort";
 }
 
 void fault_user(uint32_t kind, uint32_t fsr, uint32_t far)
@@ -23,8 +25,8 @@ void fault_user(uint32_t kind, uint32_t fsr, uint32_t far)
 		printk("hmk: thread %u (space %u) stopped: %s at pc 0x%08x", t->id, t->space->id,
 		       fault_name(kind), t->ctx.pc);
 		if (kind != FAULT_UNDEF)
-			printk(", %s%s at 0x%08x", lpae_fault_name(fsr), fsr & LPAE_FSR_WNR ? " on write" : "",
-			       far);
+			printk(", %s%s at 0x%08x", lpae_fault_name(fsr),
+			       fsr & LPAE_FSR_WNR ? " on write" : "", far);
 		printk(", no fault handler\n");
 		thread_stop(t, T_STOPPED);
 		schedule();

@@ -46,7 +46,8 @@ void initrd_init(const struct machine *m)
 		files++;
 	}
 	if (err < 0) {
-		printk("initrd: malformed archive after %u file(s): %s\n", files, cpio_strerror(err));
+		printk("initrd: malformed archive after %u file(s): %s\n", files,
+		       cpio_strerror(err));
 		initrd = 0;
 		return;
 	}

@@ -35,7 +35,8 @@ static void machine_init(uint32_t dtb_pa, struct fdt *fdt)
 	char arg[16];
 	int err;
 
-	err = dtb_pa ? fdt_open(fdt, (const void *)(FDT_VBASE + off), FDT_VSIZE - off) : FDT_E_MAGIC;
+	err = dtb_pa ? fdt_open(fdt, (const void *)(FDT_VBASE + off), FDT_VSIZE - off)
+		     : FDT_E_MAGIC;
 	if (err) {
 		machine.uart_base = PLAT_DEBUG_UART_PA;
 		console_init(&machine);
@@ -50,7 +51,8 @@ static void machine_init(uint32_t dtb_pa, struct fdt *fdt)
 		console_init(&machine);
 	psci_init(&machine);
 	stop_powers_off = cmdline_get(machine.bootargs, "poweroff", arg, sizeof(arg));
-	printk("hmk: device tree at 0x%x refused: %s (%s)\n", (unsigned)dtb_pa, why, fdt_strerror(err));
+	printk("hmk: device tree at 0x%x refused: %s (%s)\n", (unsigned)dtb_pa, why,
+	       fdt_strerror(err));
 	kernel_stop("unusable device tree");
 }
 
@@ -78,21 +80,21 @@ void kernel_main(uint32_t phys_base, uint32_t dtb_pa)
 	char arg[16];
 
 	phys_offset = phys_base;
-	mmu_drop_identity();                  // the boot identity map is done with
-	trap_init();                          // exception vectors
-	machine_init(dtb_pa, &fdt);           // every hardware fact, from the device tree
-	console_init(&machine);               // PL011 console
-	cpu_init();                           // per-CPU state, kernel stack, cycle counter
+	mmu_drop_identity();        // the boot identity map is done with
+	trap_init();                // exception vectors
+	machine_init(dtb_pa, &fdt); // every hardware fact, from the device tree
+	console_init(&machine);     // PL011 console
+	cpu_init();                 // per-CPU state, kernel stack, cycle counter
 	stop_powers_off = cmdline_get(machine.bootargs, "poweroff", arg, sizeof(arg));
 	printk("\nhmk: LPAE microkernel, %u CPU(s), cmdline \"%s\"\n", machine.ncpus,
 	       machine.bootargs);
-	psci_init(&machine);                  // power control
+	psci_init(&machine);                          // power control
 	memory_init(&machine, dtb_pa, fdt.totalsize); // memblock, zones, direct map, frames
-	gic_init(&machine);                   // interrupt controller
-	timer_init(&machine, HZ);             // scheduler tick
+	gic_init(&machine);                           // interrupt controller
+	timer_init(&machine, HZ);                     // scheduler tick
 	irq_enable();
-	memory_report();                      // the boot report
-	initrd_init(&machine);                // the user-space images
+	memory_report();       // the boot report
+	initrd_init(&machine); // the user-space images
 
 	if (cmdline_get(machine.bootargs, "ktest", arg, sizeof(arg))) {
 		if (CONFIG_KTEST) // self tests: only the test kernel has them

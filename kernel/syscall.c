@@ -111,7 +111,7 @@ static int invoke(struct thread *t, struct cap *c)
 
 	if (inv.in.len > MSG_MAX_WORDS || (info & MSG_CAP))
 		return E_INVAL;
-	kobj_get(&t->hdr); // it may destroy itself
+	kobj_get(&t->hdr);                  // it may destroy itself
 	if (inv.in.label == INV_IDENTIFY) { // no right, nothing to decode: answered here
 		inv.out.len = 3;
 		inv.out.mr[0] = c->type;

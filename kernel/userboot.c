@@ -54,7 +54,8 @@ static int load_segments(struct space *s, const struct elf_image *img)
 			if (!page)
 				return E_NOMEM;
 			// Bytes of the segment's file image that fall in this page.
-			for (uint32_t a = va < seg.vaddr ? seg.vaddr : va; a < va + PAGE_SIZE && a < seg.vaddr + seg.filesz; a++)
+			for (uint32_t a = va < seg.vaddr ? seg.vaddr : va;
+			     a < va + PAGE_SIZE && a < seg.vaddr + seg.filesz; a++)
 				page[a - va] = ((const uint8_t *)seg.data)[a - seg.vaddr];
 		}
 	}
@@ -73,7 +74,8 @@ static uint32_t give(struct space *s, struct kobj *o, uint8_t rights)
 // HIGHMEM and the pool are cut to whole pages. The initrd is listed with its
 // exact bytes; its capability covers the pages that hold them (from base
 // rounded down), read-only: its edges share pages with other data.
-static void add_range(struct space *s, struct bootinfo *bi, uint64_t base, uint64_t size, uint32_t flags)
+static void add_range(struct space *s, struct bootinfo *bi, uint64_t base, uint64_t size,
+		      uint32_t flags)
 {
 	uint64_t first = (base + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
 	uint64_t end = (base + size) & ~(uint64_t)(PAGE_SIZE - 1);
@@ -92,7 +94,8 @@ static void add_range(struct space *s, struct bootinfo *bi, uint64_t base, uint6
 	if (!r)
 		panic("userboot: no LOWMEM for a range object");
 	bi->ranges[bi->nranges++] = (struct bootinfo_range){
-		base, size, give(s, &r->hdr, flags & BI_RANGE_INITRD ? RIGHT_READ : RIGHTS_ALL), flags
+		base, size, give(s, &r->hdr, flags & BI_RANGE_INITRD ? RIGHT_READ : RIGHTS_ALL),
+		flags
 	};
 }
 

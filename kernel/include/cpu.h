@@ -17,14 +17,14 @@ struct space;
 #define NR_PRIOS (PRIO_MAX + 1)
 
 struct cpu {
-	struct thread *current;  // running thread, or NULL when idle
-	struct thread *next;     // chosen by an IPC to run next (direct switch)
-	struct space *space;     // whose tables TTBR0 holds, or NULL
-	uint32_t prio_top;       // bit i: some of prios 32i..32i+31 ready
+	struct thread *current; // running thread, or NULL when idle
+	struct thread *next;    // chosen by an IPC to run next (direct switch)
+	struct space *space;    // whose tables TTBR0 holds, or NULL
+	uint32_t prio_top;      // bit i: some of prios 32i..32i+31 ready
 	uint32_t prio_bits[NR_PRIOS / 32];
 	struct tqueue rq[NR_PRIOS];
 	uint32_t id;
-	uint8_t pmu_user;        // PMUSERENR.EN now: user mode may use the PMU
+	uint8_t pmu_user; // PMUSERENR.EN now: user mode may use the PMU
 };
 
 static inline struct cpu *this_cpu(void)

@@ -43,13 +43,13 @@ struct notify;
 struct window;
 
 struct kobj {
-	uint8_t type;   // enum cap_type
-	uint8_t dead;   // destroyed; only the header remains
-	uint8_t pages;  // pages charged for it (0: a static boot object)
-	uint8_t reap;   // queued to be killed (REAP_KILL) or freed (REAP_FREE)
-	uint32_t caps;  // capabilities naming it
-	uint32_t refs;  // capabilities and kernel pointers
-	struct space *charged; // whose quota pays (holds a reference), or NULL (boot objects)
+	uint8_t type;           // enum cap_type
+	uint8_t dead;           // destroyed; only the header remains
+	uint8_t pages;          // pages charged for it (0: a static boot object)
+	uint8_t reap;           // queued to be killed (REAP_KILL) or freed (REAP_FREE)
+	uint32_t caps;          // capabilities naming it
+	uint32_t refs;          // capabilities and kernel pointers
+	struct space *charged;  // whose quota pays (holds a reference), or NULL (boot objects)
 	struct kobj *reap_next; // on the list of objects to free
 	struct notify *watch;   // signalled with watch_badge when it dies (INV_WATCH)
 	uint32_t watch_badge;
@@ -75,19 +75,19 @@ struct tqueue {
 
 struct space {
 	struct kobj hdr;
-	uint64_t ttbr0;      // root table | ASID << 48, valid for asid_gen
-	uint32_t asid_gen;   // generation the ASID belongs to
-	uint32_t quota;      // pages it may have charged to it
-	uint32_t used;       // pages charged now
-	struct space *parent; // gave the quota (holds a reference), or NULL
-	struct cap *caps;    // CAP_SLOTS slots, one page
-	pte_t *root;         // level 1 (or 2 when the user half is 1 GiB)
-	struct thread *threads; // threads configured into it
-	uint32_t local_va;      // where its threads' windows go (0: none yet)
+	uint64_t ttbr0;                 // root table | ASID << 48, valid for asid_gen
+	uint32_t asid_gen;              // generation the ASID belongs to
+	uint32_t quota;                 // pages it may have charged to it
+	uint32_t used;                  // pages charged now
+	struct space *parent;           // gave the quota (holds a reference), or NULL
+	struct cap *caps;               // CAP_SLOTS slots, one page
+	pte_t *root;                    // level 1 (or 2 when the user half is 1 GiB)
+	struct thread *threads;         // threads configured into it
+	uint32_t local_va;              // where its threads' windows go (0: none yet)
 	struct window *local_installed; // the thread window there now, or NULL
 	uint32_t id;
-	struct kobj *owned;     // objects charged to it (die with it)
-	uint8_t revocable;      // has mapped a derived range's frames (PTE_REVOCABLE)
+	struct kobj *owned; // objects charged to it (die with it)
+	uint8_t revocable;  // has mapped a derived range's frames (PTE_REVOCABLE)
 	// THREAD_ATOMIC budget, shared by its threads and across pins: ticks
 	// found pinned (at most ATOMIC_LIMIT_TICKS), one forgiven per
 	// ATOMIC_REFILL_TICKS after atomic_stamp. Zero: the whole budget.
@@ -161,11 +161,11 @@ struct thread {
 	struct kobj hdr;
 	uint8_t state;
 	uint8_t prio;
-	uint8_t is_call;       // T_SEND: it called (wants a reply)
-	uint8_t fault;         // its pending message is a fault (see fault.c)
-	uint8_t caller_died;   // the caller it held died before the reply
+	uint8_t is_call;     // T_SEND: it called (wants a reply)
+	uint8_t fault;       // its pending message is a fault (see fault.c)
+	uint8_t caller_died; // the caller it held died before the reply
 	uint8_t unused[3];
-	struct space *space;   // holds a reference once configured
+	struct space *space;       // holds a reference once configured
 	struct ipc_buffer *ipcbuf; // kernel view (direct map), or NULL
 	uint32_t ipcbuf_va;
 	struct thread *next, *prev; // run queue or endpoint queue
@@ -179,14 +179,14 @@ struct thread {
 	uint32_t fault_badge;
 	uint32_t snd[1 + MSG_REG_WORDS]; // T_SEND: info and MR0..3 as sent
 	uint32_t snd_badge;
-	uint32_t snd_cap;           // T_SEND with MSG_CAP: sender's slot
-	uint32_t slice;             // ticks left
+	uint32_t snd_cap; // T_SEND with MSG_CAP: sender's slot
+	uint32_t slice;   // ticks left
 	uint32_t faults;
 	uint32_t id;
-	struct window *local_win;   // its WIN_THREAD window (a reference), or NULL
+	struct window *local_win;    // its WIN_THREAD window (a reference), or NULL
 	struct notify *bound_notify; // THREAD_BIND_NOTIFY (a reference), or NULL
-	uint8_t atomic;             // THREAD_ATOMIC: pinned, not preempted
-	struct window *atomic_win;  // slots to clear when it overruns (a reference)
+	uint8_t atomic;              // THREAD_ATOMIC: pinned, not preempted
+	struct window *atomic_win;   // slots to clear when it overruns (a reference)
 	uint32_t atomic_first, atomic_count;
 };
 

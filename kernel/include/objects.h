@@ -69,8 +69,8 @@ invoke_fn thread_invoke;
 // THREAD_CONFIGURE's perform). The caller has checked that t is new and the
 // page free and in s's quota (asserted in test kernels); E_NOMEM only when
 // LOWMEM runs out.
-int thread_configure(struct thread *t, struct space *s, uint32_t ipcbuf_va, struct endpoint *fault_ep,
-		     uint32_t fault_badge, uint8_t prio);
+int thread_configure(struct thread *t, struct space *s, uint32_t ipcbuf_va,
+		     struct endpoint *fault_ep, uint32_t fault_badge, uint8_t prio);
 
 // Endpoints and notifications (object/endpoint.c, object/notify.c).
 void endpoint_destroy(struct endpoint *e);

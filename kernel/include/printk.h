@@ -16,9 +16,9 @@ void kernel_stop(const char *why) __attribute__((noreturn));
 extern int stop_powers_off;
 
 // A broken kernel invariant: reports it and stops. Never for bad input.
-#define panic(...)                                  \
-	do {                                        \
-		printk("\n*** panic: " __VA_ARGS__); \
-		printk("\n");                       \
-		kernel_stop("panic");               \
+#define panic(...)                                                                                 \
+	do {                                                                                       \
+		printk("\n*** panic: " __VA_ARGS__);                                               \
+		printk("\n");                                                                      \
+		kernel_stop("panic");                                                              \
 	} while (0)

@@ -22,7 +22,7 @@ _Static_assert(SYS_CALL == 0 && SYS_REPLY_RECV == 1, "entry.S tests these number
 
 // A message the fastpath carries: at most MSG_REG_WORDS words, no capability.
 // (A reply may also carry MSG_MAP, bit 8.)
-#define FAST_INFO(info) (((info) & 0xff) <= MSG_REG_WORDS)
+#define FAST_INFO(info) ((0xff & (info)) <= MSG_REG_WORDS)
 
 // The common MSG_MAP of a reply: one page, read-only or read-write, into an
 // empty slot. Every check of WINDOW_MAP (window.c, map_slots) holds here;
@@ -37,7 +37,8 @@ static inline int fast_map(struct space *s, const uint32_t *map)
 	struct prange *r;
 	struct cap *wc, *rc;
 
-	if (ws >= CAP_SLOTS || rs >= CAP_SLOTS || first >= WINDOW_SLOTS || map_word_npages(map[IPC_MAP_WORD]) != 1 ||
+	if (ws >= CAP_SLOTS || rs >= CAP_SLOTS || first >= WINDOW_SLOTS ||
+	    map_word_npages(map[IPC_MAP_WORD]) != 1 ||
 	    (prot != PROT_READ && prot != (PROT_READ | PROT_WRITE)))
 		return 1;
 	wc = &s->caps[ws];
@@ -73,9 +74,11 @@ void fastpath_call(uint32_t cptr, uint32_t info)
 	if (likely(cptr < CAP_SLOTS && FAST_INFO(info) && !(info & MSG_MAP))) {
 		cap = &t->space->caps[cptr];
 		ep = (struct endpoint *)cap->obj;
-		if (likely(cap->type == CAP_ENDPOINT && (cap->rights & RIGHT_WRITE) && ep->state == EP_RECV)) {
+		if (likely(cap->type == CAP_ENDPOINT && (cap->rights & RIGHT_WRITE) &&
+			   ep->state == EP_RECV)) {
 			dest = ep->q.head;
-			if (likely(dest->prio >= t->prio && (int)dest->prio >= sched_top_prio(c) && !dest->caller)) {
+			if (likely(dest->prio >= t->prio && (int)dest->prio >= sched_top_prio(c) &&
+				   !dest->caller)) {
 				tq_remove(&ep->q, dest); // the receiver at the head
 				if (!ep->q.head)
 					ep->state = EP_IDLE;
@@ -109,8 +112,9 @@ void fastpath_reply_recv(uint32_t cptr, uint32_t info)
 		   (!t->bound_notify || !t->bound_notify->word))) {
 		cap = &t->space->caps[cptr];
 		ep = (struct endpoint *)cap->obj;
-		if (likely(cap->type == CAP_ENDPOINT && (cap->rights & RIGHT_READ) && ep->state != EP_SEND &&
-			   !ep->hdr.dead && (int)caller->prio >= sched_top_prio(c) &&
+		if (likely(cap->type == CAP_ENDPOINT && (cap->rights & RIGHT_READ) &&
+			   ep->state != EP_SEND && !ep->hdr.dead &&
+			   (int)caller->prio >= sched_top_prio(c) &&
 			   (!(info & MSG_MAP) || !fast_map(t->space, t->ipcbuf->map)))) {
 			t->state = T_RECV; // the server waits on the endpoint, last in line
 			t->ep = ep;

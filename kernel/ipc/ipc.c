@@ -25,7 +25,8 @@ static void transfer(struct thread *src, const uint32_t *snd, uint32_t badge, ui
 	if (snd[0] & MSG_CAP) {
 		struct cap *from = cap_slot(src->space, cap);
 		struct cap *to = cap_slot(dst->space, dst->ipcbuf->cap_recv);
-		if (from && from->type != CAP_NULL && !from->obj->dead && to && to->type == CAP_NULL) {
+		if (from && from->type != CAP_NULL && !from->obj->dead && to &&
+		    to->type == CAP_NULL) {
 			cap_set(to, from->obj, from->rights, from->badge);
 			info |= MSG_CAP;
 		}
@@ -66,8 +67,8 @@ void ipc_abort(struct thread *t, int err, const char *why)
 	sched_wake(t);
 }
 
-static inline int deliver(struct thread *t, const uint32_t *snd, struct endpoint *ep, uint32_t badge,
-		   uint32_t cap, int call, int block)
+static inline int deliver(struct thread *t, const uint32_t *snd, struct endpoint *ep,
+			  uint32_t badge, uint32_t cap, int call, int block)
 {
 	if (ep->state == EP_RECV) {
 		struct thread *r = ep->q.head;

@@ -108,21 +108,15 @@ void vprintk(const char *fmt, va_list ap)
 			n = arg_signed(&args, sp.lsize);
 			put_number(n < 0 ? -(uint64_t)n : (uint64_t)n, 10, n < 0, &sp);
 			break;
-		case 'u':
-			put_number(arg_unsigned(&args, sp.lsize), 10, 0, &sp);
-			break;
-		case 'x':
-			put_number(arg_unsigned(&args, sp.lsize), 16, 0, &sp);
-			break;
+		case 'u': put_number(arg_unsigned(&args, sp.lsize), 10, 0, &sp); break;
+		case 'x': put_number(arg_unsigned(&args, sp.lsize), 16, 0, &sp); break;
 		case 'p':
 			console_putc('0');
 			console_putc('x');
 			put_number((uintptr_t)va_arg(args, void *), 16, 0,
 				   &(struct spec){ .width = 8, .pad = '0' });
 			break;
-		case 'c':
-			console_putc((char)va_arg(args, int));
-			break;
+		case 'c': console_putc((char)va_arg(args, int)); break;
 		case 's':
 			s = va_arg(args, const char *);
 			if (!s)
@@ -131,9 +125,7 @@ void vprintk(const char *fmt, va_list ap)
 				;
 			put_padded(s, (int)n, &sp);
 			break;
-		case '%':
-			console_putc('%');
-			break;
+		case '%': console_putc('%'); break;
 		default: // unknown conversion: show it rather than guess
 			console_putc('%');
 			if (!*f)

@@ -19,7 +19,8 @@ void frame_add_range(uint64_t base, uint64_t size)
 	uint64_t end = (base + size) & ~(uint64_t)(PAGE_SIZE - 1);
 
 	// Only whole pages: a reservation may end in the middle of one.
-	for (uint64_t pa = (base + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1); pa < end; pa += PAGE_SIZE)
+	for (uint64_t pa = (base + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1); pa < end;
+	     pa += PAGE_SIZE)
 		frame_free(pa);
 }
 

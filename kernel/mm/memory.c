@@ -21,7 +21,7 @@ static struct reservation rsv[MACHINE_MAX_RSV + 3];
 static unsigned n_rsv;
 static uint64_t mem_total, mem_top;
 static unsigned early_alloc_bytes; // LOWMEM the kernel took before the frame allocator
-static unsigned boot_free_frames; // pages handed to the frame allocator at boot
+static unsigned boot_free_frames;  // pages handed to the frame allocator at boot
 static struct range user_pool;     // LOWMEM lent to user space when HIGHMEM is scarce
 
 // User programs take their memory from HIGHMEM. With less than this much of
@@ -128,7 +128,8 @@ void memory_init(const struct machine *m, uint64_t dtb_pa, uint32_t dtb_size)
 
 	split_zones();
 	if (!lowmem.n)
-		panic("memory: no RAM in the direct map's reach (phys_offset 0x%x)", (unsigned)phys_offset);
+		panic("memory: no RAM in the direct map's reach (phys_offset 0x%x)",
+		      (unsigned)phys_offset);
 	mmu_map_lowmem(lowmem.r, lowmem.n, early_alloc_page);
 	set_aside_user_pool();
 	free_lowmem_to_frames();
@@ -155,8 +156,8 @@ static void print_size(uint64_t bytes)
 static void print_ranges(const struct range_set *s, const char *zone)
 {
 	for (unsigned i = 0; i < s->n; i++) {
-		printk("mem: 0x%010llx-0x%010llx %-8s ", s->r[i].base, s->r[i].base + s->r[i].size - 1,
-		       zone);
+		printk("mem: 0x%010llx-0x%010llx %-8s ", s->r[i].base,
+		       s->r[i].base + s->r[i].size - 1, zone);
 		print_size(s->r[i].size);
 		printk("\n");
 	}
@@ -187,8 +188,8 @@ void memory_report(void)
 	print_ranges(&lowmem, "lowmem");
 	print_ranges(&highmem, "highmem");
 	if (user_pool.size) {
-		printk("mem: 0x%010llx-0x%010llx %-8s ", user_pool.base, user_pool.base + user_pool.size - 1,
-		       "userpool");
+		printk("mem: 0x%010llx-0x%010llx %-8s ", user_pool.base,
+		       user_pool.base + user_pool.size - 1, "userpool");
 		print_size(user_pool.size);
 		printk(" (LOWMEM lent to user space: little HIGHMEM)\n");
 	}

@@ -86,7 +86,6 @@ int console_invoke(struct invocation *inv)
 		printk("hmk: powering off\n");
 		psci_system_off();
 		return E_NOSYS; // no PSCI: nothing else to do
-	default:
-		return E_NOSYS;
+	default: return E_NOSYS;
 	}
 }

@@ -86,7 +86,8 @@ void kobj_get(struct kobj *o)
 // The page an object starts on.
 static void *kobj_base(struct kobj *o)
 {
-	return o->type == CAP_THREAD ? (void *)((char *)o - offsetof(struct thread, hdr)) : (void *)o;
+	return o->type == CAP_THREAD ? (void *)((char *)o - offsetof(struct thread, hdr))
+				     : (void *)o;
 }
 
 void kobj_destroy(struct kobj *o)
@@ -143,14 +144,14 @@ void kobj_lost_caps(struct kobj *o)
 {
 	if (o->dead || !o->pages || o->reap)
 		return; // dead, a boot object, or queued already (its fate is checked then)
-	o->refs++; // the queue's own, until it is killed
+	o->refs++;      // the queue's own, until it is killed
 	reap_queue(o, REAP_KILL);
 }
 
 void kobj_doom(struct kobj *o)
 {
 	if (o->dead || o->reap == REAP_DOOM || o->reap == REAP_FREE)
-		return; // dead, or going to be (a FREE object is killed first)
+		return;             // dead, or going to be (a FREE object is killed first)
 	if (o->reap == REAP_KILL) { // queued already, holding the queue's reference
 		o->reap = REAP_DOOM;
 		return;

@@ -121,7 +121,6 @@ int range_invoke(struct invocation *inv)
 	case RANGE_DERIVE:
 		err = derive_decode(inv, r, &a);
 		return err ? err : derive_perform(inv, r, &a);
-	default:
-		return E_NOSYS;
+	default: return E_NOSYS;
 	}
 }

@@ -343,7 +343,6 @@ int space_invoke(struct invocation *inv)
 		out->mr[1] = a.s->used;
 		out->mr[2] = vspace_asid_live(a.s) ? vspace_asid(a.s) : 0;
 		return E_OK;
-	default:
-		return E_NOSYS;
+	default: return E_NOSYS;
 	}
 }

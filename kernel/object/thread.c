@@ -79,9 +79,7 @@ void thread_stop(struct thread *t, uint8_t state)
 	int in_ipc = 0;
 
 	switch (t->state) {
-	case T_READY:
-		sched_dequeue(t);
-		break;
+	case T_READY: sched_dequeue(t); break;
 	case T_SEND:
 	case T_RECV:
 		ep_remove(t);
@@ -105,8 +103,7 @@ void thread_stop(struct thread *t, uint8_t state)
 		t->waiting = 0;
 		in_ipc = 1;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	if (in_ipc && !t->fault)
 		regs_set_err(&t->ctx, E_DEAD);
@@ -215,8 +212,10 @@ void thread_atomic_tick(struct thread *t)
 	if (++s->atomic_used < ATOMIC_LIMIT_TICKS)
 		return;
 	if (!s->atomic_logged)
-		printk("hmk: space %u kept threads pinned (kmap_atomic) for %u ticks: thread %u's mapping "
-		       "reclaimed, preemptible again; its pins fail E_AGAIN until it earns time back "
+		printk("hmk: space %u kept threads pinned (kmap_atomic) for %u ticks: thread %u's "
+		       "mapping "
+		       "reclaimed, preemptible again; its pins fail E_AGAIN until it earns time "
+		       "back "
 		       "(1 tick per %u; logged once)\n",
 		       s->id, ATOMIC_LIMIT_TICKS, t->id, ATOMIC_REFILL_TICKS);
 	s->atomic_logged = 1;
@@ -433,7 +432,6 @@ int thread_invoke(struct invocation *inv)
 		inv->out.mr[1] = t->prio;
 		inv->out.mr[2] = t->faults;
 		return E_OK;
-	default:
-		return E_NOSYS;
+	default: return E_NOSYS;
 	}
 }

@@ -147,7 +147,8 @@ static int bind_decode(const struct invocation *inv, const struct window *w, str
 	struct cap *c;
 	int err;
 
-	if (in->len < 3 || (kind != WIN_THREAD && kind != WIN_SPACE) || (w->kind && w->kind != kind))
+	if (in->len < 3 || (kind != WIN_THREAD && kind != WIN_SPACE) ||
+	    (w->kind && w->kind != kind))
 		return E_INVAL;
 	if ((va & (WINDOW_SIZE - 1)) || va < WINDOW_SIZE || va >= USER_TOP)
 		return E_RANGE;
@@ -257,8 +258,8 @@ static inline void map_perform(struct window *w, const struct map_args *m)
 		r->mapped = 1;
 		w->revocable = 1;
 	}
-	vspace_slots_write(w->table, m->first, m->n, r->base + (uint64_t)m->off * PAGE_SIZE, m->prot,
-			   r->derived ? MAP_REVOCABLE : 0);
+	vspace_slots_write(w->table, m->first, m->n, r->base + (uint64_t)m->off * PAGE_SIZE,
+			   m->prot, r->derived ? MAP_REVOCABLE : 0);
 }
 
 // WINDOW_MAP of w, from an invocation or a reply's MSG_MAP.
@@ -332,7 +333,6 @@ int window_invoke(struct invocation *inv)
 			window_clear(w, in->mr[0], in->mr[1]);
 		return err;
 	case WINDOW_INFO: info_perform(w, &inv->out); return E_OK;
-	default:
-		return E_NOSYS;
+	default: return E_NOSYS;
 	}
 }

@@ -67,9 +67,9 @@ enum hmk_err {
 static inline const char *hmk_strerror(int e)
 {
 	static const char *const names[E_COUNT] = {
-		"E_OK", "E_INVAL", "E_CAP", "E_TYPE", "E_PERM", "E_NOMEM", "E_DEAD", "E_AGAIN",
-		"E_BUSY", "E_RANGE", "E_NOSYS", "E_NOREPLY", "E_ORDER", "E_NOSLOT", "E_DEADLK",
-		"E_FAULT",
+		"E_OK",    "E_INVAL",  "E_CAP",    "E_TYPE",  "E_PERM",  "E_NOMEM",
+		"E_DEAD",  "E_AGAIN",  "E_BUSY",   "E_RANGE", "E_NOSYS", "E_NOREPLY",
+		"E_ORDER", "E_NOSLOT", "E_DEADLK", "E_FAULT",
 	};
 	return e >= 0 && e < E_COUNT ? names[e] : "E_?";
 }
@@ -96,9 +96,9 @@ static inline const char *hmk_strerror(int e)
 // nothing is replied or received and r0 says why. A server that answers a
 // mapping request this way saves a whole system call.
 #define MSG_MAP (1u << 8)
-#define MSG_INFO(label, len) (((uint32_t)(label) << 12) | ((uint32_t)(len) & 0x7f))
+#define MSG_INFO(label, len) (((uint32_t)(label) << 12) | (0x7f & (uint32_t)(len)))
 #define MSG_LABEL(info) ((uint32_t)(info) >> 12)
-#define MSG_LEN(info) ((uint32_t)(info) & 0x7f)
+#define MSG_LEN(info) (0x7f & (uint32_t)(info))
 
 // The IPC buffer: one page per thread, mapped at the address given when the
 // thread is configured. mr[0..3] are not used (those words are registers).
@@ -120,7 +120,7 @@ enum { IPC_MAP_WINDOW, IPC_MAP_FIRST, IPC_MAP_RANGE, IPC_MAP_OFFSET, IPC_MAP_WOR
 
 enum cap_type {
 	CAP_NULL = 0,
-	CAP_SPACE = 1,   // an address space: page tables, ASID, capability table, quota
+	CAP_SPACE = 1, // an address space: page tables, ASID, capability table, quota
 	CAP_THREAD = 2,
 	CAP_ENDPOINT = 3,
 	CAP_NOTIFY = 4,  // a notification: a word of bits and one waiter
@@ -155,41 +155,41 @@ enum hmk_invocation {
 
 	// CAP_SPACE: the invoked space's table and memory. New objects are
 	// charged to the invoked space's quota, and die when it dies.
-	SPACE_CREATE,     // (type, dest slot, arg) -> object in the caller's dest slot.
-			  //   type CAP_SPACE: arg = quota in pages, taken from the
-			  //   invoked space's quota; CAP_THREAD/ENDPOINT/NOTIFY/REPLY: arg 0
-	SPACE_MINT,       // (dest slot in the invoked space, src slot in the caller's,
-			  //  rights, badge): copy with fewer rights and, when the
-			  //  source's badge is 0, a badge
-	SPACE_DELETE,     // (slot in the invoked space)
-	SPACE_MAP,        // (range slot, page offset in the range, va, npages | prot << 24)
-			  //   prot: PROT_* below; needs RIGHT_WRITE on the range for PROT_WRITE
-	SPACE_UNMAP,      // (va, npages)
-	SPACE_INFO,       // -> MR0 quota pages, MR1 used pages, MR2 ASID
-	SPACE_IDENTIFY,   // (slot in the invoked space) -> MR0 type, MR1 rights, MR2 badge:
-			  //   INV_IDENTIFY without calling the capability (a call on an
-			  //   endpoint is IPC: a server checking what a client sent must
-			  //   not wait on it). Needs RIGHT_MANAGE on the space only.
-	SPACE_DESTROY,    // (slot in the invoked space): INV_DESTROY of the object it
-			  //   names (needs RIGHT_MANAGE on that capability too); the way
-			  //   to destroy an endpoint, on which a call is IPC
+	SPACE_CREATE,   // (type, dest slot, arg) -> object in the caller's dest slot.
+			//   type CAP_SPACE: arg = quota in pages, taken from the
+			//   invoked space's quota; CAP_THREAD/ENDPOINT/NOTIFY/REPLY: arg 0
+	SPACE_MINT,     // (dest slot in the invoked space, src slot in the caller's,
+			//  rights, badge): copy with fewer rights and, when the
+			//  source's badge is 0, a badge
+	SPACE_DELETE,   // (slot in the invoked space)
+	SPACE_MAP,      // (range slot, page offset in the range, va, npages | prot << 24)
+			//   prot: PROT_* below; needs RIGHT_WRITE on the range for PROT_WRITE
+	SPACE_UNMAP,    // (va, npages)
+	SPACE_INFO,     // -> MR0 quota pages, MR1 used pages, MR2 ASID
+	SPACE_IDENTIFY, // (slot in the invoked space) -> MR0 type, MR1 rights, MR2 badge:
+			//   INV_IDENTIFY without calling the capability (a call on an
+			//   endpoint is IPC: a server checking what a client sent must
+			//   not wait on it). Needs RIGHT_MANAGE on the space only.
+	SPACE_DESTROY,  // (slot in the invoked space): INV_DESTROY of the object it
+			//   names (needs RIGHT_MANAGE on that capability too); the way
+			//   to destroy an endpoint, on which a call is IPC
 
 	// CAP_THREAD
-	THREAD_CONFIGURE, // (space slot, ipc buffer va, fault endpoint slot or 0, priority)
-	THREAD_WRITE_REGS,// (pc, sp, r0, r1)
-	THREAD_RESUME,    // starts or resumes a configured, stopped thread
-	THREAD_SUSPEND,   // stops it wherever it is (an IPC in progress fails E_DEAD for it)
-	THREAD_SET_PRIO,  // (priority), at most the caller's own
-	THREAD_INFO,      // -> MR0 state, MR1 priority, MR2 fault count
+	THREAD_CONFIGURE,  // (space slot, ipc buffer va, fault endpoint slot or 0, priority)
+	THREAD_WRITE_REGS, // (pc, sp, r0, r1)
+	THREAD_RESUME,     // starts or resumes a configured, stopped thread
+	THREAD_SUSPEND,    // stops it wherever it is (an IPC in progress fails E_DEAD for it)
+	THREAD_SET_PRIO,   // (priority), at most the caller's own
+	THREAD_INFO,       // -> MR0 state, MR1 priority, MR2 fault count
 
 	// CAP_RANGE
-	RANGE_INFO,       // -> MR0 base low, MR1 base high, MR2 size in pages  (no right needed)
-	RANGE_SPLIT,      // (page offset, dest slot): the range keeps [0, offset), dest gets the rest
-			  //   (the piece is charged to the caller; E_PERM on a derived range)
+	RANGE_INFO,  // -> MR0 base low, MR1 base high, MR2 size in pages  (no right needed)
+	RANGE_SPLIT, // (page offset, dest slot): the range keeps [0, offset), dest gets the rest
+		     //   (the piece is charged to the caller; E_PERM on a derived range)
 
 	// CAP_IRQCTL / CAP_IRQ
-	IRQCTL_BIND,      // (irq number, notification slot, dest slot) -> CAP_IRQ in dest
-	IRQ_ACK,          // unmask the interrupt after handling it
+	IRQCTL_BIND, // (irq number, notification slot, dest slot) -> CAP_IRQ in dest
+	IRQ_ACK,     // unmask the interrupt after handling it
 
 	// CAP_CONSOLE
 	CONSOLE_WRITE,    // (nbytes, bytes packed little-endian from MR1): at most 252 bytes
@@ -203,51 +203,51 @@ enum hmk_invocation {
 			  //   0 takes it back; without it a PMU access is FAULT_UNDEF
 
 	// CAP_NOTIFY
-	NOTIFY_POLL,      // -> MR0 the word, which is cleared (never blocks)
+	NOTIFY_POLL, // -> MR0 the word, which is cleared (never blocks)
 
 	// CAP_REPLY: a one-shot reply object, for a server that answers later
 	// (SYS_SEND on the reply capability delivers the reply, once).
-	REPLY_SAVE,       // moves the caller's pending caller into the object: E_NOREPLY
-			  //   when it holds none, E_BUSY when the object is full
+	REPLY_SAVE, // moves the caller's pending caller into the object: E_NOREPLY
+		    //   when it holds none, E_BUSY when the object is full
 
 	// CAP_THREAD, more
 	THREAD_BIND_NOTIFY, // (notification slot, or 0 to unbind): a signal on it ends the
-			  //   thread's wait in recv on any endpoint: recv returns E_OK with
-			  //   label MSG_LABEL_NOTIFY and the word (cleared) in r6
-	THREAD_ATOMIC,    // (on, window slot, first, count) with RIGHT_WRITE: on = 1 pins the
-			  //   thread (no preemption, no migration; an IPC that would wait
-			  //   fails E_BUSY) until THREAD_ATOMIC(0). Pinned time is charged
-			  //   to the thread's space, across pins and threads: a budget of
-			  //   ATOMIC_LIMIT_TICKS that earns one tick back per
-			  //   ATOMIC_REFILL_TICKS. Spent, the kernel logs it (once per
-			  //   space), clears slots [first, first + count) of that window and
-			  //   unpins the thread; pins then fail E_AGAIN until time is earned.
-			  //   on = 0 and on = ATOMIC_QUERY (which changes nothing) -> MR0 1
-			  //   when it was pinned (0 once unpinned, also by the kernel after
-			  //   an overrun or when the thread stopped)
+			    //   thread's wait in recv on any endpoint: recv returns E_OK with
+			    //   label MSG_LABEL_NOTIFY and the word (cleared) in r6
+	THREAD_ATOMIC,      // (on, window slot, first, count) with RIGHT_WRITE: on = 1 pins the
+			    //   thread (no preemption, no migration; an IPC that would wait
+			    //   fails E_BUSY) until THREAD_ATOMIC(0). Pinned time is charged
+			    //   to the thread's space, across pins and threads: a budget of
+			    //   ATOMIC_LIMIT_TICKS that earns one tick back per
+			    //   ATOMIC_REFILL_TICKS. Spent, the kernel logs it (once per
+			    //   space), clears slots [first, first + count) of that window and
+			    //   unpins the thread; pins then fail E_AGAIN until time is earned.
+			    //   on = 0 and on = ATOMIC_QUERY (which changes nothing) -> MR0 1
+			    //   when it was pinned (0 once unpinned, also by the kernel after
+			    //   an overrun or when the thread stopped)
 
 	// CAP_WINDOW (SPACE_CREATE of CAP_WINDOW makes one; a 2 MiB virtual region
 	// of 512 page slots). Frames come from physical ranges; never executable.
-	WINDOW_BIND,      // (kind WIN_*, thread or space slot, va): installs the window at va
-			  //   (2 MiB aligned, user half, nothing mapped in that 2 MiB).
-			  //   WIN_THREAD: in the thread's space only while that thread runs
-			  //   (so its siblings fault on it); one thread window per thread.
-			  //   WIN_SPACE: in that space for good; bind again to more spaces
-			  //   (a shared pool). Needs RIGHT_WRITE on the thread or space.
-	WINDOW_MAP,       // (first slot, range slot, page offset, count | prot << 24): slots
-			  //   [first, first + count) = consecutive frames of the range;
-			  //   prot PROT_READ/PROT_WRITE/PROT_NOCACHE (PROT_EXEC: E_PERM).
-			  //   A slot still holding a frame is replaced (the TLB forgets it).
-	WINDOW_CLEAR,     // (first slot, count, flags): empties slots; the TLB forgets them
-			  //   in every space the window is in (one flush for a whole batch)
-	WINDOW_INFO,      // -> MR0 kind, MR1 va, MR2 spaces bound, MR3 slots in use
+	WINDOW_BIND,  // (kind WIN_*, thread or space slot, va): installs the window at va
+		      //   (2 MiB aligned, user half, nothing mapped in that 2 MiB).
+		      //   WIN_THREAD: in the thread's space only while that thread runs
+		      //   (so its siblings fault on it); one thread window per thread.
+		      //   WIN_SPACE: in that space for good; bind again to more spaces
+		      //   (a shared pool). Needs RIGHT_WRITE on the thread or space.
+	WINDOW_MAP,   // (first slot, range slot, page offset, count | prot << 24): slots
+		      //   [first, first + count) = consecutive frames of the range;
+		      //   prot PROT_READ/PROT_WRITE/PROT_NOCACHE (PROT_EXEC: E_PERM).
+		      //   A slot still holding a frame is replaced (the TLB forgets it).
+	WINDOW_CLEAR, // (first slot, count, flags): empties slots; the TLB forgets them
+		      //   in every space the window is in (one flush for a whole batch)
+	WINDOW_INFO,  // -> MR0 kind, MR1 va, MR2 spaces bound, MR3 slots in use
 
 	// CAP_RANGE, more
-	RANGE_DERIVE,     // (space slot, dest slot in that space, rights): a new range of
-			  //   the same pages in that space's dest slot, charged to it: it
-			  //   dies with that space (or INV_DESTROY), and every mapping made
-			  //   through it goes then, in every space and window. It cannot be
-			  //   split or derived again (E_PERM). Needs RIGHT_MANAGE on both.
+	RANGE_DERIVE, // (space slot, dest slot in that space, rights): a new range of
+		      //   the same pages in that space's dest slot, charged to it: it
+		      //   dies with that space (or INV_DESTROY), and every mapping made
+		      //   through it goes then, in every space and window. It cannot be
+		      //   split or derived again (E_PERM). Needs RIGHT_MANAGE on both.
 
 	INV_COUNT
 };
@@ -264,8 +264,14 @@ static inline uint32_t map_word(uint32_t npages, uint32_t prot)
 {
 	return npages | prot << 24;
 }
-static inline uint32_t map_word_npages(uint32_t w) { return w & MAP_NPAGES_MAX; }
-static inline uint32_t map_word_prot(uint32_t w) { return w >> 24; }
+static inline uint32_t map_word_npages(uint32_t w)
+{
+	return w & MAP_NPAGES_MAX;
+}
+static inline uint32_t map_word_prot(uint32_t w)
+{
+	return w >> 24;
+}
 // Fills b->map[] for a reply with MSG_MAP: WINDOW_MAP of window slot
 // `window`, slots from `first`, npages frames of range slot `range` from
 // page `offset`.
@@ -294,7 +300,7 @@ enum thread_state {
 enum window_kind { WIN_NONE = 0, WIN_THREAD = 1, WIN_SPACE = 2 };
 #define WINDOW_SLOTS 512
 #define WINDOW_SIZE 0x200000u
-#define ATOMIC_QUERY 2 // THREAD_ATOMIC's `on`: is the thread pinned?
+#define ATOMIC_QUERY 2        // THREAD_ATOMIC's `on`: is the thread pinned?
 #define ATOMIC_LIMIT_TICKS 10 // 100 ms at the kernel's 100 Hz tick
 #define ATOMIC_REFILL_TICKS 4 // a space earns back one pinned tick per 4 ticks
 
@@ -326,7 +332,7 @@ enum hmk_fault {
 struct bootinfo_range {
 	uint64_t base;
 	uint64_t size;
-	uint32_t slot; // CAP_RANGE capability for it
+	uint32_t slot;  // CAP_RANGE capability for it
 	uint32_t flags; // BI_RANGE_*
 };
 #define BI_RANGE_HIGHMEM (1u << 0) // RAM above the kernel's direct map

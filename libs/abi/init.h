@@ -23,8 +23,8 @@ enum init_slot {
 };
 
 // Virtual layout of a program (below 1 GiB so that every VMSPLIT fits).
-#define USER_TEXT_BASE 0x00010000u   // programs are linked here
-#define USER_HEAP_BASE 0x10000000u   // the runtime's heap grows up from here
+#define USER_TEXT_BASE 0x00010000u // programs are linked here
+#define USER_HEAP_BASE 0x10000000u // the runtime's heap grows up from here
 #define USER_HEAP_MAX 0x20000000u
 #define USER_SCRATCH_BASE 0x30000000u // free for the program's own mappings
 #define USER_STACK_TOP INIT_STACK_TOP // first thread's stack, USER_STACK_PAGES below

@@ -38,42 +38,43 @@
 #include "abi/abi.h"
 
 // Where memsrv's windows sit in every client (below 1 GiB: every VMSPLIT).
-#define MEMSRV_LOCAL_VA 0x3f000000u // per-thread window: kmap_local, then kmap_atomic
-#define MEMSRV_POOL_VA 0x3f200000u  // the client's own kmap pool, 512 slots
+#define MEMSRV_LOCAL_VA 0x3f000000u  // per-thread window: kmap_local, then kmap_atomic
+#define MEMSRV_POOL_VA 0x3f200000u   // the client's own kmap pool, 512 slots
 #define MEMSRV_VMAP_BASE 0x38000000u // vmap area: 56 windows side by side
 #define MEMSRV_VMAP_SIZE 0x07000000u
-#define KMAP_LOCAL_MAX 16    // nesting depth of kmap_local
-#define KMAP_ATOMIC_MAX 16   // and of kmap_atomic
-#define KMAP_ATOMIC_FIRST 256 // the thread window: kmap_local takes slots 0..255 in
-			      //   turn, kmap_atomic 256..511 (addresses are not stack slots)
+#define KMAP_LOCAL_MAX 16  // nesting depth of kmap_local
+#define KMAP_ATOMIC_MAX 16 // and of kmap_atomic
+#define KMAP_ATOMIC_FIRST                                                                          \
+	256 // the thread window: kmap_local takes slots 0..255 in
+	    //   turn, kmap_atomic 256..511 (addresses are not stack slots)
 #define KMAP_POOL_SLOTS 512
-#define MEMSRV_MAX_ORDER 10 // alloc_pages orders 0..10 (4 KiB .. 4 MiB)
-#define MS_CLIENT_THREADS 32 // registered threads of one client at once
-#define MS_DEFAULT_PAGES_DIV 4 // no MS_LIMIT: a quarter of memsrv's pages
-#define MS_DEFAULT_MAPS 4096 // and this many kmap references and vmaps
+#define MEMSRV_MAX_ORDER 10      // alloc_pages orders 0..10 (4 KiB .. 4 MiB)
+#define MS_CLIENT_THREADS 32     // registered threads of one client at once
+#define MS_DEFAULT_PAGES_DIV 4   // no MS_LIMIT: a quarter of memsrv's pages
+#define MS_DEFAULT_MAPS 4096     // and this many kmap references and vmaps
 #define MS_UNLIMITED 0xffffffffu // MS_LIMIT: no limit
 
 enum memsrv_request {
 	// Registration (each once, before the rest; the runtime does it).
-	MS_HELLO = 1,     // cap: the client's own space (RIGHT_READ | RIGHT_WRITE: memsrv
-			  //   binds windows in it and watches it die): its kmap pool and
-			  //   vmap area go there when first used. -> MR0 client id. Again:
-			  //   E_INVAL
-	MS_THREAD_HELLO,  // cap: the calling thread (RIGHT_READ | RIGHT_WRITE). Gives it a
-			  //   local window at MEMSRV_LOCAL_VA; memsrv watches it and reclaims
-			  //   at its death. -> MR0 the thread's badge, and (MSG_CAP) the
-			  //   thread's own capability to memsrv (see above). E_NOSLOT past
-			  //   MS_CLIENT_THREADS threads of one client
+	MS_HELLO = 1,    // cap: the client's own space (RIGHT_READ | RIGHT_WRITE: memsrv
+			 //   binds windows in it and watches it die): its kmap pool and
+			 //   vmap area go there when first used. -> MR0 client id. Again:
+			 //   E_INVAL
+	MS_THREAD_HELLO, // cap: the calling thread (RIGHT_READ | RIGHT_WRITE). Gives it a
+			 //   local window at MEMSRV_LOCAL_VA; memsrv watches it and reclaims
+			 //   at its death. -> MR0 the thread's badge, and (MSG_CAP) the
+			 //   thread's own capability to memsrv (see above). E_NOSLOT past
+			 //   MS_CLIENT_THREADS threads of one client
 
 	// Pages.
-	MS_ALLOC,         // (order, flags MS_ALLOC_*) -> MR0 pfn of 2^order contiguous
-			  //   zeroed pages, owned by the caller. E_ORDER beyond
-			  //   MEMSRV_MAX_ORDER, E_NOMEM, E_INVAL for unknown flags.
-	MS_FREE,          // (pfn, order): E_PERM when the caller does not own exactly that
-			  //   block (E_INVAL when no such block is allocated); E_BUSY while
-			  //   a page of it is still mapped
-	MS_SHARE,         // (pfn, client id): that client may map the page too. Owner only
-			  //   (E_PERM); E_INVAL for an unknown client.
+	MS_ALLOC, // (order, flags MS_ALLOC_*) -> MR0 pfn of 2^order contiguous
+		  //   zeroed pages, owned by the caller. E_ORDER beyond
+		  //   MEMSRV_MAX_ORDER, E_NOMEM, E_INVAL for unknown flags.
+	MS_FREE,  // (pfn, order): E_PERM when the caller does not own exactly that
+		  //   block (E_INVAL when no such block is allocated); E_BUSY while
+		  //   a page of it is still mapped
+	MS_SHARE, // (pfn, client id): that client may map the page too. Owner only
+		  //   (E_PERM); E_INVAL for an unknown client.
 
 	// Mappings (pfn: a page the caller owns or was shared; else E_PERM).
 	MS_KMAP_LOCAL,    // (pfn) -> MR0 va. Private to the thread, strictly nested;
@@ -97,20 +98,21 @@ enum memsrv_request {
 	MS_VUNMAP,        // (va of a vmap) E_INVAL when it is not one. Each vmap keeps an
 			  //   unmapped guard page after it.
 
-	MS_STATS,         // -> MR0 free pages, MR1 used pages, then the caller's live
-			  //   mappings: MR2 kmap_local, MR3 kmap_atomic, MR4 kmap, MR5 vmap
-			  //   areas, MR6 pages it owns; MR7 error lines memsrv logged for it,
-			  //   MR8 lines it left out (rate limit), MR9 its page limit, MR10
-			  //   its mappings limit
-	MS_LIMIT,         // (client id, pages, mappings): the limits of a program about to
-			  //   start (or running), from its starter only: the unbadged
-			  //   capability (else E_PERM)
+	MS_STATS, // -> MR0 free pages, MR1 used pages, then the caller's live
+		  //   mappings: MR2 kmap_local, MR3 kmap_atomic, MR4 kmap, MR5 vmap
+		  //   areas, MR6 pages it owns; MR7 error lines memsrv logged for it,
+		  //   MR8 lines it left out (rate limit), MR9 its page limit, MR10
+		  //   its mappings limit
+	MS_LIMIT, // (client id, pages, mappings): the limits of a program about to
+		  //   start (or running), from its starter only: the unbadged
+		  //   capability (else E_PERM)
 	MS_COUNT
 };
 
 // MS_ALLOC flags.
-#define MS_ALLOC_HIGH (1u << 0) // from the top of HIGHMEM (Linux has no such flag;
-				//   tests and the demo use it to get pages above 4 GiB)
+#define MS_ALLOC_HIGH                                                                              \
+	(1u << 0) // from the top of HIGHMEM (Linux has no such flag;
+		  //   tests and the demo use it to get pages above 4 GiB)
 
 // Runs per MS_VMAP / MS_VMAP_MORE message (pairs after the first two words).
 #define MS_VMAP_RUNS ((MSG_MAX_WORDS - 2) / 2)

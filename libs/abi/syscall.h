@@ -58,13 +58,34 @@ static inline int hmk_call1(uint32_t cap, uint32_t info, uint32_t arg, uint32_t 
 	return (int)r0;
 }
 
-static inline int sys_call(uint32_t cap, struct msg *m) { return hmk_syscall(SYS_CALL, cap, m); }
-static inline int sys_reply_recv(uint32_t ep, struct msg *m) { return hmk_syscall(SYS_REPLY_RECV, ep, m); }
-static inline int sys_send(uint32_t cap, struct msg *m) { return hmk_syscall(SYS_SEND, cap, m); }
-static inline int sys_nbsend(uint32_t cap, struct msg *m) { return hmk_syscall(SYS_NBSEND, cap, m); }
-static inline int sys_recv(uint32_t cap, struct msg *m) { return hmk_syscall(SYS_RECV, cap, m); }
-static inline int sys_nbrecv(uint32_t cap, struct msg *m) { return hmk_syscall(SYS_NBRECV, cap, m); }
-static inline int sys_reply(struct msg *m) { return hmk_syscall(SYS_REPLY, 0, m); }
+static inline int sys_call(uint32_t cap, struct msg *m)
+{
+	return hmk_syscall(SYS_CALL, cap, m);
+}
+static inline int sys_reply_recv(uint32_t ep, struct msg *m)
+{
+	return hmk_syscall(SYS_REPLY_RECV, ep, m);
+}
+static inline int sys_send(uint32_t cap, struct msg *m)
+{
+	return hmk_syscall(SYS_SEND, cap, m);
+}
+static inline int sys_nbsend(uint32_t cap, struct msg *m)
+{
+	return hmk_syscall(SYS_NBSEND, cap, m);
+}
+static inline int sys_recv(uint32_t cap, struct msg *m)
+{
+	return hmk_syscall(SYS_RECV, cap, m);
+}
+static inline int sys_nbrecv(uint32_t cap, struct msg *m)
+{
+	return hmk_syscall(SYS_NBRECV, cap, m);
+}
+static inline int sys_reply(struct msg *m)
+{
+	return hmk_syscall(SYS_REPLY, 0, m);
+}
 
 static inline int sys_yield(void)
 {

@@ -13,24 +13,24 @@ struct check_case {
 
 extern int check_failures; // failures in the running case
 
-#define CHECK(cond)                                                                          \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			check_failures++;                                                    \
-			printf("    %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-		}                                                                            \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			check_failures++;                                                          \
+			printf("    %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);        \
+		}                                                                                  \
 	} while (0)
 
 // CHECK that two integers are equal, printing both on failure.
-#define CHECK_EQ(a, b)                                                                        \
-	do {                                                                                  \
-		unsigned long long check_a_ = (unsigned long long)(a);                        \
-		unsigned long long check_b_ = (unsigned long long)(b);                        \
-		if (check_a_ != check_b_) {                                                   \
-			check_failures++;                                                     \
-			printf("    %s:%d: %s == %s failed: 0x%llx != 0x%llx\n", __FILE__,      \
-			       __LINE__, #a, #b, check_a_, check_b_);                          \
-		}                                                                             \
+#define CHECK_EQ(a, b)                                                                             \
+	do {                                                                                       \
+		unsigned long long check_a_ = (unsigned long long)(a);                             \
+		unsigned long long check_b_ = (unsigned long long)(b);                             \
+		if (check_a_ != check_b_) {                                                        \
+			check_failures++;                                                          \
+			printf("    %s:%d: %s == %s failed: 0x%llx != 0x%llx\n", __FILE__,         \
+			       __LINE__, #a, #b, check_a_, check_b_);                              \
+		}                                                                                  \
 	} while (0)
 
 // Runs every case of a table (ended by {0}); prints "ok"/"FAIL" per case and

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define FDT_MAGIC 0xd00dfeedu
-#define HEADER_SIZE 40       // version 17 header; a version 16 one is 36 bytes
+#define HEADER_SIZE 40 // version 17 header; a version 16 one is 36 bytes
 #define MEMRSV_ENTRY 16
 #define MAX_TOTALSIZE 0x7fffffffu // keeps every offset representable as an int handle
 
@@ -83,10 +83,8 @@ static int token(const struct fdt *fdt, uint32_t off, uint32_t *next)
 		break;
 	case TOK_END:
 	case TOK_NOP:
-	case TOK_FINISH:
-		break;
-	default:
-		return FDT_E_STRUCT;
+	case TOK_FINISH: break;
+	default: return FDT_E_STRUCT;
 	}
 	if (off > size)
 		return FDT_E_STRUCT;
@@ -194,12 +192,9 @@ static int check_struct(const struct fdt *f)
 			if (!depth)
 				return FDT_E_STRUCT;
 			break;
-		case TOK_NOP:
-			break;
-		case TOK_FINISH:
-			return seen_root && !depth ? FDT_OK : FDT_E_STRUCT;
-		default:
-			return tok;
+		case TOK_NOP: break;
+		case TOK_FINISH: return seen_root && !depth ? FDT_OK : FDT_E_STRUCT;
+		default: return tok;
 		}
 	}
 }

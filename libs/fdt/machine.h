@@ -7,11 +7,11 @@
 
 #include "fdt.h"
 
-#define MACHINE_MAX_MEM 16      // /memory ranges (over all nodes)
-#define MACHINE_MAX_RSV 16      // memreserve + /reserved-memory ranges
+#define MACHINE_MAX_MEM 16 // /memory ranges (over all nodes)
+#define MACHINE_MAX_RSV 16 // memreserve + /reserved-memory ranges
 #define MACHINE_BOOTARGS_MAX 256
 #define MACHINE_PATH_MAX 64
-#define MACH_PAGE_SIZE 4096ull  // RAM and reserved ranges come in whole pages
+#define MACH_PAGE_SIZE 4096ull // RAM and reserved ranges come in whole pages
 
 struct mach_range {
 	uint64_t base;
@@ -24,28 +24,28 @@ struct machine {
 	struct mach_range mem[MACHINE_MAX_MEM]; // sorted by base, overlaps merged, below 1 TiB,
 	unsigned n_mem;                         // rounded inwards to pages (less than one: gone)
 	struct mach_range rsv[MACHINE_MAX_RSV]; // memreserve then reserved-memory, as found,
-	                                        // rounded outwards to pages
+						// rounded outwards to pages
 	unsigned n_rsv;
 
-	char bootargs[MACHINE_BOOTARGS_MAX];   // /chosen/bootargs ("" if absent)
-	char stdout_path[MACHINE_PATH_MAX];    // stdout-path without ":options", alias resolved
-	uint64_t initrd_start, initrd_end;     // 0, 0 when there is none
+	char bootargs[MACHINE_BOOTARGS_MAX]; // /chosen/bootargs ("" if absent)
+	char stdout_path[MACHINE_PATH_MAX];  // stdout-path without ":options", alias resolved
+	uint64_t initrd_start, initrd_end;   // 0, 0 when there is none
 
-	uint64_t uart_base, uart_size;         // the PL011 named by stdout-path, else the first
-	uint32_t uart_irq;                     // GIC interrupt ID (SPI n -> 32 + n)
+	uint64_t uart_base, uart_size; // the PL011 named by stdout-path, else the first
+	uint32_t uart_irq;             // GIC interrupt ID (SPI n -> 32 + n)
 
-	uint64_t gicd_base, gicd_size;         // GICv2 distributor
-	uint64_t gicc_base, gicc_size;         // GICv2 CPU interface
+	uint64_t gicd_base, gicd_size; // GICv2 distributor
+	uint64_t gicc_base, gicc_size; // GICv2 CPU interface
 
-	uint32_t timer_irq_phys;               // non-secure physical PPI as GIC ID; 0: no timer
-	uint32_t timer_irq_virt;               // virtual timer PPI, as GIC ID
-	uint32_t timer_freq;                   // clock-frequency if given, else 0 (read CNTFRQ)
+	uint32_t timer_irq_phys; // non-secure physical PPI as GIC ID; 0: no timer
+	uint32_t timer_irq_virt; // virtual timer PPI, as GIC ID
+	uint32_t timer_freq;     // clock-frequency if given, else 0 (read CNTFRQ)
 
 	enum psci_conduit psci_method;
-	uint32_t psci_system_off;              // function IDs: the standard ones for PSCI 0.2+,
-	uint32_t psci_cpu_on;                  // the node's cpu_on for PSCI 0.1 (0: none)
+	uint32_t psci_system_off; // function IDs: the standard ones for PSCI 0.2+,
+	uint32_t psci_cpu_on;     // the node's cpu_on for PSCI 0.1 (0: none)
 
-	unsigned ncpus;                        // /cpus/cpu@* nodes with device_type "cpu"
+	unsigned ncpus; // /cpus/cpu@* nodes with device_type "cpu"
 };
 
 // Fills `m` from a validated tree. On failure returns a negative fdt_err and

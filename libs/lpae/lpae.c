@@ -45,14 +45,10 @@ static pte_t attr_bits(unsigned prot)
 static int level_shift(int level)
 {
 	switch (level) {
-	case 1:
-		return LPAE_L1_SHIFT;
-	case 2:
-		return LPAE_L2_SHIFT;
-	case 3:
-		return LPAE_L3_SHIFT;
-	default:
-		return 0;
+	case 1: return LPAE_L1_SHIFT;
+	case 2: return LPAE_L2_SHIFT;
+	case 3: return LPAE_L3_SHIFT;
+	default: return 0;
 	}
 }
 

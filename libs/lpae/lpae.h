@@ -27,11 +27,11 @@ enum lpae_memtype { LPAE_MT_NORMAL = 0, LPAE_MT_DEVICE = 1, LPAE_MT_NOCACHE = 2 
 #define LPAE_MAIR1 0x00000000U
 
 // Protection requested for a mapping; combine with |.
-#define LPAE_P_WRITE (1u << 0)  // writable (otherwise read-only)
-#define LPAE_P_EXEC (1u << 1)   // executable by its owner (kernel or user)
-#define LPAE_P_USER (1u << 2)   // accessible from PL0 (otherwise PL1 only)
-#define LPAE_P_GLOBAL (1u << 3) // global (kernel); otherwise nG, tagged with an ASID
-#define LPAE_P_DEVICE (1u << 4) // Device-nGnRE memory, never executable
+#define LPAE_P_WRITE (1u << 0)   // writable (otherwise read-only)
+#define LPAE_P_EXEC (1u << 1)    // executable by its owner (kernel or user)
+#define LPAE_P_USER (1u << 2)    // accessible from PL0 (otherwise PL1 only)
+#define LPAE_P_GLOBAL (1u << 3)  // global (kernel); otherwise nG, tagged with an ASID
+#define LPAE_P_DEVICE (1u << 4)  // Device-nGnRE memory, never executable
 #define LPAE_P_NOCACHE (1u << 5) // normal non-cacheable memory
 
 // Descriptor bits (ARM ARM B3.6.1 and B3.6.2).
@@ -63,27 +63,36 @@ pte_t lpae_page(phys_addr_t pa, unsigned prot);
 pte_t lpae_table(phys_addr_t pa);
 
 // Decoders.
-static inline int lpae_is_valid(pte_t d) { return (d & LPAE_D_VALID) != 0; }
+static inline int lpae_is_valid(pte_t d)
+{
+	return (d & LPAE_D_VALID) != 0;
+}
 // A table at levels 1-2 (a page at level 3 has the same bit pattern).
-static inline int lpae_is_table(pte_t d) { return (d & 3) == 3; }
-static inline phys_addr_t lpae_oa(pte_t d) { return d & LPAE_D_OA_MASK; }
+static inline int lpae_is_table(pte_t d)
+{
+	return (d & 3) == 3;
+}
+static inline phys_addr_t lpae_oa(pte_t d)
+{
+	return d & LPAE_D_OA_MASK;
+}
 // Recovers the LPAE_P_* protection of a valid block or page descriptor.
 unsigned lpae_prot_of(pte_t d);
 
 // Index of `va` in a table of the given level (level 1 indexes VA[31:30]).
 static inline unsigned lpae_index(int level, uint32_t va)
 {
-	return level == 1 ? va >> LPAE_L1_SHIFT
+	return level == 1   ? va >> LPAE_L1_SHIFT
 	       : level == 2 ? (va >> LPAE_L2_SHIFT) & (LPAE_ENTRIES - 1)
 			    : (va >> LPAE_L3_SHIFT) & (LPAE_ENTRIES - 1);
 }
 
 // Long-descriptor fault status (DFSR/IFSR with TTBCR.EAE = 1).
-#define LPAE_FSR_LPAE (1u << 9)  // set when the long-descriptor format reported it
-#define LPAE_FSR_WNR (1u << 11)  // DFSR: the abort came from a write
-#define LPAE_FSR_EXT (1u << 12)  // external abort type
-#define LPAE_FSR_CM (1u << 13)   // cache maintenance
-#define LPAE_FSR_STATUS(fsr) ((fsr) & 0x3f)
+#define LPAE_FSR_LPAE (1u << 9) // set when the long-descriptor format reported it
+#define LPAE_FSR_WNR (1u << 11) // DFSR: the abort came from a write
+#define LPAE_FSR_EXT (1u << 12) // external abort type
+#define LPAE_FSR_CM (1u << 13)  // cache maintenance
+#define LPAE_FSR_STATUS(fsr) (0x3f & (fsr))
 // A readable name for the STATUS field, e.g. "translation fault, level 2",
 // "permission fault, level 3", "synchronous external abort"; never NULL
 // ("unknown fault status" for reserved codes).

@@ -45,7 +45,7 @@ NO_LIBCALLS void *memmove(void *dst, const void *src, size_t n)
 
 	if (d <= s || d >= s + n)
 		return memcpy(dst, src, n); // forwards is safe
-	d += n; // overlapping with dst above src: backwards
+	d += n;                             // overlapping with dst above src: backwards
 	s += n;
 	if ((((uintptr_t)d ^ (uintptr_t)s) & 3) == 0) {
 		while (n && ((uintptr_t)d & 3)) {

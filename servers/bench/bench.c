@@ -150,7 +150,8 @@ static void method(void)
 	       "(qemu -icount shift=0)\", \"overhead\": %u, \"samples\": %d, \"warmup\": %d, "
 	       "\"check\": {\"op\": \"%d null system calls\", \"pmccntr\": %u, "
 	       "\"inst_retired\": %u, \"agree\": %s}}\n",
-	       overhead, SAMPLES, WARMUP, SAMPLES, c1 - c0, e1 - e0, c1 - c0 == e1 - e0 ? "true" : "false");
+	       overhead, SAMPLES, WARMUP, SAMPLES, c1 - c0, e1 - e0,
+	       c1 - c0 == e1 - e0 ? "true" : "false");
 	if (c1 - c0 != e1 - e0)
 		bench_fail("counter", "PMCCNTR and the instructions-retired event disagree");
 }

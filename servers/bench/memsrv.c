@@ -89,7 +89,8 @@ static void bench_wrap(void)
 		}
 	}
 	if (bad) {
-		bench_fail("memsrv_kmap_wrap", "a kmap failed or the pool cursor was not where expected");
+		bench_fail("memsrv_kmap_wrap",
+			   "a kmap failed or the pool cursor was not where expected");
 		return;
 	}
 	report("memsrv_kmap_wrap", WRAP_SAMPLES,
@@ -163,10 +164,9 @@ static void bench_vmap(const char *name, const page_t *pages, unsigned n, int ns
 		runs += pages[i] != pages[i - 1] + 1;
 	msgs = (runs + MS_VMAP_RUNS - 1) / MS_VMAP_RUNS;
 	snprintf(params, sizeof(params),
-		 "{\"op\": \"vmap + vunmap\", \"pages\": %u, \"runs\": %u, \"calls\": %u}",
-		 n, runs, msgs + 1);
-	BENCH_N(name, nsamples, warm, params, (va = vmap(pages, n, RW), e = vunmap(va)),
-		va && !e);
+		 "{\"op\": \"vmap + vunmap\", \"pages\": %u, \"runs\": %u, \"calls\": %u}", n, runs,
+		 msgs + 1);
+	BENCH_N(name, nsamples, warm, params, (va = vmap(pages, n, RW), e = vunmap(va)), va && !e);
 }
 
 // "int.dd" of num / den, rounded (den > 0).
@@ -197,8 +197,8 @@ static void vmap_slope(const char *base, const char *what)
 	       "\"ratio_4096_256\": %s, \"text\": \"%s: %s (16..256), %s (256..4096), ratio %s "
 	       "(1.00 = linear); %s / %s = %s (16 if proportional)\"}\n",
 	       base, fixed2(a, sizeof(a), d1, 240), fixed2(b, sizeof(b), d2, 3840),
-	       fixed2(c, sizeof(c), d2 * 240, d1 * 3840), fixed2(d, sizeof(d), v4096, v256), what, a,
-	       b, c, n4096, n256, d);
+	       fixed2(c, sizeof(c), d2 * 240, d1 * 3840), fixed2(d, sizeof(d), v4096, v256), what,
+	       a, b, c, n4096, n256, d);
 }
 
 // Figures computed from this run's medians: the kmap_local pair against the
@@ -231,8 +231,8 @@ void derived_figures(void)
 		       "trips %u = %d for memsrv, libhighmem and the kernel's mapping work; for "
 		       "scale, from a program: a bare invocation %u, WINDOW_MAP %u, WINDOW_CLEAR "
 		       "%u\"}\n",
-		       (int)beyond, 2 * ipc, inv, wmap, wclear, pair, 2 * ipc, (int)beyond, inv, wmap,
-		       wclear);
+		       (int)beyond, 2 * ipc, inv, wmap, wclear, pair, 2 * ipc, (int)beyond, inv,
+		       wmap, wclear);
 	}
 	vmap_slope("memsrv_vmap", "vmap+vunmap per page");
 	vmap_slope("memsrv_vmap_scattered", "vmap+vunmap per page, one run per page");
@@ -244,7 +244,8 @@ void derived_figures(void)
 		       fixed2(b, sizeof(b), (int64_t)wclear512 - wclear, 511), a, b);
 	if (wrap && miss)
 		printf("{\"derived\": \"memsrv_kmap_wrap_flush\", \"flush\": %d, \"per_miss\": %s, "
-		       "\"text\": \"the wrap's flush: kmap_wrap %u - kmap_miss %u = %d, spread over "
+		       "\"text\": \"the wrap's flush: kmap_wrap %u - kmap_miss %u = %d, spread "
+		       "over "
 		       "the 512 misses of a pool turn: %s per miss\"}\n",
 		       (int)wrap - (int)miss, fixed2(a, sizeof(a), (int64_t)wrap - miss, 512), wrap,
 		       miss, (int)wrap - (int)miss, a);
@@ -449,9 +450,9 @@ int memsrv_client_main(void)
 	return err;
 }
 
-static uint32_t client_ids[CLIENTS_MAX]; // init's program ids (to kill them)
+static uint32_t client_ids[CLIENTS_MAX];    // init's program ids (to kill them)
 static uint32_t client_ms_ids[CLIENTS_MAX]; // memsrv's client ids (to share with)
-static unsigned nclients = 1; // this program
+static unsigned nclients = 1;               // this program
 
 // Starts clients until `want` are live (counting this program).
 static int clients_up_to(uint32_t ep, unsigned want)

@@ -42,9 +42,9 @@ struct proc {
 	struct chunk image, memory;
 	int exited;
 	int status;
-	int service; // runs for the others (memsrv): not waited for before power-off
+	int service;                // runs for the others (memsrv): not waited for before power-off
 	uint32_t ms_pages, ms_maps; // its memsrv limits (MS_LIMIT)
-	int pmu;     // granted the performance monitors (CONSOLE_PMU)
+	int pmu;                    // granted the performance monitors (CONSOLE_PMU)
 	// Capabilities of init's table for MEMSRV_RANGE_FIRST.. (only while starting).
 	const struct chunk *ranges;
 	uint32_t nranges;

@@ -159,14 +159,16 @@ static int caps_give(const struct proc *p, uint32_t gift)
 	// it was passed to). Map rights only: the chunk stays whole and alive.
 	if ((err = range_derive(p->memory.slot, p->space, SLOT_MEMORY, RIGHT_READ | RIGHT_WRITE)))
 		return err;
-	if (!p->parent && init_irqctl && (err = mint(p->space, SLOT_IRQCTL, init_irqctl, RIGHTS_ALL, 0)))
+	if (!p->parent && init_irqctl &&
+	    (err = mint(p->space, SLOT_IRQCTL, init_irqctl, RIGHTS_ALL, 0)))
 		return err;
 	if (memsrv_ep &&
 	    ((err = memsrv_limit(p->id, p->ms_pages, p->ms_maps)) ||
 	     (err = mint(p->space, SLOT_MEMSRV, memsrv_ep, RIGHT_WRITE | RIGHT_GRANT, p->id))))
 		return err;
 	for (uint32_t i = 0; i < p->nranges; i++)
-		if ((err = mint(p->space, MEMSRV_RANGE_FIRST + i, p->ranges[i].slot, RIGHTS_ALL, 0)))
+		if ((err = mint(p->space, MEMSRV_RANGE_FIRST + i, p->ranges[i].slot, RIGHTS_ALL,
+				0)))
 			return err;
 	return gift ? mint(p->space, SLOT_GIFT, gift, RIGHTS_ALL, 0) : E_OK;
 }

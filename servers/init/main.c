@@ -151,7 +151,8 @@ int main(void)
 		printf("init: cannot create an endpoint\n");
 		return 1;
 	}
-	loader_init(initrd, initrd ? len : 0, ep, bi->console_slot, bi->irqctl_slot, own_priority());
+	loader_init(initrd, initrd ? len : 0, ep, bi->console_slot, bi->irqctl_slot,
+		    own_priority());
 	if (initrd && pages) {
 		int memsrv = memsrv_start();
 

@@ -7,7 +7,7 @@
 #include "abi/memsrv.h"
 #include "init.h"
 
-static uint32_t memsrv_ep; // init's capability to memsrv's endpoint
+static uint32_t memsrv_ep;    // init's capability to memsrv's endpoint
 static uint32_t memsrv_pages; // HIGHMEM memsrv was given
 
 uint32_t memsrv_default_pages(void)

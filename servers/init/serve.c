@@ -180,10 +180,11 @@ static int request(struct msg *m, struct msg *r)
 			break;
 		}
 		spawn_name(m, name);
-		err = procs_spawn(name, caller->id, m->mr[0], m->info & MSG_CAP ? recv_slot : 0,
-				  MSG_LEN(m->info) > 1 + INIT_NAME_WORDS ? ipc->mr[1 + INIT_NAME_WORDS] : 0,
-				  MSG_LEN(m->info) > 2 + INIT_NAME_WORDS ? ipc->mr[2 + INIT_NAME_WORDS] : 0,
-				  &id);
+		err = procs_spawn(
+			name, caller->id, m->mr[0], m->info & MSG_CAP ? recv_slot : 0,
+			MSG_LEN(m->info) > 1 + INIT_NAME_WORDS ? ipc->mr[1 + INIT_NAME_WORDS] : 0,
+			MSG_LEN(m->info) > 2 + INIT_NAME_WORDS ? ipc->mr[2 + INIT_NAME_WORDS] : 0,
+			&id);
 		break;
 	case INIT_KILL:
 	case INIT_WAIT:

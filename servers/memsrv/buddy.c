@@ -101,7 +101,8 @@ int buddy_alloc(unsigned order, uint8_t owner, int high, uint32_t *pfn)
 		if (j < 0)
 			continue;
 		bset_clear(&z->free[k], (uint32_t)j);
-		while (k > order) { // split: keep one half (the upper one when high), free the other
+		while (k >
+		       order) { // split: keep one half (the upper one when high), free the other
 			k--;
 			j *= 2;
 			bset_set(&z->free[k], (uint32_t)j + !high);

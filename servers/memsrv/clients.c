@@ -114,7 +114,8 @@ int ms_thread_hello(struct req *q)
 	if (!q->has_cap)
 		return req_fail(q, E_INVAL, "MS_THREAD_HELLO without its thread capability");
 	if (q->c->nthreads >= MS_CLIENT_THREADS)
-		return req_fail(q, E_NOSLOT, "MS_THREAD_HELLO: it has %u threads registered already",
+		return req_fail(q, E_NOSLOT,
+				"MS_THREAD_HELLO: it has %u threads registered already",
 				q->c->nthreads);
 	if ((err = identify(q->cap, CAP_THREAD, RIGHT_WRITE)))
 		return req_fail(q, err, "MS_THREAD_HELLO: not a thread with the write right");
@@ -256,9 +257,10 @@ void clients_reap(void)
 				continue;
 			struct req q = { .c = c }; // its log budget: threads come and go at will
 			if (t->local.depth || t->atomic.depth)
-				req_fail(&q, E_DEAD, "thread %u died with %u kmap_local and %u "
-					 "kmap_atomic mapping(s): reclaimed", t->serial,
-					 t->local.depth, t->atomic.depth);
+				req_fail(&q, E_DEAD,
+					 "thread %u died with %u kmap_local and %u "
+					 "kmap_atomic mapping(s): reclaimed",
+					 t->serial, t->local.depth, t->atomic.depth);
 			thread_reclaim(t);
 		}
 	}

@@ -117,8 +117,10 @@ static int pop(struct req *q, const struct stack_kind *k, struct mstack *st)
 
 	if (q->len < 1)
 		return req_fail(q, E_INVAL, "%s without an address", k->unmap);
-	if (va < MEMSRV_LOCAL_VA || slot < k->first || slot >= k->first + k->size || !live(st, slot))
-		return req_fail(q, E_INVAL, "%s of 0x%x: no %s mapping there", k->unmap, va, k->map);
+	if (va < MEMSRV_LOCAL_VA || slot < k->first || slot >= k->first + k->size ||
+	    !live(st, slot))
+		return req_fail(q, E_INVAL, "%s of 0x%x: no %s mapping there", k->unmap, va,
+				k->map);
 	if (slot != st->slot[st->depth - 1])
 		return req_fail(q, E_ORDER, "%s of 0x%x, not the newest mapping", k->unmap, va);
 	st->depth--;
@@ -136,9 +138,11 @@ uint32_t atomic_held(struct mthread *t)
 	struct req q = { .c = t->c };
 	uint32_t n = t->atomic.depth;
 
-	req_fail(&q, E_BUSY, "thread %u is no longer pinned (held too long, or stopped): its %u "
-		 "kmap_atomic mapping(s) are taken back", t->serial, n);
-	t->atomic.depth = 0; // first: freeing an orphan looks at the stacks
+	req_fail(&q, E_BUSY,
+		 "thread %u is no longer pinned (held too long, or stopped): its %u "
+		 "kmap_atomic mapping(s) are taken back",
+		 t->serial, n);
+	t->atomic.depth = 0;                       // first: freeing an orphan looks at the stacks
 	flush_region(t, &atomic_kind, &t->atomic); // a stop unpins, but leaves them mapped
 	while (n)
 		orphan_unmapped(t->atomic.pfn[--n]);
@@ -219,8 +223,10 @@ int ms_kunmap_atomic(struct req *q)
 	if (t->atomic.depth || thread_atomic(t->thread, 0, &pinned) || pinned)
 		return E_OK;
 	flush_region(t, &atomic_kind, &t->atomic); // a stop unpins, but leaves it mapped
-	return req_fail(q, E_INVAL, "kunmap_atomic of 0x%x: no longer pinned (held too long, or "
-			"stopped): the mapping was taken back", q->w[0]);
+	return req_fail(q, E_INVAL,
+			"kunmap_atomic of 0x%x: no longer pinned (held too long, or "
+			"stopped): the mapping was taken back",
+			q->w[0]);
 }
 
 void local_reclaim(struct mthread *t)
@@ -273,7 +279,8 @@ static inline int local_fast(struct msg *m, struct ipc_buffer *ipc)
 	}
 	if (label == MS_KUNMAP_LOCAL) {
 		uint32_t d = st->depth;
-		if (!d || (arg - MEMSRV_LOCAL_VA) / PAGE_SIZE != st->slot[d - 1] || arg < MEMSRV_LOCAL_VA)
+		if (!d || (arg - MEMSRV_LOCAL_VA) / PAGE_SIZE != st->slot[d - 1] ||
+		    arg < MEMSRV_LOCAL_VA)
 			return 0;
 		st->depth = --d; // the entry stays, stale
 		if ((*st->pi[d] & PI_OWNER) == PI_ORPHAN)

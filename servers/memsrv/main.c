@@ -181,8 +181,10 @@ static int serve_one(struct req *q)
 	if (label >= MS_COUNT || !handlers[label].fn)
 		return req_fail(q, E_NOSYS, "unknown request %u", label);
 	if (!q->called) // a `send`: nobody would learn the outcome, so nothing changes
-		return req_fail(q, E_NOREPLY, "%s sent without waiting for the answer (send, not "
-				"call): refused", handlers[label].name);
+		return req_fail(q, E_NOREPLY,
+				"%s sent without waiting for the answer (send, not "
+				"call): refused",
+				handlers[label].name);
 	if (label == MS_LIMIT)
 		return q->badge ? req_fail(q, E_PERM, "MS_LIMIT from a client") : ms_limit(q);
 	if (!q->c && label != MS_HELLO)

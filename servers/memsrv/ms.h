@@ -146,28 +146,28 @@ struct kpool;
 #define LOG_LINES 20
 #define LOG_TICKS 100 // 1 s at 100 Hz
 struct loglimit {
-	uint32_t since;      // the interval's first tick
-	uint32_t lines;      // written in it
-	uint32_t suppressed; // left out in it
+	uint32_t since;            // the interval's first tick
+	uint32_t lines;            // written in it
+	uint32_t suppressed;       // left out in it
 	uint32_t written, dropped; // all lines written and left out (MS_STATS)
 };
 
 struct client {
-	uint32_t id;        // the program id (init's badge); 0: free entry
-	uint8_t idx;        // its index here: the owner tag of its pages
-	uint32_t space;     // its space, in memsrv's table
-	uint32_t nthreads;  // live registered threads
-	uint32_t nserial;   // threads it ever registered (their numbers in log lines)
-	int unwatched;      // INV_WATCH refused (no RIGHT_READ): polled instead
-	uint32_t nwaiting;  // its calls waiting for a kmap pool slot
-	struct kpool *pool; // its kmap pool (kmap_pool.c; NULL until its first kmap)
-	uint32_t nkmap;     // its live kmap references
-	uint32_t owned;     // pages it owns
-	uint32_t max_pages; // limits its starter set (MS_LIMIT): pages it may own,
-	uint32_t max_maps;  //   kmap references and vmaps it may hold at once
+	uint32_t id;         // the program id (init's badge); 0: free entry
+	uint8_t idx;         // its index here: the owner tag of its pages
+	uint32_t space;      // its space, in memsrv's table
+	uint32_t nthreads;   // live registered threads
+	uint32_t nserial;    // threads it ever registered (their numbers in log lines)
+	int unwatched;       // INV_WATCH refused (no RIGHT_READ): polled instead
+	uint32_t nwaiting;   // its calls waiting for a kmap pool slot
+	struct kpool *pool;  // its kmap pool (kmap_pool.c; NULL until its first kmap)
+	uint32_t nkmap;      // its live kmap references
+	uint32_t owned;      // pages it owns
+	uint32_t max_pages;  // limits its starter set (MS_LIMIT): pages it may own,
+	uint32_t max_maps;   //   kmap references and vmaps it may hold at once
 	struct loglimit log; // its log lines in the current interval (main.c)
-	uint32_t lo, hi;    // lowest and highest pfn it was ever given
-	struct vmap *vmaps; // sorted by address
+	uint32_t lo, hi;     // lowest and highest pfn it was ever given
+	struct vmap *vmaps;  // sorted by address
 	uint32_t nvmaps;
 	uint32_t vwin[MS_VMAP_WINDOWS]; // its vmap windows (0: not made yet)
 };
@@ -186,11 +186,11 @@ struct mstack {
 struct mthread {
 	uint32_t badge; // its badge (THREAD_BADGE | generation | index); 0: free
 	struct client *c;
-	uint32_t thread; // its thread, in memsrv's table
-	uint32_t win;    // its window (kmap_local slots 0..15, kmap_atomic 16..31)
+	uint32_t thread;             // its thread, in memsrv's table
+	uint32_t win;                // its window (kmap_local slots 0..15, kmap_atomic 16..31)
 	struct mstack local, atomic; // kmap_local and kmap_atomic (kmap_local.c)
-	uint32_t nwaiting; // its calls waiting for a pool slot (0 or 1)
-	uint32_t serial;   // per client, for log lines
+	uint32_t nwaiting;           // its calls waiting for a pool slot (0 or 1)
+	uint32_t serial;             // per client, for log lines
 	int unwatched;
 };
 
@@ -220,10 +220,10 @@ struct req {
 	int cap_kept;
 	uint32_t out[11]; // result words
 	uint32_t nout;
-	uint32_t send_cap; // a capability to send with the reply (deleted after)
-	int deferred;      // the reply was saved; none now
-	int map_reply;     // the reply carries MSG_MAP (the IPC buffer's map[], which
-			   //   frames_map_reply filled): the kernel maps, then replies
+	uint32_t send_cap;         // a capability to send with the reply (deleted after)
+	int deferred;              // the reply was saved; none now
+	int map_reply;             // the reply carries MSG_MAP (the IPC buffer's map[], which
+				   //   frames_map_reply filled): the kernel maps, then replies
 	struct mstack *undo_stack; // should the kernel refuse that mapping: the push to take back
 	struct mthread *undo_t;
 };

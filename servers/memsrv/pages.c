@@ -18,8 +18,9 @@ int ms_alloc(struct req *q)
 	if (flags & ~MS_ALLOC_HIGH)
 		return req_fail(q, E_INVAL, "alloc_pages with unknown flags 0x%x", flags);
 	if ((1u << order) > q->c->max_pages - q->c->owned)
-		return req_fail(q, E_NOMEM, "alloc_pages of order %u: it owns %u pages, its limit is %u",
-				order, q->c->owned, q->c->max_pages);
+		return req_fail(q, E_NOMEM,
+				"alloc_pages of order %u: it owns %u pages, its limit is %u", order,
+				q->c->owned, q->c->max_pages);
 	err = buddy_alloc(order, q->c->idx, flags & MS_ALLOC_HIGH, &pfn);
 	if (err == E_NOMEM && ms_unwatched) { // a dead client's pages may be waiting
 		clients_reap();
@@ -61,7 +62,8 @@ int ms_free(struct req *q)
 	n = 1u << order;
 	if ((lmaps = local_maps_in(pfn, n)))
 		return req_fail(q, E_BUSY,
-				"free_pages of pfn 0x%x order %u: %u kmap_local/kmap_atomic mapping(s) left",
+				"free_pages of pfn 0x%x order %u: %u kmap_local/kmap_atomic "
+				"mapping(s) left",
 				pfn, order, lmaps);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t maps = map_count(pfn + i);

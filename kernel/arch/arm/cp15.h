@@ -4,38 +4,38 @@
 
 #include <stdint.h>
 
-#define CP15_RW32(name, op1, crn, crm, op2)                                                  \
-	static inline uint32_t read_##name(void)                                             \
-	{                                                                                    \
-		uint32_t v;                                                                  \
-		__asm__ volatile("mrc p15, " #op1 ", %0, " #crn ", " #crm ", " #op2 : "=r"(v)); \
-		return v;                                                                    \
-	}                                                                                    \
-	static inline void write_##name(uint32_t v)                                          \
-	{                                                                                    \
-		__asm__ volatile("mcr p15, " #op1 ", %0, " #crn ", " #crm ", " #op2 ::"r"(v)    \
-				 : "memory");                                                \
+#define CP15_RW32(name, op1, crn, crm, op2)                                                        \
+	static inline uint32_t read_##name(void)                                                   \
+	{                                                                                          \
+		uint32_t v;                                                                        \
+		__asm__ volatile("mrc p15, " #op1 ", %0, " #crn ", " #crm ", " #op2 : "=r"(v));    \
+		return v;                                                                          \
+	}                                                                                          \
+	static inline void write_##name(uint32_t v)                                                \
+	{                                                                                          \
+		__asm__ volatile("mcr p15, " #op1 ", %0, " #crn ", " #crm ", " #op2 ::"r"(v)       \
+				 : "memory");                                                      \
 	}
 
-#define CP15_RW64(name, op1, crm)                                                              \
-	static inline uint64_t read_##name(void)                                               \
-	{                                                                                      \
-		uint32_t lo, hi;                                                               \
-		__asm__ volatile("mrrc p15, " #op1 ", %0, %1, " #crm : "=r"(lo), "=r"(hi));    \
-		return ((uint64_t)hi << 32) | lo;                                              \
-	}                                                                                      \
-	static inline void write_##name(uint64_t v)                                            \
-	{                                                                                      \
-		__asm__ volatile("mcrr p15, " #op1 ", %0, %1, " #crm ::"r"((uint32_t)v),        \
-				 "r"((uint32_t)(v >> 32))                                      \
-				 : "memory");                                                  \
+#define CP15_RW64(name, op1, crm)                                                                  \
+	static inline uint64_t read_##name(void)                                                   \
+	{                                                                                          \
+		uint32_t lo, hi;                                                                   \
+		__asm__ volatile("mrrc p15, " #op1 ", %0, %1, " #crm : "=r"(lo), "=r"(hi));        \
+		return ((uint64_t)hi << 32) | lo;                                                  \
+	}                                                                                          \
+	static inline void write_##name(uint64_t v)                                                \
+	{                                                                                          \
+		__asm__ volatile("mcrr p15, " #op1 ", %0, %1, " #crm ::"r"((uint32_t)v),           \
+				 "r"((uint32_t)(v >> 32))                                          \
+				 : "memory");                                                      \
 	}
 
-#define CP15_WO32(name, op1, crn, crm, op2)                                                  \
-	static inline void name(uint32_t v)                                                  \
-	{                                                                                    \
-		__asm__ volatile("mcr p15, " #op1 ", %0, " #crn ", " #crm ", " #op2 ::"r"(v)    \
-				 : "memory");                                                \
+#define CP15_WO32(name, op1, crn, crm, op2)                                                        \
+	static inline void name(uint32_t v)                                                        \
+	{                                                                                          \
+		__asm__ volatile("mcr p15, " #op1 ", %0, " #crn ", " #crm ", " #op2 ::"r"(v)       \
+				 : "memory");                                                      \
 	}
 
 CP15_RW32(midr, 0, c0, c0, 0)
@@ -70,14 +70,14 @@ CP15_WO32(tlbimvaa, 0, c8, c7, 3)
 CP15_WO32(iciallu, 0, c7, c5, 0)
 CP15_WO32(bpiall, 0, c7, c5, 6)
 
-#define SCTLR_M (1u << 0)   // MMU
-#define SCTLR_A (1u << 1)   // alignment checking
-#define SCTLR_C (1u << 2)   // data and unified caches
-#define SCTLR_Z (1u << 11)  // branch prediction
-#define SCTLR_I (1u << 12)  // instruction cache
-#define SCTLR_V (1u << 13)  // high vectors
+#define SCTLR_M (1u << 0)    // MMU
+#define SCTLR_A (1u << 1)    // alignment checking
+#define SCTLR_C (1u << 2)    // data and unified caches
+#define SCTLR_Z (1u << 11)   // branch prediction
+#define SCTLR_I (1u << 12)   // instruction cache
+#define SCTLR_V (1u << 13)   // high vectors
 #define SCTLR_WXN (1u << 19) // writable implies execute-never
-#define SCTLR_TE (1u << 30) // exceptions taken in Thumb
+#define SCTLR_TE (1u << 30)  // exceptions taken in Thumb
 
 #define TTBCR_EAE (1u << 31)
 #define TTBCR_EPD0 (1u << 7) // no table walks through TTBR0
@@ -88,6 +88,15 @@ CP15_WO32(bpiall, 0, c7, c5, 6)
 #define TTBCR_T0SZ(n) ((uint32_t)(n) << 0)
 #define TTBCR_T1SZ(n) ((uint32_t)(n) << 16)
 
-static inline void dsb(void) { __asm__ volatile("dsb sy" ::: "memory"); }
-static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
-static inline void wfi(void) { __asm__ volatile("wfi" ::: "memory"); }
+static inline void dsb(void)
+{
+	__asm__ volatile("dsb sy" ::: "memory");
+}
+static inline void isb(void)
+{
+	__asm__ volatile("isb" ::: "memory");
+}
+static inline void wfi(void)
+{
+	__asm__ volatile("wfi" ::: "memory");
+}

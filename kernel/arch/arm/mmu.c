@@ -41,8 +41,8 @@ volatile void *ioremap(uint64_t pa, uint32_t size)
 	if (!lpae_is_valid(*kernel_l2_entry(DEVICE_VBASE)))
 		*kernel_l2_entry(DEVICE_VBASE) = lpae_table(virt_to_phys(device_l3));
 	for (uint32_t i = 0; i < pages; i++)
-		device_l3[lpae_index(3, va + i * PAGE_SIZE)] =
-			lpae_page(base + i * PAGE_SIZE, LPAE_P_WRITE | LPAE_P_DEVICE | LPAE_P_GLOBAL);
+		device_l3[lpae_index(3, va + i * PAGE_SIZE)] = lpae_page(
+			base + i * PAGE_SIZE, LPAE_P_WRITE | LPAE_P_DEVICE | LPAE_P_GLOBAL);
 	device_next += pages * PAGE_SIZE;
 	dsb();
 	return (volatile void *)(va + (uint32_t)(pa - base));

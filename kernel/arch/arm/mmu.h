@@ -41,8 +41,14 @@ extern char _text[] BOOT_VISIBLE, _etext[] BOOT_VISIBLE, _erodata[] BOOT_VISIBLE
 // minus TEXT_OFFSET, 2 MiB-aligned (PAGE_OFFSET maps to it).
 extern uint32_t phys_offset;
 
-static inline uint32_t phys_to_virt(uint64_t pa) { return (uint32_t)(pa - phys_offset) + PAGE_OFFSET; }
-static inline uint64_t virt_to_phys(const void *va) { return (uint32_t)va - PAGE_OFFSET + (uint64_t)phys_offset; }
+static inline uint32_t phys_to_virt(uint64_t pa)
+{
+	return (uint32_t)(pa - phys_offset) + PAGE_OFFSET;
+}
+static inline uint64_t virt_to_phys(const void *va)
+{
+	return (uint32_t)va - PAGE_OFFSET + (uint64_t)phys_offset;
+}
 
 // The level-2 entry that translates kernel virtual address `va`.
 static inline pte_t *kernel_l2_entry(uint32_t va)

@@ -28,7 +28,8 @@ const char *test_kernel_wx(void)
 		for (int i = 0; i < LPAE_ENTRIES; i++) {
 			pte_t d = image_l3[s][i];
 			uint32_t va = PAGE_OFFSET + s * SECTION_SIZE + i * PAGE_SIZE;
-			const char *err = lpae_is_valid(d) ? check_image_page(va, lpae_prot_of(d)) : 0;
+			const char *err =
+				lpae_is_valid(d) ? check_image_page(va, lpae_prot_of(d)) : 0;
 			if (err)
 				return err;
 		}
@@ -56,7 +57,8 @@ static const char *check_leaf(uint32_t va, pte_t d, uint64_t size)
 
 	if (overlaps(memory_highmem(), pa, size))
 		return "a kernel mapping reaches HIGHMEM";
-	if (va < LOWMEM_VEND && (pa != virt_to_phys((void *)va) || !overlaps(memory_lowmem(), pa, size)))
+	if (va < LOWMEM_VEND &&
+	    (pa != virt_to_phys((void *)va) || !overlaps(memory_lowmem(), pa, size)))
 		return "a direct-map address maps the wrong frame";
 	return 0;
 }

@@ -48,8 +48,8 @@ fatal(const struct regs *f, const char *what, const char *reg, uint32_t fsr, uin
 {
 	printk("\n*** kernel fault: %s in %s mode at pc 0x%08x\n", what, mode_name(f->cpsr), f->pc);
 	if (reg)
-		printk("    %s 0x%08x: %s%s, fault address 0x%08x\n", reg, fsr, lpae_fault_name(fsr),
-		       fsr & LPAE_FSR_WNR ? " on write" : "", far);
+		printk("    %s 0x%08x: %s%s, fault address 0x%08x\n", reg, fsr,
+		       lpae_fault_name(fsr), fsr & LPAE_FSR_WNR ? " on write" : "", far);
 	dump_registers(f);
 	kernel_stop("fatal exception");
 }

@@ -20,5 +20,11 @@ void trap_user_dabort(struct regs *r) __attribute__((noreturn));
 void trap_user_unexpected(struct regs *r) __attribute__((noreturn));
 void trap_user_irq(struct regs *r) __attribute__((noreturn));
 
-static inline void irq_enable(void) { __asm__ volatile("cpsie i" ::: "memory"); }
-static inline void irq_disable(void) { __asm__ volatile("cpsid i" ::: "memory"); }
+static inline void irq_enable(void)
+{
+	__asm__ volatile("cpsie i" ::: "memory");
+}
+static inline void irq_disable(void)
+{
+	__asm__ volatile("cpsid i" ::: "memory");
+}

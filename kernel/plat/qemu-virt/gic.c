@@ -27,10 +27,22 @@ static volatile uint32_t *gicd, *gicc;
 static unsigned nr_irqs;
 static void (*handlers[GIC_MAX_IRQ])(uint32_t id);
 
-static void dist_write(unsigned off, uint32_t v) { gicd[off / 4] = v; }
-static uint32_t dist_read(unsigned off) { return gicd[off / 4]; }
-static void cpu_write(unsigned off, uint32_t v) { gicc[off / 4] = v; }
-static uint32_t cpu_read(unsigned off) { return gicc[off / 4]; }
+static void dist_write(unsigned off, uint32_t v)
+{
+	gicd[off / 4] = v;
+}
+static uint32_t dist_read(unsigned off)
+{
+	return gicd[off / 4];
+}
+static void cpu_write(unsigned off, uint32_t v)
+{
+	gicc[off / 4] = v;
+}
+static uint32_t cpu_read(unsigned off)
+{
+	return gicc[off / 4];
+}
 
 void gic_init(const struct machine *m)
 {

@@ -17,8 +17,14 @@
 
 static volatile uint32_t *uart;
 
-static void reg_write(unsigned off, uint32_t v) { uart[off / 4] = v; }
-static uint32_t reg_read(unsigned off) { return uart[off / 4]; }
+static void reg_write(unsigned off, uint32_t v)
+{
+	uart[off / 4] = v;
+}
+static uint32_t reg_read(unsigned off)
+{
+	return uart[off / 4];
+}
 
 void console_init(const struct machine *m)
 {

@@ -12,8 +12,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const paths[] = {
-	"/", "/chosen", "/memory", "/cpus", "/cpus/cpu@0", "/psci", "/pl011", "/intc", "/a/b/c",
-	"//", "/chosen/", "", "memory",
+	"/",      "/chosen", "/memory",  "/cpus", "/cpus/cpu@0", "/psci", "/pl011", "/intc",
+	"/a/b/c", "//",      "/chosen/", "",      "memory",
 };
 static const char *const compats[] = { "arm,pl011", "arm,cortex-a15-gic", "arm,armv7-timer",
 				       "arm,psci-0.2", "" };
@@ -26,7 +26,7 @@ static void props(const struct fdt *fdt, int node, int deep)
 		const uint8_t *v = fdt_prop_at(fdt, p, &name, &len);
 
 		if (!v || !name)
-			abort(); // a handle from iteration must decode
+			abort();                              // a handle from iteration must decode
 		volatile uint8_t sink = len ? v[len - 1] : 0; // the whole value is readable
 		(void)sink;
 		if (deep) {
@@ -82,7 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (err == FDT_OK) {
 		unsigned nodes = 0;
 
-		for (int n = fdt_root(&fdt); n >= 0 && nodes < 100000; n = fdt_next_node(&fdt, n), nodes++)
+		for (int n = fdt_root(&fdt); n >= 0 && nodes < 100000;
+		     n = fdt_next_node(&fdt, n), nodes++)
 			node_calls(&fdt, n, nodes < 8 || nodes % 16 == 0);
 		for (unsigned i = 0; i < sizeof paths / sizeof paths[0]; i++)
 			fdt_path(&fdt, paths[i]);
@@ -97,11 +98,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (uint32_t i = 0; i <= fdt_memrsv_count(&fdt); i++)
 			fdt_memrsv(&fdt, i, &a, &s);
 		// Forged handles: every word of the input, and the edges.
-		int forged[] = { -2, 0, 1, 3, 4, (int)fdt.size_struct, (int)fdt.size_struct - 4, 0x7fffffff,
+		int forged[] = { -2,
+				 0,
+				 1,
+				 3,
+				 4,
+				 (int)fdt.size_struct,
+				 (int)fdt.size_struct - 4,
+				 0x7fffffff,
 				 (int)0x80000000 };
-		for (unsigned i = 0; i < sizeof forged / sizeof forged[0] + size / 4 && i < 64; i++) {
-			int h = i < sizeof forged / sizeof forged[0] ? forged[i]
-				: (int)fdt_be32(data + 4 * (i - sizeof forged / sizeof forged[0]));
+		for (unsigned i = 0; i < sizeof forged / sizeof forged[0] + size / 4 && i < 64;
+		     i++) {
+			int h = i < sizeof forged / sizeof forged[0]
+					? forged[i]
+					: (int)fdt_be32(data +
+							4 * (i - sizeof forged / sizeof forged[0]));
 			fdt_node_name(&fdt, h);
 			fdt_first_child(&fdt, h);
 			fdt_next_sibling(&fdt, h);

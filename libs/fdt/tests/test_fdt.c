@@ -16,8 +16,16 @@
 #define TOK_NOP 4
 #define TOK_END 9
 
-enum { H_TOTALSIZE = 4, H_OFF_STRUCT = 8, H_OFF_STRINGS = 12, H_OFF_MEMRSV = 16,
-       H_VERSION = 20, H_LAST_COMP = 24, H_SIZE_STRINGS = 32, H_SIZE_STRUCT = 36 };
+enum {
+	H_TOTALSIZE = 4,
+	H_OFF_STRUCT = 8,
+	H_OFF_STRINGS = 12,
+	H_OFF_MEMRSV = 16,
+	H_VERSION = 20,
+	H_LAST_COMP = 24,
+	H_SIZE_STRINGS = 32,
+	H_SIZE_STRUCT = 36
+};
 
 static const char *dtb_dir;
 
@@ -519,8 +527,21 @@ static void test_parse_size(void)
 		{ "17179869183G", 17179869183ull << 30 },
 	};
 	static const char *const bad[] = {
-		"", "M", "0x", "0xg", "-1", " 1", "1 ", "12Q", "1MB", "1.5G", "0x10000000000000000",
-		"18446744073709551616", "17179869184G", "99999999999999999999", "1KK",
+		"",
+		"M",
+		"0x",
+		"0xg",
+		"-1",
+		" 1",
+		"1 ",
+		"12Q",
+		"1MB",
+		"1.5G",
+		"0x10000000000000000",
+		"18446744073709551616",
+		"17179869184G",
+		"99999999999999999999",
+		"1KK",
 	};
 	uint64_t v;
 
@@ -674,7 +695,8 @@ static void test_corrupt_machine(void)
 
 	// The console is found first, so that the caller can report the rest on it.
 	CHECK_EQ(check_machine_error(b, mem_type + 16, 0x72780000, FDT_E_NOTFOUND,
-				     "no /memory node"), 0x9000000);
+				     "no /memory node"),
+		 0x9000000);
 	check_machine_error(b, size_cells + 12, 0, FDT_E_BADVALUE, "memory range has size 0 cells");
 	check_machine_error(b, addr_cells + 12, 3, FDT_E_BADVALUE, "PL011 reg is malformed");
 	check_machine_error(b, uart_reg + 8, unused_name, FDT_E_NOTFOUND, "PL011 has no reg");
@@ -727,8 +749,8 @@ static void test_many_ranges(void)
 		CHECK_EQ(m.mem[i].size, 0x10000000);
 	}
 	// Moved clear of its neighbours, the bridge needs a 17th slot.
-	check_machine_error(b, prop_pos(b, "/memory@110000000", "reg") + 12, 0x20,
-			    FDT_E_BADVALUE, "too many memory ranges");
+	check_machine_error(b, prop_pos(b, "/memory@110000000", "reg") + 12, 0x20, FDT_E_BADVALUE,
+			    "too many memory ranges");
 	free(b.p);
 }
 
@@ -820,30 +842,22 @@ static void check_machine_sane(const struct machine *m, unsigned *bad)
 // header field; returns how many bytes to keep (a truncation sometimes).
 static size_t mutate(uint8_t *buf, size_t n)
 {
-	static const uint32_t words[] = { 0, 1, 2, 3, 4, 9, 0x10, 0x11, 0x28, 0x38, 0x40,
-					  0x7fffffff, 0x80000000, 0xfffffffc, 0xffffffff, 0x8002 };
+	static const uint32_t words[] = { 0,          1,          2,          3,
+					  4,          9,          0x10,       0x11,
+					  0x28,       0x38,       0x40,       0x7fffffff,
+					  0x80000000, 0xfffffffc, 0xffffffff, 0x8002 };
 	uint32_t w = rnd() % 4 ? words[rnd() % 16] : rnd() % 2 ? rnd() % n : rnd();
 
 	if (n < 16)
 		return n;
 	switch (rnd() % 8) {
 	case 0:
-	case 1:
-		buf[rnd() % n] = (uint8_t)rnd();
-		break;
-	case 2:
-		buf[rnd() % n] ^= (uint8_t)(1u << (rnd() % 8));
-		break;
+	case 1: buf[rnd() % n] = (uint8_t)rnd(); break;
+	case 2: buf[rnd() % n] ^= (uint8_t)(1u << (rnd() % 8)); break;
 	case 3:
-	case 4:
-		put32(buf + (rnd() % (n / 4)) * 4, w);
-		break;
-	case 5:
-		put32(buf + rnd() % (n - 3), w);
-		break;
-	case 6:
-		put32(buf + 4 * (1 + rnd() % 9), w);
-		break;
+	case 4: put32(buf + (rnd() % (n / 4)) * 4, w); break;
+	case 5: put32(buf + rnd() % (n - 3), w); break;
+	case 6: put32(buf + 4 * (1 + rnd() % 9), w); break;
 	case 7:
 		n = rnd() % n;
 		if (n >= 8 && rnd() % 2)

@@ -129,11 +129,16 @@ int invocation_args(uint32_t cap, uint32_t label, uint32_t *w)
 		w[i] = rword();
 	if (rnd_below(&rng, 5)) {
 		switch (label) {
-		case INV_WATCH: w[0] = pick_slot(); w[1] = rword(); break;
+		case INV_WATCH:
+			w[0] = pick_slot();
+			w[1] = rword();
+			break;
 		case SPACE_CREATE:
 			w[0] = 1 + rnd_below(&rng, CAP_TYPE_COUNT);
 			w[1] = land_slot();
-			w[2] = w[0] == CAP_SPACE ? rnd_below(&rng, 64) : rnd_below(&rng, 4) ? 0 : rword();
+			w[2] = w[0] == CAP_SPACE    ? rnd_below(&rng, 64)
+			       : rnd_below(&rng, 4) ? 0
+						    : rword();
 			break;
 		case SPACE_MINT:
 			w[0] = land_slot();
@@ -160,12 +165,19 @@ int invocation_args(uint32_t cap, uint32_t label, uint32_t *w)
 			w[3] = prio_arg();
 			break;
 		case THREAD_WRITE_REGS:
-			w[0] = CHILD_VA + rnd_below(&rng, (rnd_below(&rng, 4) ? LEND_PAGES : 64) * PAGE_SIZE / 4) * 4;
+			w[0] = CHILD_VA + rnd_below(&rng, (rnd_below(&rng, 4) ? LEND_PAGES : 64) *
+								  PAGE_SIZE / 4) *
+						  4;
 			w[1] = CHILD_VA + rnd_below(&rng, 64) * PAGE_SIZE;
 			break;
 		case THREAD_SET_PRIO: w[0] = prio_arg(); break;
-		case RANGE_SPLIT: w[0] = rnd_below(&rng, 4096); w[1] = land_slot(); break;
-		case CONSOLE_WRITE: w[0] = rnd_below(&rng, 2) ? 0 : 253 + rnd_below(&rng, 4096); break;
+		case RANGE_SPLIT:
+			w[0] = rnd_below(&rng, 4096);
+			w[1] = land_slot();
+			break;
+		case CONSOLE_WRITE:
+			w[0] = rnd_below(&rng, 2) ? 0 : 253 + rnd_below(&rng, 4096);
+			break;
 		case THREAD_BIND_NOTIFY: w[0] = rnd_below(&rng, 3) ? pick_slot() : 0; break;
 		case THREAD_ATOMIC:
 			w[0] = rnd_below(&rng, 2);
@@ -175,8 +187,10 @@ int invocation_args(uint32_t cap, uint32_t label, uint32_t *w)
 			break;
 		case WINDOW_BIND:
 			w[0] = rnd_below(&rng, 4);
-			w[1] = rnd_below(&rng, 3) && nspaces ? spaces[rnd_below(&rng, nspaces)] : pick_slot();
-			w[2] = rnd_below(&rng, 32) * WINDOW_SIZE + (rnd_below(&rng, 8) ? 0 : PAGE_SIZE);
+			w[1] = rnd_below(&rng, 3) && nspaces ? spaces[rnd_below(&rng, nspaces)]
+							     : pick_slot();
+			w[2] = rnd_below(&rng, 32) * WINDOW_SIZE +
+			       (rnd_below(&rng, 8) ? 0 : PAGE_SIZE);
 			break;
 		case WINDOW_MAP:
 			w[0] = rnd_below(&rng, WINDOW_SLOTS + 8);
@@ -193,8 +207,7 @@ int invocation_args(uint32_t cap, uint32_t label, uint32_t *w)
 	// What the worker keeps.
 	switch (label) {
 	case INV_DESTROY:
-	case RANGE_SPLIT:
-		return !kept(cap) || must_refuse(cap, label, w);
+	case RANGE_SPLIT: return !kept(cap) || must_refuse(cap, label, w);
 	case INV_WATCH: return !kept(cap);
 	case SPACE_CREATE:
 		w[1] = land_slot();
@@ -208,10 +221,12 @@ int invocation_args(uint32_t cap, uint32_t label, uint32_t *w)
 			w[2] &= RIGHT_READ | RIGHT_GRANT;
 		return 1;
 	case SPACE_DELETE:
-	case SPACE_DESTROY: return !(cap == SLOT_SPACE && is_protected(w[0])) || must_refuse(cap, label, w);
+	case SPACE_DESTROY:
+		return !(cap == SLOT_SPACE && is_protected(w[0])) || must_refuse(cap, label, w);
 	case SPACE_MAP:
 		if (cap == SLOT_SPACE)
-			w[2] = FUZZ_MAP_VA + rnd_below(&rng, FUZZ_MAP_PAGES - LEND_PAGES) * PAGE_SIZE;
+			w[2] = FUZZ_MAP_VA +
+			       rnd_below(&rng, FUZZ_MAP_PAGES - LEND_PAGES) * PAGE_SIZE;
 		if (w[0] == SLOT_MEMORY)
 			lent_pages(&w[1], &w[3]);
 		return 1;

@@ -25,16 +25,16 @@
 #define FUZZ_WORKER (1u << 31)
 #define FUZZ_SEED_MASK 0x7fffu
 #define FUZZ_TRACE 0x8000u
-#define FUZZ_BATCH 1000u          // calls per worker
-#define FUZZ_WORKER_PAGES 256u    // a worker's memsrv limits (reached often)
+#define FUZZ_BATCH 1000u       // calls per worker
+#define FUZZ_WORKER_PAGES 256u // a worker's memsrv limits (reached often)
 #define FUZZ_WORKER_MAPS 64u
 #define FUZZ_DEFAULT_KCALLS 20u
-#define FUZZ_DONE 0xf0                 // label of the worker's report to the supervisor
-#define FUZZ_MAP_VA 0x30000000u   // own-space pages the fuzzer may map and unmap
-#define FUZZ_MAP_PAGES 0x4000u    // (64 MiB)
-#define FUZZ_WIN_VA 0x34000000u   // and where it may bind windows (32 of 2 MiB)
+#define FUZZ_DONE 0xf0          // label of the worker's report to the supervisor
+#define FUZZ_MAP_VA 0x30000000u // own-space pages the fuzzer may map and unmap
+#define FUZZ_MAP_PAGES 0x4000u  // (64 MiB)
+#define FUZZ_WIN_VA 0x34000000u // and where it may bind windows (32 of 2 MiB)
 #define FUZZ_WIN_COUNT 32u
-#define FUZZ_LAND_FIRST 192u      // slots where created and received capabilities land
+#define FUZZ_LAND_FIRST 192u // slots where created and received capabilities land
 
 // xorshift32: small, and the same sequence on every build.
 static inline uint32_t rnd(uint32_t *s)

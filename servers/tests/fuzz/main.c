@@ -13,9 +13,9 @@
 #include "highmem/highmem.h"
 #include "user.h"
 
-#define WATCHDOG 0xf1   // label of the watchdog's message
+#define WATCHDOG 0xf1 // label of the watchdog's message
 #define WATCHDOG_YIELDS 2000
-#define WATCHDOG_PRIO 1 // below the workers' child threads and their pacer (2)
+#define WATCHDOG_PRIO 1   // below the workers' child threads and their pacer (2)
 #define LOWMEM_SLACK_K 64 // what the kernel's LOWMEM may differ by between two batches' ends
 
 static uint32_t report_ep, echo_ep;
@@ -155,7 +155,8 @@ int main(void)
 	if (user_arg & FUZZ_WORKER)
 		return worker_main(user_arg);
 
-	uint32_t seed = user_arg & (FUZZ_SEED_MASK | FUZZ_TRACE), kcalls = (user_arg >> 16) & 0x7fff;
+	uint32_t seed = user_arg & (FUZZ_SEED_MASK | FUZZ_TRACE),
+		 kcalls = (user_arg >> 16) & 0x7fff;
 	uint32_t batches = (kcalls ? kcalls : FUZZ_DEFAULT_KCALLS) * 1000 / FUZZ_BATCH, prio;
 	uint32_t calls = 0, oks = 0, fails = 0, deaths = 0, hangs = 0;
 	uint32_t low_first = 0, low_last = 0, low_max = 0, ms_first = 0, ms_last = 0;
@@ -179,7 +180,8 @@ int main(void)
 			hung ? hangs++ : deaths++;
 		const char *bad = sanity(b);
 		if (bad) {
-			printf("fuzz: FAIL seed %u after batch %u: sanity check: %s\n", seed, b, bad);
+			printf("fuzz: FAIL seed %u after batch %u: sanity check: %s\n", seed, b,
+			       bad);
 			fails++;
 		}
 		low_last = lowmem_used();
@@ -198,9 +200,11 @@ int main(void)
 		sys_yield();
 		ms_last = memsrv_free();
 	}
-	printf("fuzz: %u calls (%u answered E_OK), seed %u, %u failures, %u worker deaths, %u hangs, "
+	printf("fuzz: %u calls (%u answered E_OK), seed %u, %u failures, %u worker deaths, %u "
+	       "hangs, "
 	       "lowmem_used first/last %uK/%uK (max %uK), memsrv free pages first/last %u/%u\n",
-	       calls, oks, seed, fails, deaths, hangs, low_first, low_last, low_max, ms_first, ms_last);
+	       calls, oks, seed, fails, deaths, hangs, low_first, low_last, low_max, ms_first,
+	       ms_last);
 	if (low_last > low_first + LOWMEM_SLACK_K) {
 		printf("fuzz: FAIL: the kernel's LOWMEM grew by %uK over the campaign\n",
 		       low_last - low_first);

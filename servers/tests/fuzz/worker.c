@@ -55,8 +55,8 @@ static void fail_call(const char *why)
 	failures++;
 	printf("fuzz: FAIL seed %u call %u (batch %u): %s nr %u cap %u info 0x%x mr 0x%x 0x%x 0x%x "
 	       "0x%x: %s\n",
-	       seed, batch * FUZZ_BATCH + index_in_batch, batch, cur.kind, cur.nr, cur.cap, cur.info,
-	       cur.mr[0], cur.mr[1], cur.mr[2], cur.mr[3], why);
+	       seed, batch * FUZZ_BATCH + index_in_batch, batch, cur.kind, cur.nr, cur.cap,
+	       cur.info, cur.mr[0], cur.mr[1], cur.mr[2], cur.mr[3], why);
 }
 
 static void check(int err, uint32_t label_err)
@@ -97,7 +97,8 @@ static void invocation_done(uint32_t cap, uint32_t label, const uint32_t *w)
 	if (cap == SLOT_SPACE && (label == SPACE_MINT || label == SPACE_CREATE)) {
 		uint32_t d = label == SPACE_MINT ? w[0] : w[1];
 		derived[d] = label == SPACE_MINT && kept(w[1]);
-		echo_copy[d] = label == SPACE_MINT && w[1] < CAP_SLOTS && (w[1] == echo_ep || echo_copy[w[1]]);
+		echo_copy[d] = label == SPACE_MINT && w[1] < CAP_SLOTS &&
+			       (w[1] == echo_ep || echo_copy[w[1]]);
 	}
 	if (cap == SLOT_SPACE && label == SPACE_DELETE && w[0] < CAP_SLOTS)
 		derived[w[0]] = echo_copy[w[0]] = 0;
@@ -138,8 +139,10 @@ static void call_syscall(void)
 	uint32_t cap = rnd_below(&rng, 3) ? pick_slot() : echo_ep;
 	uint32_t label = rnd_below(&rng, 4) ? pick_label() : rnd(&rng) & 0xfffff;
 	struct msg m = { MSG_INFO(label, rnd_below(&rng, MSG_MAX_WORDS + 2)) |
-				 (rnd_below(&rng, 4) ? 0 : MSG_CAP) | (rnd_below(&rng, 8) ? 0 : MSG_MAP),
-			 { rword(), rword(), rword(), rword() }, 0 };
+				 (rnd_below(&rng, 4) ? 0 : MSG_CAP) |
+				 (rnd_below(&rng, 8) ? 0 : MSG_MAP),
+			 { rword(), rword(), rword(), rword() },
+			 0 };
 	uint32_t type = slot_type(cap);
 
 	ipcbuf_fill(user_ipcbuf());
@@ -165,7 +168,8 @@ static void call_syscall(void)
 	uint32_t sent_label = MSG_LABEL(m.info), sent_mr0 = m.mr[0], pinned;
 	int err = do_syscall(nr, cap, &m);
 	check(err, 0);
-	if (nr == SYS_CALL && type != CAP_ENDPOINT && err == E_OK && must_refuse(cap, sent_label, &sent_mr0))
+	if (nr == SYS_CALL && type != CAP_ENDPOINT && err == E_OK &&
+	    must_refuse(cap, sent_label, &sent_mr0))
 		fail_call("the kernel let it split or destroy what it must keep");
 	if ((nr == SYS_SEND || nr == SYS_NBSEND) && type == CAP_ENDPOINT &&
 	    sent_label == MS_KMAP_ATOMIC &&
@@ -233,7 +237,8 @@ static void call_memsrv(void)
 		user_ipcbuf()->cap_recv = 0;
 	cur.kind = "memsrv";
 	m = (struct msg){ MSG_INFO(label, n) | (rnd_below(&rng, 16) ? 0 : MSG_CAP),
-			  { w[0], w[1], w[2], w[3] }, 0 };
+			  { w[0], w[1], w[2], w[3] },
+			  0 };
 	uint32_t ep = rnd_below(&rng, 4) && ms_thread_ep ? ms_thread_ep : SLOT_MEMSRV;
 	int err = do_syscall(SYS_CALL, ep, &m);
 	uint32_t answer = err ? 0 : MSG_LABEL(m.info);

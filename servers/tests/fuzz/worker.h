@@ -13,26 +13,26 @@
 #define CHILD_VA 0x00400000u                 // where child spaces get pages mapped
 #define CHILD_PRIO 2                         // threads in child spaces, and the pacer
 #define PACER_YIELDS 100
-#define PACER 0xf2                           // label of the pacer's message
+#define PACER 0xf2 // label of the pacer's message
 
 extern uint32_t rng, echo_rng;
-extern uint32_t pool[POOL_MAX], npool;        // objects made at start
-extern uint32_t spaces[4], nspaces;           // child spaces among them
+extern uint32_t pool[POOL_MAX], npool; // objects made at start
+extern uint32_t spaces[4], nspaces;    // child spaces among them
 extern uint32_t windows[2], nwindows;
 extern uint32_t threads[4], nthreads;
 extern uint32_t notifies[2], nnotifies;
 extern uint32_t replies[2], nreplies;
-extern uint32_t echo_ep, echo_slot;           // the echo thread and its endpoint
-extern uint32_t wait_ep, pacer_slot;          // where the worker waits for its children
-extern uint8_t derived[CAP_SLOTS];            // 1: a copy of a protected capability
-extern uint8_t echo_copy[CAP_SLOTS];          // 1: a copy of echo_ep
+extern uint32_t echo_ep, echo_slot;  // the echo thread and its endpoint
+extern uint32_t wait_ep, pacer_slot; // where the worker waits for its children
+extern uint8_t derived[CAP_SLOTS];   // 1: a copy of a protected capability
+extern uint8_t echo_copy[CAP_SLOTS]; // 1: a copy of echo_ep
 extern uint32_t mem_pages, my_prio, client_id;
 struct held_block {
 	uint32_t pfn, order;
 };
-extern struct held_block pages[PAGES_MAX];    // blocks memsrv gave the worker
-extern uint32_t npages;                       // blocks held
-extern uint32_t vas[16], nvas;                // addresses memsrv mapped for it
+extern struct held_block pages[PAGES_MAX]; // blocks memsrv gave the worker
+extern uint32_t npages;                    // blocks held
+extern uint32_t vas[16], nvas;             // addresses memsrv mapped for it
 
 // Slots the worker must keep: what init gave it, its own threads, memsrv's
 // endpoint for the main thread; kept() adds the copies of those.

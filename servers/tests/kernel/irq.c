@@ -28,7 +28,7 @@ static const char *test_irq_bind_errors(void)
 	OK(bind(IRQ_FREE, n, dest));
 	OK(inv_identify(dest, &type, NULL, NULL));
 	CHECK(type == CAP_IRQ, "bound handler has type %u", type);
-	EXPECT(bind(IRQ_FREE, n, dest2), E_BUSY); // bound once only
+	EXPECT(bind(IRQ_FREE, n, dest2), E_BUSY);    // bound once only
 	EXPECT(bind(IRQ_FREE + 1, n, dest), E_BUSY); // the slot is taken
 	OK(irq_ack(dest));
 	// Destroying the handler frees the line for another binding.
@@ -90,8 +90,10 @@ static const char *test_space_identify(void)
 }
 
 const struct test irq_tests[] = {
-	{ test_space_identify, "SPACE_IDENTIFY names an endpoint without IPC; E_DEAD once destroyed" },
+	{ test_space_identify,
+	  "SPACE_IDENTIFY names an endpoint without IPC; E_DEAD once destroyed" },
 	{ test_irq_bind_errors, "IRQCTL_BIND errors, IRQ_ACK, rebinding after destroy" },
-	{ test_space_destroy_endpoint, "SPACE_DESTROY of an endpoint: waiters and senders -> E_DEAD" },
+	{ test_space_destroy_endpoint,
+	  "SPACE_DESTROY of an endpoint: waiters and senders -> E_DEAD" },
 	{ 0, 0 },
 };

@@ -15,13 +15,14 @@
 // The start argument of a child: mode in bits 28..31, a value below.
 #define MODE_ARG(mode, value) ((uint32_t)(mode) << 28 | (value))
 enum child_mode {
-	MODE_ZOMBIE = 1,  // leave a cycle of spaces with a running thread; exit with its page's frame number
+	MODE_ZOMBIE = 1,  // leave a cycle of spaces with a running thread; exit with its page's
+			  // frame number
 	MODE_WATCH = 2,   // value: a frame number; exit 0 when that page of ours stays still
 	MODE_SPLIT = 3,   // RANGE_SPLIT of SLOT_MEMORY; exit with the error
 	MODE_DESTROY = 4, // INV_DESTROY of SLOT_MEMORY; exit with the error
 	MODE_SIZE = 5,    // value: pages; exit 0 when SLOT_MEMORY has that many
 	MODE_GIFT_DESTROY = 6, // INV_DESTROY of SLOT_GIFT; exit with the error
-	MODE_LEND = 7,    // call SLOT_GIFT (an endpoint) with SLOT_MEMORY; exit on the reply
+	MODE_LEND = 7,         // call SLOT_GIFT (an endpoint) with SLOT_MEMORY; exit on the reply
 };
 // A zombie's exit status is a frame number (RAM starts far above this);
 // smaller statuses are errors.
@@ -45,12 +46,12 @@ static int unmap(uint32_t va)
 
 // counter = 0; for (;;) *(uint32_t *)Z_DATA_VA = ++counter;
 static const uint32_t zombie_code[] = {
-	0xe3001000 | (Z_DATA_VA & 0xfff) | (Z_DATA_VA >> 12 & 0xf) << 16,         // movw r1, #lo
+	0xe3001000 | (Z_DATA_VA & 0xfff) | (Z_DATA_VA >> 12 & 0xf) << 16,       // movw r1, #lo
 	0xe3401000 | (Z_DATA_VA >> 16 & 0xfff) | (Z_DATA_VA >> 28 & 0xf) << 16, // movt r1, #hi
-	0xe3a00000, // mov r0, #0
-	0xe2800001, // 1: add r0, r0, #1
-	0xe5810000, // str r0, [r1]
-	0xeafffffc, // b 1b
+	0xe3a00000,                                                             // mov r0, #0
+	0xe2800001,                                                             // 1: add r0, r0, #1
+	0xe5810000,                                                             // str r0, [r1]
+	0xeafffffc,                                                             // b 1b
 };
 
 // The counter page seen from our space, read twice with time between.
@@ -159,11 +160,14 @@ static const char *test_exit_kills_cycles(void)
 	int status, watched;
 
 	OK(child_run(MODE_ARG(MODE_ZOMBIE, 0), 0, &status));
-	CHECK(status >= STATUS_FRAME_MIN, "the child could not set up its thread: status %d", status);
+	CHECK(status >= STATUS_FRAME_MIN, "the child could not set up its thread: status %d",
+	      status);
 	OK(child_run(MODE_ARG(MODE_WATCH, (uint32_t)status), 0, &watched));
 	CHECK(watched != 2, "init gave the next program other RAM than frame %#x", status);
-	CHECK(watched == 0, "frame %#x changes under the next program (status %d): a thread of "
-	      "the dead program still runs", status, watched);
+	CHECK(watched == 0,
+	      "frame %#x changes under the next program (status %d): a thread of "
+	      "the dead program still runs",
+	      status, watched);
 	return 0;
 }
 
@@ -174,12 +178,14 @@ static const char *test_exit_returns_lowmem(void)
 
 	for (int i = 0; i < 4; i++) {
 		OK(child_run(MODE_ARG(MODE_ZOMBIE, 0), 0, &status));
-		CHECK(status >= STATUS_FRAME_MIN, "run %d: the child could not set up: status %d", i,
-		      status);
+		CHECK(status >= STATUS_FRAME_MIN, "run %d: the child could not set up: status %d",
+		      i, status);
 		OK(lowmem_used(i ? &now : &first));
 	}
-	CHECK(now == first, "lowmem_used %u KiB after the first such program, %u KiB after the "
-	      "fourth", first, now);
+	CHECK(now == first,
+	      "lowmem_used %u KiB after the first such program, %u KiB after the "
+	      "fourth",
+	      first, now);
 	return 0;
 }
 
@@ -242,8 +248,10 @@ static const char *memory_abuse(uint32_t mode, const char *what)
 	OK(range_info(SLOT_MEMORY, &base, &pages)); // every copy of the suite gets as much
 	OK(child_run(MODE_ARG(mode, 0), 0, &done));
 	e = child_run(MODE_ARG(MODE_SIZE, pages), 0, &status);
-	CHECK(e == E_OK && status == 0, "after a child's %s (%s), spawning the next gives %s, status "
-	      "%d (0: %u pages)", what, hmk_strerror(done), hmk_strerror(e), status, pages);
+	CHECK(e == E_OK && status == 0,
+	      "after a child's %s (%s), spawning the next gives %s, status "
+	      "%d (0: %u pages)",
+	      what, hmk_strerror(done), hmk_strerror(e), status, pages);
 	EXPECT(done, E_PERM);
 	return 0;
 }

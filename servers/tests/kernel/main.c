@@ -7,9 +7,9 @@
 #include "user.h"
 
 static const struct test *const tables[] = {
-	syscall_tests, ipc_tests, caps_tests, space_tests, thread_tests,
-	fault_tests, notify_tests, quota_tests, sched_tests, kill_tests, reply_tests, irq_tests, window_tests, reply_map_tests,
-	lifetime_tests,
+	syscall_tests, ipc_tests,    caps_tests,   space_tests,     thread_tests,
+	fault_tests,   notify_tests, quota_tests,  sched_tests,     kill_tests,
+	reply_tests,   irq_tests,    window_tests, reply_map_tests, lifetime_tests,
 };
 
 int main(void)
@@ -23,10 +23,11 @@ int main(void)
 		return lifetime_child(user_arg);
 	int e = scratch_init();
 	if (e != E_OK)
-		printf("# tests: no scratch pages (%s): mapping tests will fail\n", hmk_strerror(e));
+		printf("# tests: no scratch pages (%s): mapping tests will fail\n",
+		       hmk_strerror(e));
 	space_info(SLOT_SPACE, &quota, &used0, NULL);
-	printf("# tests: priority %u, quota %u pages, %u used, %u free memory pages\n", my_prio, quota,
-	       used0, user_pages_free());
+	printf("# tests: priority %u, quota %u pages, %u used, %u free memory pages\n", my_prio,
+	       quota, used0, user_pages_free());
 
 	for (unsigned t = 0; t < sizeof tables / sizeof tables[0]; t++) {
 		for (const struct test *c = tables[t]; c->fn; c++) {

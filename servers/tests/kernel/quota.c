@@ -55,7 +55,8 @@ static const char *test_quota_too_big(void)
 	EXPECT(obj_new_in(SLOT_SPACE, CAP_SPACE, 0xffffffffu, &s), E_NOMEM);
 	uint32_t q1, u1;
 	OK(space_info(SLOT_SPACE, &q1, &u1, 0));
-	CHECK(q1 == q && u1 == u, "a refused child changed our quota: %u/%u -> %u/%u", u, q, u1, q1);
+	CHECK(q1 == q && u1 == u, "a refused child changed our quota: %u/%u -> %u/%u", u, q, u1,
+	      q1);
 	return 0;
 }
 
@@ -150,8 +151,8 @@ static const char *test_kernel_lowmem_stats(void)
 	OK(space_delete(SLOT_SPACE, ep));
 	undefer_slot(ep);
 	OK(console_stats(SLOT_CONSOLE, &freed, NULL, NULL));
-	CHECK(after == before + 4 && freed == before, "lowmem_used %u KiB, %u with an endpoint, %u after",
-	      before, after, freed);
+	CHECK(after == before + 4 && freed == before,
+	      "lowmem_used %u KiB, %u with an endpoint, %u after", before, after, freed);
 	return 0;
 }
 

@@ -56,7 +56,8 @@ static const char *expect_dabort(uint32_t ep, uint32_t addr)
 	struct msg m = { 0 };
 
 	OK(poll_recv(ep, &m));
-	CHECK(MSG_LABEL(m.info) == FAULT_DABORT, "fault label %#x, wanted a data abort", MSG_LABEL(m.info));
+	CHECK(MSG_LABEL(m.info) == FAULT_DABORT, "fault label %#x, wanted a data abort",
+	      MSG_LABEL(m.info));
 	CHECK(m.mr[2] == addr, "fault address %#x, wanted %#x", m.mr[2], addr);
 	struct msg r = msg_make(0, 0, 0, 0, 0, 0); // not resumed: it stays stopped
 	OK(sys_reply(&r));
@@ -79,7 +80,8 @@ static const char *test_window_space(void)
 	OK(space_map(SLOT_SPACE, range, off, va, 1, PROT_READ | PROT_WRITE));
 	defer_unmap(va, 1);
 	OK(window_map(w, 3, range, off, 1, PROT_READ | PROT_WRITE));
-	volatile uint32_t *plain = (volatile uint32_t *)va, *win = (volatile uint32_t *)(WIN_VA_SPACE + 3 * 4096);
+	volatile uint32_t *plain = (volatile uint32_t *)va,
+			  *win = (volatile uint32_t *)(WIN_VA_SPACE + 3 * 4096);
 	plain[5] = 0x600dcafe;
 	CHECK(win[5] == 0x600dcafe, "window reads %#x", win[5]);
 	win[6] = 0xfeed;
@@ -179,9 +181,9 @@ static const char *test_atomic_pin(void)
 	EXPECT(thread_atomic_pin(t->slot, SLOT_SPACE, 16, 1), E_TYPE);
 	OK(thread_atomic_pin(t->slot, w, 16, 1));
 	CHECK(wait_word(&t->out[4], 1), "pinned thread never finished");
-	EXPECT((int)t->out[0], E_BUSY); // yield
-	EXPECT((int)t->out[1], E_BUSY); // a recv that would wait
-	EXPECT((int)t->out[2], E_BUSY); // a send that would wait
+	EXPECT((int)t->out[0], E_BUSY);  // yield
+	EXPECT((int)t->out[1], E_BUSY);  // a recv that would wait
+	EXPECT((int)t->out[2], E_BUSY);  // a send that would wait
 	EXPECT((int)t->out[3], E_AGAIN); // never waits: allowed
 	OK(thread_atomic(t->slot, 0, NULL));
 	return 0;
@@ -272,8 +274,8 @@ static const char *test_atomic_repin(void)
 	CHECK(freq, "no counter frequency");
 	OK(win_new(&w));
 	// Earlier pins of this program may have spent its budget: let it refill.
-	for (uint64_t end = counter_now() + (uint64_t)freq * (ATOMIC_LIMIT_TICKS + 1) *
-						   ATOMIC_REFILL_TICKS / 100;
+	for (uint64_t end = counter_now() +
+			    (uint64_t)freq * (ATOMIC_LIMIT_TICKS + 1) * ATOMIC_REFILL_TICKS / 100;
 	     counter_now() < end;)
 		;
 	repin_stop = 0;
@@ -287,10 +289,12 @@ static const char *test_atomic_repin(void)
 	// It ran out of pinned time: a pin is refused until it earns some back.
 	int again = thread_atomic_pin(t->slot, w, 16, 1);
 	repin_stop = 1;
-	CHECK(MSG_LABEL(m.info) == 1, "woken by label %#x, not the repinner's send", MSG_LABEL(m.info));
+	CHECK(MSG_LABEL(m.info) == 1, "woken by label %#x, not the repinner's send",
+	      MSG_LABEL(m.info));
 	OK(recv_watchdog(ep, &m));
 	CHECK(MSG_LABEL(m.info) == 2, "repinner did not stop (label %#x)", MSG_LABEL(m.info));
-	CHECK(repin_woke_at && t->out[2] == E_OK, "repinner's send: %s", hmk_strerror((int)t->out[2]));
+	CHECK(repin_woke_at && t->out[2] == E_OK, "repinner's send: %s",
+	      hmk_strerror((int)t->out[2]));
 	// Ready from its send on, we must run within the pinned-time budget
 	// (ATOMIC_LIMIT_TICKS) and a tick of slack, whatever it re-pins. The
 	// budget is kept in kernel ticks, so the wait is measured in ticks: a
@@ -298,14 +302,17 @@ static const char *test_atomic_repin(void)
 	// on without ticking, which says nothing about the kernel.
 	uint32_t waited_ms = (uint32_t)((now - repin_woke_at) * 1000 / freq);
 	uint32_t waited_ticks = tick - repin_woke_tick;
-	printf("# THREAD_ATOMIC re-pinned: the ready thread ran after %u ticks (%u ms), %u pin(s) refused\n",
+	printf("# THREAD_ATOMIC re-pinned: the ready thread ran after %u ticks (%u ms), %u pin(s) "
+	       "refused\n",
 	       waited_ticks, waited_ms, t->out[0]);
 	CHECK(waited_ticks <= ATOMIC_LIMIT_TICKS + 2,
-	      "a ready higher-priority thread waited %u ticks (%u ms) behind a re-pinning one (%u pins refused)",
+	      "a ready higher-priority thread waited %u ticks (%u ms) behind a re-pinning one (%u "
+	      "pins refused)",
 	      waited_ticks, waited_ms, t->out[0]);
 	CHECK(t->out[0] == 0 || t->out[1] == E_AGAIN, "a pin refused with %s, not E_AGAIN",
 	      hmk_strerror((int)t->out[1]));
-	CHECK(again == E_AGAIN, "a pin with the budget spent: %s, not E_AGAIN", hmk_strerror(again));
+	CHECK(again == E_AGAIN, "a pin with the budget spent: %s, not E_AGAIN",
+	      hmk_strerror(again));
 	return 0;
 }
 
@@ -365,7 +372,8 @@ static const char *test_bound_notify(void)
 	OK(sys_send(sig, &m)); // signal
 	CHECK(wait_word(&t->out[2], 1), "the signal did not end the receive");
 	OK(t->rc);
-	CHECK(t->out[0] == MSG_LABEL_NOTIFY && t->out[1] == 0x5, "label %#x badge %#x", t->out[0], t->out[1]);
+	CHECK(t->out[0] == MSG_LABEL_NOTIFY && t->out[1] == 0x5, "label %#x badge %#x", t->out[0],
+	      t->out[1]);
 	// A signal already there ends the next receive at once.
 	OK(sys_send(sig, &m));
 	OK(thread_bind_notify(SLOT_THREAD, 0));
@@ -381,12 +389,14 @@ static const char *test_bound_notify(void)
 
 const struct test window_tests[] = {
 	{ test_window_errors, "WINDOW_BIND/MAP/CLEAR errors" },
-	{ test_window_space, "window in a space: same frame as a plain mapping, cleared slot faults" },
+	{ test_window_space,
+	  "window in a space: same frame as a plain mapping, cleared slot faults" },
 	{ test_window_shared, "one window in two spaces" },
 	{ test_window_thread, "thread window: its thread reads it, a sibling faults" },
 	{ test_atomic_pin, "THREAD_ATOMIC: no yield, no waiting IPC" },
 	{ test_atomic_overrun, "THREAD_ATOMIC overrun: unpinned, atomic slots reclaimed" },
-	{ test_atomic_repin, "THREAD_ATOMIC re-pinned every 20 ms: a ready higher priority still runs within the bound" },
+	{ test_atomic_repin, "THREAD_ATOMIC re-pinned every 20 ms: a ready higher priority still "
+			     "runs within the bound" },
 	{ test_watch, "INV_WATCH signals a death" },
 	{ test_bound_notify, "bound notification ends a receive" },
 	{ 0, 0 },
@@ -444,6 +454,7 @@ static const char *test_reply_map(void)
 }
 
 const struct test reply_map_tests[] = {
-	{ test_reply_map, "a reply with MSG_MAP maps before it answers; refused, it sends nothing" },
+	{ test_reply_map,
+	  "a reply with MSG_MAP maps before it answers; refused, it sends nothing" },
 	{ 0, 0 },
 };

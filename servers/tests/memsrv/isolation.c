@@ -122,13 +122,13 @@ static const char *test_vmap_slots(void)
 		OK(child_spawn(MODE_ARG(MODE_VMAPPER, 0), ep, &id[i]));
 		TRY(child_call(ep, C_DONE, &m));
 		int err = (int)m.mr[0], more = (int)m.mr[1];
-		printf("# vmap of %u pages by client %d of %d: %s, then MS_VMAP_MORE %s\n", BIG_VMAP,
-		       i + 1, N, hmk_strerror(err), err ? "-" : hmk_strerror(more));
+		printf("# vmap of %u pages by client %d of %d: %s, then MS_VMAP_MORE %s\n",
+		       BIG_VMAP, i + 1, N, hmk_strerror(err), err ? "-" : hmk_strerror(more));
 		if (err) {
 			CHECK(err == E_NOSLOT || err == E_NOMEM,
 			      "client %d: MS_VMAP refused with %s", i + 1, hmk_strerror(err));
-			CHECK(m.mr[3] == 0, "client %d: MS_VMAP refused, yet %u vmap(s) left", i + 1,
-			      m.mr[3]);
+			CHECK(m.mr[3] == 0, "client %d: MS_VMAP refused, yet %u vmap(s) left",
+			      i + 1, m.mr[3]);
 			refused++;
 		} else
 			CHECK(!more && m.mr[2] && m.mr[3] == 1,
@@ -260,8 +260,10 @@ static const char *test_flood(void)
 		total += dt;
 		trips++;
 	}
-	CHECK(!err, "the flooding child did not finish in %u ticks (%s); our worst round trip "
-	      "took %u ticks", ticks() - start, hmk_strerror(err), worst);
+	CHECK(!err,
+	      "the flooding child did not finish in %u ticks (%s); our worst round trip "
+	      "took %u ticks",
+	      ticks() - start, hmk_strerror(err), worst);
 	CHECK(MSG_LABEL(m.info) == C_DONE, "the flooding child called with label %u",
 	      MSG_LABEL(m.info));
 	OK(sys_reply(&r));
@@ -313,8 +315,10 @@ static const char *test_send(void)
 	OK(t->rc);
 	OK((int)t->out[0]);
 	OK((int)t->out[1]);
-	CHECK(t->out[2] == 0, "an MS_KMAP_ATOMIC sent without waiting for the answer left %u "
-	      "kmap_atomic mapping(s) (and pinned the sender)", t->out[2]);
+	CHECK(t->out[2] == 0,
+	      "an MS_KMAP_ATOMIC sent without waiting for the answer left %u "
+	      "kmap_atomic mapping(s) (and pinned the sender)",
+	      t->out[2]);
 	OK(tt_kill(t));
 	return NULL;
 }
@@ -362,7 +366,8 @@ static const char *test_atomic_overrun(void)
 }
 
 const struct test isolation_tests[] = {
-	{ test_vmap_slots, "vmap while memsrv runs short of slots: whole, or an error and nothing" },
+	{ test_vmap_slots,
+	  "vmap while memsrv runs short of slots: whole, or an error and nothing" },
 	{ test_limits, "limits from the spawner: E_NOMEM at the child's pages and mappings; we "
 		       "are not affected; MS_LIMIT from a client: E_PERM" },
 	{ test_flood, "a client's flood of failing requests: our round trips stay short, its "
