@@ -199,6 +199,27 @@ int frames_init(void)
 	return err;
 }
 
+// Zeroes n pages from va with multi-register stores: two STMs of eight
+// zeroed registers per 64 bytes, 4 instructions where picolibc's memset
+// (word stores, 12 instructions per 32 bytes) takes 24; about 260
+// instructions a page instead of 1,540. Zeroing on demand, not ahead of it:
+// a page zeroed ahead costs the same stores, only earlier, and a queue of
+// zeroed pages to keep.
+static void zero_pages(uint32_t va, uint32_t n)
+{
+	uint32_t p = va, end = va + n * PAGE_SIZE;
+
+	__asm__ volatile("mov r3, #0\n\tmov r4, #0\n\tmov r5, #0\n\tmov r6, #0\n\t"
+			 "mov r8, #0\n\tmov r9, #0\n\tmov r10, #0\n\tmov r12, #0\n"
+			 "1:\tstmia %0!, {r3-r6, r8-r10, r12}\n\t"
+			 "stmia %0!, {r3-r6, r8-r10, r12}\n\t"
+			 "cmp %0, %1\n\t"
+			 "bne 1b"
+			 : "+r"(p)
+			 : "r"(end)
+			 : "r3", "r4", "r5", "r6", "r8", "r9", "r10", "r12", "cc", "memory");
+}
+
 // Zeroes n <= WINDOW_SLOTS frames from pfn, all in zone z.
 static int zero_chunk(struct zone *z, uint32_t pfn, uint32_t n)
 {
@@ -214,14 +235,14 @@ static int zero_chunk(struct zone *z, uint32_t pfn, uint32_t n)
 		err = window_map(zero_win, zero_next, z->slot, off, n, MS_PAGE_RW);
 		if (err)
 			return err;
-		memset((void *)(MS_ZERO_VA + zero_next * PAGE_SIZE), 0, n * PAGE_SIZE);
+		zero_pages(MS_ZERO_VA + zero_next * PAGE_SIZE, n);
 		zero_next += n;
 		return E_OK;
 	}
 	err = space_map(user_env.space, z->slot, off, MS_ZERO_VA, n, MS_PAGE_RW);
 	if (err)
 		return err;
-	memset((void *)MS_ZERO_VA, 0, n * PAGE_SIZE);
+	zero_pages(MS_ZERO_VA, n);
 	return space_unmap(user_env.space, MS_ZERO_VA, n);
 }
 
