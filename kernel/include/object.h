@@ -251,6 +251,9 @@ struct cap *cap_slot(struct space *s, uint32_t i);
 // Looks up slot `i` expecting `type` (CAP_NULL: any) and `rights`: 0 with
 // *out, or E_CAP / E_TYPE / E_PERM / E_DEAD.
 int cap_lookup(struct space *s, uint32_t i, uint8_t type, uint8_t rights, struct cap **out);
+// Slot `i` of `s`'s table as the destination of a new capability: 0 with
+// *out when it is empty, E_CAP when out of range, E_BUSY when it holds one.
+int cap_empty(struct space *s, uint32_t i, struct cap **out);
 // Fills an empty slot with a new reference to `o`.
 void cap_set(struct cap *slot, struct kobj *o, uint8_t rights, uint32_t badge);
 // Empties a slot, dropping its reference.

@@ -22,6 +22,18 @@ int cap_lookup(struct space *s, uint32_t i, uint8_t type, uint8_t rights, struct
 	return E_OK;
 }
 
+int cap_empty(struct space *s, uint32_t i, struct cap **out)
+{
+	struct cap *c = cap_slot(s, i);
+
+	if (!c)
+		return E_CAP;
+	if (c->type != CAP_NULL)
+		return E_BUSY;
+	*out = c;
+	return E_OK;
+}
+
 void cap_set(struct cap *slot, struct kobj *o, uint8_t rights, uint32_t badge)
 {
 	kobj_get(o);

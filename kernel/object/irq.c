@@ -36,10 +36,10 @@ static int bind_decode(const struct invocation *inv, struct bind_args *a)
 	err = cap_lookup(inv->self, in->mr[1], CAP_NOTIFY, RIGHT_WRITE, &a->notify);
 	if (err)
 		return err;
-	a->dest = cap_slot(inv->self, in->mr[2]);
-	if (!a->dest)
-		return E_CAP;
-	if (a->dest->type != CAP_NULL || bound[a->irq] || gic_claimed(a->irq))
+	err = cap_empty(inv->self, in->mr[2], &a->dest);
+	if (err)
+		return err;
+	if (bound[a->irq] || gic_claimed(a->irq))
 		return E_BUSY;
 	return quota_check(inv->self, 1);
 }

@@ -48,12 +48,8 @@ static int derive_decode(const struct invocation *inv, const struct prange *r, s
 	if (err)
 		return err;
 	a->charge = (struct space *)sc->obj;
-	a->dest = cap_slot(a->charge, in->mr[1]);
-	if (!a->dest)
-		return E_CAP;
-	if (a->dest->type != CAP_NULL)
-		return E_BUSY;
-	return quota_check(a->charge, 1);
+	err = cap_empty(a->charge, in->mr[1], &a->dest);
+	return err ? err : quota_check(a->charge, 1);
 }
 
 // Fails (E_NOMEM) only when LOWMEM runs out.
@@ -73,17 +69,15 @@ static int derive_perform(const struct invocation *inv, const struct prange *r,
 static int split_decode(const struct invocation *inv, const struct prange *r, struct range_args *a)
 {
 	uint32_t off = inv->in.mr[0];
+	int err;
 
-	a->dest = cap_slot(inv->self, inv->in.mr[1]);
 	a->charge = inv->self;
 	if (!(inv->cap->rights & RIGHT_MANAGE) || r->derived)
 		return E_PERM; // a piece of a derived range would outlive it
 	if (inv->in.len < 2)
 		return E_INVAL;
-	if (!a->dest)
-		return E_CAP;
-	if (a->dest->type != CAP_NULL)
-		return E_BUSY;
+	if ((err = cap_empty(inv->self, inv->in.mr[1], &a->dest)))
+		return err;
 	if (off == 0 || off >= r->pages)
 		return E_RANGE;
 	return quota_check(a->charge, 1);

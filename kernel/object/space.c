@@ -172,14 +172,12 @@ static void space_unmap_perform(const struct invocation *inv, const struct space
 static int space_create_decode(const struct invocation *inv, struct space_args *a)
 {
 	uint32_t type = inv->in.mr[0], arg = inv->in.mr[2], pages = 1;
+	int err;
 
-	a->slot = cap_slot(inv->self, inv->in.mr[1]);
 	if (inv->in.len < 3)
 		return E_INVAL;
-	if (!a->slot)
-		return E_CAP;
-	if (a->slot->type != CAP_NULL)
-		return E_BUSY;
+	if ((err = cap_empty(inv->self, inv->in.mr[1], &a->slot)))
+		return err;
 	switch (type) {
 	case CAP_SPACE: // its own quota, taken from s's, its tables and its header
 		if (arg > a->s->quota)
