@@ -72,16 +72,22 @@ enum memsrv_request {
 		  //   MEMSRV_MAX_ORDER, E_NOMEM, E_INVAL for unknown flags.
 	MS_FREE,  // (pfn, order): E_PERM when the caller does not own exactly that
 		  //   block (E_INVAL when no such block is allocated); E_BUSY while
-		  //   a page of it is still mapped
+		  //   a page of it is still mapped by kmap or vmap. kmap_local and
+		  //   kmap_atomic mappings of it, any thread's, are emptied (a thread
+		  //   still using one faults, as after any use after free)
 	MS_SHARE, // (pfn, client id): that client may map the page too. Owner only
 		  //   (E_PERM); E_INVAL for an unknown client.
 
 	// Mappings (pfn: a page the caller owns or was shared; else E_PERM).
-	MS_KMAP_LOCAL,    // (pfn) -> MR0 va. Private to the thread, strictly nested;
-			  //   the 17th -> E_NOSLOT
-	MS_KUNMAP_LOCAL,  // (va: any address in the page) only the newest -> else E_ORDER
+	MS_KMAP_LOCAL,    // (pfn, held) -> MR0 va. Private to the thread, strictly nested.
+			  //   held: how many of its kmap_local mappings the thread still
+			  //   holds (kunmap_local is no request: the client pops its own
+			  //   stack, and memsrv forgets the mappings above `held`, which
+			  //   stay mapped, stale, until memsrv empties them); more than
+			  //   memsrv gave it -> E_INVAL; without it, none are forgotten.
+			  //   The 17th held -> E_NOSLOT
 	MS_KMAP_ATOMIC,   // (pfn) -> MR0 va; the thread is pinned until it unmaps
-	MS_KUNMAP_ATOMIC, // (va) newest first, as kunmap_local
+	MS_KUNMAP_ATOMIC, // (va) newest first -> else E_ORDER
 	MS_KMAP,          // (pfn) -> MR0 va in the client's pool; the same page gives the
 			  //   same address, counted. A full pool defers the reply until a
 			  //   slot frees; E_DEADLK when no slot could ever free (every thread
@@ -98,11 +104,13 @@ enum memsrv_request {
 	MS_VUNMAP,        // (va of a vmap) E_INVAL when it is not one. Each vmap keeps an
 			  //   unmapped guard page after it.
 
-	MS_STATS, // -> MR0 free pages, MR1 used pages, then the caller's live
-		  //   mappings: MR2 kmap_local, MR3 kmap_atomic, MR4 kmap, MR5 vmap
-		  //   areas, MR6 pages it owns; MR7 error lines memsrv logged for it,
-		  //   MR8 lines it left out (rate limit), MR9 its page limit, MR10
-		  //   its mappings limit
+	MS_STATS, // (held: the calling thread's kmap_local mappings, optional)
+		  //   -> MR0 free pages, MR1 used pages, then the caller's live
+		  //   mappings as far as memsrv knows (see MS_KMAP_LOCAL): MR2
+		  //   kmap_local, MR3 kmap_atomic, MR4 kmap, MR5 vmap areas, MR6
+		  //   pages it owns; MR7 error lines memsrv logged for it, MR8
+		  //   lines it left out (rate limit), MR9 its page limit, MR10 its
+		  //   mappings limit
 	MS_LIMIT, // (client id, pages, mappings): the limits of a program about to
 		  //   start (or running), from its starter only: the unbadged
 		  //   capability (else E_PERM)

@@ -38,21 +38,23 @@ static inline int hmk_syscall(uint32_t nr, uint32_t cap, struct msg *m)
 	return (int)r0;
 }
 
-// SYS_CALL with one word, all in registers: r0 = cap, r1 = info, r2 = arg;
-// returns r0 (error) with the reply's info in *out_info and MR0 in *out_mr0
-// (only registers, nothing through memory: the shortest call, for hot paths).
-static inline int hmk_call1(uint32_t cap, uint32_t info, uint32_t arg, uint32_t *out_info,
-			    uint32_t *out_mr0)
+// SYS_CALL with two words, all in registers: r0 = cap, r1 = info, r2, r3 =
+// MR0, MR1; returns r0 (error) with the reply's info in *out_info and MR0 in
+// *out_mr0 (only registers, nothing through memory: the shortest call, for
+// hot paths).
+static inline int hmk_call2(uint32_t cap, uint32_t info, uint32_t a0, uint32_t a1,
+			    uint32_t *out_info, uint32_t *out_mr0)
 {
 	register uint32_t r0 __asm__("r0") = cap;
 	register uint32_t r1 __asm__("r1") = info;
-	register uint32_t r2 __asm__("r2") = arg;
+	register uint32_t r2 __asm__("r2") = a0;
+	register uint32_t r3 __asm__("r3") = a1;
 	register uint32_t r7 __asm__("r7") = SYS_CALL;
 
 	__asm__ volatile("svc #0"
-			 : "+r"(r0), "+r"(r1), "+r"(r2)
+			 : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3)
 			 : "r"(r7)
-			 : "r3", "r4", "r5", "r6", "memory");
+			 : "r4", "r5", "r6", "memory");
 	*out_info = r1;
 	*out_mr0 = r2;
 	return (int)r0;

@@ -129,10 +129,11 @@ uint32_t ms_client_id(void)
 	return client_id;
 }
 
-int ms_request1_slow(uint32_t label, uint32_t arg, uint32_t *out)
+int ms_request2_slow(uint32_t label, uint32_t nargs, uint32_t a0, uint32_t a1, uint32_t *out)
 {
+	uint32_t w[2] = { a0, a1 };
 	struct msg m;
-	int err = ms_request(label, &arg, 1, &m);
+	int err = ms_request(label, w, nargs, &m);
 
 	if (!err && out)
 		*out = m.mr[0];

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "abi/memsrv.h"
+#include "highmem.h"
 #include "user.h"
 
 // Sends request `label` with words w[0..n) (n <= MSG_MAX_WORDS; MR4.. go
@@ -16,20 +17,21 @@ int ms_request(uint32_t label, const uint32_t *w, uint32_t n, struct msg *r);
 // The endpoint memsrv gave the calling thread (MS_THREAD_HELLO), or 0.
 extern __thread uint32_t ms_thread_ep;
 
-// ms_request for one word answered by one word (*out, when not NULL).
-int ms_request1_slow(uint32_t label, uint32_t arg, uint32_t *out);
+// ms_request for up to two words answered by one word (*out, when not NULL).
+int ms_request2_slow(uint32_t label, uint32_t nargs, uint32_t a0, uint32_t a1, uint32_t *out);
 
 // The same by the shortest way once the thread is registered: one call in
 // registers (the hot path of kmap_local and the like).
-static inline int ms_request1(uint32_t label, uint32_t arg, uint32_t *out)
+static inline int ms_request2(uint32_t label, uint32_t nargs, uint32_t a0, uint32_t a1,
+			      uint32_t *out)
 {
 	uint32_t ep = ms_thread_ep;
 	uint32_t info, mr0;
 	int err;
 
 	if (!ep)
-		return ms_request1_slow(label, arg, out);
-	err = hmk_call1(ep, MSG_INFO(label, 1), arg, &info, &mr0);
+		return ms_request2_slow(label, nargs, a0, a1, out);
+	err = hmk_call2(ep, MSG_INFO(label, nargs), a0, a1, &info, &mr0);
 	if (err)
 		return err; // the kernel's error
 	if (MSG_LABEL(info))
@@ -38,6 +40,17 @@ static inline int ms_request1(uint32_t label, uint32_t arg, uint32_t *out)
 		*out = mr0;
 	return E_OK;
 }
+
+// Records err for the caller (highmem_errno) and returns it.
+static inline int hm_failed(int err)
+{
+	if (err)
+		highmem_errno = err;
+	return err;
+}
+
+// How many kmap_local mappings the calling thread holds (local.c).
+uint32_t kmap_local_depth(void);
 
 // The client id memsrv gave at MS_HELLO, 0 before.
 uint32_t ms_client_id(void);

@@ -1,5 +1,6 @@
 // The client library's API (highmem.h): each function is one request to
-// memsrv (client.c), or a few for vmap and the copy helpers.
+// memsrv (client.c), or a few for vmap and the copy helpers; kmap_local and
+// kmap_atomic are in local.c.
 #include <string.h>
 
 #include "client.h"
@@ -8,24 +9,10 @@
 
 __thread int highmem_errno;
 
-// Records err for the caller and returns it.
-static int failed(int err)
-{
-	if (err)
-		highmem_errno = err;
-	return err;
-}
-
-// A request with up to four words whose answer is one word (or none).
+// A request of up to two words answered by one word (or none).
 static int request(uint32_t label, uint32_t nargs, uint32_t a0, uint32_t a1, uint32_t *out)
 {
-	uint32_t w[2] = { a0, a1 };
-	struct msg r;
-	int err = ms_request(label, w, nargs, &r);
-
-	if (err == E_OK && out)
-		*out = r.mr[0];
-	return failed(err);
+	return hm_failed(ms_request2(label, nargs, a0, a1, out));
 }
 
 // A request answering an address: NULL on failure, with highmem_errno set.
@@ -33,7 +20,7 @@ static void *request_va(uint32_t label, uint32_t arg)
 {
 	uint32_t va;
 
-	return failed(ms_request1(label, arg, &va)) ? NULL : (void *)va;
+	return request(label, 1, arg, 0, &va) ? NULL : (void *)va;
 }
 
 int alloc_pages(uint32_t flags, unsigned order, page_t *page)
@@ -61,31 +48,6 @@ int share_page(page_t page, uint32_t client)
 	return request(MS_SHARE, 2, page, client, NULL);
 }
 
-void *kmap_local_page(page_t page)
-{
-	return request_va(MS_KMAP_LOCAL, page);
-}
-
-void *kmap_local_pfn(pfn_t pfn)
-{
-	return request_va(MS_KMAP_LOCAL, pfn);
-}
-
-int kunmap_local(const void *addr)
-{
-	return failed(ms_request1(MS_KUNMAP_LOCAL, (uint32_t)addr, NULL));
-}
-
-void *kmap_atomic(page_t page)
-{
-	return request_va(MS_KMAP_ATOMIC, page);
-}
-
-int kunmap_atomic(const void *addr)
-{
-	return failed(ms_request1(MS_KUNMAP_ATOMIC, (uint32_t)addr, NULL));
-}
-
 void *kmap(page_t page)
 {
 	return request_va(MS_KMAP, page);
@@ -107,14 +69,14 @@ void *vmap(const page_t *pages, unsigned count, uint32_t prot)
 	int err;
 
 	if (!pages || !count) {
-		failed(E_INVAL);
+		hm_failed(E_INVAL);
 		return NULL;
 	}
 	w[0] = count;
 	w[1] = prot;
 	runs = highmem_runs_pack(pages, count, &next, w + 2, MS_VMAP_RUNS);
 	if ((err = ms_request(MS_VMAP, w, 2 + 2 * runs, &r))) {
-		failed(err);
+		hm_failed(err);
 		return NULL;
 	}
 	va = r.mr[0];
@@ -131,7 +93,7 @@ void *vmap(const page_t *pages, unsigned count, uint32_t prot)
 	return (void *)va;
 undo:
 	vunmap((void *)va);
-	failed(err);
+	hm_failed(err);
 	return NULL;
 }
 
@@ -151,7 +113,7 @@ int memcpy_to_page(page_t page, size_t offset, const void *from, size_t len)
 	char *va;
 
 	if (!in_page(offset, len))
-		return failed(E_RANGE);
+		return hm_failed(E_RANGE);
 	if (!(va = kmap_local_page(page)))
 		return highmem_errno;
 	memcpy(va + offset, from, len);
@@ -163,7 +125,7 @@ int memcpy_from_page(void *to, page_t page, size_t offset, size_t len)
 	const char *va;
 
 	if (!in_page(offset, len))
-		return failed(E_RANGE);
+		return hm_failed(E_RANGE);
 	if (!(va = kmap_local_page(page)))
 		return highmem_errno;
 	memcpy(to, va + offset, len);
@@ -175,7 +137,7 @@ int memzero_page(page_t page, size_t offset, size_t len)
 	char *va;
 
 	if (!in_page(offset, len))
-		return failed(E_RANGE);
+		return hm_failed(E_RANGE);
 	if (!(va = kmap_local_page(page)))
 		return highmem_errno;
 	memset(va + offset, 0, len);
@@ -192,22 +154,23 @@ int copy_highpage(page_t to, page_t from)
 	if (!(dst = kmap_local_page(to))) {
 		err = highmem_errno;
 		kunmap_local(src);
-		return failed(err);
+		return hm_failed(err);
 	}
 	memcpy(dst, src, PAGE_SIZE);
 	err = kunmap_local(dst); // newest first
 	if (kunmap_local(src) && !err)
 		err = highmem_errno;
-	return failed(err);
+	return hm_failed(err);
 }
 
 int highmem_stats(struct highmem_stats *st)
 {
+	uint32_t depth = kmap_local_depth(); // so that memsrv counts our own exactly
 	struct msg r;
-	int err = ms_request(MS_STATS, NULL, 0, &r);
+	int err = ms_request(MS_STATS, &depth, 1, &r);
 
 	if (err)
-		return failed(err);
+		return hm_failed(err);
 	st->free_pages = r.mr[0];
 	st->used_pages = r.mr[1];
 	st->kmap_local = r.mr[2];

@@ -7,14 +7,20 @@
 // turn wraps, or before any page goes back to the allocator (stale_flush),
 // every stale slot of the region is emptied at once: one WINDOW_CLEAR per
 // run, one TLB flush. So a map writes an empty slot (no flush), an unmap
-// costs no system call, and no entry outlives its page's ownership. Only
-// the thread itself could still read through a stale slot, a page it was
-// allowed to map, until the next flush.
+// costs no system call, and no entry outlives its page's ownership.
+//
+// kunmap_local is no request at all: the client library pops its own
+// stack, and each MS_KMAP_LOCAL says how many mappings the thread still
+// holds, so memsrv forgets the ones above first. memsrv's stack is thus an
+// upper bound of what the thread holds (exact after each of its maps), and
+// nothing depends on the thread telling the truth: a page leaving its owner
+// has every slot that held it emptied (local_release), live or stale, and a
+// page merely orphaned waits for the stacks that may still hold it.
 //
 // The kernel writes a map with the reply (MSG_MAP): memsrv makes no system
 // call of its own for a kmap_local. These mappings are not in the per-page
 // map counts (pagemeta.c): the stacks say what is mapped, and
-// local_maps_in() reads them where a page's mappings matter (freeing it).
+// local_maps_in() reads them where a page's mappings matter.
 // The first atomic mapping pins the
 // thread (THREAD_ATOMIC on its thread capability, naming the atomic region,
 // which the kernel empties itself if the pin is held too long); the last
@@ -31,6 +37,22 @@ struct stack_kind {
 static const struct stack_kind local_kind = { "kmap_local", "kunmap_local", 0, KMAP_ATOMIC_FIRST };
 static const struct stack_kind atomic_kind = { "kmap_atomic", "kunmap_atomic", KMAP_ATOMIC_FIRST,
 					       WINDOW_SLOTS - KMAP_ATOMIC_FIRST };
+
+// The page information of a stack entry whose page left its owner (its slot
+// emptied): never an orphan.
+static uint16_t gone_info;
+#define GONE_PFN 0xffffffffu
+
+// The thread holds only the `depth` oldest mappings of st: the others were
+// unmapped (their entries stay, stale). An orphan nothing maps now is freed.
+static void forget_above(struct mstack *st, uint32_t depth)
+{
+	while (st->depth > depth) {
+		uint32_t d = --st->depth;
+		if ((*st->pi[d] & PI_OWNER) == PI_ORPHAN)
+			orphan_unmapped(st->pfn[d]);
+	}
+}
 
 static int live(const struct mstack *st, uint32_t slot)
 {
@@ -92,6 +114,13 @@ static int push(struct req *q, struct mthread *t, const struct stack_kind *k, st
 
 	if (q->len < 1)
 		return req_fail(q, E_INVAL, "%s without a pfn", k->map);
+	if (q->len >= 2 && k == &local_kind) { // the mappings the thread still holds
+		if (q->w[1] > st->depth)
+			return req_fail(q, E_INVAL,
+					"%s: says it holds %u mappings, it was given %u", k->map,
+					q->w[1], st->depth);
+		forget_above(st, q->w[1]);
+	}
 	if (st->depth == KMAP_LOCAL_MAX)
 		return req_fail(q, E_NOSLOT, "%s of pfn 0x%x: %u mappings already", k->map, pfn,
 				KMAP_LOCAL_MAX);
@@ -100,6 +129,7 @@ static int push(struct req *q, struct mthread *t, const struct stack_kind *k, st
 	slot = next_slot(t, k, st);
 	frames_map_reply(q, t->win, slot, pfn, MS_PAGE_RW);
 	st->pi[st->depth] = page_info(pfn);
+	*st->pi[st->depth] |= PI_LOCAL;
 	st->pfn[st->depth] = pfn;
 	st->slot[st->depth++] = slot;
 	st->dirty = 1;
@@ -123,9 +153,7 @@ static int pop(struct req *q, const struct stack_kind *k, struct mstack *st)
 				k->map);
 	if (slot != st->slot[st->depth - 1])
 		return req_fail(q, E_ORDER, "%s of 0x%x, not the newest mapping", k->unmap, va);
-	st->depth--;
-	if ((*st->pi[st->depth] & PI_OWNER) == PI_ORPHAN) // the entry stays, stale
-		orphan_unmapped(st->pfn[st->depth]);
+	forget_above(st, st->depth - 1); // the entry stays, stale
 	return E_OK;
 }
 
@@ -165,6 +193,34 @@ uint32_t local_maps_in(uint32_t pfn, uint32_t n)
 	return maps;
 }
 
+// Empties the slots of st's entries holding pages [pfn, pfn + n).
+static void release_in(struct mthread *t, struct mstack *st, uint32_t pfn, uint32_t n)
+{
+	for (uint32_t d = 0; d < st->depth; d++)
+		if (st->pfn[d] - pfn < n) {
+			window_clear(t->win, st->slot[d], 1);
+			st->pfn[d] = GONE_PFN;
+			st->pi[d] = &gone_info;
+		}
+}
+
+void local_release(uint32_t pfn, uint32_t n)
+{
+	for (uint32_t i = 0; i < MS_THREADS_MAX; i++) {
+		struct mthread *t = &threads[i];
+		if (!t->badge)
+			continue;
+		release_in(t, &t->local, pfn, n);
+		release_in(t, &t->atomic, pfn, n);
+	}
+}
+
+void local_held(struct mthread *t, uint32_t depth)
+{
+	if (depth <= t->local.depth)
+		forget_above(&t->local, depth);
+}
+
 void local_undo(struct req *q)
 {
 	struct mthread *t = q->undo_t;
@@ -181,14 +237,6 @@ int ms_kmap_local(struct req *q)
 	struct mthread *t = req_thread(q, "kmap_local", &err);
 
 	return t ? push(q, t, &local_kind, &t->local) : err;
-}
-
-int ms_kunmap_local(struct req *q)
-{
-	int err = E_OK;
-	struct mthread *t = req_thread(q, "kunmap_local", &err);
-
-	return t ? pop(q, &local_kind, &t->local) : err;
 }
 
 int ms_kmap_atomic(struct req *q)
@@ -238,57 +286,45 @@ void local_reclaim(struct mthread *t)
 	t->local.dirty = t->atomic.dirty = 0; // the window goes with the thread
 }
 
-// The common case of kmap_local and kunmap_local, served straight from the
-// message (no request record): a registered thread's own capability, one
-// word, a page its client owns, room on the stack (or the newest mapping).
-// Anything else returns 0 and goes the general way, which names the error.
-// On success the reply is in *m (a kmap_local's with MSG_MAP).
+// The common case of kmap_local, served straight from the message (no
+// request record): a registered thread's own capability, two words (the
+// pfn and the mappings the thread still holds), a page its client owns,
+// room on the stack. Anything else returns 0 and goes the general way,
+// which names the error. On success the reply (with MSG_MAP) is in *m.
 static inline int local_fast(struct msg *m, struct ipc_buffer *ipc)
 {
-	uint32_t label = MSG_LABEL(m->info), badge = m->badge, arg = m->mr[0];
+	uint32_t badge = m->badge, arg = m->mr[0], held = m->mr[1];
 	// Masked into the table (a power of two), as cheap as the index itself:
 	// an index beyond it cannot match any thread's badge, so it goes the
 	// general way, where thread_by_badge logs it.
 	struct mthread *t = &threads[badge & (MS_THREADS_MAX - 1)];
 	struct mstack *st = &t->local;
+	struct zone *z = &zones[0]; // usually the only one
 
-	if (m->info != (MSG_INFO(label, 1) | MSG_CALL) || !(badge & THREAD_BADGE) ||
-	    t->badge != badge)
+	if (m->info != (MSG_INFO(MS_KMAP_LOCAL, 2) | MSG_CALL) || !(badge & THREAD_BADGE) ||
+	    t->badge != badge || held > st->depth)
 		return 0;
-	if (label == MS_KMAP_LOCAL) {
-		struct zone *z = &zones[0]; // usually the only one
-		if (arg - z->base >= z->npages && !(z = zone_of(arg)))
-			return 0;
-		uint16_t *pi = &z->info[arg - z->origin];
-		uint32_t d = st->depth, slot = local_kind.first + st->cursor;
-		if (d == KMAP_LOCAL_MAX || (*pi & PI_OWNER) != t->c->idx)
-			return 0;
-		if (st->cursor < local_kind.size && !(d && live(st, slot)))
-			st->cursor++; // the next slot in turn, empty
-		else
-			slot = next_slot(t, &local_kind, st);
-		st->pi[d] = pi;
-		st->pfn[d] = arg;
-		st->slot[d] = slot;
-		st->depth = d + 1;
-		st->dirty = 1;
-		ipc_buffer_map(ipc, t->win, slot, z->slot, arg - z->base, 1, MS_PAGE_RW);
-		m->info = MSG_INFO(E_OK, 1) | MSG_MAP;
-		m->mr[0] = MEMSRV_LOCAL_VA + slot * PAGE_SIZE;
-		return 1;
-	}
-	if (label == MS_KUNMAP_LOCAL) {
-		uint32_t d = st->depth;
-		if (!d || (arg - MEMSRV_LOCAL_VA) / PAGE_SIZE != st->slot[d - 1] ||
-		    arg < MEMSRV_LOCAL_VA)
-			return 0;
-		st->depth = --d; // the entry stays, stale
-		if ((*st->pi[d] & PI_OWNER) == PI_ORPHAN)
-			orphan_unmapped(st->pfn[d]);
-		m->info = MSG_INFO(E_OK, 0);
-		return 1;
-	}
-	return 0;
+	if (arg - z->base >= z->npages && !(z = zone_of(arg)))
+		return 0;
+	uint16_t *pi = &z->info[arg - z->origin];
+	if (held == KMAP_LOCAL_MAX || (*pi & PI_OWNER) != t->c->idx)
+		return 0;
+	forget_above(st, held);
+	*pi |= PI_LOCAL;
+	uint32_t slot = local_kind.first + st->cursor;
+	if (st->cursor < local_kind.size && !(held && live(st, slot)))
+		st->cursor++; // the next slot in turn, empty
+	else
+		slot = next_slot(t, &local_kind, st);
+	st->pi[held] = pi;
+	st->pfn[held] = arg;
+	st->slot[held] = slot;
+	st->depth = held + 1;
+	st->dirty = 1;
+	ipc_buffer_map(ipc, t->win, slot, z->slot, arg - z->base, 1, MS_PAGE_RW);
+	m->info = MSG_INFO(E_OK, 1) | MSG_MAP;
+	m->mr[0] = MEMSRV_LOCAL_VA + slot * PAGE_SIZE;
+	return 1;
 }
 
 int local_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, uint32_t *badge)

@@ -12,12 +12,11 @@
 // (cap: its space, RIGHT_READ for the death watch, RIGHT_WRITE for binding
 // windows) and answers MR0 = the client id.
 //
-// Thread-bound requests (MS_KMAP_LOCAL, MS_KUNMAP_LOCAL, MS_KMAP_ATOMIC,
-// MS_KUNMAP_ATOMIC) need to know the calling thread, which no badge from
-// init tells. So MS_THREAD_HELLO (cap: the calling thread with RIGHT_READ
-// and RIGHT_WRITE; the caller sets ipc_buffer.cap_recv to an empty slot)
-// answers E_OK with MR0 = the thread's badge and, with MSG_CAP, an endpoint
-// capability to memsrv (RIGHT_WRITE | RIGHT_GRANT) carrying that badge:
+// Thread-bound requests (MS_KMAP_LOCAL, MS_KMAP_ATOMIC, MS_KUNMAP_ATOMIC) need to know the calling
+// thread, which no badge from init tells. So MS_THREAD_HELLO (cap: the calling thread with
+// RIGHT_READ and RIGHT_WRITE; the caller sets ipc_buffer.cap_recv to an empty slot) answers E_OK
+// with MR0 = the thread's badge and, with MSG_CAP, an endpoint capability to memsrv (RIGHT_WRITE |
+// RIGHT_GRANT) carrying that badge:
 //
 //     thread badge = 1 << 31 | generation (23 bits) << 8 | thread index (8 bits)
 //
@@ -53,7 +52,6 @@ static const struct {
 	[MS_FREE] = { ms_free, "MS_FREE" },
 	[MS_SHARE] = { ms_share, "MS_SHARE" },
 	[MS_KMAP_LOCAL] = { ms_kmap_local, "MS_KMAP_LOCAL" },
-	[MS_KUNMAP_LOCAL] = { ms_kunmap_local, "MS_KUNMAP_LOCAL" },
 	[MS_KMAP_ATOMIC] = { ms_kmap_atomic, "MS_KMAP_ATOMIC" },
 	[MS_KUNMAP_ATOMIC] = { ms_kunmap_atomic, "MS_KUNMAP_ATOMIC" },
 	[MS_KMAP] = { ms_kmap, "MS_KMAP" },

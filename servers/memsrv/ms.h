@@ -74,6 +74,7 @@ int32_t bset_last(const struct bset *b);
 _Static_assert(MS_CLIENTS_MAX < PI_ORPHAN && PI_ORPHAN == PI_OWNER && PI_OWNER <= 0xffu,
 	       "client indexes 1..MS_CLIENTS_MAX fit PI_OWNER and a uint8_t, below PI_ORPHAN");
 #define PI_MAPPED 0x4000u // mapped somewhere (mapcount in pagemeta.c)
+#define PI_LOCAL 0x8000u  // in a kmap_local/kmap_atomic stack since it was allocated
 
 struct zone {
 	uint32_t slot; // the CAP_RANGE, in memsrv's table
@@ -256,19 +257,26 @@ void limits_apply(struct client *c);
 // E_NOMEM (logged, naming what).
 int limit_maps(struct req *q, const char *what);
 int ms_kmap_local(struct req *q);
-int ms_kunmap_local(struct req *q);
 int ms_kmap_atomic(struct req *q);
 int ms_kunmap_atomic(struct req *q);
 // The kernel refused the mapping a kmap_local/kmap_atomic reply carried:
 // takes the push back.
 void local_undo(struct req *q);
+// Pages [pfn, pfn + n) leave their owner: every kmap_local and kmap_atomic
+// slot holding one is emptied now, in every thread (a thread still using it
+// faults: a use after free), and the stacks forget those pages.
+void local_release(uint32_t pfn, uint32_t n);
+// Thread t says it holds `depth` kmap_local mappings (MS_STATS): memsrv
+// forgets the ones above (a larger depth changes nothing).
+void local_held(struct mthread *t, uint32_t depth);
 // Live kmap_local and kmap_atomic mappings of pages [pfn, pfn + n), of
-// every thread.
+// every thread, as far as memsrv knows (a thread's kunmap_local reaches it
+// with its next kmap_local).
 uint32_t local_maps_in(uint32_t pfn, uint32_t n);
 // A page's mapping went: frees the page's block when it was orphaned (its
 // owner died) and nothing maps it any more.
 void orphan_unmapped(uint32_t pfn);
-// Serves kmap_local / kunmap_local in their common case for as long as
+// Serves kmap_local in its common case for as long as
 // such requests come: answers *m in place (with MSG_MAP for a map) and
 // receives the next on endpoint ep. Returns E_OK with a request it leaves to
 // the general way in *m, or the error of a reply_recv (*badge: whose reply

@@ -42,11 +42,13 @@ int ms_alloc(struct req *q)
 	return E_OK;
 }
 
-// MS_FREE (pfn, order). Refused while a page of the block is mapped
-// anywhere (E_BUSY); stale pool slots of its pages are cleared first.
+// MS_FREE (pfn, order). Refused while a page of the block is in a kmap or
+// vmap (E_BUSY); stale pool slots of its pages are cleared first, and so
+// are its kmap_local and kmap_atomic slots, which memsrv cannot know to be
+// unused (kunmap_local is no request).
 int ms_free(struct req *q)
 {
-	uint32_t pfn = q->w[0], order = q->w[1], n, lmaps, mapped = 0;
+	uint32_t pfn = q->w[0], order = q->w[1], n, mapped = 0, local = 0;
 	uint16_t *pi = page_info(pfn);
 
 	if (q->len < 2)
@@ -60,21 +62,19 @@ int ms_free(struct req *q)
 		return req_fail(q, E_PERM, "free_pages of pfn 0x%x order %u: it owns no such block",
 				pfn, order);
 	n = 1u << order;
-	if ((lmaps = local_maps_in(pfn, n)))
-		return req_fail(q, E_BUSY,
-				"free_pages of pfn 0x%x order %u: %u kmap_local/kmap_atomic "
-				"mapping(s) left",
-				pfn, order, lmaps);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t maps = map_count(pfn + i);
 
 		mapped |= maps;
+		local |= pi[i] & PI_LOCAL;
 		if (maps && maps > pool_stale(pfn + i))
 			return req_fail(q, E_BUSY,
 					"free_pages of pfn 0x%x order %u: pfn 0x%x still "
 					"has %u mapping(s)",
 					pfn, order, pfn + i, maps);
 	}
+	if (local)
+		local_release(pfn, n);
 	for (uint32_t i = 0; i < n; i++) {
 		if (mapped) // stale kmap slots are the only mappings left
 			pool_clear_stale(pfn + i);
@@ -111,6 +111,8 @@ int ms_stats(struct req *q)
 {
 	uint32_t local = 0, atomic = 0;
 
+	if (q->t && q->len >= 1)
+		local_held(q->t, q->w[0]);
 	for (uint32_t i = 0; i < MS_THREADS_MAX; i++)
 		if (threads[i].badge && threads[i].c == q->c) {
 			local += threads[i].local.depth;

@@ -214,11 +214,12 @@ static void call_memsrv(void)
 			for (uint32_t i = 2; i < n; i += 2)
 				w[i] = pick_pfn(), w[i + 1] = rnd_below(&rng, 4);
 			break;
-		case MS_KMAP_LOCAL:
+		case MS_KMAP_LOCAL: // the mappings it says it holds: memsrv's count or wrong
+			w[0] = pick_pfn(), w[1] = rnd_below(&rng, KMAP_LOCAL_MAX + 2);
+			break;
 		case MS_KMAP_ATOMIC:
 		case MS_KMAP:
 		case MS_KUNMAP: w[0] = pick_pfn(); break;
-		case MS_KUNMAP_LOCAL:
 		case MS_KUNMAP_ATOMIC:
 		case MS_VUNMAP: w[0] = pick_va(); break;
 		}

@@ -1,0 +1,83 @@
+// kmap_local and kmap_atomic in the client library. Each thread keeps its
+// own stack of the addresses memsrv gave it, so an unmap is a pop here and
+// no request: memsrv learns of it with the thread's next map, which says
+// how many mappings the thread still holds (MS_KMAP_LOCAL's second word).
+// memsrv does not rely on that word for safety: before a page leaves its
+// owner it empties every slot that ever held the page, whatever a stack
+// says. Nesting errors are found here: E_NOSLOT past KMAP_LOCAL_MAX,
+// E_ORDER for an unmap of a mapping that is not the newest, E_INVAL for an
+// address no mapping of the stack holds.
+#include "client.h"
+
+// The mappings a thread holds, oldest first (page addresses).
+struct lstack {
+	uint32_t depth;
+	uint32_t va[KMAP_LOCAL_MAX];
+};
+
+static __thread struct lstack local_stack;
+
+// Maps page on top of s with request `label`: the address, or NULL with
+// highmem_errno set.
+static void *push(struct lstack *s, uint32_t label, page_t page)
+{
+	uint32_t d = s->depth, va;
+
+	if (d == KMAP_LOCAL_MAX) {
+		hm_failed(E_NOSLOT);
+		return NULL;
+	}
+	if (hm_failed(ms_request2(label, 2, page, d, &va)))
+		return NULL;
+	s->va[d] = va;
+	s->depth = d + 1;
+	return (void *)va;
+}
+
+// Takes the newest mapping of s off, which addr (any address in its page)
+// must name. E_OK, E_ORDER or E_INVAL.
+static int pop(struct lstack *s, const void *addr)
+{
+	uint32_t va = (uint32_t)addr & ~(PAGE_SIZE - 1), d = s->depth;
+
+	if (d && s->va[d - 1] == va) {
+		s->depth = d - 1;
+		return E_OK;
+	}
+	for (uint32_t i = 0; i + 1 < d; i++)
+		if (s->va[i] == va)
+			return hm_failed(E_ORDER);
+	return hm_failed(E_INVAL);
+}
+
+void *kmap_local_page(page_t page)
+{
+	return push(&local_stack, MS_KMAP_LOCAL, page);
+}
+
+void *kmap_local_pfn(pfn_t pfn)
+{
+	return push(&local_stack, MS_KMAP_LOCAL, pfn);
+}
+
+int kunmap_local(const void *addr)
+{
+	return pop(&local_stack, addr);
+}
+
+uint32_t kmap_local_depth(void)
+{
+	return local_stack.depth;
+}
+
+void *kmap_atomic(page_t page)
+{
+	uint32_t va;
+
+	return hm_failed(ms_request2(MS_KMAP_ATOMIC, 1, page, 0, &va)) ? NULL : (void *)va;
+}
+
+int kunmap_atomic(const void *addr)
+{
+	return hm_failed(ms_request2(MS_KUNMAP_ATOMIC, 1, (uint32_t)addr, 0, NULL));
+}
