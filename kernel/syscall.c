@@ -25,10 +25,12 @@ static int check_msg(struct thread *t, const struct cap *c)
 	return cap_lookup(t->space, t->ipcbuf->cap_send, CAP_NULL, 0, &send);
 }
 
-// The WINDOW_MAP a reply carries (MSG_MAP), done before the reply goes.
-static int reply_map(struct thread *t)
+// The WINDOW_MAP a reply to `to` carries (MSG_MAP), done before the reply
+// goes.
+static int reply_map(struct thread *t, struct thread *to)
 {
-	return regs_info(&t->ctx) & MSG_MAP ? window_map_request(t->space, t->ipcbuf->map) : E_OK;
+	return regs_info(&t->ctx) & MSG_MAP ? window_map_request(t->space, t->ipcbuf->map, to)
+					    : E_OK;
 }
 
 // INV_WATCH decoded: the notification to signal, and with what.
@@ -160,7 +162,7 @@ static int do_send(struct thread *t, int call, int block)
 		err = check_msg(t, 0);
 		if (!err && !((struct reply *)c->obj)->caller)
 			return ipc_reply_saved(t, (struct reply *)c->obj); // E_NOREPLY or E_DEAD
-		err = err ? err : reply_map(t);
+		err = err ? err : reply_map(t, ((struct reply *)c->obj)->caller);
 		return err ? err : ipc_reply_saved(t, (struct reply *)c->obj);
 	}
 	if (c->type == CAP_NOTIFY && !call) {
@@ -194,7 +196,7 @@ static int do_reply(struct thread *t)
 
 	if (!err && !t->caller)
 		return ipc_reply(t); // E_NOREPLY or E_DEAD: nothing to map for
-	err = err ? err : reply_map(t);
+	err = err ? err : reply_map(t, t->caller);
 	return err ? err : ipc_reply(t);
 }
 
@@ -210,7 +212,7 @@ static int do_reply_recv(struct thread *t)
 	if (!err && t->caller)
 		err = check_msg(t, 0);
 	if (!err && t->caller)
-		err = reply_map(t);
+		err = reply_map(t, t->caller);
 	if (err)
 		return err;
 	struct thread *answered = 0;
@@ -246,6 +248,11 @@ void syscall_handle(uint32_t nr)
 	case SYS_NBRECV: err = do_recv(t, 0); break;
 	case SYS_REPLY_RECV: err = do_reply_recv(t); break;
 	case SYS_REPLY: err = do_reply(t); break;
+	case SYS_UNPIN: // (then a thread made ready meanwhile may run)
+		regs_set_mr(&t->ctx, 0, t->atomic);
+		thread_unpin(t);
+		err = E_OK;
+		break;
 	case SYS_YIELD: // a pinned thread (THREAD_ATOMIC) may not give way
 		err = t->atomic ? E_BUSY : E_OK;
 		if (!err)

@@ -220,8 +220,17 @@ void *kobj_alloc(uint8_t type, uint32_t pages, struct space *charge);
 // freed; losing its last capability (cap_clear) queues it to be killed.
 // kobj_reap() does both: the queue keeps the kernel stack flat however deep
 // a chain of objects holding each other is.
-void kobj_get(struct kobj *o);
-void kobj_put(struct kobj *o);
+static inline void kobj_get(struct kobj *o)
+{
+	o->refs++;
+}
+void kobj_release(struct kobj *o); // kobj_put's slow half: the last reference went
+static inline void kobj_put(struct kobj *o)
+{
+	if (--o->refs || !o->pages)
+		return; // still used, or a static boot object (console, IRQ control)
+	kobj_release(o);
+}
 // Frees every queued object (and whatever that releases in turn). Called
 // at the end of each kernel entry that may have dropped references.
 void kobj_reap(void);

@@ -60,6 +60,13 @@ void thread_destroy(struct thread *t);
 void thread_stop(struct thread *t, uint8_t state);
 // Ends a THREAD_ATOMIC pin.
 void thread_unpin(struct thread *t);
+// Whether t may be pinned through window w (MAP_PIN): E_OK, E_BUSY when it
+// is pinned through another window, E_AGAIN when its space spent its budget.
+int thread_pin_check(const struct thread *t, const struct window *w);
+// Pins t so that an overrun empties slots [first, first + count) of w;
+// pinned already, the span grows to cover them. Right after
+// thread_pin_check said E_OK, in the same kernel entry.
+void thread_pin(struct thread *t, struct window *w, uint32_t first, uint32_t count);
 // Charges a tick that found `t` pinned to its space's budget; once the
 // budget is spent, clears the pinned slots and unpins `t` (logged once per
 // space). Timer interrupt, kernel locked.
@@ -92,9 +99,10 @@ void window_free(struct window *w);
 // range (MAP_REVOCABLE).
 void window_revoke(struct window *w, uint64_t base, uint64_t end);
 invoke_fn window_invoke;
-// The WINDOW_MAP a reply carries (MSG_MAP): map[] = window slot in self's
-// table, then WINDOW_MAP's words. E_OK or the error, checked in full first.
-int window_map_request(struct space *self, const uint32_t *map);
+// The WINDOW_MAP a reply to thread `to` carries (MSG_MAP): map[] = window
+// slot in self's table, then WINDOW_MAP's words (with MAP_PIN, `to` is
+// pinned). E_OK or the error, checked in full first.
+int window_map_request(struct space *self, const uint32_t *map, struct thread *to);
 // Empties slots [first, first + count) and makes every TLB forget them.
 void window_clear(struct window *w, uint32_t first, uint32_t count);
 // Installs t's thread window in its space (or removes a sibling's): called

@@ -24,15 +24,19 @@ _Static_assert(SYS_CALL == 0 && SYS_REPLY_RECV == 1, "entry.S tests these number
 // (A reply may also carry MSG_MAP, bit 8.)
 #define FAST_INFO(info) ((0xff & (info)) <= MSG_REG_WORDS)
 
-// The common MSG_MAP of a reply: one page, read-only or read-write, into an
-// empty slot. Every check of WINDOW_MAP (window.c, map_slots) holds here;
-// anything else (more pages, uncached, a slot to replace, a derived range,
-// whose mappings must be revocable, any error) returns nonzero and the
-// general path does it, or names the error.
-static inline int fast_map(struct space *s, const uint32_t *map)
+// The common MSG_MAP of a reply to `to`: one page, read-only or read-write,
+// into an empty slot, perhaps pinning `to` (MAP_PIN). Every check of
+// WINDOW_MAP (window.c, map_slots) holds here; anything else (more pages,
+// uncached, a slot to replace, a derived range, whose mappings must be
+// revocable, any error) returns nonzero and the general path does it, or
+// names the error.
+// `pin` is a constant (MAP_PIN or 0), so that each use is compiled apart
+// and the common map pays nothing for pins.
+static inline __attribute__((always_inline)) int fast_map(struct space *s, const uint32_t *map,
+							  struct thread *to, uint32_t pin)
 {
 	uint32_t ws = map[IPC_MAP_WINDOW], first = map[IPC_MAP_FIRST], rs = map[IPC_MAP_RANGE];
-	uint32_t off = map[IPC_MAP_OFFSET], prot = map_word_prot(map[IPC_MAP_WORD]);
+	uint32_t off = map[IPC_MAP_OFFSET], prot = map_word_prot(map[IPC_MAP_WORD]) ^ pin;
 	struct window *w;
 	struct prange *r;
 	struct cap *wc, *rc;
@@ -51,7 +55,11 @@ static inline int fast_map(struct space *s, const uint32_t *map)
 	if (w->hdr.dead || r->hdr.dead || r->derived || off >= r->pages ||
 	    vspace_slot_mapped(w->table, first))
 		return 1;
+	if (pin && (w->kind != WIN_THREAD || w->thread != to || thread_pin_check(to, w)))
+		return 1;
 	vspace_slots_write(w->table, first, 1, r->base + (uint64_t)off * PAGE_SIZE, prot, 0);
+	if (pin)
+		thread_pin(to, w, first, 1);
 	return 0;
 }
 
@@ -115,7 +123,10 @@ void fastpath_reply_recv(uint32_t cptr, uint32_t info)
 		if (likely(cap->type == CAP_ENDPOINT && (cap->rights & RIGHT_READ) &&
 			   ep->state != EP_SEND && !ep->hdr.dead &&
 			   (int)caller->prio >= sched_top_prio(c) &&
-			   (!(info & MSG_MAP) || !fast_map(t->space, t->ipcbuf->map)))) {
+			   (!(info & MSG_MAP) ||
+			    !(map_word_prot(t->ipcbuf->map[IPC_MAP_WORD]) & MAP_PIN
+				      ? fast_map(t->space, t->ipcbuf->map, caller, MAP_PIN)
+				      : fast_map(t->space, t->ipcbuf->map, caller, 0))))) {
 			t->state = T_RECV; // the server waits on the endpoint, last in line
 			t->ep = ep;
 			tq_append(&ep->q, t);

@@ -78,11 +78,6 @@ void *kobj_alloc(uint8_t type, uint32_t pages, struct space *charge)
 	return type == CAP_THREAD ? (void *)((char *)o - offsetof(struct thread, hdr)) : (void *)o;
 }
 
-void kobj_get(struct kobj *o)
-{
-	o->refs++;
-}
-
 // The page an object starts on.
 static void *kobj_base(struct kobj *o)
 {
@@ -133,10 +128,8 @@ static void reap_queue(struct kobj *o, uint8_t why)
 	reap_list = o;
 }
 
-void kobj_put(struct kobj *o)
+void kobj_release(struct kobj *o)
 {
-	if (--o->refs || !o->pages)
-		return; // still used, or a static boot object (console, IRQ control)
 	reap_queue(o, REAP_FREE);
 }
 

@@ -232,13 +232,46 @@ struct thread_args {
 	struct cap *fault_ep; // THREAD_CONFIGURE: the fault endpoint, or NULL
 };
 
+// Whether `s` has spent its pinned-time budget (pins fail E_AGAIN). It
+// brings the debt up to date first, which changes nothing a caller sees, so
+// that a pin right after need not.
+static int atomic_spent(struct space *s)
+{
+	atomic_refill(s);
+	return s->atomic_used >= ATOMIC_LIMIT_TICKS;
+}
+
+int thread_pin_check(const struct thread *t, const struct window *w)
+{
+	if (t->atomic)
+		return t->atomic_win == w ? E_OK : E_BUSY;
+	return atomic_spent(t->space) ? E_AGAIN : E_OK;
+}
+
+void thread_pin(struct thread *t, struct window *w, uint32_t first, uint32_t count)
+{
+	if (t->atomic) { // the span grows to cover [first, first + count)
+		uint32_t end = t->atomic_first + t->atomic_count;
+		if (first + count > end)
+			end = first + count;
+		if (first < t->atomic_first)
+			t->atomic_first = first;
+		t->atomic_count = end - t->atomic_first;
+		return;
+	}
+	t->atomic = 1; // (the check brought the budget up to date)
+	t->atomic_win = w;
+	kobj_get(&w->hdr);
+	t->atomic_first = first;
+	t->atomic_count = count;
+}
+
 // THREAD_ATOMIC: (on, window slot, first, count), with RIGHT_WRITE. A pin
 // is refused (E_AGAIN) while the thread's space has spent its budget.
 static int atomic_decode(const struct invocation *inv, struct thread_args *a)
 {
 	const struct msg_in *in = &inv->in;
 	const struct thread *t = a->t;
-	uint32_t used, earned;
 	int err;
 
 	if (!(inv->cap->rights & RIGHT_WRITE))
@@ -256,11 +289,7 @@ static int atomic_decode(const struct invocation *inv, struct thread_args *a)
 		return E_RANGE;
 	if (t->state == T_DEAD || t->state == T_INACTIVE || !t->space)
 		return E_INVAL;
-	used = t->space->atomic_used;
-	earned = atomic_earned(t->space, timer_ticks());
-	if (earned < used && used - earned >= ATOMIC_LIMIT_TICKS)
-		return E_AGAIN;
-	return E_OK;
+	return atomic_spent(t->space) ? E_AGAIN : E_OK;
 }
 
 static void atomic_perform(struct invocation *inv, const struct thread_args *a)
@@ -275,13 +304,8 @@ static void atomic_perform(struct invocation *inv, const struct thread_args *a)
 			thread_unpin(t);
 		return;
 	}
-	atomic_refill(t->space);
-	thread_unpin(t);
-	t->atomic = 1;
-	t->atomic_win = (struct window *)a->obj->obj;
-	kobj_get(a->obj->obj);
-	t->atomic_first = in->mr[2];
-	t->atomic_count = in->mr[3];
+	thread_unpin(t); // a new pin: the span given, nothing of the old one
+	thread_pin(t, (struct window *)a->obj->obj, in->mr[2], in->mr[3]);
 }
 
 // THREAD_BIND_NOTIFY: (notification slot, or 0 to unbind).

@@ -215,21 +215,32 @@ static int bind_perform(struct window *w, const struct bind_args *a)
 struct map_args {
 	uint32_t first, n, prot, off;
 	struct prange *range;
+	struct thread *pin; // MAP_PIN: the thread to pin, else NULL
 };
 
 // WINDOW_MAP's arguments: a[] = first slot, range slot, page offset and
-// map_word(count, prot); slots [a[0], a[0] + count) of a window = frames of
-// the range in the caller's slot a[1] from page a[2].
-static inline int map_decode(struct space *self, const uint32_t *a, struct map_args *m)
+// map_word(count, prot); slots [a[0], a[0] + count) of window w = frames of
+// the range in the caller's slot a[1] from page a[2]. `to`: the thread a
+// reply goes to (which MAP_PIN pins), NULL for an invocation.
+static inline int map_decode(struct space *self, const struct window *w, const uint32_t *a,
+			     struct thread *to, struct map_args *m)
 {
+	uint32_t prot = map_word_prot(a[3]);
 	struct cap *rc;
 	int err;
 
 	m->first = a[0];
 	m->off = a[2];
 	m->n = map_word_npages(a[3]);
-	m->prot = map_word_prot(a[3]);
-	if (m->prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_NOCACHE))
+	m->pin = 0;
+	if (prot & MAP_PIN) {
+		if (!to)
+			return E_INVAL; // (in a reply only)
+		m->pin = to;
+		prot &= ~MAP_PIN;
+	}
+	m->prot = prot;
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_NOCACHE))
 		return E_INVAL;
 	if (m->prot & PROT_EXEC)
 		return E_PERM; // temporary mappings are never executable
@@ -244,7 +255,11 @@ static inline int map_decode(struct space *self, const uint32_t *a, struct map_a
 	m->range = (struct prange *)rc->obj;
 	if (m->off > m->range->pages || m->n > m->range->pages - m->off)
 		return E_RANGE;
-	return E_OK;
+	if (!m->pin)
+		return E_OK;
+	if (w->kind != WIN_THREAD || w->thread != to)
+		return E_PERM; // a thread is pinned through its own window only
+	return thread_pin_check(to, w);
 }
 
 // A slot still holding a frame is emptied first (break before make).
@@ -260,13 +275,16 @@ static inline void map_perform(struct window *w, const struct map_args *m)
 	}
 	vspace_slots_write(w->table, m->first, m->n, r->base + (uint64_t)m->off * PAGE_SIZE,
 			   m->prot, r->derived ? MAP_REVOCABLE : 0);
+	if (m->pin)
+		thread_pin(m->pin, w, m->first, m->n);
 }
 
-// WINDOW_MAP of w, from an invocation or a reply's MSG_MAP.
-static int map_slots(struct space *self, struct window *w, const uint32_t *a)
+// WINDOW_MAP of w, from an invocation (to = NULL) or a reply's MSG_MAP to
+// thread `to`.
+static int map_slots(struct space *self, struct window *w, const uint32_t *a, struct thread *to)
 {
 	struct map_args m;
-	int err = map_decode(self, a, &m);
+	int err = map_decode(self, w, a, to, &m);
 
 	if (err)
 		return err;
@@ -274,7 +292,7 @@ static int map_slots(struct space *self, struct window *w, const uint32_t *a)
 	return E_OK;
 }
 
-int window_map_request(struct space *self, const uint32_t *map)
+int window_map_request(struct space *self, const uint32_t *map, struct thread *to)
 {
 	struct cap *wc = cap_slot(self, map[0]);
 
@@ -283,7 +301,7 @@ int window_map_request(struct space *self, const uint32_t *map)
 		if (err)
 			return err; // (the checks above pass only for a usable capability)
 	}
-	return map_slots(self, (struct window *)wc->obj, map + 1);
+	return map_slots(self, (struct window *)wc->obj, map + 1, to);
 }
 
 // WINDOW_CLEAR: (first slot, count, flags).
@@ -326,7 +344,7 @@ int window_invoke(struct invocation *inv)
 	case WINDOW_BIND:
 		err = bind_decode(inv, w, &bind);
 		return err ? err : bind_perform(w, &bind);
-	case WINDOW_MAP: return in->len < 4 ? E_INVAL : map_slots(inv->self, w, in->mr);
+	case WINDOW_MAP: return in->len < 4 ? E_INVAL : map_slots(inv->self, w, in->mr, 0);
 	case WINDOW_CLEAR:
 		err = clear_decode(in);
 		if (!err)

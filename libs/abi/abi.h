@@ -38,6 +38,8 @@ enum hmk_syscall {
 	SYS_REPLY = 7,      // reply to the last caller without receiving (or SYS_SEND on
 			    // a CAP_REPLY capability: to a caller saved with REPLY_SAVE)
 	SYS_NULL = 8,       // does nothing: the cost of entering and leaving the kernel
+	SYS_UNPIN = 9,      // ends the calling thread's pin (THREAD_ATOMIC, MAP_PIN): MR0 1 when
+			    // it was pinned, 0 when not (never, or the kernel ended it)
 	SYS_COUNT
 };
 
@@ -257,6 +259,13 @@ enum hmk_invocation {
 #define PROT_WRITE (1u << 1)
 #define PROT_EXEC (1u << 2)
 #define PROT_NOCACHE (1u << 3)
+// With the PROT_* bits, in a reply's MSG_MAP only (else E_INVAL): after
+// mapping, the kernel pins the thread the reply goes to, as THREAD_ATOMIC
+// does, on the same budget (E_AGAIN when spent). The window must be that
+// thread's own (WIN_THREAD, else E_PERM); a thread pinned already stays so
+// (E_BUSY when through another window). An overrun empties every slot mapped
+// under the pin (from the lowest to the highest). SYS_UNPIN ends it.
+#define MAP_PIN (1u << 7)
 #define MAP_NPAGES_MAX 0xffffffu
 // The last word of SPACE_MAP and WINDOW_MAP (and of ipc_buffer.map[]):
 // a page count and PROT_* bits, packed and taken apart.

@@ -79,30 +79,35 @@ enum memsrv_request {
 		  //   (E_PERM); E_INVAL for an unknown client.
 
 	// Mappings (pfn: a page the caller owns or was shared; else E_PERM).
-	MS_KMAP_LOCAL,    // (pfn, held) -> MR0 va. Private to the thread, strictly nested.
-			  //   held: how many of its kmap_local mappings the thread still
-			  //   holds (kunmap_local is no request: the client pops its own
-			  //   stack, and memsrv forgets the mappings above `held`, which
-			  //   stay mapped, stale, until memsrv empties them); more than
-			  //   memsrv gave it -> E_INVAL; without it, none are forgotten.
-			  //   The 17th held -> E_NOSLOT
-	MS_KMAP_ATOMIC,   // (pfn) -> MR0 va; the thread is pinned until it unmaps
-	MS_KUNMAP_ATOMIC, // (va) newest first -> else E_ORDER
-	MS_KMAP,          // (pfn) -> MR0 va in the client's pool; the same page gives the
-			  //   same address, counted. A full pool defers the reply until a
-			  //   slot frees; E_DEADLK when no slot could ever free (every thread
-			  //   of the client waits). E_NOMEM at its mappings limit
-	MS_KUNMAP,        // (pfn)
-	MS_VMAP,          // (n, prot, then runs: MR2.. = pfn, count, pfn, count ...) ->
-			  //   MR0 va of n contiguous pages. prot: PROT_READ/WRITE/NOCACHE
-			  //   (PROT_EXEC -> E_PERM). When the runs of one message do not
-			  //   reach n, the reply's MR1 says how many are mapped so far and
-			  //   MS_VMAP_MORE continues. E_NOMEM: no room in the vmap area, or
-			  //   the mappings limit; E_NOSLOT: memsrv cannot make the windows
-			  //   (nothing of the vmap is left).
-	MS_VMAP_MORE,     // (va, runs...) -> MR0 va, MR1 pages mapped so far
-	MS_VUNMAP,        // (va of a vmap) E_INVAL when it is not one. Each vmap keeps an
-			  //   unmapped guard page after it.
+	MS_KMAP_LOCAL,  // (pfn, held) -> MR0 va. Private to the thread, strictly nested.
+			//   held: how many of its kmap_local mappings the thread still
+			//   holds (kunmap_local is no request: the client pops its own
+			//   stack, and memsrv forgets the mappings above `held`, which
+			//   stay mapped, stale, until memsrv empties them); more than
+			//   memsrv gave it -> E_INVAL; without it, none are forgotten.
+			//   The 17th held -> E_NOSLOT
+	MS_KMAP_ATOMIC, // (pfn, held) -> MR0 va, as MS_KMAP_LOCAL (its own stack of
+			//   16). The reply pins the thread (MAP_PIN): no preemption,
+			//   no waiting IPC (E_BUSY), within THREAD_ATOMIC's budget
+			//   (E_AGAIN when spent). kunmap_atomic is no request: the
+			//   last one ends the pin itself (SYS_UNPIN). A pin the kernel
+			//   ended (held too long) took the thread's kmap_atomic
+			//   mappings with it: a nested map then answers E_INVAL.
+	MS_KMAP,        // (pfn) -> MR0 va in the client's pool; the same page gives the
+			//   same address, counted. A full pool defers the reply until a
+			//   slot frees; E_DEADLK when no slot could ever free (every thread
+			//   of the client waits). E_NOMEM at its mappings limit
+	MS_KUNMAP,      // (pfn)
+	MS_VMAP,        // (n, prot, then runs: MR2.. = pfn, count, pfn, count ...) ->
+			//   MR0 va of n contiguous pages. prot: PROT_READ/WRITE/NOCACHE
+			//   (PROT_EXEC -> E_PERM). When the runs of one message do not
+			//   reach n, the reply's MR1 says how many are mapped so far and
+			//   MS_VMAP_MORE continues. E_NOMEM: no room in the vmap area, or
+			//   the mappings limit; E_NOSLOT: memsrv cannot make the windows
+			//   (nothing of the vmap is left).
+	MS_VMAP_MORE,   // (va, runs...) -> MR0 va, MR1 pages mapped so far
+	MS_VUNMAP,      // (va of a vmap) E_INVAL when it is not one. Each vmap keeps an
+			//   unmapped guard page after it.
 
 	MS_STATS, // (held: the calling thread's kmap_local mappings, optional)
 		  //   -> MR0 free pages, MR1 used pages, then the caller's live

@@ -101,6 +101,20 @@ static inline int sys_null(void)
 	return hmk_syscall(SYS_NULL, 0, &m);
 }
 
+// Ends the calling thread's pin (THREAD_ATOMIC, MAP_PIN); *was = 1 when it
+// was pinned, 0 when not (the kernel may have ended it: an overrun).
+static inline int sys_unpin(uint32_t *was)
+{
+	register uint32_t r0 __asm__("r0");
+	register uint32_t r2 __asm__("r2");
+	register uint32_t r7 __asm__("r7") = SYS_UNPIN;
+
+	// Only r0 and r2 (MR0) change: the kernel gives the rest back.
+	__asm__ volatile("svc #0" : "=r"(r0), "=r"(r2) : "r"(r7) : "memory");
+	*was = r2;
+	return (int)r0;
+}
+
 // An invocation with up to four register arguments; results in m->mr.
 static inline int hmk_invoke(uint32_t cap, uint32_t label, uint32_t nargs, uint32_t a0, uint32_t a1,
 			     uint32_t a2, uint32_t a3, struct msg *m)

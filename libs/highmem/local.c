@@ -1,7 +1,8 @@
 // kmap_local and kmap_atomic in the client library. Each thread keeps its
-// own stack of the addresses memsrv gave it, so an unmap is a pop here and
+// own stacks of the addresses memsrv gave it, so an unmap is a pop here and
 // no request: memsrv learns of it with the thread's next map, which says
-// how many mappings the thread still holds (MS_KMAP_LOCAL's second word).
+// how many mappings the thread still holds (the second word of
+// MS_KMAP_LOCAL and MS_KMAP_ATOMIC).
 // memsrv does not rely on that word for safety: before a page leaves its
 // owner it empties every slot that ever held the page, whatever a stack
 // says. Nesting errors are found here: E_NOSLOT past KMAP_LOCAL_MAX,
@@ -15,13 +16,16 @@ struct lstack {
 	uint32_t va[KMAP_LOCAL_MAX];
 };
 
-static __thread struct lstack local_stack;
+static __thread struct lstack local_stack, atomic_stack;
 
 // Maps page on top of s with request `label`: the address, or NULL with
 // highmem_errno set.
-static void *push(struct lstack *s, uint32_t label, page_t page)
+static inline void *push(struct lstack *s, uint32_t label, page_t page)
 {
-	uint32_t d = s->depth, va;
+	uint32_t d, va;
+
+	__asm__("" : "+r"(s)); // kept in a register: finding it again calls __aeabi_read_tp
+	d = s->depth;
 
 	if (d == KMAP_LOCAL_MAX) {
 		hm_failed(E_NOSLOT);
@@ -36,7 +40,7 @@ static void *push(struct lstack *s, uint32_t label, page_t page)
 
 // Takes the newest mapping of s off, which addr (any address in its page)
 // must name. E_OK, E_ORDER or E_INVAL.
-static int pop(struct lstack *s, const void *addr)
+static inline int pop(struct lstack *s, const void *addr)
 {
 	uint32_t va = (uint32_t)addr & ~(PAGE_SIZE - 1), d = s->depth;
 
@@ -70,14 +74,23 @@ uint32_t kmap_local_depth(void)
 	return local_stack.depth;
 }
 
+// memsrv's reply to the first kmap_atomic pins the thread (MAP_PIN); the
+// last kunmap_atomic unpins it here, with SYS_UNPIN, which also says
+// whether the pin lasted: when the kernel ended it (held too long), the
+// mappings went with it and kunmap_atomic answers E_INVAL.
 void *kmap_atomic(page_t page)
 {
-	uint32_t va;
-
-	return hm_failed(ms_request2(MS_KMAP_ATOMIC, 1, page, 0, &va)) ? NULL : (void *)va;
+	return push(&atomic_stack, MS_KMAP_ATOMIC, page);
 }
 
 int kunmap_atomic(const void *addr)
 {
-	return hm_failed(ms_request2(MS_KUNMAP_ATOMIC, 1, (uint32_t)addr, 0, NULL));
+	struct lstack *s = &atomic_stack;
+	uint32_t pinned;
+	int err = pop(s, addr);
+
+	if (err || s->depth)
+		return err;
+	err = sys_unpin(&pinned);
+	return hm_failed(err ? err : pinned ? E_OK : E_INVAL);
 }

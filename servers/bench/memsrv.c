@@ -262,7 +262,7 @@ static uint32_t cold_next; // the next page of the miss set for a cold pair
 
 // kmap_local (atomic: kmap_atomic) + its unmap of a page not mapped lately:
 // the next of the MISS_PAGES pages in turn. Counts a failure into *bad.
-static void cold_pair(int atomic, int *bad)
+static inline void cold_pair(int atomic, int *bad)
 {
 	page_t p = miss_base + cold_next++ % MISS_PAGES;
 	void *va = atomic ? kmap_atomic(p) : kmap_local_page(p);

@@ -21,22 +21,25 @@
 // call of its own for a kmap_local. These mappings are not in the per-page
 // map counts (pagemeta.c): the stacks say what is mapped, and
 // local_maps_in() reads them where a page's mappings matter.
-// The first atomic mapping pins the
-// thread (THREAD_ATOMIC on its thread capability, naming the atomic region,
-// which the kernel empties itself if the pin is held too long); the last
-// one unpins it. A kmap_atomic lives only while its thread is pinned: when
-// memsrv finds the pin gone (the kernel ends it after ATOMIC_LIMIT_TICKS,
-// or when the thread stops), it empties the region and forgets the stack.
+//
+// kmap_atomic's reply also pins the thread (MAP_PIN: the kernel pins it
+// through its own window and empties the slots mapped under the pin if it
+// is held too long); the client's last kunmap_atomic ends the pin itself
+// (SYS_UNPIN). A kmap_atomic lives only while its thread is pinned: when
+// memsrv finds the pin gone (atomic_held asks the kernel), it empties the
+// region and forgets the stack.
 #include "ms.h"
 
 struct stack_kind {
-	const char *map, *unmap; // names for log lines
-	uint32_t first, size;    // its region of the window
+	const char *map;      // its name, for log lines
+	uint32_t first, size; // its region of the window
+	uint32_t prot;        // of its mappings (kmap_atomic's pin the thread)
 };
 
-static const struct stack_kind local_kind = { "kmap_local", "kunmap_local", 0, KMAP_ATOMIC_FIRST };
-static const struct stack_kind atomic_kind = { "kmap_atomic", "kunmap_atomic", KMAP_ATOMIC_FIRST,
-					       WINDOW_SLOTS - KMAP_ATOMIC_FIRST };
+static const struct stack_kind local_kind = { "kmap_local", 0, KMAP_ATOMIC_FIRST, MS_PAGE_RW };
+static const struct stack_kind atomic_kind = { "kmap_atomic", KMAP_ATOMIC_FIRST,
+					       WINDOW_SLOTS - KMAP_ATOMIC_FIRST,
+					       MS_PAGE_RW | MAP_PIN };
 
 // The page information of a stack entry whose page left its owner (its slot
 // emptied): never an orphan.
@@ -114,7 +117,7 @@ static int push(struct req *q, struct mthread *t, const struct stack_kind *k, st
 
 	if (q->len < 1)
 		return req_fail(q, E_INVAL, "%s without a pfn", k->map);
-	if (q->len >= 2 && k == &local_kind) { // the mappings the thread still holds
+	if (q->len >= 2) { // the mappings the thread still holds
 		if (q->w[1] > st->depth)
 			return req_fail(q, E_INVAL,
 					"%s: says it holds %u mappings, it was given %u", k->map,
@@ -127,7 +130,7 @@ static int push(struct req *q, struct mthread *t, const struct stack_kind *k, st
 	if ((err = page_access(q->c->idx, pfn)))
 		return req_fail(q, err, "%s of pfn 0x%x: neither owned nor shared", k->map, pfn);
 	slot = next_slot(t, k, st);
-	frames_map_reply(q, t->win, slot, pfn, MS_PAGE_RW);
+	frames_map_reply(q, t->win, slot, pfn, k->prot);
 	st->pi[st->depth] = page_info(pfn);
 	*st->pi[st->depth] |= PI_LOCAL;
 	st->pfn[st->depth] = pfn;
@@ -137,23 +140,6 @@ static int push(struct req *q, struct mthread *t, const struct stack_kind *k, st
 	q->undo_stack = st;
 	q->out[0] = MEMSRV_LOCAL_VA + slot * PAGE_SIZE;
 	q->nout = 1;
-	return E_OK;
-}
-
-// Pops the newest mapping of st, which va (any address in its page) must name.
-static int pop(struct req *q, const struct stack_kind *k, struct mstack *st)
-{
-	uint32_t va = q->w[0], slot = (va - MEMSRV_LOCAL_VA) / PAGE_SIZE;
-
-	if (q->len < 1)
-		return req_fail(q, E_INVAL, "%s without an address", k->unmap);
-	if (va < MEMSRV_LOCAL_VA || slot < k->first || slot >= k->first + k->size ||
-	    !live(st, slot))
-		return req_fail(q, E_INVAL, "%s of 0x%x: no %s mapping there", k->unmap, va,
-				k->map);
-	if (slot != st->slot[st->depth - 1])
-		return req_fail(q, E_ORDER, "%s of 0x%x, not the newest mapping", k->unmap, va);
-	forget_above(st, st->depth - 1); // the entry stays, stale
 	return E_OK;
 }
 
@@ -223,12 +209,7 @@ void local_held(struct mthread *t, uint32_t depth)
 
 void local_undo(struct req *q)
 {
-	struct mthread *t = q->undo_t;
-	struct mstack *st = q->undo_stack;
-
-	--st->depth;
-	if (st == &t->atomic && !st->depth)
-		thread_atomic(t->thread, 0, NULL);
+	--q->undo_stack->depth; // (nothing was pinned: the kernel checks all first)
 }
 
 int ms_kmap_local(struct req *q)
@@ -244,37 +225,9 @@ int ms_kmap_atomic(struct req *q)
 	int err = E_OK;
 	struct mthread *t = req_thread(q, "kmap_atomic", &err);
 
-	if (t)
-		atomic_held(t); // a nested one pins nothing: is the first still there?
-	if (!t || (err = push(q, t, &atomic_kind, &t->atomic)))
-		return err;
-	if (t->atomic.depth == 1 &&
-	    (err = thread_atomic_pin(t->thread, t->win, atomic_kind.first, atomic_kind.size))) {
-		--t->atomic.depth; // not mapped: the reply would have
-		q->map_reply = 0;
-		q->nout = 0;
-		return req_fail(q, err, "kmap_atomic of pfn 0x%x: cannot pin the thread", q->w[0]);
-	}
-	return E_OK;
-}
-
-int ms_kunmap_atomic(struct req *q)
-{
-	int err = E_OK;
-	struct mthread *t = req_thread(q, "kunmap_atomic", &err);
-	uint32_t pinned;
-
-	if (t && t->atomic.depth > 1)
-		atomic_held(t); // is the pin still there? (the last unmap's unpin says it)
-	if (!t || (err = pop(q, &atomic_kind, &t->atomic)))
-		return err;
-	if (t->atomic.depth || thread_atomic(t->thread, 0, &pinned) || pinned)
-		return E_OK;
-	flush_region(t, &atomic_kind, &t->atomic); // a stop unpins, but leaves it mapped
-	return req_fail(q, E_INVAL,
-			"kunmap_atomic of 0x%x: no longer pinned (held too long, or "
-			"stopped): the mapping was taken back",
-			q->w[0]);
+	if (t && q->len >= 2 && q->w[1])
+		atomic_held(t); // nested: is the pin of the first still there?
+	return t ? push(q, t, &atomic_kind, &t->atomic) : err;
 }
 
 void local_reclaim(struct mthread *t)
@@ -286,12 +239,13 @@ void local_reclaim(struct mthread *t)
 	t->local.dirty = t->atomic.dirty = 0; // the window goes with the thread
 }
 
-// The common case of kmap_local, served straight from the message (no
-// request record): a registered thread's own capability, two words (the
-// pfn and the mappings the thread still holds), a page its client owns,
-// room on the stack. Anything else returns 0 and goes the general way,
-// which names the error. On success the reply (with MSG_MAP) is in *m.
-static inline int local_fast(struct msg *m, struct ipc_buffer *ipc)
+// The common case of kmap_local, and of a first kmap_atomic, served
+// straight from the message (no request record): a registered thread's own
+// capability, two words (the pfn and the mappings the thread still holds),
+// a page its client owns, room on the stack. Anything else returns NULL and
+// goes the general way, which names the error. On success the reply (with
+// MSG_MAP) is in *m, and the stack pushed is returned.
+static inline struct mstack *local_fast(struct msg *m, struct ipc_buffer *ipc)
 {
 	uint32_t badge = m->badge, arg = m->mr[0], held = m->mr[1];
 	// Masked into the table (a power of two), as cheap as the index itself:
@@ -299,42 +253,56 @@ static inline int local_fast(struct msg *m, struct ipc_buffer *ipc)
 	// general way, where thread_by_badge logs it.
 	struct mthread *t = &threads[badge & (MS_THREADS_MAX - 1)];
 	struct mstack *st = &t->local;
+	const struct stack_kind *k = &local_kind;
 	struct zone *z = &zones[0]; // usually the only one
 
-	if (m->info != (MSG_INFO(MS_KMAP_LOCAL, 2) | MSG_CALL) || !(badge & THREAD_BADGE) ||
-	    t->badge != badge || held > st->depth)
+	if (m->info != (MSG_INFO(MS_KMAP_LOCAL, 2) | MSG_CALL)) {
+		// a nested kmap_atomic asks the kernel whether the pin lasted
+		if (m->info != (MSG_INFO(MS_KMAP_ATOMIC, 2) | MSG_CALL) || held)
+			return 0;
+		st = &t->atomic;
+		k = &atomic_kind;
+	}
+	if (!(badge & THREAD_BADGE) || t->badge != badge || held > st->depth)
 		return 0;
 	if (arg - z->base >= z->npages && !(z = zone_of(arg)))
 		return 0;
 	uint16_t *pi = &z->info[arg - z->origin];
+	uint32_t d = st->depth, slot = k->first + st->cursor;
 	if (held == KMAP_LOCAL_MAX || (*pi & PI_OWNER) != t->c->idx)
 		return 0;
-	forget_above(st, held);
+	if (d != held)
+		forget_above(st, held);
 	*pi |= PI_LOCAL;
-	uint32_t slot = local_kind.first + st->cursor;
-	if (st->cursor < local_kind.size && !(held && live(st, slot)))
+	if (st->cursor < k->size && !(held && live(st, slot)))
 		st->cursor++; // the next slot in turn, empty
 	else
-		slot = next_slot(t, &local_kind, st);
+		slot = next_slot(t, k, st);
 	st->pi[held] = pi;
 	st->pfn[held] = arg;
 	st->slot[held] = slot;
 	st->depth = held + 1;
 	st->dirty = 1;
-	ipc_buffer_map(ipc, t->win, slot, z->slot, arg - z->base, 1, MS_PAGE_RW);
+	ipc_buffer_map(ipc, t->win, slot, z->slot, arg - z->base, 1, k->prot);
 	m->info = MSG_INFO(E_OK, 1) | MSG_MAP;
 	m->mr[0] = MEMSRV_LOCAL_VA + slot * PAGE_SIZE;
-	return 1;
+	return st;
 }
 
-int local_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, uint32_t *badge)
+int local_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)
 {
-	while (local_fast(m, ipc)) {
-		int err;
-		*badge = m->badge;
-		err = sys_reply_recv(ep, m);
-		if (err)
+	struct mstack *st;
+
+	while ((st = local_fast(m, ipc))) {
+		uint32_t badge = m->badge;
+		int err = sys_reply_recv(ep, m);
+		if (err) { // what the report and the undo need
+			undo->c = NULL;
+			undo->badge = badge;
+			undo->undo_t = thread_by_badge(badge);
+			undo->undo_stack = st;
 			return err;
+		}
 	}
 	return E_OK;
 }

@@ -12,7 +12,7 @@
 // (cap: its space, RIGHT_READ for the death watch, RIGHT_WRITE for binding
 // windows) and answers MR0 = the client id.
 //
-// Thread-bound requests (MS_KMAP_LOCAL, MS_KMAP_ATOMIC, MS_KUNMAP_ATOMIC) need to know the calling
+// Thread-bound requests (MS_KMAP_LOCAL, MS_KMAP_ATOMIC) need to know the calling
 // thread, which no badge from init tells. So MS_THREAD_HELLO (cap: the calling thread with
 // RIGHT_READ and RIGHT_WRITE; the caller sets ipc_buffer.cap_recv to an empty slot) answers E_OK
 // with MR0 = the thread's badge and, with MSG_CAP, an endpoint capability to memsrv (RIGHT_WRITE |
@@ -53,7 +53,6 @@ static const struct {
 	[MS_SHARE] = { ms_share, "MS_SHARE" },
 	[MS_KMAP_LOCAL] = { ms_kmap_local, "MS_KMAP_LOCAL" },
 	[MS_KMAP_ATOMIC] = { ms_kmap_atomic, "MS_KMAP_ATOMIC" },
-	[MS_KUNMAP_ATOMIC] = { ms_kunmap_atomic, "MS_KUNMAP_ATOMIC" },
 	[MS_KMAP] = { ms_kmap, "MS_KMAP" },
 	[MS_KUNMAP] = { ms_kunmap, "MS_KUNMAP" },
 	[MS_VMAP] = { ms_vmap, "MS_VMAP" },
@@ -213,6 +212,7 @@ static void request(const struct msg *m, uint32_t recv_slot, struct req *q, stru
 	q->send_cap = 0;
 	q->deferred = 0;
 	q->map_reply = 0;
+	q->undo_stack = NULL;
 	for (uint32_t i = 0; i < MSG_REG_WORDS; i++) // words past len read as 0
 		q->w[i] = i < q->len ? m->mr[i] : 0;
 	for (uint32_t i = MSG_REG_WORDS; i < q->len; i++)
@@ -242,14 +242,16 @@ static void request(const struct msg *m, uint32_t recv_slot, struct req *q, stru
 	}
 }
 
-// The kernel refused the mapping a reply carried (not reached when memsrv's
-// checks are right): nothing went out, so the push is taken back, the
-// caller gets the error, and memsrv receives again. Returns that receive's
-// error, with the next request in *m.
+// The kernel refused the mapping a reply carried: E_AGAIN when the pin of
+// a first kmap_atomic found its space's pinned-time budget spent; anything
+// else is not reached when memsrv's checks are right. Nothing went out, so
+// the push is taken back, the caller gets the error, and memsrv receives
+// again. Returns that receive's error, with the next request in *m.
 static int refused_map(struct req *q, int err, struct msg *m)
 {
-	printf("memsrv: client %u: the kernel refused a mapping (%s)\n", q->c ? q->c->id : q->badge,
-	       hmk_strerror(err));
+	printf("memsrv: client %u: the kernel refused a mapping%s (%s)\n",
+	       q->c ? q->c->id : q->badge,
+	       err == E_AGAIN ? ": kmap_atomic's pin, its budget spent" : "", hmk_strerror(err));
 	if (q->undo_stack)
 		local_undo(q);
 	*m = (struct msg){ .info = MSG_INFO(err, 0) };
@@ -280,15 +282,9 @@ __attribute__((noreturn)) static void serve(void)
 			err = sys_recv(endpoint, &m);
 			continue;
 		}
-		uint32_t badge;
-		if ((err = local_serve(endpoint, &m, ipc, &badge))) { // kmap_local's common case
-			if (m.info & MSG_MAP) { // what the report and the undo need
-				q.c = NULL;
-				q.badge = badge;
-				q.undo_t = thread_by_badge(badge); // local_fast served it
-				q.undo_stack = q.undo_t ? &q.undo_t->local : NULL;
+		if ((err = local_serve(endpoint, &m, ipc, &q))) { // kmap_local's common case
+			if (m.info & MSG_MAP)
 				err = refused_map(&q, err, &m);
-			}
 			continue;
 		}
 		if (MSG_LABEL(m.info) == MSG_LABEL_NOTIFY && !(m.info & MSG_CAP)) {

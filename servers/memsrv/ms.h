@@ -258,7 +258,6 @@ void limits_apply(struct client *c);
 int limit_maps(struct req *q, const char *what);
 int ms_kmap_local(struct req *q);
 int ms_kmap_atomic(struct req *q);
-int ms_kunmap_atomic(struct req *q);
 // The kernel refused the mapping a kmap_local/kmap_atomic reply carried:
 // takes the push back.
 void local_undo(struct req *q);
@@ -276,12 +275,12 @@ uint32_t local_maps_in(uint32_t pfn, uint32_t n);
 // A page's mapping went: frees the page's block when it was orphaned (its
 // owner died) and nothing maps it any more.
 void orphan_unmapped(uint32_t pfn);
-// Serves kmap_local in its common case for as long as
-// such requests come: answers *m in place (with MSG_MAP for a map) and
+// Serves kmap_local and a first kmap_atomic in their common case for as
+// long as such requests come: answers *m in place (with MSG_MAP) and
 // receives the next on endpoint ep. Returns E_OK with a request it leaves to
-// the general way in *m, or the error of a reply_recv (*badge: whose reply
-// it carried).
-int local_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, uint32_t *badge);
+// the general way in *m, or the error of a reply_recv, with what refused_map
+// needs in *undo (the thread and the stack of the refused mapping).
+int local_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo);
 int ms_kmap(struct req *q);
 int ms_kunmap(struct req *q);
 int ms_vmap(struct req *q);

@@ -217,10 +217,11 @@ static void call_memsrv(void)
 		case MS_KMAP_LOCAL: // the mappings it says it holds: memsrv's count or wrong
 			w[0] = pick_pfn(), w[1] = rnd_below(&rng, KMAP_LOCAL_MAX + 2);
 			break;
-		case MS_KMAP_ATOMIC:
+		case MS_KMAP_ATOMIC: // no other atomic mapping: none held, or memsrv says
+			w[0] = pick_pfn(), w[1] = rnd_below(&rng, 3);
+			break;
 		case MS_KMAP:
 		case MS_KUNMAP: w[0] = pick_pfn(); break;
-		case MS_KUNMAP_ATOMIC:
 		case MS_VUNMAP: w[0] = pick_va(); break;
 		}
 	}
@@ -254,9 +255,11 @@ static void call_memsrv(void)
 		}
 		break;
 	case MS_FREE: page_forget(w[0]); break;
-	case MS_KMAP_ATOMIC: // pinned until unmapped: at once
-		hmk_invoke(ep, MS_KUNMAP_ATOMIC, 1, m.mr[0], 0, 0, 0, &m);
+	case MS_KMAP_ATOMIC: { // pinned until unmapped: at once
+		uint32_t was;
+		sys_unpin(&was);
 		break;
+	}
 	case MS_KMAP_LOCAL:
 	case MS_KMAP:
 	case MS_VMAP: vas[nvas++ % 16] = m.mr[0]; break;

@@ -264,6 +264,16 @@ static void repinner(struct tthread *t)
 	sys_send(t->arg[0], &m); // unpinned: the test waits for this
 }
 
+// Earlier pins of this program may have spent its pinned-time budget: waits
+// until it has earned all of it back (freq: the counter's, non-zero).
+static void budget_refill(uint32_t freq)
+{
+	for (uint64_t end = counter_now() +
+			    (uint64_t)freq * (ATOMIC_LIMIT_TICKS + 1) * ATOMIC_REFILL_TICKS / 100;
+	     counter_now() < end;)
+		;
+}
+
 static const char *test_atomic_repin(void)
 {
 	uint32_t w, ep = ep_new(), freq = counter_freq();
@@ -273,11 +283,7 @@ static const char *test_atomic_repin(void)
 	CHECK(ep, "no endpoint");
 	CHECK(freq, "no counter frequency");
 	OK(win_new(&w));
-	// Earlier pins of this program may have spent its budget: let it refill.
-	for (uint64_t end = counter_now() +
-			    (uint64_t)freq * (ATOMIC_LIMIT_TICKS + 1) * ATOMIC_REFILL_TICKS / 100;
-	     counter_now() < end;)
-		;
+	budget_refill(freq);
 	repin_stop = 0;
 	repin_woke_at = 0;
 	struct tthread *t = tt_start(repinner, my_prio - 1, ep, w, &e);
@@ -453,8 +459,75 @@ static const char *test_reply_map(void)
 	return 0;
 }
 
+// A caller whose reply maps into its own thread window and pins it
+// (MAP_PIN): it reads the page, yields (refused while pinned), unpins.
+static void pin_asker(struct tthread *t)
+{
+	struct msg m = msg_make(1, 0, 0, 0, 0, 0);
+	uint32_t was = 0;
+
+	t->rc = sys_call(t->arg[0], &m);
+	t->out[0] = *(volatile uint32_t *)(WIN_VA_THREAD + 5 * 4096 + 16);
+	t->out[1] = (uint32_t)sys_yield();
+	t->out[2] = (uint32_t)sys_unpin(&was);
+	t->out[3] = was;
+	t->out[4] = (uint32_t)sys_yield();
+	t->out[5] = 1;
+}
+
+static const char *test_reply_pin(void)
+{
+	uint32_t w, wsp, range, off, va = scratch_va(1), ep = ep_new(), was = 7;
+	uint32_t freq = counter_freq();
+	struct ipc_buffer *ipc = ipcbuf();
+	struct msg m;
+	int e;
+
+	CHECK(ep && scratch_page(&range, &off), "no endpoint or scratch page");
+	CHECK(freq, "no counter frequency");
+	budget_refill(freq);
+	OK(space_map(SLOT_SPACE, range, off, va, 1, PROT_READ | PROT_WRITE));
+	defer_unmap(va, 1);
+	*(volatile uint32_t *)(va + 16) = 0x9e2;
+	// SYS_UNPIN of a thread that is not pinned: nothing to end.
+	OK(sys_unpin(&was));
+	CHECK(was == 0, "SYS_UNPIN says an unpinned thread was pinned (%u)", was);
+	// MAP_PIN belongs to replies: an invocation with it is malformed.
+	OK(win_new(&wsp));
+	OK(window_bind(wsp, WIN_SPACE, SLOT_SPACE, WIN_VA_SPACE));
+	EXPECT(window_map(wsp, 5, range, off, 1, PROT_READ | MAP_PIN), E_INVAL);
+	struct tthread *t = tt_start(pin_asker, my_prio, ep, 0, &e);
+	CHECK(t, "thread: %s", hmk_strerror(e));
+	OK(poll_recv(ep, &m));
+	OK(win_new(&w));
+	OK(window_bind(w, WIN_THREAD, t->slot, WIN_VA_THREAD));
+	// Only the caller's own thread window pins it: not a space's window,
+	// and nothing goes out (the caller still waits).
+	ipc_buffer_map(ipc, wsp, 5, range, off, 1, PROT_READ | MAP_PIN);
+	m = msg_make(0, 0, 0, 0, 0, 0);
+	m.info |= MSG_MAP;
+	EXPECT(sys_reply(&m), E_PERM);
+	CHECK(!t->out[5], "the caller went on after a refused pin");
+	ipc_buffer_map(ipc, w, 5, range, off, 1, PROT_READ | MAP_PIN);
+	m = msg_make(0, 0, 0, 0, 0, 0);
+	m.info |= MSG_MAP;
+	OK(sys_reply(&m));
+	CHECK(wait_word(&t->out[5], 1), "caller never came back");
+	OK(t->rc);
+	CHECK(t->out[0] == 0x9e2, "read %#x through the mapping its reply made", t->out[0]);
+	EXPECT((int)t->out[1], E_BUSY); // pinned by the reply
+	OK((int)t->out[2]);
+	CHECK(t->out[3] == 1, "SYS_UNPIN says the reply did not pin (%u)", t->out[3]);
+	OK((int)t->out[4]); // unpinned: it may give way again
+	OK(inv_destroy(w));
+	OK(inv_destroy(wsp));
+	return 0;
+}
+
 const struct test reply_map_tests[] = {
 	{ test_reply_map,
 	  "a reply with MSG_MAP maps before it answers; refused, it sends nothing" },
+	{ test_reply_pin, "MAP_PIN: a reply pins its caller through the caller's own window only; "
+			  "SYS_UNPIN ends it and says whether it held" },
 	{ 0, 0 },
 };

@@ -135,7 +135,6 @@ static const char *test_thread_badges(void)
 	// program's capability cannot say which.
 	EXPECT(ms_call2(SLOT_MEMSRV, MS_KMAP_LOCAL, 1, p, 0, &r), E_PERM);
 	EXPECT(ms_call2(SLOT_MEMSRV, MS_KMAP_ATOMIC, 1, p, 0, &r), E_PERM);
-	EXPECT(ms_call2(SLOT_MEMSRV, MS_KUNMAP_ATOMIC, 1, MEMSRV_LOCAL_VA, 0, &r), E_PERM);
 	// The thread dies: memsrv reaps it, and its badge is nobody's.
 	OK(tt_kill(t));
 	EXPECT(ms_call2(recv, MS_STATS, 0, 0, 0, &r), E_PERM);
