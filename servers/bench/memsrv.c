@@ -302,8 +302,8 @@ static void ms_requests(const char *suffix, unsigned clients)
 		   "turn)",
 		   more, (e = 0, cold_pair(0, &e)), !e);
 	MS_REQUEST("kmap_atomic_pair", suffix,
-		   "kmap_atomic + kunmap_atomic of one owned page (pins and unpins the thread: "
-		   "THREAD_ATOMIC twice)",
+		   "kmap_atomic + kunmap_atomic of one owned page (the reply pins the thread, "
+		   "SYS_UNPIN ends it)",
 		   more, (va = kmap_atomic(one), e = kunmap_atomic(va)), va && !e);
 	MS_REQUEST("kmap_atomic_pair_cold", suffix,
 		   "kmap_atomic + kunmap_atomic of a page not mapped lately (1024 pages in turn)",
