@@ -2,7 +2,7 @@
 // level l is not zero. Setting and clearing touch one word per level at
 // most; the first set bit is found by walking down from the single top word.
 // With a 28-bit PFN space that is at most six words read.
-#include "ms.h"
+#include "bitset.h"
 
 // Words of each level for a set of nbits, top last; returns the levels.
 static uint32_t level_words(uint32_t nbits, uint32_t *words)

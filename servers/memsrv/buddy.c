@@ -4,55 +4,43 @@
 // below the base are never free. Per zone: one bitmap of free blocks per
 // order (with summary levels) and 16 bits of information per page, about
 // 2.3 bytes of memsrv's own memory per page in all.
-//
-// Frames are zeroed when they are allocated, through memsrv's own window:
-// a dead client's data stays in its freed frames until the next owner gets
-// them, but no one can map a free frame, so nothing leaks. That window is
-// in memsrv's space only, so its slots are used in turn and left mapped;
-// all are cleared in one batch when the turn wraps (no flush per page).
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "ms.h"
+#include "buddy.h"
 
 struct zone zones[MS_ZONES_MAX];
 uint32_t nzones, total_pages, free_pages;
-static uint32_t zero_win;  // memsrv's own window at MS_ZERO_VA; 0: map with SPACE_MAP
-static uint32_t zero_next; // its first slot not used since the last clear
 
-int buddy_add(uint32_t slot)
+size_t buddy_bytes(uint32_t base, uint32_t npages)
+{
+	uint32_t span = (base & ((1u << MEMSRV_MAX_ORDER) - 1)) + npages;
+	size_t words = 0;
+
+	for (unsigned k = 0; k <= MEMSRV_MAX_ORDER; k++)
+		words += bset_words((span >> k) + 1);
+	return words * sizeof(uint32_t) + ((span * sizeof(uint16_t) + 3) & ~3u);
+}
+
+int buddy_add(uint32_t slot, uint32_t base, uint32_t npages, void *mem)
 {
 	struct zone *z = &zones[nzones];
-	size_t words = 0;
-	uint32_t *mem, npages;
-	uint64_t base;
-	int err;
+	uint32_t *words;
 
 	if (nzones == MS_ZONES_MAX)
 		return E_NOSLOT;
-	if ((err = range_info(slot, &base, &npages)))
-		return err;
-	if (base >> 44 || !npages) // PFNs hold 28 bits: below 1 TiB
+	if (!npages || base >> 28 || npages > (1u << 28) - base) // PFNs hold 28 bits
 		return E_RANGE;
 	z->slot = slot;
-	z->base = (uint32_t)(base >> 12);
+	z->base = base;
 	z->npages = npages;
 	z->origin = z->base & ~((1u << MEMSRV_MAX_ORDER) - 1);
 	z->span = z->base - z->origin + z->npages;
-	for (unsigned k = 0; k <= MEMSRV_MAX_ORDER; k++)
-		words += bset_words((z->span >> k) + 1);
-	z->info = calloc(z->span, sizeof(*z->info));
-	mem = calloc(words, sizeof(*mem));
-	if (!z->info || !mem) {
-		free(z->info);
-		free(mem);
-		return E_NOMEM;
-	}
+	words = mem;
 	for (unsigned k = 0; k <= MEMSRV_MAX_ORDER; k++) {
-		bset_init(&z->free[k], (z->span >> k) + 1, mem);
-		mem += bset_words((z->span >> k) + 1);
+		bset_init(&z->free[k], (z->span >> k) + 1, words);
+		words += bset_words((z->span >> k) + 1);
 	}
+	z->info = (uint16_t *)words;
 	// Carve the range into the largest aligned blocks that fit.
 	for (uint32_t i = z->base - z->origin; i < z->span;) {
 		unsigned k = MEMSRV_MAX_ORDER;
@@ -122,8 +110,6 @@ int buddy_alloc(unsigned order, uint8_t owner, int high, uint32_t *pfn)
 void buddy_free(uint32_t pfn, unsigned order)
 {
 	struct zone *z = zone_of(pfn);
-
-	stale_flush(); // a lazily unmapped slot may still show the page
 	uint32_t i = pfn - z->origin, j = i >> order;
 	unsigned k = order;
 
@@ -149,116 +135,46 @@ struct zone *zone_of(uint32_t pfn)
 	return NULL;
 }
 
-uint16_t *page_info(uint32_t pfn)
+int buddy_block(uint32_t pfn, uint32_t *head, unsigned *order)
 {
 	struct zone *z = zone_of(pfn);
+	uint32_t i = z ? pfn - z->origin : 0;
 
-	return z ? &z->info[pfn - z->origin] : NULL;
-}
-
-int frames_map_reply(struct req *q, uint32_t win, uint32_t slot, uint32_t pfn, uint32_t prot)
-{
-	struct zone *z = zone_of(pfn);
-
-	if (!z)
-		return E_PERM; // callers checked the page: not reached
-	ipc_buffer_map(user_ipcbuf(), win, slot, z->slot, pfn - z->base, 1, prot);
-	q->map_reply = 1;
+	if (!z || !(z->info[i] & PI_OWNER))
+		return E_INVAL;
+	while (!(z->info[i] & PI_HEAD))
+		i--;
+	*head = z->origin + i;
+	*order = (z->info[i] & PI_ORDER_MASK) >> PI_ORDER_SHIFT;
 	return E_OK;
 }
 
-int frames_map(uint32_t win, uint32_t first, uint32_t pfn, uint32_t n, uint32_t prot)
+void buddy_set_owner(uint32_t head, unsigned order, uint8_t owner)
 {
-	while (n) {
-		struct zone *z = zone_of(pfn);
-		uint32_t k;
-		int err;
+	uint16_t *pi = page_info(head);
 
-		if (!z)
-			return E_PERM; // callers checked every page: not reached
-		k = z->base + z->npages - pfn;
-		k = k < n ? k : n;
-		err = window_map(win, first, z->slot, pfn - z->base, k, prot);
-		if (err)
-			return err;
-		first += k;
-		pfn += k;
-		n -= k;
-	}
-	return E_OK;
+	for (uint32_t p = 0; p < 1u << order; p++)
+		pi[p] = (uint16_t)((pi[p] & ~PI_OWNER) | owner);
 }
 
-int frames_init(void)
+int buddy_next_block(uint32_t *pfn, uint32_t end, uint8_t owner, unsigned *order)
 {
-	int err = ms_create(CAP_WINDOW, &zero_win);
+	for (uint32_t n = 0; n < nzones; n++) {
+		struct zone *z = &zones[n];
+		uint32_t i = *pfn > z->origin ? *pfn - z->origin : 0;
+		uint32_t stop = end > z->origin ? end - z->origin : 0;
 
-	if (!err && (err = window_bind(zero_win, WIN_SPACE, user_env.space, MS_ZERO_VA))) {
-		ms_slot_destroy(zero_win);
-		zero_win = 0;
-	}
-	return err;
-}
+		for (stop = stop < z->span ? stop : z->span; i < stop; i++) {
+			uint16_t pi = z->info[i];
 
-// Zeroes n pages from va with multi-register stores: two STMs of eight
-// zeroed registers per 64 bytes, 4 instructions where picolibc's memset
-// (word stores, 12 instructions per 32 bytes) takes 24; about 260
-// instructions a page instead of 1,540. Zeroing on demand, not ahead of it:
-// a page zeroed ahead costs the same stores, only earlier, and a queue of
-// zeroed pages to keep.
-static void zero_pages(uint32_t va, uint32_t n)
-{
-	uint32_t p = va, end = va + n * PAGE_SIZE;
-
-	__asm__ volatile("mov r3, #0\n\tmov r4, #0\n\tmov r5, #0\n\tmov r6, #0\n\t"
-			 "mov r8, #0\n\tmov r9, #0\n\tmov r10, #0\n\tmov r12, #0\n"
-			 "1:\tstmia %0!, {r3-r6, r8-r10, r12}\n\t"
-			 "stmia %0!, {r3-r6, r8-r10, r12}\n\t"
-			 "cmp %0, %1\n\t"
-			 "bne 1b"
-			 : "+r"(p)
-			 : "r"(end)
-			 : "r3", "r4", "r5", "r6", "r8", "r9", "r10", "r12", "cc", "memory");
-}
-
-// Zeroes n <= WINDOW_SLOTS frames from pfn, all in zone z.
-static int zero_chunk(struct zone *z, uint32_t pfn, uint32_t n)
-{
-	uint32_t off = pfn - z->base;
-	int err;
-
-	if (zero_win) {
-		if (zero_next + n > WINDOW_SLOTS) {
-			if ((err = window_clear(zero_win, 0, zero_next)))
-				return err;
-			zero_next = 0;
+			if ((pi & PI_OWNER) == owner && (pi & PI_HEAD)) {
+				*pfn = z->origin + i;
+				*order = (pi & PI_ORDER_MASK) >> PI_ORDER_SHIFT;
+				return 1;
+			}
+			if (pi & PI_HEAD) // skip the rest of another's block
+				i += (1u << ((pi & PI_ORDER_MASK) >> PI_ORDER_SHIFT)) - 1;
 		}
-		err = window_map(zero_win, zero_next, z->slot, off, n, MS_PAGE_RW);
-		if (err)
-			return err;
-		zero_pages(MS_ZERO_VA + zero_next * PAGE_SIZE, n);
-		zero_next += n;
-		return E_OK;
 	}
-	err = space_map(user_env.space, z->slot, off, MS_ZERO_VA, n, MS_PAGE_RW);
-	if (err)
-		return err;
-	zero_pages(MS_ZERO_VA, n);
-	return space_unmap(user_env.space, MS_ZERO_VA, n);
-}
-
-int frames_zero(uint32_t pfn, uint32_t n)
-{
-	while (n) {
-		struct zone *z = zone_of(pfn);
-		uint32_t k = z->base + z->npages - pfn;
-		int err;
-
-		k = k < n ? k : n;
-		k = k < WINDOW_SLOTS ? k : WINDOW_SLOTS;
-		if ((err = zero_chunk(z, pfn, k)))
-			return err;
-		pfn += k;
-		n -= k;
-	}
-	return E_OK;
+	return 0;
 }

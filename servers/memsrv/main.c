@@ -33,6 +33,7 @@
 // then returns label MSG_LABEL_NOTIFY and memsrv reclaims whatever died.
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "ms.h"
 
@@ -109,48 +110,6 @@ int req_fail(struct req *q, int err, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	printf("memsrv: client %u: %s (%s)\n", who, what, hmk_strerror(err));
-	return err;
-}
-
-// Lets idle objects go, so that their slots are free again.
-static void slots_reclaim(void)
-{
-	vmap_gc();
-	pool_gc();
-}
-
-uint32_t ms_slot_alloc(void)
-{
-	uint32_t s = user_slot_alloc();
-
-	if (!s) {
-		slots_reclaim();
-		s = user_slot_alloc();
-	}
-	return s;
-}
-
-void ms_slot_delete(uint32_t slot)
-{
-	if (slot)
-		slot_delete(user_env.space, slot);
-}
-
-void ms_slot_destroy(uint32_t slot)
-{
-	if (slot)
-		inv_destroy(slot);
-	ms_slot_delete(slot);
-}
-
-int ms_create(uint32_t type, uint32_t *slot)
-{
-	int err = space_create(user_env.space, type, 0, slot);
-
-	if (err == E_NOSLOT) {
-		slots_reclaim();
-		err = space_create(user_env.space, type, 0, slot);
-	}
 	return err;
 }
 
@@ -310,6 +269,26 @@ __attribute__((noreturn)) static void serve(void)
 	}
 }
 
+// Takes the range in slot into the allocator, its bookkeeping from the
+// heap. E_OK, RANGE_INFO's error, E_NOMEM for no memory, or buddy_add's.
+static int range_add(uint32_t slot)
+{
+	uint32_t npages;
+	uint64_t base;
+	void *mem;
+	int err;
+
+	if ((err = range_info(slot, &base, &npages)))
+		return err;
+	if (base >> 40 || !npages) // PFNs hold 28 bits: below 1 TiB
+		return E_RANGE;
+	if (!(mem = calloc(1, buddy_bytes((uint32_t)(base >> 12), npages))))
+		return E_NOMEM;
+	if ((err = buddy_add(slot, (uint32_t)(base >> 12), npages, mem)))
+		free(mem);
+	return err;
+}
+
 int main(void)
 {
 	uint32_t nranges = user_arg < MEMSRV_RANGES_MAX ? user_arg : MEMSRV_RANGES_MAX;
@@ -326,7 +305,7 @@ int main(void)
 
 	user_slots_init(MEMSRV_RANGE_FIRST + nranges);
 	for (uint32_t i = 0; i < nranges; i++)
-		if ((err = buddy_add(MEMSRV_RANGE_FIRST + i)))
+		if ((err = range_add(MEMSRV_RANGE_FIRST + i)))
 			printf("memsrv: range in slot %u left out: %s\n", MEMSRV_RANGE_FIRST + i,
 			       hmk_strerror(err));
 	printf("memsrv: bookkeeping %u KiB for %u pages (of a %u KiB heap)\n",

@@ -1,20 +1,22 @@
-// memsrv's own declarations: the page allocator, page metadata, clients
-// and their threads, and the request handlers (one file per area). The
-// protocol itself is libs/abi/memsrv.h; how threads are told apart is at
-// the top of main.c.
+// memsrv's own declarations: clients and their threads, and the request
+// handlers (one file per area), above the leaves: the bitmap (bitset.h),
+// the page allocator (buddy.h) and the page metadata (pagemeta.h), which
+// know nothing of mappings or requests. The protocol itself is
+// libs/abi/memsrv.h; how threads are told apart is at the top of main.c.
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "abi/memsrv.h"
+#include "bitset.h"
+#include "buddy.h"
+#include "pagemeta.h"
 #include "user.h"
 
 // ---------------------------------------------------------------------------
 // Limits and memsrv's own layout.
-#define MS_CLIENTS_MAX 64  // registered programs at once
-#define MS_THREADS_MAX 128 // registered threads at once, all clients
-#define MS_ZONES_MAX MEMSRV_RANGES_MAX
+#define MS_THREADS_MAX 128     // registered threads at once, all clients
 #define MS_ZERO_VA 0x30000000u // memsrv's own window: frames being zeroed
 #define MS_VMAP_WINDOWS (MEMSRV_VMAP_SIZE / WINDOW_SIZE)
 #define MS_VMAP_PAGES (MEMSRV_VMAP_SIZE / PAGE_SIZE)
@@ -43,63 +45,7 @@ _Static_assert((MS_THREADS_MAX & (MS_THREADS_MAX - 1)) == 0,
 	       "kmap_local's fast path masks a badge into threads[]");
 
 // ---------------------------------------------------------------------------
-// bitset.c: a bitmap with summary levels (one bit per non-zero word below),
-// so that the first set bit is found in a few steps however large it is.
-#define BSET_LEVELS 7
-struct bset {
-	uint32_t nlevels;
-	uint32_t *lvl[BSET_LEVELS]; // lvl[0]: one bit per item; the top has one word
-};
-// Words of memory a set of nbits needs (all levels).
-size_t bset_words(uint32_t nbits);
-// Lays out an empty set of nbits over mem (bset_words(nbits) zeroed words).
-void bset_init(struct bset *b, uint32_t nbits, uint32_t *mem);
-void bset_set(struct bset *b, uint32_t i);
-void bset_clear(struct bset *b, uint32_t i);
-int bset_test(const struct bset *b, uint32_t i);
-// The lowest set bit, or -1 when none is.
-int32_t bset_first(const struct bset *b);
-// The highest set bit, or -1.
-int32_t bset_last(const struct bset *b);
-
-// ---------------------------------------------------------------------------
-// buddy.c: the HIGHMEM ranges init gave, each a zone with its own buddy
-// allocator, and 16 bits of information per page.
-#define PI_OWNER 0x00ffu  // client index owning the page; 0: free
-#define PI_ORPHAN 0x00ffu // owner died while others still had it mapped
-#define PI_HEAD 0x0100u   // first page of an allocated block
-#define PI_ORDER_SHIFT 9  // the block's order, at its head (4 bits)
-#define PI_ORDER_MASK (0xfu << PI_ORDER_SHIFT)
-#define PI_SHARED 0x2000u // shared with some client (see pagemeta.c)
-_Static_assert(MS_CLIENTS_MAX < PI_ORPHAN && PI_ORPHAN == PI_OWNER && PI_OWNER <= 0xffu,
-	       "client indexes 1..MS_CLIENTS_MAX fit PI_OWNER and a uint8_t, below PI_ORPHAN");
-#define PI_MAPPED 0x4000u // mapped somewhere (mapcount in pagemeta.c)
-
-struct zone {
-	uint32_t slot; // the CAP_RANGE, in memsrv's table
-	uint32_t base; // pfn of the range's first page
-	uint32_t npages;
-	uint32_t origin; // base rounded down to 2^MEMSRV_MAX_ORDER pages: index 0
-	uint32_t span;   // indices in use: base - origin + npages
-	uint16_t *info;  // per index
-	struct bset free[MEMSRV_MAX_ORDER + 1]; // free blocks, by order
-};
-
-extern struct zone zones[MS_ZONES_MAX];
-extern uint32_t nzones, total_pages, free_pages;
-
-// Takes the range in slot into the allocator. Returns E_OK, E_NOMEM when
-// memsrv's own memory cannot hold its bookkeeping, or RANGE_INFO's error.
-int buddy_add(uint32_t slot);
-// Allocates 2^order contiguous pages for client index owner, from the
-// lowest free block (from the highest with `high`). E_NOMEM.
-int buddy_alloc(unsigned order, uint8_t owner, int high, uint32_t *pfn);
-// Returns the block at pfn of that order (its info is cleared).
-void buddy_free(uint32_t pfn, unsigned order);
-// The zone holding pfn, or NULL when memsrv does not own it.
-struct zone *zone_of(uint32_t pfn);
-// The information of pfn, or NULL when memsrv does not own it.
-uint16_t *page_info(uint32_t pfn);
+// frames.c: frames as memory, through windows.
 // Slots [first, first + n) of window win = frames pfn.. (which may cross
 // from one range into the next). Returns E_OK or WINDOW_MAP's error.
 int frames_map(uint32_t win, uint32_t first, uint32_t pfn, uint32_t n, uint32_t prot);
@@ -107,9 +53,6 @@ int frames_map(uint32_t win, uint32_t first, uint32_t pfn, uint32_t n, uint32_t 
 // fills q->map. E_OK, or E_PERM for a pfn memsrv does not have.
 struct req;
 int frames_map_reply(struct req *q, uint32_t win, uint32_t slot, uint32_t pfn, uint32_t prot);
-// Empties every thread's lazily unmapped slots (before pages are freed:
-// no stale entry may outlive its page's ownership).
-void stale_flush(void);
 // Fills n frames from pfn with zeroes through memsrv's own window. E_OK or
 // the kernel's error.
 int frames_zero(uint32_t pfn, uint32_t n);
@@ -117,24 +60,18 @@ int frames_zero(uint32_t pfn, uint32_t n);
 int frames_init(void);
 
 // ---------------------------------------------------------------------------
-// pagemeta.c: sparse page metadata in one hash: how many mappings a page
-// has (all clients together) and which clients it is shared with.
-// Mapcount of pfn (0 when unmapped).
-uint32_t map_count(uint32_t pfn);
-// One more mapping of n pages from pfn. E_OK, or E_NOMEM (nothing changed).
-int map_inc(uint32_t pfn, uint32_t n);
-// One mapping of n pages from pfn less; frees orphaned blocks that end up unmapped.
+// release.c: pages leaving their owner.
+// Returns the allocated block at pfn of that order to the allocator, in the
+// one safe order: every stale slot that may show its pages (kmap pools,
+// kmap_local/kmap_atomic regions) cleared, its shares revoked, then freed.
+// The caller has checked that no live mapping of its pages is left.
+void block_release(uint32_t pfn, unsigned order);
+// A page's mapping went: frees the page's block when it was orphaned (its
+// owner died) and nothing maps it any more.
+void orphan_unmapped(uint32_t pfn);
+// One mapping of n pages from pfn less (map_inc's pair): frees orphaned
+// blocks that end up unmapped.
 void map_dec(uint32_t pfn, uint32_t n);
-// Lets client index idx map pfn. E_OK or E_NOMEM.
-int share_add(uint32_t pfn, uint8_t idx);
-// Forgets every share of pfn.
-void share_revoke(uint32_t pfn);
-// Forgets every share to client index idx.
-void share_drop_client(uint8_t idx);
-// E_OK when client index idx may map pfn (owns it, or it was shared), else E_PERM.
-int page_access(uint8_t idx, uint32_t pfn);
-// Bytes the hash holds now.
-size_t pagemeta_bytes(void);
 
 // ---------------------------------------------------------------------------
 // clients.c: registered programs and threads.
@@ -230,6 +167,11 @@ struct req {
 
 // main.c: logs one line naming the client and returns err.
 int req_fail(struct req *q, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+// The thread a thread-bound request is for: the caller's thread capability,
+// or the client's only registered thread. NULL after logging E_PERM in *err.
+struct mthread *req_thread(struct req *q, const char *what, int *err);
+
+// slots.c: memsrv's own capability slots.
 // A free slot of memsrv's table (collecting idle objects when short), or 0.
 uint32_t ms_slot_alloc(void);
 // Destroys the object in slot (when it still lives) and frees the slot.
@@ -238,9 +180,6 @@ void ms_slot_destroy(uint32_t slot);
 void ms_slot_delete(uint32_t slot);
 // Creates an object of type in a new slot of memsrv's table. E_OK or error.
 int ms_create(uint32_t type, uint32_t *slot);
-// The thread a thread-bound request is for: the caller's thread capability,
-// or the client's only registered thread. NULL after logging E_PERM in *err.
-struct mthread *req_thread(struct req *q, const char *what, int *err);
 
 // Request handlers: E_OK with q->out filled, or the error (logged).
 int ms_hello(struct req *q);
@@ -265,9 +204,6 @@ void local_undo(struct req *q);
 // Live kmap_local and kmap_atomic mappings of pages [pfn, pfn + n), of
 // every thread.
 uint32_t local_maps_in(uint32_t pfn, uint32_t n);
-// A page's mapping went: frees the page's block when it was orphaned (its
-// owner died) and nothing maps it any more.
-void orphan_unmapped(uint32_t pfn);
 // Serves kmap_local / kunmap_local in their common case for as long as
 // such requests come: answers *m in place (with MSG_MAP for a map) and
 // receives the next on endpoint ep. Returns E_OK with a request it leaves to
@@ -280,6 +216,9 @@ int ms_vmap(struct req *q);
 int ms_vmap_more(struct req *q);
 int ms_vunmap(struct req *q);
 
+// Empties every thread's lazily unmapped slots (before pages are freed:
+// no stale entry may outlive its page's ownership).
+void stale_flush(void);
 // kmap_local.c: a dead thread's local and atomic mappings go.
 void local_reclaim(struct mthread *t);
 // t's kmap_atomic depth, after asking the kernel whether t is still pinned

@@ -7,7 +7,7 @@
 // path never probes and the hash stays small however large HIGHMEM is.
 #include <stdlib.h>
 
-#include "ms.h"
+#include "pagemeta.h"
 
 #define EMPTY 0xffffffffu
 #define VALUE_MAX 0xffffffu
@@ -98,6 +98,21 @@ uint32_t map_count(uint32_t pfn)
 	return e ? e->kv & VALUE_MAX : 0;
 }
 
+uint32_t map_put(uint32_t pfn)
+{
+	uint16_t *pi = page_info(pfn);
+	struct hent *e = find(pfn, 0);
+
+	if (!e || !pi)
+		return 0; // not reached: every decrement follows an increment
+	if ((--e->kv & VALUE_MAX) == 0) {
+		erase(e);
+		*pi &= (uint16_t)~PI_MAPPED;
+		return 0;
+	}
+	return e->kv & VALUE_MAX;
+}
+
 int map_inc(uint32_t pfn, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
@@ -115,54 +130,12 @@ int map_inc(uint32_t pfn, uint32_t n)
 			*pi |= PI_MAPPED;
 		}
 		if (err) {
-			map_dec(pfn, i);
+			while (i--)
+				map_put(pfn + i);
 			return err;
 		}
 	}
 	return E_OK;
-}
-
-// An orphaned block is freed once none of its pages is mapped.
-static void orphan_check(uint32_t pfn)
-{
-	struct zone *z = zone_of(pfn);
-	uint32_t i = pfn - z->origin, head = i;
-	unsigned order;
-
-	while (!(z->info[head] & PI_HEAD))
-		head--;
-	order = (z->info[head] & PI_ORDER_MASK) >> PI_ORDER_SHIFT;
-	for (uint32_t p = head; p < head + (1u << order); p++)
-		if (z->info[p] & PI_MAPPED)
-			return;
-	if (local_maps_in(z->origin + head, 1u << order))
-		return;
-	buddy_free(z->origin + head, order);
-}
-
-void orphan_unmapped(uint32_t pfn)
-{
-	uint16_t *pi = page_info(pfn);
-
-	if (pi && (*pi & PI_OWNER) == PI_ORPHAN && !(*pi & PI_MAPPED))
-		orphan_check(pfn);
-}
-
-void map_dec(uint32_t pfn, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++) {
-		uint16_t *pi = page_info(pfn + i);
-		struct hent *e = find(pfn + i, 0);
-
-		if (!e || !pi)
-			continue; // not reached: every decrement follows an increment
-		if ((--e->kv & VALUE_MAX) == 0) {
-			erase(e);
-			*pi &= (uint16_t)~PI_MAPPED;
-			if ((*pi & PI_OWNER) == PI_ORPHAN)
-				orphan_check(pfn + i);
-		}
-	}
 }
 
 int share_add(uint32_t pfn, uint8_t idx)

@@ -30,7 +30,7 @@ int ms_alloc(struct req *q)
 		return req_fail(q, err, "alloc_pages of order %u: %u pages free", order,
 				free_pages);
 	if ((err = frames_zero(pfn, 1u << order))) {
-		buddy_free(pfn, order);
+		block_release(pfn, order);
 		return req_fail(q, err, "alloc_pages of order %u: cannot zero pfn 0x%x", order,
 				pfn);
 	}
@@ -46,7 +46,7 @@ int ms_alloc(struct req *q)
 // anywhere (E_BUSY); stale pool slots of its pages are cleared first.
 int ms_free(struct req *q)
 {
-	uint32_t pfn = q->w[0], order = q->w[1], n, lmaps, mapped = 0;
+	uint32_t pfn = q->w[0], order = q->w[1], n, lmaps;
 	uint16_t *pi = page_info(pfn);
 
 	if (q->len < 2)
@@ -68,19 +68,13 @@ int ms_free(struct req *q)
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t maps = map_count(pfn + i);
 
-		mapped |= maps;
 		if (maps && maps > pool_stale(pfn + i))
 			return req_fail(q, E_BUSY,
 					"free_pages of pfn 0x%x order %u: pfn 0x%x still "
 					"has %u mapping(s)",
 					pfn, order, pfn + i, maps);
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (mapped) // stale kmap slots are the only mappings left
-			pool_clear_stale(pfn + i);
-		share_revoke(pfn + i);
-	}
-	buddy_free(pfn, order);
+	block_release(pfn, order); // stale kmap slots are the only mappings left
 	q->c->owned -= n;
 	return E_OK;
 }
