@@ -1,0 +1,161 @@
+// Host tests of memsrv's page metadata over a real zone: mapcounts and
+// their hint bit, the record limit, shares and access, dropping a client's
+// shares, and many entries (growth, erasing inside probe runs) checked
+// against a plain array.
+#include <stdlib.h>
+#include <string.h>
+
+#include "../pagemeta.h"
+#include "check/check.h"
+
+#define NPAGES (1u << 16)
+
+static void *mem;
+// The zone's first pfn: each case has its own pages, as the hash (static in
+// pagemeta.c) keeps what earlier cases left.
+static uint32_t base;
+
+// One zone of NPAGES from a pfn no earlier case used, all free.
+static void setup(void)
+{
+	base = base ? base + NPAGES : 0x100000u;
+	free(mem);
+	memset(zones, 0, sizeof(zones));
+	nzones = total_pages = free_pages = 0;
+	mem = calloc(1, buddy_bytes(base, NPAGES));
+	CHECK_EQ(buddy_add(16, base, NPAGES, mem), E_OK);
+}
+
+static uint32_t alloc(unsigned order, uint8_t owner)
+{
+	uint32_t pfn = 0;
+
+	CHECK_EQ(buddy_alloc(order, owner, 0, &pfn), E_OK);
+	return pfn;
+}
+
+static void test_mapcount(void)
+{
+	setup();
+	uint32_t p = alloc(1, 1);
+
+	CHECK_EQ(map_count(p), 0);
+	CHECK_EQ(map_inc(p, 2), E_OK);
+	CHECK_EQ(map_inc(p + 1, 1), E_OK);
+	CHECK_EQ(map_count(p), 1);
+	CHECK_EQ(map_count(p + 1), 2);
+	CHECK(*page_info(p) & PI_MAPPED);
+	CHECK_EQ(map_put(p + 1), 1);
+	CHECK_EQ(map_put(p), 0);
+	CHECK(!(*page_info(p) & PI_MAPPED));
+	CHECK(*page_info(p + 1) & PI_MAPPED);
+	CHECK_EQ(map_put(p + 1), 0);
+	CHECK(!(*page_info(p + 1) & PI_MAPPED));
+	CHECK_EQ(map_count(p + 1), 0);
+	CHECK_EQ(map_count(base + NPAGES), 0);                      // not memsrv's
+	CHECK_EQ(*page_info(p), 1 | PI_HEAD | 1 << PI_ORDER_SHIFT); // the rest untouched
+}
+
+// A count at its limit refuses one more, and a run of pages is then
+// mapped all or not at all.
+static void test_limit(void)
+{
+	setup();
+	uint32_t p = alloc(1, 1);
+
+	for (uint32_t i = 0; i < 0xffffff; i++)
+		map_inc(p + 1, 1);
+	CHECK_EQ(map_count(p + 1), 0xffffff);
+	CHECK_EQ(map_inc(p + 1, 1), E_NOMEM);
+	CHECK_EQ(map_inc(p, 2), E_NOMEM);
+	CHECK_EQ(map_count(p), 0);
+	CHECK(!(*page_info(p) & PI_MAPPED));
+	CHECK_EQ(map_count(p + 1), 0xffffff);
+}
+
+static void test_shares(void)
+{
+	setup();
+	uint32_t p = alloc(0, 1), q = alloc(0, 2), free_pfn = base + NPAGES - 1;
+
+	CHECK_EQ(page_access(1, p), E_OK);
+	CHECK_EQ(page_access(2, p), E_PERM);
+	CHECK_EQ(page_access(1, free_pfn), E_PERM);
+	CHECK_EQ(page_access(1, base + NPAGES), E_PERM);
+	CHECK_EQ(share_add(p, 2), E_OK);
+	CHECK_EQ(share_add(p, 2), E_OK); // twice is once
+	CHECK_EQ(share_add(p, 3), E_OK);
+	CHECK_EQ(share_add(q, 3), E_OK);
+	CHECK(*page_info(p) & PI_SHARED);
+	CHECK_EQ(page_access(2, p), E_OK);
+	CHECK_EQ(page_access(3, p), E_OK);
+	CHECK_EQ(page_access(4, p), E_PERM);
+	share_drop_client(3);
+	CHECK_EQ(page_access(3, p), E_PERM);
+	CHECK_EQ(page_access(3, q), E_PERM);
+	CHECK_EQ(page_access(2, p), E_OK);
+	share_revoke(p);
+	CHECK_EQ(page_access(2, p), E_PERM);
+	CHECK(!(*page_info(p) & PI_SHARED));
+	CHECK_EQ(page_access(1, p), E_OK);
+	CHECK_EQ(share_add(q, 1), E_OK); // an orphan is nobody's
+	buddy_set_owner(q, 0, PI_ORPHAN);
+	CHECK_EQ(page_access(1, q), E_PERM);
+	CHECK_EQ(page_access(2, q), E_PERM);
+	CHECK_EQ(page_access(PI_ORPHAN, q), E_PERM);
+}
+
+// Many pages mapped and shared at random, then released at random: every
+// count agrees with a plain array, and the hash grows as it fills.
+static void test_many(void)
+{
+	static uint16_t counts[NPAGES];
+	size_t before;
+
+	setup();
+	memset(counts, 0, sizeof(counts));
+	for (uint32_t i = 0; i < NPAGES; i++)
+		alloc(0, 1);
+	before = pagemeta_bytes();
+	srand(3);
+	for (int round = 0; round < 300000; round++) {
+		uint32_t i = (uint32_t)rand() % 20000;
+
+		if (counts[i] && rand() % 3 == 0) {
+			CHECK_EQ(map_put(base + i), --counts[i]);
+		} else if (counts[i] < 1000) {
+			CHECK_EQ(map_inc(base + i, 1), E_OK);
+			counts[i]++;
+		}
+		if (round % 5 == 0)
+			CHECK_EQ(share_add(base + i, (uint8_t)(2 + i % 7)), E_OK);
+	}
+	CHECK(pagemeta_bytes() > before);
+	for (uint32_t i = 0; i < NPAGES; i++) {
+		CHECK_EQ(map_count(base + i), counts[i]);
+		CHECK_EQ(!!(*page_info(base + i) & PI_MAPPED), counts[i] != 0);
+	}
+	for (uint32_t i = 0; i < 20000; i++) {
+		while (counts[i])
+			CHECK_EQ(map_put(base + i), --counts[i]);
+		share_revoke(base + i);
+		CHECK_EQ(page_access(2 + i % 7, base + i), E_PERM);
+		CHECK_EQ(*page_info(base + i), 1 | PI_HEAD);
+	}
+}
+
+static const struct check_case cases[] = {
+	{ test_mapcount, "mapcounts and PI_MAPPED" },
+	{ test_limit, "a count at its limit: E_NOMEM, nothing changed" },
+	{ test_shares, "shares: owner, shared, dropped, revoked, orphaned" },
+	{ test_many, "many entries against a plain array" },
+	{ 0 },
+};
+
+int main(void)
+{
+	int rc = check_run("pagemeta", cases);
+
+	free(mem);
+	return rc;
+}
