@@ -2,8 +2,8 @@
 // is a zone indexed from its base rounded down to 2^MEMSRV_MAX_ORDER pages,
 // so blocks are naturally aligned in physical memory (as Linux's); indices
 // below the base are never free. Per zone: one bitmap of free blocks per
-// order (with summary levels) and 16 bits of information per page, about
-// 2.3 bytes of memsrv's own memory per page in all.
+// order (with summary levels, about 0.26 bytes a page) and one byte of
+// information per page.
 #include <string.h>
 
 #include "buddy.h"
@@ -11,20 +11,24 @@
 struct zone zones[MS_ZONES_MAX];
 uint32_t nzones, total_pages, free_pages;
 
-size_t buddy_bytes(uint32_t base, uint32_t npages)
+uint32_t buddy_info_bytes(uint32_t base, uint32_t npages)
 {
-	uint32_t span = (base & ((1u << MEMSRV_MAX_ORDER) - 1)) + npages;
+	return (base & ((1u << MEMSRV_MAX_ORDER) - 1)) + npages;
+}
+
+size_t buddy_free_words(uint32_t base, uint32_t npages)
+{
+	uint32_t span = buddy_info_bytes(base, npages);
 	size_t words = 0;
 
 	for (unsigned k = 0; k <= MEMSRV_MAX_ORDER; k++)
 		words += bset_words((span >> k) + 1);
-	return words * sizeof(uint32_t) + ((span * sizeof(uint16_t) + 3) & ~3u);
+	return words;
 }
 
-int buddy_add(uint32_t slot, uint32_t base, uint32_t npages, void *mem)
+int buddy_add(uint32_t slot, uint32_t base, uint32_t npages, pinfo_t *info, uint32_t *words)
 {
 	struct zone *z = &zones[nzones];
-	uint32_t *words;
 
 	if (nzones == MS_ZONES_MAX)
 		return E_NOSLOT;
@@ -35,12 +39,11 @@ int buddy_add(uint32_t slot, uint32_t base, uint32_t npages, void *mem)
 	z->npages = npages;
 	z->origin = z->base & ~((1u << MEMSRV_MAX_ORDER) - 1);
 	z->span = z->base - z->origin + z->npages;
-	words = mem;
+	z->info = info;
 	for (unsigned k = 0; k <= MEMSRV_MAX_ORDER; k++) {
 		bset_init(&z->free[k], (z->span >> k) + 1, words);
 		words += bset_words((z->span >> k) + 1);
 	}
-	z->info = (uint16_t *)words;
 	// Carve the range into the largest aligned blocks that fit.
 	for (uint32_t i = z->base - z->origin; i < z->span;) {
 		unsigned k = MEMSRV_MAX_ORDER;
@@ -54,6 +57,14 @@ int buddy_add(uint32_t slot, uint32_t base, uint32_t npages, void *mem)
 	total_pages += z->npages;
 	free_pages += z->npages;
 	return E_OK;
+}
+
+// Marks the 2^order pages at index i of z allocated to owner.
+static void take(struct zone *z, uint32_t i, unsigned order, uint8_t owner)
+{
+	z->info[i] = owner | PI_HEAD;
+	memset(&z->info[i + 1], owner, (1u << order) - 1);
+	free_pages -= 1u << order;
 }
 
 // The free block to split for 2^order pages in z: the smallest that fits
@@ -97,11 +108,33 @@ int buddy_alloc(unsigned order, uint8_t owner, int high, uint32_t *pfn)
 			j += high;
 		}
 		uint32_t i = (uint32_t)j << order;
-		z->info[i] = owner | PI_HEAD | order << PI_ORDER_SHIFT;
-		for (uint32_t p = 1; p < 1u << order; p++)
-			z->info[i + p] = owner;
-		free_pages -= 1u << order;
+		take(z, i, order, owner);
 		*pfn = z->origin + i;
+		return E_OK;
+	}
+	return E_NOMEM;
+}
+
+int buddy_alloc_at(uint32_t pfn, unsigned order, uint8_t owner)
+{
+	struct zone *z = zone_of(pfn);
+	uint32_t i = z ? pfn - z->origin : 0;
+
+	if (!z || order > MEMSRV_MAX_ORDER || (pfn & ((1u << order) - 1)) ||
+	    pfn + (1u << order) > z->base + z->npages)
+		return E_INVAL;
+	for (unsigned k = order; k <= MEMSRV_MAX_ORDER; k++) {
+		uint32_t j = i >> k;
+
+		if (!bset_test(&z->free[k], j))
+			continue;
+		bset_clear(&z->free[k], j);
+		while (k > order) { // split: free the half without pfn
+			k--;
+			j = i >> k;
+			bset_set(&z->free[k], j ^ 1);
+		}
+		take(z, i, order, owner);
 		return E_OK;
 	}
 	return E_NOMEM;
@@ -113,7 +146,7 @@ void buddy_free(uint32_t pfn, unsigned order)
 	uint32_t i = pfn - z->origin, j = i >> order;
 	unsigned k = order;
 
-	memset(&z->info[i], 0, (sizeof(*z->info)) << order);
+	memset(&z->info[i], 0, 1u << order);
 	while (k < MEMSRV_MAX_ORDER) { // merge with free buddies
 		uint32_t b = j ^ 1;
 
@@ -135,6 +168,18 @@ struct zone *zone_of(uint32_t pfn)
 	return NULL;
 }
 
+// The order of z's allocated block whose head is index i: its length,
+// the pages after the head of the same owner without PI_HEAD.
+static unsigned block_order(const struct zone *z, uint32_t i)
+{
+	uint32_t owner = z->info[i] & PI_OWNER, n = 1;
+
+	while (n < 1u << MEMSRV_MAX_ORDER && i + n < z->span &&
+	       (z->info[i + n] & (PI_OWNER | PI_HEAD)) == owner)
+		n++;
+	return 31 - (unsigned)__builtin_clz(n);
+}
+
 int buddy_block(uint32_t pfn, uint32_t *head, unsigned *order)
 {
 	struct zone *z = zone_of(pfn);
@@ -145,16 +190,16 @@ int buddy_block(uint32_t pfn, uint32_t *head, unsigned *order)
 	while (!(z->info[i] & PI_HEAD))
 		i--;
 	*head = z->origin + i;
-	*order = (z->info[i] & PI_ORDER_MASK) >> PI_ORDER_SHIFT;
+	*order = block_order(z, i);
 	return E_OK;
 }
 
 void buddy_set_owner(uint32_t head, unsigned order, uint8_t owner)
 {
-	uint16_t *pi = page_info(head);
+	pinfo_t *pi = page_info(head);
 
 	for (uint32_t p = 0; p < 1u << order; p++)
-		pi[p] = (uint16_t)((pi[p] & ~PI_OWNER) | owner);
+		pi[p] = (pinfo_t)((pi[p] & ~PI_OWNER) | owner);
 }
 
 int buddy_next_block(uint32_t *pfn, uint32_t end, uint8_t owner, unsigned *order)
@@ -164,17 +209,12 @@ int buddy_next_block(uint32_t *pfn, uint32_t end, uint8_t owner, unsigned *order
 		uint32_t i = *pfn > z->origin ? *pfn - z->origin : 0;
 		uint32_t stop = end > z->origin ? end - z->origin : 0;
 
-		for (stop = stop < z->span ? stop : z->span; i < stop; i++) {
-			uint16_t pi = z->info[i];
-
-			if ((pi & PI_OWNER) == owner && (pi & PI_HEAD)) {
+		for (stop = stop < z->span ? stop : z->span; i < stop; i++)
+			if ((z->info[i] & (PI_OWNER | PI_HEAD)) == (owner | PI_HEAD)) {
 				*pfn = z->origin + i;
-				*order = (pi & PI_ORDER_MASK) >> PI_ORDER_SHIFT;
+				*order = block_order(z, i);
 				return 1;
 			}
-			if (pi & PI_HEAD) // skip the rest of another's block
-				i += (1u << ((pi & PI_ORDER_MASK) >> PI_ORDER_SHIFT)) - 1;
-		}
 	}
 	return 0;
 }

@@ -188,7 +188,7 @@ static uint32_t frames_reclaim(struct client *c)
 
 		for (uint32_t p = pfn; p < pfn + pages; p++) {
 			pool_clear_stale(p);
-			mapped |= *page_info(p) & PI_MAPPED;
+			mapped |= map_count(p);
 		}
 		if (mapped || local_maps_in(pfn, pages)) {
 			for (uint32_t p = pfn; p < pfn + pages; p++)

@@ -59,7 +59,7 @@ int frames_init(void)
 // instructions a page instead of 1,540. Zeroing on demand, not ahead of it:
 // a page zeroed ahead costs the same stores, only earlier, and a queue of
 // zeroed pages to keep.
-static void zero_pages(uint32_t va, uint32_t n)
+void zero_pages(uint32_t va, uint32_t n)
 {
 	uint32_t p = va, end = va + n * PAGE_SIZE;
 

@@ -259,7 +259,7 @@ static inline int local_fast(struct msg *m, struct ipc_buffer *ipc)
 		struct zone *z = &zones[0]; // usually the only one
 		if (arg - z->base >= z->npages && !(z = zone_of(arg)))
 			return 0;
-		uint16_t *pi = &z->info[arg - z->origin];
+		pinfo_t *pi = &z->info[arg - z->origin];
 		uint32_t d = st->depth, slot = local_kind.first + st->cursor;
 		if (d == KMAP_LOCAL_MAX || (*pi & PI_OWNER) != t->c->idx)
 			return 0;

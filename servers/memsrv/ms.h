@@ -16,8 +16,20 @@
 
 // ---------------------------------------------------------------------------
 // Limits and memsrv's own layout.
-#define MS_THREADS_MAX 128     // registered threads at once, all clients
-#define MS_ZERO_VA 0x30000000u // memsrv's own window: frames being zeroed
+#define MS_THREADS_MAX 128 // registered threads at once, all clients
+// memsrv's own address space (below 1 GiB, so that every VMSPLIT has it):
+// its heap below MS_INFO_VA, then its bookkeeping (ranges.c) around the
+// zeroing window.
+#define MS_INFO_VA 0x20000000u // page information: one byte a page, 2^28 pages at most
+#define MS_INFO_END 0x30000000u
+#define MS_ZERO_VA 0x30000000u  // memsrv's own window: frames being zeroed
+#define MS_FREE_VA 0x30200000u  // free-block bitmaps: about 0.26 bytes a page
+#define MS_FREE_END 0x3f000000u // below its stack and IPC buffer
+_Static_assert(USER_HEAP_MAX <= MS_INFO_VA && MS_INFO_END - MS_INFO_VA == 1u << 28 &&
+		       MS_INFO_END <= MS_ZERO_VA && MS_ZERO_VA + WINDOW_SIZE <= MS_FREE_VA &&
+		       MS_FREE_END <= USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE,
+	       "memsrv's regions do not overlap, and the page information has a byte for "
+	       "every pfn");
 #define MS_VMAP_WINDOWS (MEMSRV_VMAP_SIZE / WINDOW_SIZE)
 #define MS_VMAP_PAGES (MEMSRV_VMAP_SIZE / PAGE_SIZE)
 #define MS_PAGE_RW (PROT_READ | PROT_WRITE)
@@ -29,7 +41,7 @@
 // A per-thread badge: bit 31, a generation, the thread table index (main.c).
 // A client's badge is its program id, below bit 31; its index in clients[]
 // is the owner tag of its pages (PI_OWNER) and of its shares (pagemeta.c),
-// 8 bits with 0 and PI_ORPHAN reserved.
+// 6 bits with 0 and PI_ORPHAN reserved.
 #define THREAD_BADGE (1u << 31)
 #define THREAD_BADGE_GEN_BITS 23
 #define THREAD_BADGE_INDEX_BITS 8
@@ -58,6 +70,15 @@ int frames_map_reply(struct req *q, uint32_t win, uint32_t slot, uint32_t pfn, u
 int frames_zero(uint32_t pfn, uint32_t n);
 // Creates the zeroing window. Returns E_OK or the kernel's error.
 int frames_init(void);
+// Zeroes n pages of memsrv's own memory from va (page aligned).
+void zero_pages(uint32_t va, uint32_t n);
+
+// ranges.c: takes the range in memsrv's slot into the allocator, its
+// bookkeeping at its top (as many of its pages as the regions have room
+// for). Returns the pages that bookkeeping took, with those neither served
+// nor bookkeeping in *unused (the zone's alignment, or no room); 0 when it
+// took none of the range (said in a log line, as are pages it left out).
+uint32_t range_add(uint32_t slot, uint32_t *unused);
 
 // ---------------------------------------------------------------------------
 // release.c: pages leaving their owner.
@@ -112,7 +133,7 @@ struct client {
 // A kmap_local or kmap_atomic stack: its mappings, newest last, and where
 // in its region of the thread window the next one goes.
 struct mstack {
-	uint16_t *pi[KMAP_LOCAL_MAX]; // each page's info (pages do not move)
+	pinfo_t *pi[KMAP_LOCAL_MAX]; // each page's info (pages do not move)
 	uint32_t pfn[KMAP_LOCAL_MAX];
 	uint32_t slot[KMAP_LOCAL_MAX];
 	uint32_t depth;

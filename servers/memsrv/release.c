@@ -17,15 +17,15 @@ void block_release(uint32_t pfn, unsigned order)
 
 void orphan_unmapped(uint32_t pfn)
 {
-	uint16_t *pi = page_info(pfn);
+	pinfo_t *pi = page_info(pfn);
 	uint32_t head;
 	unsigned order;
 
-	if (!pi || (*pi & PI_OWNER) != PI_ORPHAN || (*pi & PI_MAPPED) ||
+	if (!pi || (*pi & PI_OWNER) != PI_ORPHAN || map_count(pfn) ||
 	    buddy_block(pfn, &head, &order))
 		return;
 	for (uint32_t p = head; p < head + (1u << order); p++)
-		if (*page_info(p) & PI_MAPPED)
+		if (map_count(p))
 			return;
 	if (!local_maps_in(head, 1u << order))
 		block_release(head, order);

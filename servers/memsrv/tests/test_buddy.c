@@ -8,7 +8,7 @@
 #include "../buddy.h"
 #include "check/check.h"
 
-static void *mems[MS_ZONES_MAX + 1];
+static void *mems[2 * MS_ZONES_MAX + 2];
 static uint32_t nmems;
 
 // Forgets every zone (the allocator's globals start empty).
@@ -22,13 +22,17 @@ static void reset(void)
 
 static int add(uint32_t base, uint32_t npages)
 {
-	void *mem = calloc(1, buddy_bytes(base, npages));
-	int err = buddy_add(nzones + 16, base, npages, mem);
+	pinfo_t *info = calloc(1, buddy_info_bytes(base, npages) + 1);
+	uint32_t *words = calloc(buddy_free_words(base, npages), sizeof(uint32_t));
+	int err = buddy_add(nzones + 16, base, npages, info, words);
 
-	if (err)
-		free(mem);
-	else
-		mems[nmems++] = mem;
+	if (err) {
+		free(info);
+		free(words);
+	} else {
+		mems[nmems++] = info;
+		mems[nmems++] = words;
+	}
 	return err;
 }
 
@@ -46,8 +50,9 @@ static void test_add(void)
 	CHECK(page_info(0x101000) == NULL);
 	CHECK(page_info(0x100000) != NULL);
 	CHECK_EQ(*page_info(0x100000), 0);
-	// About 2.3 bytes a page, bitmaps and information together.
-	CHECK(buddy_bytes(0x100000, 1u << 20) < (1u << 20) * 5 / 2);
+	// A byte a page, and about a quarter more for the bitmaps.
+	CHECK_EQ(buddy_info_bytes(0x100003, 1u << 20), (1u << 20) + 3);
+	CHECK(buddy_free_words(0x100000, 1u << 20) * 4 < (1u << 20) * 27 / 100);
 	reset();
 }
 
@@ -83,9 +88,25 @@ static void test_low_and_high(void)
 	CHECK_EQ(pfn, 0x100fff);
 	CHECK_EQ(buddy_alloc(2, 3, 1, &pfn), E_OK);
 	CHECK_EQ(pfn, 0x100ff8);
-	CHECK_EQ(*page_info(pfn), 3 | PI_HEAD | 2 << PI_ORDER_SHIFT);
+	CHECK_EQ(*page_info(pfn), 3 | PI_HEAD);
 	CHECK_EQ(*page_info(pfn + 3), 3);
-	CHECK_EQ(free_pages, 4096 - 7);
+	uint32_t head;
+	unsigned order;
+	CHECK_EQ(buddy_block(pfn + 3, &head, &order), E_OK);
+	CHECK_EQ(head, pfn);
+	CHECK_EQ(order, 2);
+	// The smallest free block that fits, even when a lower one is larger:
+	// the order-0 half the splits for 0x100fff left.
+	CHECK_EQ(buddy_alloc(0, 3, 0, &pfn), E_OK);
+	CHECK_EQ(pfn, 0x100ffe);
+	// Two blocks of one owner side by side stay two (the order is the length).
+	CHECK_EQ(buddy_block(0x100ffe, &head, &order), E_OK);
+	CHECK_EQ(head, 0x100ffe);
+	CHECK_EQ(order, 0);
+	CHECK_EQ(buddy_block(0x100fff, &head, &order), E_OK);
+	CHECK_EQ(head, 0x100fff);
+	CHECK_EQ(order, 0);
+	CHECK_EQ(free_pages, 4096 - 8);
 	reset();
 }
 
@@ -98,7 +119,7 @@ static void test_orders(void)
 	for (unsigned k = 0; k <= MEMSRV_MAX_ORDER; k++) {
 		CHECK_EQ(buddy_alloc(k, 1, k & 1, &pfn), E_OK);
 		CHECK_EQ(pfn & ((1u << k) - 1), 0); // naturally aligned
-		CHECK_EQ(*page_info(pfn) & PI_ORDER_MASK, k << PI_ORDER_SHIFT);
+		CHECK_EQ(*page_info(pfn), 1 | PI_HEAD);
 		uint32_t head = 0;
 		unsigned order = 99;
 		CHECK_EQ(buddy_block(pfn + (1u << k) - 1, &head, &order), E_OK);
@@ -220,6 +241,33 @@ static void test_blocks(void)
 	reset();
 }
 
+// Pages taken at a given pfn: split out of the block that holds them, the
+// rest left free; refused when taken, unaligned or not the allocator's.
+static void test_alloc_at(void)
+{
+	uint32_t pfn, n = 0;
+
+	reset();
+	CHECK_EQ(add(0x100000, 4096), E_OK);
+	CHECK_EQ(buddy_alloc_at(0x100805, 0, 4), E_OK);
+	CHECK_EQ(*page_info(0x100805), 4 | PI_HEAD);
+	CHECK_EQ(free_pages, 4095);
+	CHECK_EQ(buddy_alloc_at(0x100805, 0, 4), E_NOMEM);
+	CHECK_EQ(buddy_alloc_at(0x100804, 2, 4), E_NOMEM); // holds 0x100805
+	CHECK_EQ(buddy_alloc_at(0x100806, 1, 4), E_OK);
+	CHECK_EQ(buddy_alloc_at(0x100802, 2, 4), E_INVAL); // not aligned
+	CHECK_EQ(buddy_alloc_at(0x101000, 0, 4), E_INVAL); // beyond the zone
+	CHECK_EQ(buddy_alloc_at(0x100c00, MEMSRV_MAX_ORDER, 4), E_OK);
+	CHECK_EQ(buddy_alloc_at(0x100c00, MEMSRV_MAX_ORDER + 1, 4), E_INVAL);
+	// Everything else is still there, and comes back whole.
+	while (buddy_alloc(0, 5, 0, &pfn) == E_OK) {
+		CHECK(pfn != 0x100805 && (pfn < 0x100806 || pfn > 0x100807) && pfn < 0x100c00);
+		n++;
+	}
+	CHECK_EQ(n, 4096 - 1024 - 3);
+	reset();
+}
+
 // Random allocations and frees of random orders against a shadow of the
 // owners: no page is ever handed out twice, and all come back.
 static void test_random(void)
@@ -269,6 +317,7 @@ static const struct check_case cases[] = {
 	{ test_unaligned, "an unaligned range: all of it and nothing beyond" },
 	{ test_zones, "several zones: low from the first, high from the last" },
 	{ test_blocks, "buddy_block, buddy_next_block, buddy_set_owner" },
+	{ test_alloc_at, "buddy_alloc_at: split out at a pfn, refused when not free" },
 	{ test_random, "random orders: no page twice, all come back" },
 	{ 0 },
 };

@@ -1,0 +1,89 @@
+// The HIGHMEM ranges init gave memsrv, taken into the allocator. Each range
+// keeps its own books: its top pages hold its zone's page information (one
+// byte a page) and free-block bitmaps, mapped into memsrv's own space at
+// the next free addresses of two regions (MS_INFO_VA, MS_FREE_VA). So
+// memsrv's own memory (its quota) holds only the page tables of those
+// mappings, whatever the size of RAM.
+#include <stdio.h>
+
+#include "ms.h"
+
+static uint32_t info_va = MS_INFO_VA, free_va = MS_FREE_VA; // next free addresses
+
+// Pages of the bookkeeping for n pages from pfn, in *ipages and *fpages.
+static void books_pages(uint32_t pfn, uint32_t n, uint32_t *ipages, uint32_t *fpages)
+{
+	*ipages = (buddy_info_bytes(pfn, n) + PAGE_SIZE - 1) / PAGE_SIZE;
+	*fpages = (uint32_t)((buddy_free_words(pfn, n) * 4 + PAGE_SIZE - 1) / PAGE_SIZE);
+}
+
+// Whether n pages from pfn of a range of npages fit it with their books,
+// and those books the room left in both regions.
+static int books_fit(uint32_t pfn, uint32_t n, uint32_t npages)
+{
+	uint32_t ipages, fpages;
+
+	books_pages(pfn, n, &ipages, &fpages);
+	return n + ipages + fpages <= npages && ipages <= (MS_INFO_END - info_va) / PAGE_SIZE &&
+	       fpages <= (MS_FREE_END - free_va) / PAGE_SIZE;
+}
+
+// Maps npages of range slot from page off at va in memsrv's space and
+// zeroes them. E_OK or SPACE_MAP's error (nothing left mapped).
+static int books_map(uint32_t slot, uint32_t off, uint32_t va, uint32_t npages)
+{
+	int err = space_map(user_env.space, slot, off, va, npages, MS_PAGE_RW);
+
+	if (!err)
+		zero_pages(va, npages);
+	return err;
+}
+
+uint32_t range_add(uint32_t slot, uint32_t *unused)
+{
+	uint32_t npages, pfn, lo = 0, hi, n, ipages, fpages;
+	uint64_t base;
+	int err;
+
+	*unused = 0;
+	if ((err = range_info(slot, &base, &npages)) ||
+	    (err = base >> 40 || !npages || (base >> 12) + npages > 1u << 28 ? E_RANGE : E_OK)) {
+		printf("memsrv: range in slot %u left out: %s\n", slot, hmk_strerror(err));
+		return 0;
+	}
+	pfn = (uint32_t)(base >> 12);
+	// The most pages whose books fit (the fit only shrinks as n grows).
+	for (hi = npages; lo < hi;) {
+		uint32_t mid = hi - (hi - lo) / 2;
+
+		if (books_fit(pfn, mid, npages))
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	// The zone ends on a 2^MEMSRV_MAX_ORDER boundary, as RAM does: no small
+	// blocks at its top, which plain allocations (the smallest block that
+	// fits) would take before the bottom's.
+	n = lo;
+	if ((pfn + n) >> MEMSRV_MAX_ORDER > pfn >> MEMSRV_MAX_ORDER)
+		n = ((pfn + n) & ~((1u << MEMSRV_MAX_ORDER) - 1)) - pfn;
+	books_pages(pfn, n, &ipages, &fpages);
+	err = n ? books_map(slot, npages - ipages - fpages, info_va, ipages) : E_NOMEM;
+	if (!err && (err = books_map(slot, npages - fpages, free_va, fpages)))
+		space_unmap(user_env.space, info_va, ipages);
+	if (!err)
+		err = buddy_add(slot, pfn, n, (pinfo_t *)info_va, (uint32_t *)free_va);
+	if (err) {
+		printf("memsrv: range in slot %u (%u MiB) left out: %s\n", slot, npages >> 8,
+		       hmk_strerror(err));
+		return 0;
+	}
+	info_va += ipages * PAGE_SIZE;
+	free_va += fpages * PAGE_SIZE;
+	if (n + ipages + fpages + (1u << MEMSRV_MAX_ORDER) <= npages)
+		printf("memsrv: range in slot %u: %u of its %u pages left out (no room for their "
+		       "bookkeeping)\n",
+		       slot, npages - n - ipages - fpages, npages);
+	*unused = npages - n - ipages - fpages;
+	return ipages + fpages;
+}
