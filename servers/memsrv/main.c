@@ -305,12 +305,12 @@ int main(void)
 	if (heap && (err = user_heap_premap(heap)))
 		printf("memsrv: heap not mapped up front (%s): page tables will grow\n",
 		       hmk_strerror(err));
-	printf("memsrv: bookkeeping %u KiB in HIGHMEM for %u pages (%u.%03u bytes a page), "
-	       "%u KiB unused, heap %u KiB\n",
+	printf("memsrv: bookkeeping %u KiB in HIGHMEM for %u pages (%u.%03u bytes a page, "
+	       "%u page tables), %u KiB unused, heap %u KiB\n",
 	       books * 4, total_pages,
 	       total_pages ? (uint32_t)((uint64_t)books * 4096 / total_pages) : 0,
 	       total_pages ? (uint32_t)((uint64_t)books * 4096000 / total_pages % 1000) : 0,
-	       unused * 4, heap >> 10);
+	       books_tables(), unused * 4, heap >> 10);
 	if ((err = ms_create(CAP_NOTIFY, &ms_notify)) ||
 	    (err = thread_bind_notify(user_env.thread, ms_notify)))
 		printf("memsrv: no death notification (%s): dead clients are not reclaimed\n",

@@ -79,6 +79,9 @@ void zero_pages(uint32_t va, uint32_t n);
 // nor bookkeeping in *unused (the zone's alignment, or no room); 0 when it
 // took none of the range (said in a log line, as are pages it left out).
 uint32_t range_add(uint32_t slot, uint32_t *unused);
+// The page tables the kernel keeps for the bookkeeping's mappings (charged
+// to memsrv's quota: the kernel's LOWMEM use grows by as many pages).
+uint32_t books_tables(void);
 
 // ---------------------------------------------------------------------------
 // release.c: pages leaving their owner.

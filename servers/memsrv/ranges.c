@@ -9,6 +9,9 @@
 #include "ms.h"
 
 static uint32_t info_va = MS_INFO_VA, free_va = MS_FREE_VA; // next free addresses
+#define SECTION 0x200000u // what one page table maps (LPAE level 3)
+_Static_assert(MS_INFO_VA % SECTION == 0 && MS_FREE_VA % SECTION == 0,
+	       "each region starts a page table of its own");
 
 // Pages of the bookkeeping for n pages from pfn, in *ipages and *fpages.
 static void books_pages(uint32_t pfn, uint32_t n, uint32_t *ipages, uint32_t *fpages)
@@ -86,4 +89,10 @@ uint32_t range_add(uint32_t slot, uint32_t *unused)
 		       slot, npages - n - ipages - fpages, npages);
 	*unused = npages - n - ipages - fpages;
 	return ipages + fpages;
+}
+
+uint32_t books_tables(void)
+{
+	return (info_va - MS_INFO_VA + SECTION - 1) / SECTION +
+	       (free_va - MS_FREE_VA + SECTION - 1) / SECTION;
 }
