@@ -193,7 +193,7 @@ static uint32_t frames_reclaim(struct client *c)
 		if (mapped || local_maps_in(pfn, pages)) {
 			for (uint32_t p = pfn; p < pfn + pages; p++)
 				share_revoke(p);
-			buddy_set_owner(pfn, order, PI_ORPHAN);
+			block_orphan(pfn, order);
 		} else {
 			block_release(pfn, order);
 			freed += pages;

@@ -93,9 +93,19 @@ void block_release(uint32_t pfn, unsigned order);
 // A page's mapping went: frees the page's block when it was orphaned (its
 // owner died) and nothing maps it any more.
 void orphan_unmapped(uint32_t pfn);
+// The allocated block at head of that order is orphaned: its owner died
+// while some of its pages were still mapped.
+void block_orphan(uint32_t head, unsigned order);
+extern uint32_t orphan_pages; // pages of orphaned blocks, not yet freed
+
 // One mapping of n pages from pfn less (map_inc's pair): frees orphaned
 // blocks that end up unmapped.
-void map_dec(uint32_t pfn, uint32_t n);
+static inline void map_dec(uint32_t pfn, uint32_t n)
+{
+	if (map_put(pfn, n) && orphan_pages) // some page is unmapped now: an orphan's?
+		for (uint32_t i = 0; i < n; i++)
+			orphan_unmapped(pfn + i);
+}
 
 // ---------------------------------------------------------------------------
 // clients.c: registered programs and threads.

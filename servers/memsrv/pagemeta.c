@@ -116,17 +116,22 @@ uint32_t map_count(uint32_t pfn)
 	return e ? e->kv & COUNT_MAX : 0;
 }
 
-uint32_t map_put(uint32_t pfn)
+uint32_t map_put(uint32_t pfn, uint32_t n)
 {
-	pinfo_t *pi = page_info(pfn);
-	struct hent *e = own(pfn, pi);
-	uint32_t left;
+	uint32_t unmapped = 0;
 
-	if (!e || !(e->kv & COUNT_MAX))
-		return 0; // not reached: every decrement follows an increment
-	left = --e->kv & COUNT_MAX;
-	settle(e, pi);
-	return left;
+	for (uint32_t i = 0; i < n; i++) {
+		pinfo_t *pi = page_info(pfn + i);
+		struct hent *e = own(pfn + i, pi);
+
+		if (!e || !(e->kv & COUNT_MAX))
+			continue; // not reached: every decrement follows an increment
+		if (!(--e->kv & COUNT_MAX)) {
+			unmapped++;
+			settle(e, pi);
+		}
+	}
+	return unmapped;
 }
 
 int map_inc(uint32_t pfn, uint32_t n)
@@ -146,8 +151,7 @@ int map_inc(uint32_t pfn, uint32_t n)
 			*pi |= PI_META;
 		}
 		if (err) {
-			while (i--)
-				map_put(pfn + i);
+			map_put(pfn, i);
 			return err;
 		}
 	}
@@ -160,7 +164,7 @@ int share_add(uint32_t pfn, uint8_t idx)
 	struct hent *e;
 	int err;
 
-	if (own(pfn, pi) && find(pfn, idx))
+	if ((*pi & PI_META) && find(pfn, idx))
 		return E_OK;
 	if ((err = reserve(2)))
 		return err;
@@ -223,7 +227,7 @@ int page_access(uint8_t idx, uint32_t pfn)
 
 	if (!owner || owner == PI_ORPHAN || !idx)
 		return E_PERM; // free, not memsrv's, or its owner died
-	if (owner == idx || (own(pfn, pi) && find(pfn, idx)))
+	if (owner == idx || ((*pi & PI_META) && find(pfn, idx)))
 		return E_OK;
 	return E_PERM;
 }

@@ -16,9 +16,9 @@ uint32_t map_count(uint32_t pfn);
 // or E_NOMEM (no memory for the record, or a count at its limit: nothing
 // changed).
 int map_inc(uint32_t pfn, uint32_t n);
-// One mapping of pfn less (it had one); returns the mappings left. At 0 the
-// page's PI_MAPPED goes.
-uint32_t map_put(uint32_t pfn);
+// One mapping less of each of the n pages from pfn (each had one); returns
+// how many of them are now unmapped.
+uint32_t map_put(uint32_t pfn, uint32_t n);
 // Lets owner tag idx map pfn (a page memsrv owns). E_OK or E_NOMEM.
 int share_add(uint32_t pfn, uint8_t idx);
 // Forgets every share of pfn.

@@ -27,13 +27,16 @@ void orphan_unmapped(uint32_t pfn)
 	for (uint32_t p = head; p < head + (1u << order); p++)
 		if (map_count(p))
 			return;
-	if (!local_maps_in(head, 1u << order))
+	if (!local_maps_in(head, 1u << order)) {
+		orphan_pages -= 1u << order;
 		block_release(head, order);
+	}
 }
 
-void map_dec(uint32_t pfn, uint32_t n)
+uint32_t orphan_pages;
+
+void block_orphan(uint32_t head, unsigned order)
 {
-	for (uint32_t i = 0; i < n; i++)
-		if (!map_put(pfn + i))
-			orphan_unmapped(pfn + i);
+	buddy_set_owner(head, order, PI_ORPHAN);
+	orphan_pages += 1u << order;
 }

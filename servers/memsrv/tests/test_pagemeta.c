@@ -47,15 +47,20 @@ static void test_mapcount(void)
 	CHECK_EQ(map_count(p), 1);
 	CHECK_EQ(map_count(p + 1), 2);
 	CHECK(*page_info(p) & PI_META);
-	CHECK_EQ(map_put(p + 1), 1);
-	CHECK_EQ(map_put(p), 0);
+	CHECK_EQ(map_put(p + 1, 1), 0); // one mapping left
+	CHECK_EQ(map_count(p + 1), 1);
+	CHECK_EQ(map_put(p, 1), 1);
 	CHECK(!(*page_info(p) & PI_META));
 	CHECK(*page_info(p + 1) & PI_META);
-	CHECK_EQ(map_put(p + 1), 0);
+	CHECK_EQ(map_put(p + 1, 1), 1);
 	CHECK(!(*page_info(p + 1) & PI_META));
 	CHECK_EQ(map_count(p + 1), 0);
 	CHECK_EQ(map_count(base + NPAGES), 0); // not memsrv's
-	CHECK_EQ(*page_info(p), 1 | PI_HEAD);  // the rest untouched
+	CHECK_EQ(map_inc(p, 2), E_OK);
+	CHECK_EQ(map_inc(p, 1), E_OK);
+	CHECK_EQ(map_put(p, 2), 1); // p + 1 unmapped, p still mapped once
+	CHECK_EQ(map_put(p, 1), 1);
+	CHECK_EQ(*page_info(p), 1 | PI_HEAD); // the rest untouched
 	CHECK_EQ(*page_info(p + 1), 1);
 }
 
@@ -123,11 +128,11 @@ static void test_mapped_and_shared(void)
 	CHECK(*page_info(r) & PI_META);
 	CHECK_EQ(map_count(r), 1);
 	CHECK_EQ(page_access(2, r), E_PERM);
-	CHECK_EQ(map_put(r), 0);
+	CHECK_EQ(map_put(r, 1), 1);
 	CHECK(!(*page_info(r) & PI_META));
 	CHECK_EQ(map_inc(r, 1), E_OK);
 	CHECK_EQ(share_add(r, 2), E_OK);
-	CHECK_EQ(map_put(r), 0);
+	CHECK_EQ(map_put(r, 1), 1);
 	CHECK(*page_info(r) & PI_META);
 	CHECK_EQ(page_access(2, r), E_OK);
 	CHECK_EQ(map_count(r), 0);
@@ -156,7 +161,7 @@ static void test_many(void)
 		uint32_t i = (uint32_t)rand() % 20000;
 
 		if (counts[i] && rand() % 3 == 0) {
-			CHECK_EQ(map_put(base + i), --counts[i]);
+			CHECK_EQ(map_put(base + i, 1), --counts[i] == 0);
 		} else if (counts[i] < 1000) {
 			CHECK_EQ(map_inc(base + i, 1), E_OK);
 			counts[i]++;
@@ -173,7 +178,7 @@ static void test_many(void)
 	}
 	for (uint32_t i = 0; i < 20000; i++) {
 		while (counts[i])
-			CHECK_EQ(map_put(base + i), --counts[i]);
+			CHECK_EQ(map_put(base + i, 1), --counts[i] == 0);
 		share_revoke(base + i);
 		CHECK_EQ(page_access(2 + i % 7, base + i), E_PERM);
 		CHECK_EQ(*page_info(base + i), 1 | PI_HEAD);
