@@ -38,33 +38,6 @@ void bset_init(struct bset *b, uint32_t nbits, uint32_t *mem)
 	}
 }
 
-void bset_set(struct bset *b, uint32_t i)
-{
-	for (uint32_t l = 0; l < b->nlevels; l++, i /= 32) {
-		uint32_t *w = &b->lvl[l][i / 32], was = *w;
-
-		*w = was | 1u << (i % 32);
-		if (was)
-			return; // the levels above already know
-	}
-}
-
-void bset_clear(struct bset *b, uint32_t i)
-{
-	for (uint32_t l = 0; l < b->nlevels; l++, i /= 32) {
-		uint32_t *w = &b->lvl[l][i / 32];
-
-		*w &= ~(1u << (i % 32));
-		if (*w)
-			return;
-	}
-}
-
-int bset_test(const struct bset *b, uint32_t i)
-{
-	return (b->lvl[0][i / 32] >> (i % 32)) & 1;
-}
-
 // The lowest (or, with `last`, highest) set bit, walking down the levels.
 static int32_t bset_find(const struct bset *b, int last)
 {

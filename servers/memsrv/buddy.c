@@ -26,6 +26,20 @@ size_t buddy_free_words(uint32_t base, uint32_t npages)
 	return words;
 }
 
+// Block j of order k of z is free now / not any more.
+static inline void free_add(struct zone *z, unsigned k, uint32_t j)
+{
+	bset_set(&z->free[k], j);
+	z->orders |= 1u << k;
+}
+
+static inline void free_del(struct zone *z, unsigned k, uint32_t j)
+{
+	bset_clear(&z->free[k], j);
+	if (bset_empty(&z->free[k]))
+		z->orders &= ~(1u << k);
+}
+
 int buddy_add(uint32_t slot, uint32_t base, uint32_t npages, pinfo_t *info, uint32_t *words)
 {
 	struct zone *z = &zones[nzones];
@@ -50,7 +64,7 @@ int buddy_add(uint32_t slot, uint32_t base, uint32_t npages, pinfo_t *info, uint
 
 		while (k && ((i & ((1u << k) - 1)) || i + (1u << k) > z->span))
 			k--;
-		bset_set(&z->free[k], i >> k);
+		free_add(z, k, i >> k);
 		i += 1u << k;
 	}
 	nzones++;
@@ -72,16 +86,17 @@ static void take(struct zone *z, uint32_t i, unsigned order, uint8_t owner)
 // order in *k; -1 when z has none.
 static int32_t pick(struct zone *z, unsigned order, int high, unsigned *k)
 {
+	uint32_t m = z->orders >> order << order; // the orders that can serve
 	int32_t best = -1;
 
-	for (unsigned o = order; o <= MEMSRV_MAX_ORDER; o++) {
-		int32_t j = high ? bset_last(&z->free[o]) : bset_first(&z->free[o]);
-		if (j < 0)
-			continue;
-		if (!high) {
-			*k = o;
-			return j;
-		}
+	if (m && !high) {
+		*k = (unsigned)__builtin_ctz(m);
+		return bset_first(&z->free[*k]);
+	}
+	for (; m; m &= m - 1) {
+		unsigned o = (unsigned)__builtin_ctz(m);
+		int32_t j = bset_last(&z->free[o]);
+
 		if (best < 0 || ((uint32_t)j + 1) << o > ((uint32_t)best + 1) << *k) {
 			best = j;
 			*k = o;
@@ -99,12 +114,12 @@ int buddy_alloc(unsigned order, uint8_t owner, int high, uint32_t *pfn)
 
 		if (j < 0)
 			continue;
-		bset_clear(&z->free[k], (uint32_t)j);
+		free_del(z, k, (uint32_t)j);
 		while (k >
 		       order) { // split: keep one half (the upper one when high), free the other
 			k--;
 			j *= 2;
-			bset_set(&z->free[k], (uint32_t)j + !high);
+			free_add(z, k, (uint32_t)j + !high);
 			j += high;
 		}
 		uint32_t i = (uint32_t)j << order;
@@ -128,11 +143,11 @@ int buddy_alloc_at(uint32_t pfn, unsigned order, uint8_t owner)
 
 		if (!bset_test(&z->free[k], j))
 			continue;
-		bset_clear(&z->free[k], j);
+		free_del(z, k, j);
 		while (k > order) { // split: free the half without pfn
 			k--;
 			j = i >> k;
-			bset_set(&z->free[k], j ^ 1);
+			free_add(z, k, j ^ 1);
 		}
 		take(z, i, order, owner);
 		return E_OK;
@@ -152,11 +167,11 @@ void buddy_free(uint32_t pfn, unsigned order)
 
 		if ((b + 1) << k > z->span || !bset_test(&z->free[k], b))
 			break;
-		bset_clear(&z->free[k], b);
+		free_del(z, k, b);
 		j >>= 1;
 		k++;
 	}
-	bset_set(&z->free[k], j);
+	free_add(z, k, j);
 	free_pages += 1u << order;
 }
 
@@ -169,15 +184,20 @@ struct zone *zone_of(uint32_t pfn)
 }
 
 // The order of z's allocated block whose head is index i: its length,
-// the pages after the head of the same owner without PI_HEAD.
+// the pages after the head of the same owner without PI_HEAD. One page per
+// order is enough: the page 2^k after the head, when it is of the same
+// owner and no head, belongs to a block whose head lies before it, in the
+// 2^k pages already known to be this block's; so, blocks being aligned, the
+// block holds all 2^(k + 1).
 static unsigned block_order(const struct zone *z, uint32_t i)
 {
-	uint32_t owner = z->info[i] & PI_OWNER, n = 1;
+	uint32_t owner = z->info[i] & PI_OWNER;
+	unsigned k = 0;
 
-	while (n < 1u << MEMSRV_MAX_ORDER && i + n < z->span &&
-	       (z->info[i + n] & (PI_OWNER | PI_HEAD)) == owner)
-		n++;
-	return 31 - (unsigned)__builtin_clz(n);
+	while (k < MEMSRV_MAX_ORDER && i + (1u << k) < z->span &&
+	       (z->info[i + (1u << k)] & (PI_OWNER | PI_HEAD)) == owner)
+		k++;
+	return k;
 }
 
 int buddy_block(uint32_t pfn, uint32_t *head, unsigned *order)

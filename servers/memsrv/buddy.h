@@ -36,6 +36,7 @@ struct zone {
 	uint32_t span;   // indices in use: base - origin + npages
 	pinfo_t *info;   // per index
 	struct bset free[MEMSRV_MAX_ORDER + 1]; // free blocks, by order
+	uint32_t orders;                        // bit k: free[k] holds a block
 };
 
 extern struct zone zones[MS_ZONES_MAX];

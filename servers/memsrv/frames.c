@@ -9,6 +9,15 @@
 
 static uint32_t zero_win;  // memsrv's own window at MS_ZERO_VA; 0: map with SPACE_MAP
 static uint32_t zero_next; // its first slot not used since the last clear
+static uint32_t zero_gen;  // clears of the window so far
+
+// Where the zeroing window still maps frames it zeroed since its last clear,
+// by first pfn: a block allocated again soon after its free (the allocator
+// hands out the lowest first) is zeroed there again, without a WINDOW_MAP.
+#define ZERO_HINTS 64
+static struct {
+	uint32_t pfn, n, slot, gen; // slots [slot, slot + n) map frames pfn..; n 0: none
+} zero_hint[ZERO_HINTS];
 
 int frames_map_reply(struct req *q, uint32_t win, uint32_t slot, uint32_t pfn, uint32_t prot)
 {
@@ -81,15 +90,23 @@ static int zero_chunk(struct zone *z, uint32_t pfn, uint32_t n)
 	int err;
 
 	if (zero_win) {
+		typeof(&zero_hint[0]) h = &zero_hint[pfn % ZERO_HINTS];
+
+		if (h->pfn == pfn && h->n >= n && h->gen == zero_gen) { // still mapped
+			zero_pages(MS_ZERO_VA + h->slot * PAGE_SIZE, n);
+			return E_OK;
+		}
 		if (zero_next + n > WINDOW_SLOTS) {
 			if ((err = window_clear(zero_win, 0, zero_next)))
 				return err;
 			zero_next = 0;
+			zero_gen++;
 		}
 		err = window_map(zero_win, zero_next, z->slot, off, n, MS_PAGE_RW);
 		if (err)
 			return err;
 		zero_pages(MS_ZERO_VA + zero_next * PAGE_SIZE, n);
+		*h = (typeof(*h)){ pfn, n, zero_next, zero_gen };
 		zero_next += n;
 		return E_OK;
 	}

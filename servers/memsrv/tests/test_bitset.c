@@ -43,7 +43,9 @@ static void test_levels(void)
 	struct bset b = make(1u << 20, &mem);
 
 	CHECK_EQ(b.nlevels, 4);
+	CHECK(bset_empty(&b));
 	bset_set(&b, 5);
+	CHECK(!bset_empty(&b));
 	bset_set(&b, 40000);
 	bset_set(&b, (1u << 20) - 1);
 	CHECK_EQ(bset_first(&b), 5);
@@ -57,6 +59,7 @@ static void test_levels(void)
 	CHECK_EQ(bset_first(&b), 40001);
 	CHECK_EQ(bset_last(&b), 40001);
 	bset_clear(&b, 40001);
+	CHECK(bset_empty(&b));
 	CHECK_EQ(bset_first(&b), -1);
 	CHECK_EQ(bset_last(&b), -1);
 	bset_clear(&b, 7); // clearing a clear bit changes nothing
