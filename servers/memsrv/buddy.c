@@ -26,6 +26,40 @@ size_t buddy_free_words(uint32_t base, uint32_t npages)
 	return words;
 }
 
+#define BUDDY_PAGE 4096u // bytes of a page (the leaf does without user.h)
+
+// Pages of the bookkeeping of n pages from pfn base.
+static void books(uint32_t base, uint32_t n, uint32_t *ipages, uint32_t *fpages)
+{
+	*ipages = (buddy_info_bytes(base, n) + BUDDY_PAGE - 1) / BUDDY_PAGE;
+	*fpages = (uint32_t)((buddy_free_words(base, n) * 4 + BUDDY_PAGE - 1) / BUDDY_PAGE);
+}
+
+void buddy_fit(uint32_t base, uint32_t npages, uint32_t info_room, uint32_t free_room, uint32_t *n,
+	       uint32_t *ipages, uint32_t *fpages)
+{
+	uint32_t lo = 0, hi = npages;
+
+	// The most pages whose books fit (the fit only shrinks as n grows).
+	while (lo < hi) {
+		uint32_t mid = hi - (hi - lo) / 2;
+
+		books(base, mid, ipages, fpages);
+		if (mid + *ipages + *fpages <= npages && *ipages <= info_room &&
+		    *fpages <= free_room)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	// The zone ends on a 2^MEMSRV_MAX_ORDER boundary, as RAM does: no small
+	// blocks at its top, which plain allocations (the smallest block that
+	// fits) would take before the bottom's.
+	if ((base + lo) >> MEMSRV_MAX_ORDER > base >> MEMSRV_MAX_ORDER)
+		lo = ((base + lo) & ~((1u << MEMSRV_MAX_ORDER) - 1)) - base;
+	*n = lo;
+	books(base, lo, ipages, fpages);
+}
+
 // Block j of order k of z is free now / not any more.
 static inline void free_add(struct zone *z, unsigned k, uint32_t j)
 {

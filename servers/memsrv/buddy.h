@@ -46,6 +46,14 @@ extern uint32_t nzones, total_pages, free_pages;
 // page information in bytes, its free-block bitmaps in words.
 uint32_t buddy_info_bytes(uint32_t base, uint32_t npages);
 size_t buddy_free_words(uint32_t base, uint32_t npages);
+// How much of a range of npages frames from pfn base can be served when
+// its own top pages keep the books, with at most info_room pages for the
+// page information and free_room for the bitmaps: *n pages from base (the
+// most that fit, ending on a 2^MEMSRV_MAX_ORDER boundary when the range
+// crosses one), and the bookkeeping's *ipages and *fpages. *n is 0 when not
+// even one page fits.
+void buddy_fit(uint32_t base, uint32_t npages, uint32_t info_room, uint32_t free_room, uint32_t *n,
+	       uint32_t *ipages, uint32_t *fpages);
 // Takes npages frames from pfn base (the range in memsrv's slot) into the
 // allocator as a new zone, all free; its bookkeeping in info and words
 // (the sizes above, zeroed, kept for ever). Zones are added

@@ -13,24 +13,6 @@ static uint32_t info_va = MS_INFO_VA, free_va = MS_FREE_VA; // next free address
 _Static_assert(MS_INFO_VA % SECTION == 0 && MS_FREE_VA % SECTION == 0,
 	       "each region starts a page table of its own");
 
-// Pages of the bookkeeping for n pages from pfn, in *ipages and *fpages.
-static void books_pages(uint32_t pfn, uint32_t n, uint32_t *ipages, uint32_t *fpages)
-{
-	*ipages = (buddy_info_bytes(pfn, n) + PAGE_SIZE - 1) / PAGE_SIZE;
-	*fpages = (uint32_t)((buddy_free_words(pfn, n) * 4 + PAGE_SIZE - 1) / PAGE_SIZE);
-}
-
-// Whether n pages from pfn of a range of npages fit it with their books,
-// and those books the room left in both regions.
-static int books_fit(uint32_t pfn, uint32_t n, uint32_t npages)
-{
-	uint32_t ipages, fpages;
-
-	books_pages(pfn, n, &ipages, &fpages);
-	return n + ipages + fpages <= npages && ipages <= (MS_INFO_END - info_va) / PAGE_SIZE &&
-	       fpages <= (MS_FREE_END - free_va) / PAGE_SIZE;
-}
-
 // Maps npages of range slot from page off at va in memsrv's space and
 // zeroes them. E_OK or SPACE_MAP's error (nothing left mapped).
 static int books_map(uint32_t slot, uint32_t off, uint32_t va, uint32_t npages)
@@ -44,7 +26,7 @@ static int books_map(uint32_t slot, uint32_t off, uint32_t va, uint32_t npages)
 
 uint32_t range_add(uint32_t slot, uint32_t *unused)
 {
-	uint32_t npages, pfn, lo = 0, hi, n, ipages, fpages;
+	uint32_t npages, pfn, n, ipages, fpages;
 	uint64_t base;
 	int err;
 
@@ -55,27 +37,15 @@ uint32_t range_add(uint32_t slot, uint32_t *unused)
 		return 0;
 	}
 	pfn = (uint32_t)(base >> 12);
-	// The most pages whose books fit (the fit only shrinks as n grows).
-	for (hi = npages; lo < hi;) {
-		uint32_t mid = hi - (hi - lo) / 2;
-
-		if (books_fit(pfn, mid, npages))
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	// The zone ends on a 2^MEMSRV_MAX_ORDER boundary, as RAM does: no small
-	// blocks at its top, which plain allocations (the smallest block that
-	// fits) would take before the bottom's.
-	n = lo;
-	if ((pfn + n) >> MEMSRV_MAX_ORDER > pfn >> MEMSRV_MAX_ORDER)
-		n = ((pfn + n) & ~((1u << MEMSRV_MAX_ORDER) - 1)) - pfn;
-	books_pages(pfn, n, &ipages, &fpages);
+	buddy_fit(pfn, npages, (MS_INFO_END - info_va) / PAGE_SIZE,
+		  (MS_FREE_END - free_va) / PAGE_SIZE, &n, &ipages, &fpages);
 	err = n ? books_map(slot, npages - ipages - fpages, info_va, ipages) : E_NOMEM;
 	if (!err && (err = books_map(slot, npages - fpages, free_va, fpages)))
 		space_unmap(user_env.space, info_va, ipages);
-	if (!err)
-		err = buddy_add(slot, pfn, n, (pinfo_t *)info_va, (uint32_t *)free_va);
+	if (!err && (err = buddy_add(slot, pfn, n, (pinfo_t *)info_va, (uint32_t *)free_va))) {
+		space_unmap(user_env.space, info_va, ipages);
+		space_unmap(user_env.space, free_va, fpages);
+	}
 	if (err) {
 		printf("memsrv: range in slot %u (%u MiB) left out: %s\n", slot, npages >> 8,
 		       hmk_strerror(err));

@@ -268,6 +268,40 @@ static void test_alloc_at(void)
 	reset();
 }
 
+// How much of a range its own top pages can keep the books of: all but
+// those pages (and up to an aligned end), a part when the rooms are short,
+// nothing when not even one page fits.
+static void test_fit(void)
+{
+	uint32_t n, ip, fp, room = ~0u;
+
+	// 1 TiB less the first GiB: a byte a page and about a quarter more.
+	buddy_fit(0x40000, (1u << 28) - 0x40000, room, room, &n, &ip, &fp);
+	CHECK_EQ(n + ip + fp <= (1u << 28) - 0x40000, 1);
+	CHECK(n + ip + fp + 1024 > (1u << 28) - 0x40000); // at most one block unused
+	CHECK_EQ((0x40000 + n) % 1024, 0);
+	CHECK(ip <= (1u << 28) / 4096 && ip * 4096 >= n);
+	CHECK(fp * 4096 < n / 100 * 27);
+	CHECK_EQ(ip, (buddy_info_bytes(0x40000, n) + 4095) / 4096);
+	// Short of room: as many pages as the room's books cover.
+	buddy_fit(0x100000, 1u << 20, 16, room, &n, &ip, &fp);
+	CHECK_EQ(ip, 16);
+	CHECK_EQ(n, 16 * 4096);
+	buddy_fit(0x100000, 1u << 20, room, 1, &n, &ip, &fp);
+	CHECK_EQ(fp, 1);
+	CHECK(n > 0 && n < 4096 * 32);
+	// Too small to keep its own books, or no room at all: nothing.
+	buddy_fit(0x100000, 2, room, room, &n, &ip, &fp);
+	CHECK_EQ(n, 0);
+	buddy_fit(0x100000, 1u << 20, 0, room, &n, &ip, &fp);
+	CHECK_EQ(n, 0);
+	// Within one aligned block: no rounding, all but the books.
+	buddy_fit(0x100100, 100, room, room, &n, &ip, &fp);
+	CHECK_EQ(ip, 1);
+	CHECK_EQ(fp, 1);
+	CHECK_EQ(n, 98);
+}
+
 // Random allocations and frees of random orders against a shadow of the
 // owners: no page is ever handed out twice, and all come back.
 static void test_random(void)
@@ -318,6 +352,7 @@ static const struct check_case cases[] = {
 	{ test_zones, "several zones: low from the first, high from the last" },
 	{ test_blocks, "buddy_block, buddy_next_block, buddy_set_owner" },
 	{ test_alloc_at, "buddy_alloc_at: split out at a pfn, refused when not free" },
+	{ test_fit, "buddy_fit: the books at a range's top, short rooms, too small" },
 	{ test_random, "random orders: no page twice, all come back" },
 	{ 0 },
 };
