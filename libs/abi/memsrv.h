@@ -67,9 +67,9 @@ enum memsrv_request {
 			 //   MS_CLIENT_THREADS threads of one client
 
 	// Pages.
-	MS_ALLOC, // (order, flags MS_ALLOC_*) -> MR0 pfn of 2^order contiguous
-		  //   zeroed pages, owned by the caller. E_ORDER beyond
-		  //   MEMSRV_MAX_ORDER, E_NOMEM, E_INVAL for unknown flags.
+	MS_ALLOC, // (order, flags MS_ALLOC_*[, pfn with MS_ALLOC_AT]) -> MR0 pfn of
+		  //   2^order contiguous zeroed pages, owned by the caller. E_ORDER
+		  //   beyond MEMSRV_MAX_ORDER, E_NOMEM, E_INVAL for unknown flags.
 	MS_FREE,  // (pfn, order): E_PERM when the caller does not own exactly that
 		  //   block (E_INVAL when no such block is allocated); E_BUSY while
 		  //   a page of it is still mapped by kmap or vmap. kmap_local and
@@ -126,6 +126,10 @@ enum memsrv_request {
 #define MS_ALLOC_HIGH                                                                              \
 	(1u << 0) // from the top of HIGHMEM (Linux has no such flag;
 		  //   tests and the demo use it to get pages above 4 GiB)
+#define MS_ALLOC_AT                                                                                \
+	(1u << 1) // exactly the pages at the third word's pfn (aligned to
+		  //   the order): E_NOMEM when one is not free, E_INVAL when
+		  //   memsrv has no such pages (tests sample all of HIGHMEM)
 
 // Runs per MS_VMAP / MS_VMAP_MORE message (pairs after the first two words).
 #define MS_VMAP_RUNS ((MSG_MAX_WORDS - 2) / 2)

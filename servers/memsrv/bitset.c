@@ -2,7 +2,7 @@
 // level l is not zero. Setting and clearing touch one word per level at
 // most; the first set bit is found by walking down from the single top word.
 // With a 28-bit PFN space that is at most six words read.
-#include "ms.h"
+#include "bitset.h"
 
 // Words of each level for a set of nbits, top last; returns the levels.
 static uint32_t level_words(uint32_t nbits, uint32_t *words)
@@ -36,33 +36,6 @@ void bset_init(struct bset *b, uint32_t nbits, uint32_t *mem)
 		b->lvl[l] = mem;
 		mem += words[l];
 	}
-}
-
-void bset_set(struct bset *b, uint32_t i)
-{
-	for (uint32_t l = 0; l < b->nlevels; l++, i /= 32) {
-		uint32_t *w = &b->lvl[l][i / 32], was = *w;
-
-		*w = was | 1u << (i % 32);
-		if (was)
-			return; // the levels above already know
-	}
-}
-
-void bset_clear(struct bset *b, uint32_t i)
-{
-	for (uint32_t l = 0; l < b->nlevels; l++, i /= 32) {
-		uint32_t *w = &b->lvl[l][i / 32];
-
-		*w &= ~(1u << (i % 32));
-		if (*w)
-			return;
-	}
-}
-
-int bset_test(const struct bset *b, uint32_t i)
-{
-	return (b->lvl[0][i / 32] >> (i % 32)) & 1;
 }
 
 // The lowest (or, with `last`, highest) set bit, walking down the levels.

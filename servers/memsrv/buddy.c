@@ -2,56 +2,95 @@
 // is a zone indexed from its base rounded down to 2^MEMSRV_MAX_ORDER pages,
 // so blocks are naturally aligned in physical memory (as Linux's); indices
 // below the base are never free. Per zone: one bitmap of free blocks per
-// order (with summary levels) and 16 bits of information per page, about
-// 2.3 bytes of memsrv's own memory per page in all.
-//
-// Frames are zeroed when they are allocated, through memsrv's own window:
-// a dead client's data stays in its freed frames until the next owner gets
-// them, but no one can map a free frame, so nothing leaks. That window is
-// in memsrv's space only, so its slots are used in turn and left mapped;
-// all are cleared in one batch when the turn wraps (no flush per page).
-#include <stdio.h>
-#include <stdlib.h>
+// order (with summary levels, about 0.26 bytes a page) and one byte of
+// information per page.
 #include <string.h>
 
-#include "ms.h"
+#include "buddy.h"
 
 struct zone zones[MS_ZONES_MAX];
 uint32_t nzones, total_pages, free_pages;
-static uint32_t zero_win;  // memsrv's own window at MS_ZERO_VA; 0: map with SPACE_MAP
-static uint32_t zero_next; // its first slot not used since the last clear
 
-int buddy_add(uint32_t slot)
+uint32_t buddy_info_bytes(uint32_t base, uint32_t npages)
+{
+	return (base & ((1u << MEMSRV_MAX_ORDER) - 1)) + npages;
+}
+
+size_t buddy_free_words(uint32_t base, uint32_t npages)
+{
+	uint32_t span = buddy_info_bytes(base, npages);
+	size_t words = 0;
+
+	for (unsigned k = 0; k <= MEMSRV_MAX_ORDER; k++)
+		words += bset_words((span >> k) + 1);
+	return words;
+}
+
+#define BUDDY_PAGE 4096u // bytes of a page (the leaf does without user.h)
+
+// Pages of the bookkeeping of n pages from pfn base.
+static void books(uint32_t base, uint32_t n, uint32_t *ipages, uint32_t *fpages)
+{
+	*ipages = (buddy_info_bytes(base, n) + BUDDY_PAGE - 1) / BUDDY_PAGE;
+	*fpages = (uint32_t)((buddy_free_words(base, n) * 4 + BUDDY_PAGE - 1) / BUDDY_PAGE);
+}
+
+void buddy_fit(uint32_t base, uint32_t npages, uint32_t info_room, uint32_t free_room, uint32_t *n,
+	       uint32_t *ipages, uint32_t *fpages)
+{
+	uint32_t lo = 0, hi = npages;
+
+	// The most pages whose books fit (the fit only shrinks as n grows).
+	while (lo < hi) {
+		uint32_t mid = hi - (hi - lo) / 2;
+
+		books(base, mid, ipages, fpages);
+		if (mid + *ipages + *fpages <= npages && *ipages <= info_room &&
+		    *fpages <= free_room)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	// The zone ends on a 2^MEMSRV_MAX_ORDER boundary, as RAM does: no small
+	// blocks at its top, which plain allocations (the smallest block that
+	// fits) would take before the bottom's.
+	if ((base + lo) >> MEMSRV_MAX_ORDER > base >> MEMSRV_MAX_ORDER)
+		lo = ((base + lo) & ~((1u << MEMSRV_MAX_ORDER) - 1)) - base;
+	*n = lo;
+	books(base, lo, ipages, fpages);
+}
+
+// Block j of order k of z is free now / not any more.
+static inline void free_add(struct zone *z, unsigned k, uint32_t j)
+{
+	bset_set(&z->free[k], j);
+	z->orders |= 1u << k;
+}
+
+static inline void free_del(struct zone *z, unsigned k, uint32_t j)
+{
+	bset_clear(&z->free[k], j);
+	if (bset_empty(&z->free[k]))
+		z->orders &= ~(1u << k);
+}
+
+int buddy_add(uint32_t slot, uint32_t base, uint32_t npages, pinfo_t *info, uint32_t *words)
 {
 	struct zone *z = &zones[nzones];
-	size_t words = 0;
-	uint32_t *mem, npages;
-	uint64_t base;
-	int err;
 
 	if (nzones == MS_ZONES_MAX)
 		return E_NOSLOT;
-	if ((err = range_info(slot, &base, &npages)))
-		return err;
-	if (base >> 44 || !npages) // PFNs hold 28 bits: below 1 TiB
+	if (!npages || base >> 28 || npages > (1u << 28) - base) // PFNs hold 28 bits
 		return E_RANGE;
 	z->slot = slot;
-	z->base = (uint32_t)(base >> 12);
+	z->base = base;
 	z->npages = npages;
 	z->origin = z->base & ~((1u << MEMSRV_MAX_ORDER) - 1);
 	z->span = z->base - z->origin + z->npages;
-	for (unsigned k = 0; k <= MEMSRV_MAX_ORDER; k++)
-		words += bset_words((z->span >> k) + 1);
-	z->info = calloc(z->span, sizeof(*z->info));
-	mem = calloc(words, sizeof(*mem));
-	if (!z->info || !mem) {
-		free(z->info);
-		free(mem);
-		return E_NOMEM;
-	}
+	z->info = info;
 	for (unsigned k = 0; k <= MEMSRV_MAX_ORDER; k++) {
-		bset_init(&z->free[k], (z->span >> k) + 1, mem);
-		mem += bset_words((z->span >> k) + 1);
+		bset_init(&z->free[k], (z->span >> k) + 1, words);
+		words += bset_words((z->span >> k) + 1);
 	}
 	// Carve the range into the largest aligned blocks that fit.
 	for (uint32_t i = z->base - z->origin; i < z->span;) {
@@ -59,7 +98,7 @@ int buddy_add(uint32_t slot)
 
 		while (k && ((i & ((1u << k) - 1)) || i + (1u << k) > z->span))
 			k--;
-		bset_set(&z->free[k], i >> k);
+		free_add(z, k, i >> k);
 		i += 1u << k;
 	}
 	nzones++;
@@ -68,21 +107,30 @@ int buddy_add(uint32_t slot)
 	return E_OK;
 }
 
+// Marks the 2^order pages at index i of z allocated to owner.
+static void take(struct zone *z, uint32_t i, unsigned order, uint8_t owner)
+{
+	z->info[i] = owner | PI_HEAD;
+	memset(&z->info[i + 1], owner, (1u << order) - 1);
+	free_pages -= 1u << order;
+}
+
 // The free block to split for 2^order pages in z: the smallest that fits
 // (the lowest of its order), or with `high` the one reaching highest. Its
 // order in *k; -1 when z has none.
 static int32_t pick(struct zone *z, unsigned order, int high, unsigned *k)
 {
+	uint32_t m = z->orders >> order << order; // the orders that can serve
 	int32_t best = -1;
 
-	for (unsigned o = order; o <= MEMSRV_MAX_ORDER; o++) {
-		int32_t j = high ? bset_last(&z->free[o]) : bset_first(&z->free[o]);
-		if (j < 0)
-			continue;
-		if (!high) {
-			*k = o;
-			return j;
-		}
+	if (m && !high) {
+		*k = (unsigned)__builtin_ctz(m);
+		return bset_first(&z->free[*k]);
+	}
+	for (; m; m &= m - 1) {
+		unsigned o = (unsigned)__builtin_ctz(m);
+		int32_t j = bset_last(&z->free[o]);
+
 		if (best < 0 || ((uint32_t)j + 1) << o > ((uint32_t)best + 1) << *k) {
 			best = j;
 			*k = o;
@@ -100,20 +148,42 @@ int buddy_alloc(unsigned order, uint8_t owner, int high, uint32_t *pfn)
 
 		if (j < 0)
 			continue;
-		bset_clear(&z->free[k], (uint32_t)j);
+		free_del(z, k, (uint32_t)j);
 		while (k >
 		       order) { // split: keep one half (the upper one when high), free the other
 			k--;
 			j *= 2;
-			bset_set(&z->free[k], (uint32_t)j + !high);
+			free_add(z, k, (uint32_t)j + !high);
 			j += high;
 		}
 		uint32_t i = (uint32_t)j << order;
-		z->info[i] = owner | PI_HEAD | order << PI_ORDER_SHIFT;
-		for (uint32_t p = 1; p < 1u << order; p++)
-			z->info[i + p] = owner;
-		free_pages -= 1u << order;
+		take(z, i, order, owner);
 		*pfn = z->origin + i;
+		return E_OK;
+	}
+	return E_NOMEM;
+}
+
+int buddy_alloc_at(uint32_t pfn, unsigned order, uint8_t owner)
+{
+	struct zone *z = zone_of(pfn);
+	uint32_t i = z ? pfn - z->origin : 0;
+
+	if (!z || order > MEMSRV_MAX_ORDER || (pfn & ((1u << order) - 1)) ||
+	    pfn + (1u << order) > z->base + z->npages)
+		return E_INVAL;
+	for (unsigned k = order; k <= MEMSRV_MAX_ORDER; k++) {
+		uint32_t j = i >> k;
+
+		if (!bset_test(&z->free[k], j))
+			continue;
+		free_del(z, k, j);
+		while (k > order) { // split: free the half without pfn
+			k--;
+			j = i >> k;
+			free_add(z, k, j ^ 1);
+		}
+		take(z, i, order, owner);
 		return E_OK;
 	}
 	return E_NOMEM;
@@ -122,22 +192,20 @@ int buddy_alloc(unsigned order, uint8_t owner, int high, uint32_t *pfn)
 void buddy_free(uint32_t pfn, unsigned order)
 {
 	struct zone *z = zone_of(pfn);
-
-	stale_flush(); // a lazily unmapped slot may still show the page
 	uint32_t i = pfn - z->origin, j = i >> order;
 	unsigned k = order;
 
-	memset(&z->info[i], 0, (sizeof(*z->info)) << order);
+	memset(&z->info[i], 0, 1u << order);
 	while (k < MEMSRV_MAX_ORDER) { // merge with free buddies
 		uint32_t b = j ^ 1;
 
 		if ((b + 1) << k > z->span || !bset_test(&z->free[k], b))
 			break;
-		bset_clear(&z->free[k], b);
+		free_del(z, k, b);
 		j >>= 1;
 		k++;
 	}
-	bset_set(&z->free[k], j);
+	free_add(z, k, j);
 	free_pages += 1u << order;
 }
 
@@ -149,116 +217,58 @@ struct zone *zone_of(uint32_t pfn)
 	return NULL;
 }
 
-uint16_t *page_info(uint32_t pfn)
+// The order of z's allocated block whose head is index i: its length,
+// the pages after the head of the same owner without PI_HEAD. One page per
+// order is enough: the page 2^k after the head, when it is of the same
+// owner and no head, belongs to a block whose head lies before it, in the
+// 2^k pages already known to be this block's; so, blocks being aligned, the
+// block holds all 2^(k + 1).
+static unsigned block_order(const struct zone *z, uint32_t i)
+{
+	uint32_t owner = z->info[i] & PI_OWNER;
+	unsigned k = 0;
+
+	while (k < MEMSRV_MAX_ORDER && i + (1u << k) < z->span &&
+	       (z->info[i + (1u << k)] & (PI_OWNER | PI_HEAD)) == owner)
+		k++;
+	return k;
+}
+
+int buddy_block(uint32_t pfn, uint32_t *head, unsigned *order)
 {
 	struct zone *z = zone_of(pfn);
+	uint32_t i = z ? pfn - z->origin : 0;
 
-	return z ? &z->info[pfn - z->origin] : NULL;
-}
-
-int frames_map_reply(struct req *q, uint32_t win, uint32_t slot, uint32_t pfn, uint32_t prot)
-{
-	struct zone *z = zone_of(pfn);
-
-	if (!z)
-		return E_PERM; // callers checked the page: not reached
-	ipc_buffer_map(user_ipcbuf(), win, slot, z->slot, pfn - z->base, 1, prot);
-	q->map_reply = 1;
+	if (!z || !(z->info[i] & PI_OWNER))
+		return E_INVAL;
+	while (!(z->info[i] & PI_HEAD))
+		i--;
+	*head = z->origin + i;
+	*order = block_order(z, i);
 	return E_OK;
 }
 
-int frames_map(uint32_t win, uint32_t first, uint32_t pfn, uint32_t n, uint32_t prot)
+void buddy_set_owner(uint32_t head, unsigned order, uint8_t owner)
 {
-	while (n) {
-		struct zone *z = zone_of(pfn);
-		uint32_t k;
-		int err;
+	pinfo_t *pi = page_info(head);
 
-		if (!z)
-			return E_PERM; // callers checked every page: not reached
-		k = z->base + z->npages - pfn;
-		k = k < n ? k : n;
-		err = window_map(win, first, z->slot, pfn - z->base, k, prot);
-		if (err)
-			return err;
-		first += k;
-		pfn += k;
-		n -= k;
-	}
-	return E_OK;
+	for (uint32_t p = 0; p < 1u << order; p++)
+		pi[p] = (pinfo_t)((pi[p] & ~PI_OWNER) | owner);
 }
 
-int frames_init(void)
+int buddy_next_block(uint32_t *pfn, uint32_t end, uint8_t owner, unsigned *order)
 {
-	int err = ms_create(CAP_WINDOW, &zero_win);
+	for (uint32_t n = 0; n < nzones; n++) {
+		struct zone *z = &zones[n];
+		uint32_t i = *pfn > z->origin ? *pfn - z->origin : 0;
+		uint32_t stop = end > z->origin ? end - z->origin : 0;
 
-	if (!err && (err = window_bind(zero_win, WIN_SPACE, user_env.space, MS_ZERO_VA))) {
-		ms_slot_destroy(zero_win);
-		zero_win = 0;
+		for (stop = stop < z->span ? stop : z->span; i < stop; i++)
+			if ((z->info[i] & (PI_OWNER | PI_HEAD)) == (owner | PI_HEAD)) {
+				*pfn = z->origin + i;
+				*order = block_order(z, i);
+				return 1;
+			}
 	}
-	return err;
-}
-
-// Zeroes n pages from va with multi-register stores: two STMs of eight
-// zeroed registers per 64 bytes, 4 instructions where picolibc's memset
-// (word stores, 12 instructions per 32 bytes) takes 24; about 260
-// instructions a page instead of 1,540. Zeroing on demand, not ahead of it:
-// a page zeroed ahead costs the same stores, only earlier, and a queue of
-// zeroed pages to keep.
-static void zero_pages(uint32_t va, uint32_t n)
-{
-	uint32_t p = va, end = va + n * PAGE_SIZE;
-
-	__asm__ volatile("mov r3, #0\n\tmov r4, #0\n\tmov r5, #0\n\tmov r6, #0\n\t"
-			 "mov r8, #0\n\tmov r9, #0\n\tmov r10, #0\n\tmov r12, #0\n"
-			 "1:\tstmia %0!, {r3-r6, r8-r10, r12}\n\t"
-			 "stmia %0!, {r3-r6, r8-r10, r12}\n\t"
-			 "cmp %0, %1\n\t"
-			 "bne 1b"
-			 : "+r"(p)
-			 : "r"(end)
-			 : "r3", "r4", "r5", "r6", "r8", "r9", "r10", "r12", "cc", "memory");
-}
-
-// Zeroes n <= WINDOW_SLOTS frames from pfn, all in zone z.
-static int zero_chunk(struct zone *z, uint32_t pfn, uint32_t n)
-{
-	uint32_t off = pfn - z->base;
-	int err;
-
-	if (zero_win) {
-		if (zero_next + n > WINDOW_SLOTS) {
-			if ((err = window_clear(zero_win, 0, zero_next)))
-				return err;
-			zero_next = 0;
-		}
-		err = window_map(zero_win, zero_next, z->slot, off, n, MS_PAGE_RW);
-		if (err)
-			return err;
-		zero_pages(MS_ZERO_VA + zero_next * PAGE_SIZE, n);
-		zero_next += n;
-		return E_OK;
-	}
-	err = space_map(user_env.space, z->slot, off, MS_ZERO_VA, n, MS_PAGE_RW);
-	if (err)
-		return err;
-	zero_pages(MS_ZERO_VA, n);
-	return space_unmap(user_env.space, MS_ZERO_VA, n);
-}
-
-int frames_zero(uint32_t pfn, uint32_t n)
-{
-	while (n) {
-		struct zone *z = zone_of(pfn);
-		uint32_t k = z->base + z->npages - pfn;
-		int err;
-
-		k = k < n ? k : n;
-		k = k < WINDOW_SLOTS ? k : WINDOW_SLOTS;
-		if ((err = zero_chunk(z, pfn, k)))
-			return err;
-		pfn += k;
-		n -= k;
-	}
-	return E_OK;
+	return 0;
 }

@@ -180,38 +180,26 @@ static void thread_reclaim(struct mthread *t)
 // Frees what c owns; pages someone else still maps are orphaned instead.
 static uint32_t frames_reclaim(struct client *c)
 {
-	uint32_t freed = 0;
+	uint32_t freed = 0, pfn = c->lo;
+	unsigned order;
 
-	for (uint32_t n = 0; n < nzones && c->owned; n++) {
-		struct zone *z = &zones[n];
-		uint32_t i = c->lo > z->origin ? c->lo - z->origin : 0;
-		uint32_t end = c->hi >= z->origin ? c->hi - z->origin + 1 : 0;
+	while (c->owned && buddy_next_block(&pfn, c->hi + 1, c->idx, &order)) {
+		uint32_t pages = 1u << order, mapped = 0;
 
-		for (end = end < z->span ? end : z->span; i < end && c->owned;) {
-			uint16_t pi = z->info[i];
-			unsigned order = (pi & PI_ORDER_MASK) >> PI_ORDER_SHIFT;
-			uint32_t pages = 1u << order, mapped = 0;
-
-			if ((pi & PI_OWNER) != c->idx || !(pi & PI_HEAD)) {
-				i++;
-				continue;
-			}
-			for (uint32_t p = i; p < i + pages; p++) {
-				pool_clear_stale(z->origin + p);
-				share_revoke(z->origin + p);
-				mapped |= z->info[p] & PI_MAPPED;
-			}
-			if (mapped || local_maps_in(z->origin + i, pages))
-				for (uint32_t p = i; p < i + pages; p++)
-					z->info[p] =
-						(uint16_t)((z->info[p] & ~PI_OWNER) | PI_ORPHAN);
-			else {
-				buddy_free(z->origin + i, order);
-				freed += pages;
-			}
-			c->owned -= pages;
-			i += pages;
+		for (uint32_t p = pfn; p < pfn + pages; p++) {
+			pool_clear_stale(p);
+			mapped |= map_count(p);
 		}
+		if (mapped || local_maps_in(pfn, pages)) {
+			for (uint32_t p = pfn; p < pfn + pages; p++)
+				share_revoke(p);
+			block_orphan(pfn, order);
+		} else {
+			block_release(pfn, order);
+			freed += pages;
+		}
+		c->owned -= pages;
+		pfn += pages;
 	}
 	return freed;
 }

@@ -4,7 +4,7 @@
 // Mappings are strictly nested (at most 16 each) but do not sit in fixed
 // slots: each map takes the next slot of its region in turn, and an unmap
 // leaves its entry behind, stale, as Linux's pkmap does for kmap. When the
-// turn wraps, or before any page goes back to the allocator (stale_flush),
+// turn wraps, or before any page goes back to the allocator (local_release),
 // every stale slot of the region is emptied at once: one WINDOW_CLEAR per
 // run, one TLB flush. So a map writes an empty slot (no flush), an unmap
 // costs no system call, and no entry outlives its page's ownership.
@@ -43,7 +43,7 @@ static const struct stack_kind atomic_kind = { "kmap_atomic", KMAP_ATOMIC_FIRST,
 
 // The page information of a stack entry whose page left its owner (its slot
 // emptied): never an orphan.
-static uint16_t gone_info;
+static pinfo_t gone_info;
 #define GONE_PFN 0xffffffffu
 
 // The thread holds only the `depth` oldest mappings of st: the others were
@@ -95,19 +95,6 @@ static uint32_t next_slot(struct mthread *t, const struct stack_kind *k, struct 
 	}
 }
 
-void stale_flush(void)
-{
-	for (uint32_t i = 0; i < MS_THREADS_MAX; i++) {
-		struct mthread *t = &threads[i];
-		if (!t->badge)
-			continue;
-		if (t->local.dirty)
-			flush_region(t, &local_kind, &t->local);
-		if (t->atomic.dirty)
-			flush_region(t, &atomic_kind, &t->atomic);
-	}
-}
-
 // Pushes q's pfn onto stack st. E_OK with the va in q->out and the mapping
 // in q->map (the kernel makes it with the reply).
 static int push(struct req *q, struct mthread *t, const struct stack_kind *k, struct mstack *st)
@@ -132,7 +119,6 @@ static int push(struct req *q, struct mthread *t, const struct stack_kind *k, st
 	slot = next_slot(t, k, st);
 	frames_map_reply(q, t->win, slot, pfn, k->prot);
 	st->pi[st->depth] = page_info(pfn);
-	*st->pi[st->depth] |= PI_LOCAL;
 	st->pfn[st->depth] = pfn;
 	st->slot[st->depth++] = slot;
 	st->dirty = 1;
@@ -196,6 +182,10 @@ void local_release(uint32_t pfn, uint32_t n)
 		struct mthread *t = &threads[i];
 		if (!t->badge)
 			continue;
+		if (t->local.dirty)
+			flush_region(t, &local_kind, &t->local);
+		if (t->atomic.dirty)
+			flush_region(t, &atomic_kind, &t->atomic);
 		release_in(t, &t->local, pfn, n);
 		release_in(t, &t->atomic, pfn, n);
 	}
@@ -267,13 +257,12 @@ static inline struct mstack *local_fast(struct msg *m, struct ipc_buffer *ipc)
 		return 0;
 	if (arg - z->base >= z->npages && !(z = zone_of(arg)))
 		return 0;
-	uint16_t *pi = &z->info[arg - z->origin];
+	pinfo_t *pi = &z->info[arg - z->origin];
 	uint32_t d = st->depth, slot = k->first + st->cursor;
 	if (held == KMAP_LOCAL_MAX || (*pi & PI_OWNER) != t->c->idx)
 		return 0;
 	if (d != held)
 		forget_above(st, held);
-	*pi |= PI_LOCAL;
 	if (st->cursor < k->size && !(held && live(st, slot)))
 		st->cursor++; // the next slot in turn, empty
 	else

@@ -109,48 +109,6 @@ int req_fail(struct req *q, int err, const char *fmt, ...)
 	return err;
 }
 
-// Lets idle objects go, so that their slots are free again.
-static void slots_reclaim(void)
-{
-	vmap_gc();
-	pool_gc();
-}
-
-uint32_t ms_slot_alloc(void)
-{
-	uint32_t s = user_slot_alloc();
-
-	if (!s) {
-		slots_reclaim();
-		s = user_slot_alloc();
-	}
-	return s;
-}
-
-void ms_slot_delete(uint32_t slot)
-{
-	if (slot)
-		slot_delete(user_env.space, slot);
-}
-
-void ms_slot_destroy(uint32_t slot)
-{
-	if (slot)
-		inv_destroy(slot);
-	ms_slot_delete(slot);
-}
-
-int ms_create(uint32_t type, uint32_t *slot)
-{
-	int err = space_create(user_env.space, type, 0, slot);
-
-	if (err == E_NOSLOT) {
-		slots_reclaim();
-		err = space_create(user_env.space, type, 0, slot);
-	}
-	return err;
-}
-
 struct mthread *req_thread(struct req *q, const char *what, int *err)
 {
 	if (q->t)
@@ -304,27 +262,49 @@ __attribute__((noreturn)) static void serve(void)
 	}
 }
 
+// The virtual counter (CNTVCT, readable at PL0) and its frequency: under
+// `-icount shift=0` one instruction is one nanosecond of it.
+static uint64_t counter(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("isb\n\tmrrc p15, 1, %0, %1, c14" : "=r"(lo), "=r"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static uint32_t counter_hz(void)
+{
+	uint32_t hz;
+
+	__asm__("mrc p15, 0, %0, c14, c0, 0" : "=r"(hz));
+	return hz;
+}
+
 int main(void)
 {
 	uint32_t nranges = user_arg < MEMSRV_RANGES_MAX ? user_arg : MEMSRV_RANGES_MAX;
-	size_t before = (size_t)sbrk(0);
-	uint32_t heap = user_pages_free() > 64 ? (user_pages_free() - 64) * PAGE_SIZE : 0;
+	uint64_t start = counter();
+	uint32_t heap, books = 0, unused = 0, hz = counter_hz();
 	int err;
 
-	// All of memsrv's own memory becomes heap now: the page tables the
-	// kernel keeps for it are then the same however much HIGHMEM memsrv
-	// keeps books on, and the kernel's LOWMEM does not grow with RAM.
-	if (heap && (err = user_heap_premap(heap)))
-		printf("memsrv: heap not mapped up front (%s): page tables will grow with RAM\n",
-		       hmk_strerror(err));
-
 	user_slots_init(MEMSRV_RANGE_FIRST + nranges);
-	for (uint32_t i = 0; i < nranges; i++)
-		if ((err = buddy_add(MEMSRV_RANGE_FIRST + i)))
-			printf("memsrv: range in slot %u left out: %s\n", MEMSRV_RANGE_FIRST + i,
-			       hmk_strerror(err));
-	printf("memsrv: bookkeeping %u KiB for %u pages (of a %u KiB heap)\n",
-	       (uint32_t)(((size_t)sbrk(0) - before) >> 10), total_pages, heap >> 10);
+	for (uint32_t i = 0, u; i < nranges; i++) {
+		books += range_add(MEMSRV_RANGE_FIRST + i, &u);
+		unused += u;
+	}
+	// The rest of memsrv's own memory becomes heap now: the page tables the
+	// kernel keeps for it are then made once, and the kernel's LOWMEM does
+	// not grow with what memsrv later holds.
+	heap = user_pages_free() > 64 ? (user_pages_free() - 64) * PAGE_SIZE : 0;
+	if (heap && (err = user_heap_premap(heap)))
+		printf("memsrv: heap not mapped up front (%s): page tables will grow\n",
+		       hmk_strerror(err));
+	printf("memsrv: bookkeeping %u KiB in HIGHMEM for %u pages (%u.%03u bytes a page, "
+	       "%u page tables), %u KiB unused, heap %u KiB\n",
+	       books * 4, total_pages,
+	       total_pages ? (uint32_t)((uint64_t)books * 4096 / total_pages) : 0,
+	       total_pages ? (uint32_t)((uint64_t)books * 4096000 / total_pages % 1000) : 0,
+	       books_tables(), unused * 4, heap >> 10);
 	if ((err = ms_create(CAP_NOTIFY, &ms_notify)) ||
 	    (err = thread_bind_notify(user_env.thread, ms_notify)))
 		printf("memsrv: no death notification (%s): dead clients are not reclaimed\n",
@@ -332,6 +312,9 @@ int main(void)
 	if ((err = frames_init()))
 		printf("memsrv: no zeroing window (%s): zeroing through SPACE_MAP\n",
 		       hmk_strerror(err));
+	printf("memsrv: set up in %u us (%u instructions under -icount shift=0)\n",
+	       (uint32_t)((counter() - start) * 1000000 / hz),
+	       (uint32_t)((counter() - start) * 1000000000 / hz));
 	printf("memsrv: %u MiB of HIGHMEM in %u ranges, serving\n", total_pages >> 8, nzones);
 	serve();
 }

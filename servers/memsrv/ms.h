@@ -1,21 +1,35 @@
-// memsrv's own declarations: the page allocator, page metadata, clients
-// and their threads, and the request handlers (one file per area). The
-// protocol itself is libs/abi/memsrv.h; how threads are told apart is at
-// the top of main.c.
+// memsrv's own declarations: clients and their threads, and the request
+// handlers (one file per area), above the leaves: the bitmap (bitset.h),
+// the page allocator (buddy.h) and the page metadata (pagemeta.h), which
+// know nothing of mappings or requests. The protocol itself is
+// libs/abi/memsrv.h; how threads are told apart is at the top of main.c.
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "abi/memsrv.h"
+#include "bitset.h"
+#include "buddy.h"
+#include "pagemeta.h"
 #include "user.h"
 
 // ---------------------------------------------------------------------------
 // Limits and memsrv's own layout.
-#define MS_CLIENTS_MAX 64  // registered programs at once
 #define MS_THREADS_MAX 128 // registered threads at once, all clients
-#define MS_ZONES_MAX MEMSRV_RANGES_MAX
-#define MS_ZERO_VA 0x30000000u // memsrv's own window: frames being zeroed
+// memsrv's own address space (below 1 GiB, so that every VMSPLIT has it):
+// its heap below MS_INFO_VA, then its bookkeeping (ranges.c) around the
+// zeroing window.
+#define MS_INFO_VA 0x20000000u // page information: one byte a page, 2^28 pages at most
+#define MS_INFO_END 0x30000000u
+#define MS_ZERO_VA 0x30000000u  // memsrv's own window: frames being zeroed
+#define MS_FREE_VA 0x30200000u  // free-block bitmaps: about 0.26 bytes a page
+#define MS_FREE_END 0x3f000000u // below its stack and IPC buffer
+_Static_assert(USER_HEAP_MAX <= MS_INFO_VA && MS_INFO_END - MS_INFO_VA == 1u << 28 &&
+		       MS_INFO_END <= MS_ZERO_VA && MS_ZERO_VA + WINDOW_SIZE <= MS_FREE_VA &&
+		       MS_FREE_END <= USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE,
+	       "memsrv's regions do not overlap, and the page information has a byte for "
+	       "every pfn");
 #define MS_VMAP_WINDOWS (MEMSRV_VMAP_SIZE / WINDOW_SIZE)
 #define MS_VMAP_PAGES (MEMSRV_VMAP_SIZE / PAGE_SIZE)
 #define MS_PAGE_RW (PROT_READ | PROT_WRITE)
@@ -27,7 +41,7 @@
 // A per-thread badge: bit 31, a generation, the thread table index (main.c).
 // A client's badge is its program id, below bit 31; its index in clients[]
 // is the owner tag of its pages (PI_OWNER) and of its shares (pagemeta.c),
-// 8 bits with 0 and PI_ORPHAN reserved.
+// 6 bits with 0 and PI_ORPHAN reserved.
 #define THREAD_BADGE (1u << 31)
 #define THREAD_BADGE_GEN_BITS 23
 #define THREAD_BADGE_INDEX_BITS 8
@@ -43,64 +57,7 @@ _Static_assert((MS_THREADS_MAX & (MS_THREADS_MAX - 1)) == 0,
 	       "kmap_local's fast path masks a badge into threads[]");
 
 // ---------------------------------------------------------------------------
-// bitset.c: a bitmap with summary levels (one bit per non-zero word below),
-// so that the first set bit is found in a few steps however large it is.
-#define BSET_LEVELS 7
-struct bset {
-	uint32_t nlevels;
-	uint32_t *lvl[BSET_LEVELS]; // lvl[0]: one bit per item; the top has one word
-};
-// Words of memory a set of nbits needs (all levels).
-size_t bset_words(uint32_t nbits);
-// Lays out an empty set of nbits over mem (bset_words(nbits) zeroed words).
-void bset_init(struct bset *b, uint32_t nbits, uint32_t *mem);
-void bset_set(struct bset *b, uint32_t i);
-void bset_clear(struct bset *b, uint32_t i);
-int bset_test(const struct bset *b, uint32_t i);
-// The lowest set bit, or -1 when none is.
-int32_t bset_first(const struct bset *b);
-// The highest set bit, or -1.
-int32_t bset_last(const struct bset *b);
-
-// ---------------------------------------------------------------------------
-// buddy.c: the HIGHMEM ranges init gave, each a zone with its own buddy
-// allocator, and 16 bits of information per page.
-#define PI_OWNER 0x00ffu  // client index owning the page; 0: free
-#define PI_ORPHAN 0x00ffu // owner died while others still had it mapped
-#define PI_HEAD 0x0100u   // first page of an allocated block
-#define PI_ORDER_SHIFT 9  // the block's order, at its head (4 bits)
-#define PI_ORDER_MASK (0xfu << PI_ORDER_SHIFT)
-#define PI_SHARED 0x2000u // shared with some client (see pagemeta.c)
-_Static_assert(MS_CLIENTS_MAX < PI_ORPHAN && PI_ORPHAN == PI_OWNER && PI_OWNER <= 0xffu,
-	       "client indexes 1..MS_CLIENTS_MAX fit PI_OWNER and a uint8_t, below PI_ORPHAN");
-#define PI_MAPPED 0x4000u // mapped somewhere (mapcount in pagemeta.c)
-#define PI_LOCAL 0x8000u  // in a kmap_local/kmap_atomic stack since it was allocated
-
-struct zone {
-	uint32_t slot; // the CAP_RANGE, in memsrv's table
-	uint32_t base; // pfn of the range's first page
-	uint32_t npages;
-	uint32_t origin; // base rounded down to 2^MEMSRV_MAX_ORDER pages: index 0
-	uint32_t span;   // indices in use: base - origin + npages
-	uint16_t *info;  // per index
-	struct bset free[MEMSRV_MAX_ORDER + 1]; // free blocks, by order
-};
-
-extern struct zone zones[MS_ZONES_MAX];
-extern uint32_t nzones, total_pages, free_pages;
-
-// Takes the range in slot into the allocator. Returns E_OK, E_NOMEM when
-// memsrv's own memory cannot hold its bookkeeping, or RANGE_INFO's error.
-int buddy_add(uint32_t slot);
-// Allocates 2^order contiguous pages for client index owner, from the
-// lowest free block (from the highest with `high`). E_NOMEM.
-int buddy_alloc(unsigned order, uint8_t owner, int high, uint32_t *pfn);
-// Returns the block at pfn of that order (its info is cleared).
-void buddy_free(uint32_t pfn, unsigned order);
-// The zone holding pfn, or NULL when memsrv does not own it.
-struct zone *zone_of(uint32_t pfn);
-// The information of pfn, or NULL when memsrv does not own it.
-uint16_t *page_info(uint32_t pfn);
+// frames.c: frames as memory, through windows.
 // Slots [first, first + n) of window win = frames pfn.. (which may cross
 // from one range into the next). Returns E_OK or WINDOW_MAP's error.
 int frames_map(uint32_t win, uint32_t first, uint32_t pfn, uint32_t n, uint32_t prot);
@@ -108,34 +65,48 @@ int frames_map(uint32_t win, uint32_t first, uint32_t pfn, uint32_t n, uint32_t 
 // fills q->map. E_OK, or E_PERM for a pfn memsrv does not have.
 struct req;
 int frames_map_reply(struct req *q, uint32_t win, uint32_t slot, uint32_t pfn, uint32_t prot);
-// Empties every thread's lazily unmapped slots (before pages are freed:
-// no stale entry may outlive its page's ownership).
-void stale_flush(void);
 // Fills n frames from pfn with zeroes through memsrv's own window. E_OK or
 // the kernel's error.
 int frames_zero(uint32_t pfn, uint32_t n);
 // Creates the zeroing window. Returns E_OK or the kernel's error.
 int frames_init(void);
+// Zeroes n pages of memsrv's own memory from va (page aligned).
+void zero_pages(uint32_t va, uint32_t n);
+
+// ranges.c: takes the range in memsrv's slot into the allocator, its
+// bookkeeping at its top (as many of its pages as the regions have room
+// for). Returns the pages that bookkeeping took, with those neither served
+// nor bookkeeping in *unused (the zone's alignment, or no room); 0 when it
+// took none of the range (said in a log line, as are pages it left out).
+uint32_t range_add(uint32_t slot, uint32_t *unused);
+// The page tables the kernel keeps for the bookkeeping's mappings (charged
+// to memsrv's quota: the kernel's LOWMEM use grows by as many pages).
+uint32_t books_tables(void);
 
 // ---------------------------------------------------------------------------
-// pagemeta.c: sparse page metadata in one hash: how many mappings a page
-// has (all clients together) and which clients it is shared with.
-// Mapcount of pfn (0 when unmapped).
-uint32_t map_count(uint32_t pfn);
-// One more mapping of n pages from pfn. E_OK, or E_NOMEM (nothing changed).
-int map_inc(uint32_t pfn, uint32_t n);
-// One mapping of n pages from pfn less; frees orphaned blocks that end up unmapped.
-void map_dec(uint32_t pfn, uint32_t n);
-// Lets client index idx map pfn. E_OK or E_NOMEM.
-int share_add(uint32_t pfn, uint8_t idx);
-// Forgets every share of pfn.
-void share_revoke(uint32_t pfn);
-// Forgets every share to client index idx.
-void share_drop_client(uint8_t idx);
-// E_OK when client index idx may map pfn (owns it, or it was shared), else E_PERM.
-int page_access(uint8_t idx, uint32_t pfn);
-// Bytes the hash holds now.
-size_t pagemeta_bytes(void);
+// release.c: pages leaving their owner.
+// Returns the allocated block at pfn of that order to the allocator, in the
+// one safe order: every slot that may show its pages cleared (stale kmap
+// pool slots, kmap_local/kmap_atomic slots live or stale), its shares
+// revoked, then freed. The caller has checked that no kmap or vmap of its
+// pages is left.
+void block_release(uint32_t pfn, unsigned order);
+// A page's mapping went: frees the page's block when it was orphaned (its
+// owner died) and nothing maps it any more.
+void orphan_unmapped(uint32_t pfn);
+// The allocated block at head of that order is orphaned: its owner died
+// while some of its pages were still mapped.
+void block_orphan(uint32_t head, unsigned order);
+extern uint32_t orphan_pages; // pages of orphaned blocks, not yet freed
+
+// One mapping of n pages from pfn less (map_inc's pair): frees orphaned
+// blocks that end up unmapped.
+static inline void map_dec(uint32_t pfn, uint32_t n)
+{
+	if (map_put(pfn, n) && orphan_pages) // some page is unmapped now: an orphan's?
+		for (uint32_t i = 0; i < n; i++)
+			orphan_unmapped(pfn + i);
+}
 
 // ---------------------------------------------------------------------------
 // clients.c: registered programs and threads.
@@ -176,7 +147,7 @@ struct client {
 // A kmap_local or kmap_atomic stack: its mappings, newest last, and where
 // in its region of the thread window the next one goes.
 struct mstack {
-	uint16_t *pi[KMAP_LOCAL_MAX]; // each page's info (pages do not move)
+	pinfo_t *pi[KMAP_LOCAL_MAX]; // each page's info (pages do not move)
 	uint32_t pfn[KMAP_LOCAL_MAX];
 	uint32_t slot[KMAP_LOCAL_MAX];
 	uint32_t depth;
@@ -231,6 +202,11 @@ struct req {
 
 // main.c: logs one line naming the client and returns err.
 int req_fail(struct req *q, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+// The thread a thread-bound request is for: the caller's thread capability,
+// or the client's only registered thread. NULL after logging E_PERM in *err.
+struct mthread *req_thread(struct req *q, const char *what, int *err);
+
+// slots.c: memsrv's own capability slots.
 // A free slot of memsrv's table (collecting idle objects when short), or 0.
 uint32_t ms_slot_alloc(void);
 // Destroys the object in slot (when it still lives) and frees the slot.
@@ -239,9 +215,6 @@ void ms_slot_destroy(uint32_t slot);
 void ms_slot_delete(uint32_t slot);
 // Creates an object of type in a new slot of memsrv's table. E_OK or error.
 int ms_create(uint32_t type, uint32_t *slot);
-// The thread a thread-bound request is for: the caller's thread capability,
-// or the client's only registered thread. NULL after logging E_PERM in *err.
-struct mthread *req_thread(struct req *q, const char *what, int *err);
 
 // Request handlers: E_OK with q->out filled, or the error (logged).
 int ms_hello(struct req *q);
@@ -262,8 +235,9 @@ int ms_kmap_atomic(struct req *q);
 // takes the push back.
 void local_undo(struct req *q);
 // Pages [pfn, pfn + n) leave their owner: every kmap_local and kmap_atomic
-// slot holding one is emptied now, in every thread (a thread still using it
-// faults: a use after free), and the stacks forget those pages.
+// slot that may hold one is emptied now, in every thread: the stale ones
+// (all of them) and the live ones with those pages (a thread still using
+// one faults: a use after free), and the stacks forget those pages.
 void local_release(uint32_t pfn, uint32_t n);
 // Thread t says it holds `depth` kmap_local mappings (MS_STATS): memsrv
 // forgets the ones above (a larger depth changes nothing).
@@ -272,9 +246,6 @@ void local_held(struct mthread *t, uint32_t depth);
 // every thread, as far as memsrv knows (a thread's kunmap_local reaches it
 // with its next kmap_local).
 uint32_t local_maps_in(uint32_t pfn, uint32_t n);
-// A page's mapping went: frees the page's block when it was orphaned (its
-// owner died) and nothing maps it any more.
-void orphan_unmapped(uint32_t pfn);
 // Serves kmap_local and a first kmap_atomic in their common case for as
 // long as such requests come: answers *m in place (with MSG_MAP) and
 // receives the next on endpoint ep. Returns E_OK with a request it leaves to

@@ -1,16 +1,20 @@
 // Sparse page metadata: one open-addressing hash (linear probing, grown at
-// half full) from (pfn, client index) to a 24-bit value. Index 0 holds a
-// page's mapcount (every page-table entry memsrv made for it: local, atomic,
-// pool slot, stale or not, and vmap pages); index i > 0 says the page was
-// shared with client i. Only mapped or shared pages have entries, and the
-// page's own PI_MAPPED / PI_SHARED bits say when to look, so the common
-// path never probes and the hash stays small however large HIGHMEM is.
+// half full) from (pfn, client index) to a 24-bit value. Index i > 0 says
+// the page was shared with client i; index 0, the page's own entry, holds
+// its mapcount (every page-table entry memsrv counts for it: kmap pool
+// slots, stale or not, and vmap pages) in bits 0..17 and how many clients
+// it is shared with in bits 18..23. A page has an own entry exactly when it
+// is mapped or shared, and then its PI_META bit, so the common path never
+// probes and the hash stays small however large HIGHMEM is.
 #include <stdlib.h>
 
-#include "ms.h"
+#include "pagemeta.h"
 
 #define EMPTY 0xffffffffu
-#define VALUE_MAX 0xffffffu
+#define VALUE_MASK 0xffffffu
+#define COUNT_MAX 0x3ffffu   // a page's own entry: its mapcount
+#define SHARE_ONE (1u << 18) // and one share
+_Static_assert(MS_CLIENTS_MAX < VALUE_MASK / SHARE_ONE, "every share fits the count");
 
 struct hent {
 	uint32_t pfn; // EMPTY: a free entry
@@ -46,13 +50,13 @@ static void place(struct hent e)
 	tab[i] = e;
 }
 
-// Room for one more entry. E_OK or E_NOMEM (the table is unchanged).
-static int reserve(void)
+// Room for n more entries. E_OK or E_NOMEM (the table is unchanged).
+static int reserve(uint32_t n)
 {
 	struct hent *old = tab;
 	uint32_t ocap = cap, ncap = cap ? cap * 2 : 1024;
 
-	if ((used + 1) * 2 <= cap)
+	if ((used + n) * 2 <= cap)
 		return E_OK;
 	tab = malloc(ncap * sizeof(*tab));
 	if (!tab) {
@@ -90,130 +94,140 @@ static void erase(struct hent *e)
 	}
 }
 
+// pfn's own entry (mapcount and shares), or NULL when it has none.
+static struct hent *own(uint32_t pfn, const pinfo_t *pi)
+{
+	return pi && (*pi & PI_META) ? find(pfn, 0) : NULL;
+}
+
+// Drops pfn's own entry e when it counts nothing any more, and PI_META.
+static void settle(struct hent *e, pinfo_t *pi)
+{
+	if (e->kv & VALUE_MASK)
+		return;
+	erase(e);
+	*pi &= (pinfo_t)~PI_META;
+}
+
 uint32_t map_count(uint32_t pfn)
 {
-	uint16_t *pi = page_info(pfn);
-	struct hent *e = pi && (*pi & PI_MAPPED) ? find(pfn, 0) : NULL;
+	struct hent *e = own(pfn, page_info(pfn));
 
-	return e ? e->kv & VALUE_MAX : 0;
+	return e ? e->kv & COUNT_MAX : 0;
+}
+
+uint32_t map_put(uint32_t pfn, uint32_t n)
+{
+	uint32_t unmapped = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		pinfo_t *pi = page_info(pfn + i);
+		struct hent *e = own(pfn + i, pi);
+
+		if (!e || !(e->kv & COUNT_MAX))
+			continue; // not reached: every decrement follows an increment
+		if (!(--e->kv & COUNT_MAX)) {
+			unmapped++;
+			settle(e, pi);
+		}
+	}
+	return unmapped;
 }
 
 int map_inc(uint32_t pfn, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
-		uint16_t *pi = page_info(pfn + i);
-		struct hent *e = find(pfn + i, 0);
+		pinfo_t *pi = page_info(pfn + i);
+		struct hent *e = own(pfn + i, pi);
 		int err = E_OK;
 
-		if (e && (e->kv & VALUE_MAX) == VALUE_MAX)
+		if (e && (e->kv & COUNT_MAX) == COUNT_MAX)
 			err = E_NOMEM;
 		else if (e)
 			e->kv++;
-		else if (!(err = reserve())) {
+		else if (!(err = reserve(1))) {
 			place((struct hent){ pfn + i, 1 });
 			used++;
-			*pi |= PI_MAPPED;
+			*pi |= PI_META;
 		}
 		if (err) {
-			map_dec(pfn, i);
+			map_put(pfn, i);
 			return err;
 		}
 	}
 	return E_OK;
 }
 
-// An orphaned block is freed once none of its pages is mapped.
-static void orphan_check(uint32_t pfn)
-{
-	struct zone *z = zone_of(pfn);
-	uint32_t i = pfn - z->origin, head = i;
-	unsigned order;
-
-	while (!(z->info[head] & PI_HEAD))
-		head--;
-	order = (z->info[head] & PI_ORDER_MASK) >> PI_ORDER_SHIFT;
-	for (uint32_t p = head; p < head + (1u << order); p++)
-		if (z->info[p] & PI_MAPPED)
-			return;
-	if (local_maps_in(z->origin + head, 1u << order))
-		return;
-	buddy_free(z->origin + head, order);
-}
-
-void orphan_unmapped(uint32_t pfn)
-{
-	uint16_t *pi = page_info(pfn);
-
-	if (pi && (*pi & PI_OWNER) == PI_ORPHAN && !(*pi & PI_MAPPED))
-		orphan_check(pfn);
-}
-
-void map_dec(uint32_t pfn, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++) {
-		uint16_t *pi = page_info(pfn + i);
-		struct hent *e = find(pfn + i, 0);
-
-		if (!e || !pi)
-			continue; // not reached: every decrement follows an increment
-		if ((--e->kv & VALUE_MAX) == 0) {
-			erase(e);
-			*pi &= (uint16_t)~PI_MAPPED;
-			if ((*pi & PI_OWNER) == PI_ORPHAN)
-				orphan_check(pfn + i);
-		}
-	}
-}
-
 int share_add(uint32_t pfn, uint8_t idx)
 {
+	pinfo_t *pi = page_info(pfn);
+	struct hent *e;
 	int err;
 
-	if (find(pfn, idx))
+	if ((*pi & PI_META) && find(pfn, idx))
 		return E_OK;
-	if ((err = reserve()))
+	if ((err = reserve(2)))
 		return err;
 	place((struct hent){ pfn, (uint32_t)idx << 24 | 1 });
 	used++;
-	*page_info(pfn) |= PI_SHARED;
+	if ((e = own(pfn, pi)))
+		e->kv += SHARE_ONE;
+	else {
+		place((struct hent){ pfn, SHARE_ONE });
+		used++;
+		*pi |= PI_META;
+	}
 	return E_OK;
 }
 
 void share_revoke(uint32_t pfn)
 {
-	uint16_t *pi = page_info(pfn);
+	pinfo_t *pi = page_info(pfn);
+	struct hent *e = own(pfn, pi);
 
-	if (!pi || !(*pi & PI_SHARED))
+	if (!e || e->kv < SHARE_ONE)
 		return;
-	for (uint32_t idx = 1; idx <= MS_CLIENTS_MAX; idx++) {
-		struct hent *e = find(pfn, (uint8_t)idx);
-		if (e)
+	for (uint32_t idx = 1; idx <= MS_CLIENTS_MAX; idx++)
+		if ((e = find(pfn, (uint8_t)idx)))
 			erase(e);
-	}
-	*pi &= (uint16_t)~PI_SHARED;
+	e = find(pfn, 0); // erasing moved entries
+	e->kv &= COUNT_MAX;
+	settle(e, pi);
 }
 
 void share_drop_client(uint8_t idx)
 {
 	// erase() moves entries backwards: rescan a slot after erasing there.
+	// Own entries left counting nothing go in a second pass, so that no
+	// erase moves an entry behind the scan.
 	for (uint32_t i = 0; i < cap;) {
 		if (tab[i].pfn != EMPTY && tab[i].kv >> 24 == idx) {
+			uint32_t pfn = tab[i].pfn;
+
+			erase(&tab[i]);
+			find(pfn, 0)->kv -= SHARE_ONE;
+			continue;
+		}
+		i++;
+	}
+	for (uint32_t i = 0; i < cap;) {
+		if (tab[i].pfn != EMPTY && !tab[i].kv) {
+			*page_info(tab[i].pfn) &= (pinfo_t)~PI_META;
 			erase(&tab[i]);
 			continue;
 		}
 		i++;
 	}
-	// PI_SHARED stays on pages now shared with nobody: it only means "look".
 }
 
 int page_access(uint8_t idx, uint32_t pfn)
 {
-	uint16_t *pi = page_info(pfn);
+	pinfo_t *pi = page_info(pfn);
 	uint32_t owner = pi ? *pi & PI_OWNER : 0;
 
-	if (!owner || owner == PI_ORPHAN)
+	if (!owner || owner == PI_ORPHAN || !idx)
 		return E_PERM; // free, not memsrv's, or its owner died
-	if (owner == idx || ((*pi & PI_SHARED) && find(pfn, idx)))
+	if (owner == idx || ((*pi & PI_META) && find(pfn, idx)))
 		return E_OK;
 	return E_PERM;
 }

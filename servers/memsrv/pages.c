@@ -2,7 +2,7 @@
 // each client (MS_LIMIT).
 #include "ms.h"
 
-// MS_ALLOC (order, flags) -> MR0 pfn. Frames come zeroed.
+// MS_ALLOC (order, flags[, pfn with MS_ALLOC_AT]) -> MR0 pfn. Frames come zeroed.
 int ms_alloc(struct req *q)
 {
 	uint32_t order = q->w[0], flags = q->w[1], pfn;
@@ -15,14 +15,18 @@ int ms_alloc(struct req *q)
 				MEMSRV_MAX_ORDER);
 	if (q->len < 2)
 		flags = 0;
-	if (flags & ~MS_ALLOC_HIGH)
+	if (flags & ~(MS_ALLOC_HIGH | MS_ALLOC_AT) || (flags & MS_ALLOC_AT && q->len < 3))
 		return req_fail(q, E_INVAL, "alloc_pages with unknown flags 0x%x", flags);
 	if ((1u << order) > q->c->max_pages - q->c->owned)
 		return req_fail(q, E_NOMEM,
 				"alloc_pages of order %u: it owns %u pages, its limit is %u", order,
 				q->c->owned, q->c->max_pages);
-	err = buddy_alloc(order, q->c->idx, flags & MS_ALLOC_HIGH, &pfn);
-	if (err == E_NOMEM && ms_unwatched) { // a dead client's pages may be waiting
+	if (flags & MS_ALLOC_AT) {
+		if ((err = buddy_alloc_at(pfn = q->w[2], order, q->c->idx)))
+			return req_fail(q, err, "alloc_pages of order %u at pfn 0x%x: %s", order,
+					pfn, err == E_NOMEM ? "not free" : "no such pages");
+	} else if ((err = buddy_alloc(order, q->c->idx, flags & MS_ALLOC_HIGH, &pfn)) == E_NOMEM &&
+		   ms_unwatched) { // a dead client's pages may be waiting
 		clients_reap();
 		err = buddy_alloc(order, q->c->idx, flags & MS_ALLOC_HIGH, &pfn);
 	}
@@ -30,7 +34,7 @@ int ms_alloc(struct req *q)
 		return req_fail(q, err, "alloc_pages of order %u: %u pages free", order,
 				free_pages);
 	if ((err = frames_zero(pfn, 1u << order))) {
-		buddy_free(pfn, order);
+		block_release(pfn, order);
 		return req_fail(q, err, "alloc_pages of order %u: cannot zero pfn 0x%x", order,
 				pfn);
 	}
@@ -48,8 +52,9 @@ int ms_alloc(struct req *q)
 // unused (kunmap_local is no request).
 int ms_free(struct req *q)
 {
-	uint32_t pfn = q->w[0], order = q->w[1], n, mapped = 0, local = 0;
-	uint16_t *pi = page_info(pfn);
+	uint32_t pfn = q->w[0], order = q->w[1], n, head;
+	pinfo_t *pi = page_info(pfn);
+	unsigned real;
 
 	if (q->len < 2)
 		return req_fail(q, E_INVAL, "free_pages needs a pfn and an order");
@@ -58,29 +63,20 @@ int ms_free(struct req *q)
 				order);
 	if ((*pi & PI_OWNER) != q->c->idx)
 		return req_fail(q, E_PERM, "free_pages of pfn 0x%x: not its page", pfn);
-	if (!(*pi & PI_HEAD) || (*pi & PI_ORDER_MASK) >> PI_ORDER_SHIFT != order)
+	if (!(*pi & PI_HEAD) || buddy_block(pfn, &head, &real) || real != order)
 		return req_fail(q, E_PERM, "free_pages of pfn 0x%x order %u: it owns no such block",
 				pfn, order);
 	n = 1u << order;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t maps = map_count(pfn + i);
 
-		mapped |= maps;
-		local |= pi[i] & PI_LOCAL;
 		if (maps && maps > pool_stale(pfn + i))
 			return req_fail(q, E_BUSY,
 					"free_pages of pfn 0x%x order %u: pfn 0x%x still "
 					"has %u mapping(s)",
 					pfn, order, pfn + i, maps);
 	}
-	if (local)
-		local_release(pfn, n);
-	for (uint32_t i = 0; i < n; i++) {
-		if (mapped) // stale kmap slots are the only mappings left
-			pool_clear_stale(pfn + i);
-		share_revoke(pfn + i);
-	}
-	buddy_free(pfn, order);
+	block_release(pfn, order); // stale kmap slots are the only mappings left
 	q->c->owned -= n;
 	return E_OK;
 }
@@ -89,7 +85,7 @@ int ms_free(struct req *q)
 int ms_share(struct req *q)
 {
 	uint32_t pfn = q->w[0];
-	uint16_t *pi = page_info(pfn);
+	pinfo_t *pi = page_info(pfn);
 	struct client *to = client_by_id(q->w[1]);
 	int err;
 

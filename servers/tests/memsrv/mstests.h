@@ -34,6 +34,7 @@ enum ms_mode {
 	MODE_VMAPPER = 3,
 	MODE_LIMITED = 4,
 	MODE_FLOOD = 5,
+	MODE_SAMPLED = 6, // the sampled integrity check alone ("run=mstests:6")
 };
 #define MODE_ARG(mode, param) ((uint32_t)(mode) | (uint32_t)(param) << 8)
 
@@ -138,7 +139,7 @@ int probe_faults(uint32_t addr, uint32_t *value, const char **why);
 
 // --- the test tables of each file -------------------------------------------
 extern const struct test pages_tests[], local_tests[], pool_tests[], vmap_tests[], proto_tests[],
-	client_tests[], isolation_tests[], integrity_tests[];
+	client_tests[], isolation_tests[], integrity_tests[], sampled_tests[];
 
 // main.c: the child modes (clients.c).
 int victim_main(uint32_t param);
