@@ -1,9 +1,11 @@
 // The client library's API (highmem.h): each function is one request to
-// memsrv (client.c), or a few for vmap and the copy helpers.
+// memsrv (client.c), or a few for vmap and the copy helpers; kmap and
+// kunmap are in kmap.c.
 #include <string.h>
 
 #include "client.h"
 #include "highmem.h"
+#include "kmap.h"
 #include "runs.h"
 
 __thread int highmem_errno;
@@ -84,16 +86,6 @@ void *kmap_atomic(page_t page)
 int kunmap_atomic(const void *addr)
 {
 	return failed(ms_request1(MS_KUNMAP_ATOMIC, (uint32_t)addr, NULL));
-}
-
-void *kmap(page_t page)
-{
-	return request_va(MS_KMAP, page);
-}
-
-int kunmap(page_t page)
-{
-	return request(MS_KUNMAP, 1, page, 0, NULL);
 }
 
 // MS_VMAP carries the first runs after (n, prot); each MS_VMAP_MORE the
@@ -212,7 +204,8 @@ int highmem_stats(struct highmem_stats *st)
 	st->used_pages = r.mr[1];
 	st->kmap_local = r.mr[2];
 	st->kmap_atomic = r.mr[3];
-	st->kmap = user_ipcbuf()->mr[4];
+	st->kmap = kmap_refs();
+	st->kmap_slots = user_ipcbuf()->mr[4];
 	st->vmap = user_ipcbuf()->mr[5];
 	st->owned_pages = user_ipcbuf()->mr[6];
 	return E_OK;

@@ -293,6 +293,16 @@ __attribute__((noreturn)) static void serve(void)
 			}
 			continue;
 		}
+		if (m.info == (MSG_INFO(MS_KMAP, 2) | MSG_CALL) && // kmap's common case
+		    (err = pool_serve_fast(endpoint, &m, ipc, &badge))) {
+			if (m.info & MSG_MAP) {
+				q.c = NULL;
+				q.badge = badge;
+				q.undo_stack = NULL;
+				err = refused_map(&q, err, &m);
+			}
+			continue;
+		}
 		if (MSG_LABEL(m.info) == MSG_LABEL_NOTIFY && !(m.info & MSG_CAP)) {
 			clients_reap(); // m.badge holds the watch bits: scan them all
 			r = (struct msg){ .info = MSG_INFO(E_NOSYS, 0) }; // a forged one

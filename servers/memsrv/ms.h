@@ -161,7 +161,8 @@ struct client {
 	int unwatched;       // INV_WATCH refused (no RIGHT_READ): polled instead
 	uint32_t nwaiting;   // its calls waiting for a kmap pool slot
 	struct kpool *pool;  // its kmap pool (kmap_pool.c; NULL until its first kmap)
-	uint32_t nkmap;      // its live kmap references
+	uint32_t nkmap;      // its kmap pool slots mapped or owed (kmap_pool.c)
+	uint32_t nrevoked;   // of them owed: emptied by memsrv, mapped back at regain
 	uint32_t owned;      // pages it owns
 	uint32_t max_pages;  // limits its starter set (MS_LIMIT): pages it may own,
 	uint32_t max_maps;   //   kmap references and vmaps it may hold at once
@@ -276,6 +277,12 @@ void orphan_unmapped(uint32_t pfn);
 int local_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, uint32_t *badge);
 int ms_kmap(struct req *q);
 int ms_kunmap(struct req *q);
+// Serves MS_KMAP in its common case (a registered thread's capability, a
+// page its client owns, within its limit) for as long as such requests
+// come, as local_serve does: answers *m in place (MSG_MAP) and receives the
+// next on ep. E_OK with a request it leaves to the general way in *m, or
+// the error of a reply_recv (*badge: whose reply it carried).
+int pool_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, uint32_t *badge);
 int ms_vmap(struct req *q);
 int ms_vmap_more(struct req *q);
 int ms_vunmap(struct req *q);
@@ -294,10 +301,13 @@ void pool_forget_client(struct client *c);
 void pool_forget_thread(struct mthread *t);
 // Answers waiting calls that can be served now, or never.
 void pool_serve(void);
-// pfn's stale (unreferenced) slots in every pool are cleared now: before a free.
-void pool_clear_stale(uint32_t pfn);
-// In how many pools pfn sits in a stale slot.
-uint32_t pool_stale(uint32_t pfn);
+// Before pages [pfn, pfn + n) leave their owner (free, the owner's death):
+// every pool slot holding one, in every client's pool, stale or
+// referenced, is emptied now.
+void pool_clear(uint32_t pfn, uint32_t n);
+// Client c was given pages [pfn, pfn + n) (alloc, share): the slots of its
+// pool pool_clear emptied of them hold them again. Only when c->nrevoked.
+void pool_regain(struct client *c, uint32_t pfn, uint32_t n);
 // Reply objects kept for reuse go (when slots are short).
 void pool_gc(void);
 

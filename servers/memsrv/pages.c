@@ -35,6 +35,8 @@ int ms_alloc(struct req *q)
 				pfn);
 	}
 	q->c->owned += 1u << order;
+	if (q->c->nrevoked)
+		pool_regain(q->c, pfn, 1u << order);
 	q->c->lo = pfn < q->c->lo ? pfn : q->c->lo;
 	q->c->hi = pfn + (1u << order) - 1 > q->c->hi ? pfn + (1u << order) - 1 : q->c->hi;
 	q->out[0] = pfn;
@@ -42,11 +44,12 @@ int ms_alloc(struct req *q)
 	return E_OK;
 }
 
-// MS_FREE (pfn, order). Refused while a page of the block is mapped
-// anywhere (E_BUSY); stale pool slots of its pages are cleared first.
+// MS_FREE (pfn, order). Refused while a page of the block is vmapped or
+// kmap_local/kmap_atomic mapped anywhere (E_BUSY); kmap pool slots holding
+// its pages are emptied first.
 int ms_free(struct req *q)
 {
-	uint32_t pfn = q->w[0], order = q->w[1], n, lmaps, mapped = 0;
+	uint32_t pfn = q->w[0], order = q->w[1], n, lmaps;
 	uint16_t *pi = page_info(pfn);
 
 	if (q->len < 2)
@@ -68,18 +71,15 @@ int ms_free(struct req *q)
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t maps = map_count(pfn + i);
 
-		mapped |= maps;
-		if (maps && maps > pool_stale(pfn + i))
+		if (maps)
 			return req_fail(q, E_BUSY,
 					"free_pages of pfn 0x%x order %u: pfn 0x%x still "
 					"has %u mapping(s)",
 					pfn, order, pfn + i, maps);
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		if (mapped) // stale kmap slots are the only mappings left
-			pool_clear_stale(pfn + i);
+	pool_clear(pfn, n);
+	for (uint32_t i = 0; i < n; i++)
 		share_revoke(pfn + i);
-	}
 	buddy_free(pfn, order);
 	q->c->owned -= n;
 	return E_OK;
@@ -102,6 +102,8 @@ int ms_share(struct req *q)
 				q->w[1]);
 	if (to != q->c && (err = share_add(pfn, to->idx)))
 		return req_fail(q, err, "share of pfn 0x%x: no memory for the record", pfn);
+	if (to->nrevoked)
+		pool_regain(to, pfn, 1);
 	return E_OK;
 }
 
