@@ -82,7 +82,9 @@ enum memsrv_request {
 	MS_FREE,  // (pfn, order): E_PERM when the caller does not own exactly that
 		  //   block (E_INVAL when no such block is allocated); E_BUSY while
 		  //   a page of it is vmapped or kmap_local/kmap_atomic mapped. kmap
-		  //   pool slots holding it (anyone's) are emptied, not waited for
+		  //   pool slots holding it (anyone's) are emptied, not waited for.
+		  //   -> MR0 how many of the caller's own pool (its library forgets
+		  //   them; another client's are mapped back when it gets the page)
 	MS_SHARE, // (pfn, client id): that client may map the page too. Owner only
 		  //   (E_PERM); E_INVAL for an unknown client.
 

@@ -50,7 +50,12 @@ int alloc_page(uint32_t flags, page_t *page)
 
 int __free_pages(page_t page, unsigned order)
 {
-	return request(MS_FREE, 2, page, order, NULL);
+	uint32_t kmapped = 0;
+	int err = request(MS_FREE, 2, page, order, &kmapped);
+
+	if (!err && kmapped) // memsrv emptied those slots of our kmap pool
+		kmap_forget(page, 1u << order);
+	return err;
 }
 
 int __free_page(page_t page)

@@ -99,6 +99,16 @@ static int call2(uint32_t label, uint32_t a0, uint32_t a1)
 	return err ? err : (int)MSG_LABEL(m.info);
 }
 
+// The hash again, of the occupied slots only. Under the lock.
+static void rehash(void)
+{
+	for (uint32_t i = 0; i < POOL_HASH; i++)
+		pool.head[i] = 0;
+	for (uint32_t i = 0; i < POOL_WORDS; i++)
+		for (uint32_t b = pool.occupied[i]; b; b &= b - 1)
+			hash_add(i * 32 + (uint32_t)__builtin_ctz(b));
+}
+
 // Empties every stale slot with one MS_KUNMAP and forgets them (Linux's
 // flush_all_zero_pkmaps). Under the lock. E_OK or memsrv's error.
 static int flush(void)
@@ -114,13 +124,9 @@ static int flush(void)
 		return E_OK;
 	if ((err = ms_request(MS_KUNMAP, w, 1 + POOL_WORDS, &r)))
 		return err;
-	for (uint32_t i = 0; i < POOL_HASH; i++)
-		pool.head[i] = 0;
-	for (uint32_t i = 0; i < POOL_WORDS; i++) {
+	for (uint32_t i = 0; i < POOL_WORDS; i++)
 		pool.occupied[i] = pool.held[i];
-		for (uint32_t b = pool.held[i]; b; b &= b - 1)
-			hash_add(i * 32 + (uint32_t)__builtin_ctz(b));
-	}
+	rehash();
 	return E_OK;
 }
 
@@ -216,6 +222,29 @@ int kunmap(page_t page)
 	uint32_t gen = pool.gen;
 	unlock();
 	return wake ? failed(ms_request1(MS_KUNMAP, gen, NULL)) : E_OK;
+}
+
+void kmap_forget(page_t page, uint32_t n)
+{
+	uint32_t freed = 0, wake, gen;
+
+	lock();
+	for (uint32_t s = 0; s < KMAP_POOL_SLOTS; s++) {
+		if (!(pool.occupied[s / 32] >> s % 32 & 1) || pool.pfn[s] - page >= n)
+			continue;
+		pool.occupied[s / 32] &= ~(1u << s % 32);
+		pool.held[s / 32] &= ~(1u << s % 32);
+		pool.refs -= pool.count[s];
+		freed += pool.count[s] != 0;
+		pool.count[s] = 0;
+	}
+	rehash();
+	pool.gen += freed;
+	wake = freed && pool.nwaiting;
+	gen = pool.gen;
+	unlock();
+	if (wake) // a slot freed (the page's references went with it)
+		ms_request1(MS_KUNMAP, gen, NULL);
 }
 
 int kmap_flush(void)

@@ -197,7 +197,7 @@ static uint32_t frames_reclaim(struct client *c)
 				continue;
 			}
 			for (uint32_t p = i; p < i + pages; p++) {
-				pool_clear(z->origin + p, 1);
+				pool_clear(z->origin + p, 1, NULL);
 				share_revoke(z->origin + p);
 				mapped |= z->info[p] & PI_MAPPED;
 			}

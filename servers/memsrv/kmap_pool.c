@@ -13,10 +13,12 @@
 // wrote into each slot (rec[], hashed by pfn) and, before any page leaves
 // its owner (MS_FREE, the owner's death: pool_clear), empties every slot
 // holding it in every pool, stale or referenced: a client still using it
-// faults, as after a use-after-free. Such a slot is "revoked": the library
-// may still believe it holds the page, so when the client is given the page
-// again (MS_ALLOC, MS_SHARE: pool_regain) memsrv maps it back there, and a
-// kmap that the library answers from its cache stays right.
+// faults, as after a use-after-free. The freeing client's own slots go for
+// good (MS_FREE tells how many, and its library forgets them); another
+// client's are "revoked": its library may still believe it holds the page,
+// so when that client is given the page again (MS_ALLOC, MS_SHARE:
+// pool_regain) memsrv maps it back there, and a kmap that the library
+// answers from its cache stays right.
 //
 // A slot is in one of four states: empty (rec[] REC_NONE), mapped,
 // revoked, or flushed (the client emptied it at a wrap; the record stays
@@ -394,11 +396,15 @@ void pool_forget_thread(struct mthread *t)
 	}
 }
 
-// pool_clear of one page held in some pool.
-static void clear_page(uint32_t pfn)
+// pool_clear of one page held in some pool; returns how many slots of
+// by's pool held it.
+static uint32_t clear_page(uint32_t pfn, const struct client *by)
 {
+	uint32_t own = 0;
+
 	for (uint32_t i = 1; i <= MS_CLIENTS_MAX; i++) {
-		struct kpool *p = clients[i].id ? clients[i].pool : NULL;
+		struct client *c = &clients[i];
+		struct kpool *p = c->id ? c->pool : NULL;
 
 		for (int s = p ? p->head[pfn % POOL_HASH] : -1, n; s >= 0; s = n) {
 			n = p->next[s];
@@ -409,19 +415,29 @@ static void clear_page(uint32_t pfn)
 				continue;
 			}
 			window_clear(p->win, (uint32_t)s, 1);
-			filter[pfn % FILTER_SIZE]--;
 			p->mapped[s / 32] &= ~(1u << s % 32);
+			if (c == by) { // its library forgets it (MS_FREE's answer)
+				rec_drop(p, (uint32_t)s);
+				c->nkmap--;
+				own++;
+				continue;
+			}
+			filter[pfn % FILTER_SIZE]--;
 			p->revoked[s / 32] |= 1u << s % 32;
-			clients[i].nrevoked++;
+			c->nrevoked++;
 		}
 	}
+	return own;
 }
 
-void pool_clear(uint32_t pfn, uint32_t n)
+uint32_t pool_clear(uint32_t pfn, uint32_t n, const struct client *by)
 {
+	uint32_t own = 0;
+
 	for (uint32_t i = 0; i < n; i++)
 		if (filter[(pfn + i) % FILTER_SIZE])
-			clear_page(pfn + i);
+			own += clear_page(pfn + i, by);
+	return own;
 }
 
 void pool_regain(struct client *c, uint32_t pfn, uint32_t n)

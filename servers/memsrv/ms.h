@@ -303,8 +303,10 @@ void pool_forget_thread(struct mthread *t);
 void pool_serve(void);
 // Before pages [pfn, pfn + n) leave their owner (free, the owner's death):
 // every pool slot holding one, in every client's pool, stale or
-// referenced, is emptied now.
-void pool_clear(uint32_t pfn, uint32_t n);
+// referenced, is emptied now; those of client `by` (the one freeing, or
+// NULL) are forgotten, the others' mapped back at pool_regain. Returns how
+// many slots of by's pool went.
+uint32_t pool_clear(uint32_t pfn, uint32_t n, const struct client *by);
 // Client c was given pages [pfn, pfn + n) (alloc, share): the slots of its
 // pool pool_clear emptied of them hold them again. Only when c->nrevoked.
 void pool_regain(struct client *c, uint32_t pfn, uint32_t n);

@@ -46,7 +46,7 @@ int ms_alloc(struct req *q)
 
 // MS_FREE (pfn, order). Refused while a page of the block is vmapped or
 // kmap_local/kmap_atomic mapped anywhere (E_BUSY); kmap pool slots holding
-// its pages are emptied first.
+// its pages are emptied first. -> MR0 how many of the caller's own went.
 int ms_free(struct req *q)
 {
 	uint32_t pfn = q->w[0], order = q->w[1], n, lmaps;
@@ -77,7 +77,8 @@ int ms_free(struct req *q)
 					"has %u mapping(s)",
 					pfn, order, pfn + i, maps);
 	}
-	pool_clear(pfn, n);
+	q->out[0] = pool_clear(pfn, n, q->c);
+	q->nout = 1;
 	for (uint32_t i = 0; i < n; i++)
 		share_revoke(pfn + i);
 	buddy_free(pfn, order);
