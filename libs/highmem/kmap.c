@@ -86,16 +86,17 @@ static void take(uint32_t s)
 	pool.refs++;
 }
 
-// A request of two words (label, a0, a1) by the shortest way.
-static int call2(uint32_t label, uint32_t a0, uint32_t a1)
+// A request of two words (label, a0, a1) by the shortest way: straight to
+// the thread's endpoint ep when it has one.
+static inline int call2(uint32_t ep, uint32_t label, uint32_t a0, uint32_t a1)
 {
 	struct msg m = { .info = MSG_INFO(label, 2), .mr = { a0, a1 } };
 	uint32_t w[2] = { a0, a1 };
 	int err;
 
-	if (!ms_thread_ep)
+	if (!ep)
 		return ms_request(label, w, 2, &m);
-	err = sys_call(ms_thread_ep, &m);
+	err = sys_call(ep, &m);
 	return err ? err : (int)MSG_LABEL(m.info);
 }
 
@@ -154,7 +155,7 @@ static int slot_next(int *err)
 // Maps page into a new slot *s. Under the lock (dropped while waiting for
 // a slot). E_OK, E_AGAIN after a wait (look again: another thread may have
 // mapped the page), or the error.
-static int map_new(page_t page, int *s)
+static int map_new(uint32_t ep, page_t page, int *s)
 {
 	int err = E_OK;
 	uint32_t gen;
@@ -165,14 +166,14 @@ static int map_new(page_t page, int *s)
 		gen = pool.gen;
 		pool.nwaiting++;
 		unlock();
-		err = call2(MS_KMAP, gen, MS_KMAP_WAIT);
+		err = call2(ep, MS_KMAP, gen, MS_KMAP_WAIT);
 		lock();
 		pool.nwaiting--;
 		return err ? err : E_AGAIN;
 	}
-	err = call2(MS_KMAP, page, (uint32_t)*s);
+	err = call2(ep, MS_KMAP, page, (uint32_t)*s);
 	if (err == E_NOMEM && !flush()) // at the limit: stale slots count there
-		err = call2(MS_KMAP, page, (uint32_t)*s);
+		err = call2(ep, MS_KMAP, page, (uint32_t)*s);
 	if (err)
 		return err;
 	pool.pfn[*s] = page;
@@ -183,16 +184,17 @@ static int map_new(page_t page, int *s)
 
 void *kmap(page_t page)
 {
+	uint32_t ep = ms_thread_ep;
 	struct msg r;
 	int s, err;
 
-	if (!thread_known && !ms_thread_ep) {
+	if (!ep && !thread_known) {
 		if (failed(ms_request(MS_STATS, NULL, 0, &r))) // registers the thread
 			return NULL;
 		thread_known = 1;
 	}
 	lock();
-	while ((s = lookup(page)) < 0 && (err = map_new(page, &s)))
+	while ((s = lookup(page)) < 0 && (err = map_new(ep, page, &s)))
 		if (err != E_AGAIN) {
 			unlock();
 			failed(err);

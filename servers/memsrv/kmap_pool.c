@@ -242,7 +242,8 @@ static int counted(const struct kpool *p, uint32_t s)
 }
 
 // Records pfn in slot s of c's pool, mapped (the caller maps it).
-static void slot_set(struct client *c, uint32_t s, uint32_t pfn)
+static inline __attribute__((always_inline)) void slot_set(struct client *c, uint32_t s,
+							   uint32_t pfn)
 {
 	struct kpool *p = c->pool;
 	uint32_t b = 1u << s % 32;
