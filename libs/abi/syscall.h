@@ -58,6 +58,25 @@ static inline int hmk_call1(uint32_t cap, uint32_t info, uint32_t arg, uint32_t 
 	return (int)r0;
 }
 
+// The same with two words (MR0 = a0, MR1 = a1).
+static inline int hmk_call2(uint32_t cap, uint32_t info, uint32_t a0, uint32_t a1,
+			    uint32_t *out_info, uint32_t *out_mr0)
+{
+	register uint32_t r0 __asm__("r0") = cap;
+	register uint32_t r1 __asm__("r1") = info;
+	register uint32_t r2 __asm__("r2") = a0;
+	register uint32_t r3 __asm__("r3") = a1;
+	register uint32_t r7 __asm__("r7") = SYS_CALL;
+
+	__asm__ volatile("svc #0"
+			 : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3)
+			 : "r"(r7)
+			 : "r4", "r5", "r6", "memory");
+	*out_info = r1;
+	*out_mr0 = r2;
+	return (int)r0;
+}
+
 static inline int sys_call(uint32_t cap, struct msg *m)
 {
 	return hmk_syscall(SYS_CALL, cap, m);

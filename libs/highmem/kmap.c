@@ -90,14 +90,14 @@ static void take(uint32_t s)
 // the thread's endpoint ep when it has one.
 static inline int call2(uint32_t ep, uint32_t label, uint32_t a0, uint32_t a1)
 {
-	struct msg m = { .info = MSG_INFO(label, 2), .mr = { a0, a1 } };
-	uint32_t w[2] = { a0, a1 };
+	uint32_t w[2] = { a0, a1 }, info, mr0;
+	struct msg m;
 	int err;
 
 	if (!ep)
 		return ms_request(label, w, 2, &m);
-	err = sys_call(ep, &m);
-	return err ? err : (int)MSG_LABEL(m.info);
+	err = hmk_call2(ep, MSG_INFO(label, 2), a0, a1, &info, &mr0);
+	return err ? err : (int)MSG_LABEL(info);
 }
 
 // The hash again, of the occupied slots only. Under the lock.

@@ -20,12 +20,13 @@
 // pool_regain) memsrv maps it back there, and a kmap that the library
 // answers from its cache stays right.
 //
-// A slot is in one of four states: empty (rec[] REC_NONE), mapped,
-// revoked, or flushed (the client emptied it at a wrap; the record stays
-// until the slot is written again or its page is freed, so that a wrap
-// costs memsrv no work per slot). Mapped and flushed records are counted in
-// filter[], so that pool_clear knows at a glance that no pool holds a page.
-// The client's mappings limit counts its mapped and revoked slots (nkmap).
+// A slot is empty, mapped or revoked (bits mapped[], revoked[]); rec[]
+// holds the page of the last two, hashed by pfn. Mapped records are counted
+// in filter[], so that pool_clear knows at a glance that no pool holds a
+// page. The client's mappings limit counts its mapped and revoked slots
+// (nkmap). A wrap's MS_KUNMAP forgets its slots' records in one pass and
+// hashes the few left again, so that a map into an empty slot has no
+// record to look for in a chain.
 //
 // Waiting: the library calls MS_KMAP (gen, MS_KMAP_WAIT) when every slot is
 // referenced; its reply is saved (FIFO) until the client's next MS_KUNMAP,
@@ -42,7 +43,6 @@
 
 #define POOL_HASH 256
 #define POOL_WORDS (KMAP_POOL_SLOTS / 32)
-#define REC_NONE 0xffffffffu
 #define FILTER_SIZE 4096 // counters of pool records, by pfn % FILTER_SIZE
 #define SPARE_REPLIES 8
 _Static_assert(KMAP_POOL_SLOTS % 32 == 0 && KMAP_POOL_SLOTS <= WINDOW_SLOTS,
@@ -85,8 +85,6 @@ static int pool_get(struct client *c)
 		return E_OK;
 	if (!(p = calloc(1, sizeof(*p))))
 		return E_NOMEM;
-	for (uint32_t i = 0; i < KMAP_POOL_SLOTS; i++)
-		p->rec[i] = REC_NONE;
 	for (uint32_t i = 0; i < POOL_HASH; i++)
 		p->head[i] = -1;
 	p->queue_tail = &p->queue;
@@ -103,7 +101,7 @@ static int pool_get(struct client *c)
 	return E_OK;
 }
 
-// Forgets slot s's record (which must be hashed).
+// Forgets slot s's record (mapped or revoked: hashed).
 static void rec_drop(struct kpool *p, uint32_t s)
 {
 	int16_t *h = &p->head[p->rec[s] % POOL_HASH];
@@ -113,7 +111,21 @@ static void rec_drop(struct kpool *p, uint32_t s)
 	*h = p->next[s];
 	if (!bit(p->revoked, s))
 		filter[p->rec[s] % FILTER_SIZE]--;
-	p->rec[s] = REC_NONE;
+}
+
+// The hash chains again, of the records left.
+static void rehash(struct kpool *p)
+{
+	for (uint32_t i = 0; i < POOL_HASH; i++)
+		p->head[i] = -1;
+	for (uint32_t i = 0; i < POOL_WORDS; i++)
+		for (uint32_t b = p->mapped[i] | p->revoked[i]; b; b &= b - 1) {
+			uint32_t s = i * 32 + (uint32_t)__builtin_ctz(b);
+			int16_t *h = &p->head[p->rec[s] % POOL_HASH];
+
+			p->next[s] = *h;
+			*h = (int16_t)s;
+		}
 }
 
 static void rec_add(struct kpool *p, uint32_t s, uint32_t pfn)
@@ -248,9 +260,10 @@ static inline __attribute__((always_inline)) void slot_set(struct client *c, uin
 	struct kpool *p = c->pool;
 	uint32_t b = 1u << s % 32;
 
-	c->nkmap += !counted(p, s);
-	if (p->rec[s] != REC_NONE)
+	if (counted(p, s))
 		rec_drop(p, s); // what the slot held goes (the client's own affair)
+	else
+		c->nkmap++;
 	rec_add(p, s, pfn);
 	p->mapped[s / 32] |= b;
 	if (p->revoked[s / 32] & b) {
@@ -347,18 +360,24 @@ int ms_kunmap(struct req *q)
 	for (uint32_t i = 0; i < POOL_WORDS; i++) {
 		uint32_t named = i + 1 < q->len ? q->w[i + 1] : 0;
 		uint32_t r = named & p->revoked[i];
+		const uint32_t *rec = &p->rec[i * 32];
 
 		clear[i] = named & p->mapped[i];
 		p->mapped[i] &= ~clear[i];
-		gone += (uint32_t)__builtin_popcount(clear[i]);
-		for (; r; r &= r - 1) {
-			rec_drop(p, i * 32 + (uint32_t)__builtin_ctz(r)); // the library forgot it
-			q->c->nrevoked--;
-			gone++;
-		}
-		p->revoked[i] &= ~named;
+		p->revoked[i] &= ~r;
+		q->c->nrevoked -= (uint32_t)__builtin_popcount(r);
+		gone += (uint32_t)__builtin_popcount(clear[i] | r);
+		if (clear[i] == ~0u) { // the usual wrap: a whole word of stale slots
+#pragma GCC unroll 4
+			for (uint32_t j = 0; j < 32; j++)
+				filter[rec[j] % FILTER_SIZE]--;
+		} else
+			for (uint32_t b = clear[i]; b; b &= b - 1)
+				filter[rec[__builtin_ctz(b)] % FILTER_SIZE]--;
 	}
 	q->c->nkmap -= gone;
+	if (gone)
+		rehash(p);
 	for (uint32_t s = scan(clear, 0, 1), e; s < KMAP_POOL_SLOTS; s = scan(clear, e, 1)) {
 		e = scan(clear, s, 0);
 		window_clear(p->win, s, e - s);
@@ -379,7 +398,7 @@ void pool_forget_client(struct client *c)
 		waiter_drop(c, p->queue, 1);
 	ms_slot_destroy(p->win); // every slot with it
 	for (uint32_t s = 0; s < KMAP_POOL_SLOTS; s++)
-		if (p->rec[s] != REC_NONE && !bit(p->revoked, s))
+		if (bit(p->mapped, s))
 			filter[p->rec[s] % FILTER_SIZE]--;
 	c->nkmap = c->nrevoked = 0;
 	free(p);
@@ -409,12 +428,8 @@ static uint32_t clear_page(uint32_t pfn, const struct client *by)
 
 		for (int s = p ? p->head[pfn % POOL_HASH] : -1, n; s >= 0; s = n) {
 			n = p->next[s];
-			if (p->rec[s] != pfn || bit(p->revoked, (uint32_t)s))
-				continue;
-			if (!bit(p->mapped, (uint32_t)s)) {
-				rec_drop(p, (uint32_t)s); // flushed: nothing to owe
-				continue;
-			}
+			if (p->rec[s] != pfn || !bit(p->mapped, (uint32_t)s))
+				continue; // revoked already
 			window_clear(p->win, (uint32_t)s, 1);
 			p->mapped[s / 32] &= ~(1u << s % 32);
 			if (c == by) { // its library forgets it (MS_FREE's answer)
