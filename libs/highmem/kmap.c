@@ -11,12 +11,14 @@
 //
 // memsrv does not trust this cache: it empties our slots of a page before
 // the page leaves its owner, and maps them back when we get the page again.
+#include <string.h>
+
 #include "client.h"
 #include "highmem.h"
 #include "kmap.h"
 
 #define POOL_WORDS (KMAP_POOL_SLOTS / 32)
-#define POOL_HASH 256
+#define POOL_HASH 512 // a chain of one, mostly
 
 static struct {
 	uint32_t lock;                 // 1: taken
@@ -103,8 +105,7 @@ static inline int call2(uint32_t ep, uint32_t label, uint32_t a0, uint32_t a1)
 // The hash again, of the occupied slots only. Under the lock.
 static void rehash(void)
 {
-	for (uint32_t i = 0; i < POOL_HASH; i++)
-		pool.head[i] = 0;
+	memset(pool.head, 0, sizeof(pool.head));
 	for (uint32_t i = 0; i < POOL_WORDS; i++)
 		for (uint32_t b = pool.occupied[i]; b; b &= b - 1)
 			hash_add(i * 32 + (uint32_t)__builtin_ctz(b));

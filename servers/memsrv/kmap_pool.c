@@ -253,30 +253,31 @@ static int counted(const struct kpool *p, uint32_t s)
 	return (p->mapped[s / 32] | p->revoked[s / 32]) >> (s % 32) & 1;
 }
 
-// Records pfn in slot s of c's pool, mapped (the caller maps it).
+// Records pfn in slot s of c's pool, mapped (the caller maps it);
+// was_counted: counted(c->pool, s) before.
 static inline __attribute__((always_inline)) void slot_set(struct client *c, uint32_t s,
-							   uint32_t pfn)
+							   uint32_t pfn, int was_counted)
 {
 	struct kpool *p = c->pool;
 	uint32_t b = 1u << s % 32;
 
-	if (counted(p, s))
-		rec_drop(p, s); // what the slot held goes (the client's own affair)
-	else
+	if (was_counted) { // what the slot held goes (the client's own affair)
+		rec_drop(p, s);
+		if (p->revoked[s / 32] & b) {
+			p->revoked[s / 32] &= ~b;
+			c->nrevoked--;
+		}
+	} else
 		c->nkmap++;
 	rec_add(p, s, pfn);
 	p->mapped[s / 32] |= b;
-	if (p->revoked[s / 32] & b) {
-		p->revoked[s / 32] &= ~b;
-		c->nrevoked--;
-	}
 }
 
 int ms_kmap(struct req *q)
 {
 	uint32_t pfn = q->w[0], s = q->w[1];
 	struct kpool *p;
-	int err;
+	int err, was;
 
 	if (q->len < 2 || s > MS_KMAP_WAIT)
 		return req_fail(q, E_INVAL, "kmap needs a pfn and a slot below %u",
@@ -288,9 +289,10 @@ int ms_kmap(struct req *q)
 	if (s == MS_KMAP_WAIT)
 		return kmap_wait(q);
 	p = q->c->pool;
-	if (!counted(p, s) && (err = limit_maps(q, "kmap")))
+	was = counted(p, s);
+	if (!was && (err = limit_maps(q, "kmap")))
 		return err;
-	slot_set(q->c, s, pfn);
+	slot_set(q->c, s, pfn, was);
 	frames_map_reply(q, p->win, s, pfn, MS_PAGE_RW);
 	q->out[0] = MEMSRV_POOL_VA + s * PAGE_SIZE;
 	q->nout = 1;
@@ -307,6 +309,7 @@ static inline int pool_fast(struct msg *m, struct ipc_buffer *ipc)
 	struct zone *z = &zones[0]; // usually the only one
 	struct client *c = t->c;
 	struct kpool *p;
+	int was;
 
 	if (!(badge & THREAD_BADGE) || t->badge != badge || s >= KMAP_POOL_SLOTS || !(p = c->pool))
 		return 0;
@@ -314,9 +317,10 @@ static inline int pool_fast(struct msg *m, struct ipc_buffer *ipc)
 		return 0;
 	if ((z->info[pfn - z->origin] & PI_OWNER) != c->idx) // shared, or not its own
 		return 0;
-	if (!counted(p, s) && c->nkmap + c->nvmaps >= c->max_maps)
+	was = counted(p, s);
+	if (!was && c->nkmap + c->nvmaps >= c->max_maps)
 		return 0;
-	slot_set(c, s, pfn);
+	slot_set(c, s, pfn, was);
 	ipc_buffer_map(ipc, p->win, s, z->slot, pfn - z->base, 1, MS_PAGE_RW);
 	m->info = MSG_INFO(E_OK, 1) | MSG_MAP;
 	m->mr[0] = MEMSRV_POOL_VA + s * PAGE_SIZE;
