@@ -35,7 +35,9 @@ void *kmap_atomic(page_t page);
 int kunmap_atomic(const void *addr);
 // kmap may wait (in memsrv) while every pool slot is referenced: E_DEADLK
 // when every thread of the program would, E_BUSY under kmap_atomic. A page
-// the pool holds costs no request (kmap.c).
+// the pool holds costs no request (kmap.c). kunmap: E_INVAL when the page
+// holds no reference (never kmapped, or freed since); else E_OK, or the
+// error of telling memsrv's waiting callers that a slot freed.
 void *kmap(page_t page);
 int kunmap(page_t page);
 // Empties every unreferenced pool slot now and starts the turn of free
