@@ -96,7 +96,13 @@ static const char *test_kmap_raw(void)
 
 	OK(t_alloc(1, 0, &p));
 	TRY(mark(p, 2));
-	OK(kmap_flush()); // the library holds nothing: slot 511 is empty for both
+	CHECK(t_kmap(p), "kmap: %s", hmk_strerror(highmem_errno));
+	OK(t_kunmap(p));  // a slot freed: the library's count of them is not 0
+	OK(kmap_flush()); // tells memsrv that count; slot 511 is empty for both
+	// Waiting for a slot: a count older than memsrv's says a slot freed
+	// since (try again at once); else, our only thread waiting, E_DEADLK.
+	OK(ms_call2(SLOT_MEMSRV, MS_KMAP, 2, 0, MS_KMAP_WAIT, &r));
+	EXPECT(ms_call2(SLOT_MEMSRV, MS_KMAP, 2, 0x40000000, MS_KMAP_WAIT, &r), E_DEADLK);
 	OK(ms_call2(SLOT_MEMSRV, MS_KMAP, 2, p, last, &r));
 	CHECK(r.mr[0] == va, "MS_KMAP into slot %u answered 0x%x", last, r.mr[0]);
 	CHECK(*(volatile uint32_t *)va == page_word(p, 0, SALT), "slot %u shows 0x%x", last,
@@ -339,7 +345,8 @@ static const char *test_pool_wrap(void)
 
 const struct test pool_tests[] = {
 	{ test_kmap_counted, "kmap: one address per page, counted, seen by siblings; errors" },
-	{ test_kmap_raw, "MS_KMAP maps the slot named, MS_KUNMAP empties the slots named" },
+	{ test_kmap_raw, "MS_KMAP maps the slot named, waits by the library's count, MS_KUNMAP "
+			 "empties the slots named" },
 	{ test_pool_full, "kmap pool full: 512 slots, E_DEADLK alone, E_BUSY under kmap_atomic" },
 	{ test_pool_wait, "kmap pool full: a second thread waits, a kunmap wakes it" },
 	{ test_pool_deadlock, "kmap pool held by two waiting threads: E_DEADLK for both" },
