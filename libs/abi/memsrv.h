@@ -23,12 +23,21 @@
 //
 // The kmap pool is per client: one window at MEMSRV_POOL_VA in its space,
 // made at its first kmap, seen by all its threads and by no other client
-// (unlike Linux's pkmap, which all kernel code shares). kmap_local and
-// kmap_atomic mappings are private to their thread.
+// (unlike Linux's pkmap, which all kernel code shares). The client's own
+// library keeps it as Linux keeps pkmap (which page is in which slot, the
+// references, stale slots until the turn of free slots wraps), so that a
+// kmap of a page the pool holds, and every kunmap, need no request; memsrv
+// maps a page into the slot the library names and empties stale slots when
+// told. memsrv does not trust the library: before a page leaves its owner
+// (free, the owner's death) it empties every pool slot holding it, in every
+// client, stale or not (a kmap still in use then faults, as a use after
+// free), and maps it back into those slots when the client is given the
+// page again. kmap_local and kmap_atomic mappings are private to their
+// thread.
 //
 // Limits: whoever starts a program tells memsrv (MS_LIMIT, on the unbadged
 // capability only the starter holds) how many pages it may own and how
-// many kmap references and vmaps it may hold at once; beyond them MS_ALLOC,
+// many kmap pool slots and vmaps it may hold at once; beyond them MS_ALLOC,
 // MS_KMAP and MS_VMAP answer E_NOMEM. Without MS_LIMIT a client gets
 // MS_DEFAULT_PAGES_DIV-th of memsrv's pages and MS_DEFAULT_MAPS mappings.
 // memsrv logs at most a few error lines per client a second, then one line
@@ -51,7 +60,7 @@
 #define MEMSRV_MAX_ORDER 10      // alloc_pages orders 0..10 (4 KiB .. 4 MiB)
 #define MS_CLIENT_THREADS 32     // registered threads of one client at once
 #define MS_DEFAULT_PAGES_DIV 4   // no MS_LIMIT: a quarter of memsrv's pages
-#define MS_DEFAULT_MAPS 4096     // and this many kmap references and vmaps
+#define MS_DEFAULT_MAPS 4096     // and this many kmap pool slots and vmaps
 #define MS_UNLIMITED 0xffffffffu // MS_LIMIT: no limit
 
 enum memsrv_request {
@@ -72,9 +81,12 @@ enum memsrv_request {
 		  //   beyond MEMSRV_MAX_ORDER, E_NOMEM, E_INVAL for unknown flags.
 	MS_FREE,  // (pfn, order): E_PERM when the caller does not own exactly that
 		  //   block (E_INVAL when no such block is allocated); E_BUSY while
-		  //   a page of it is still mapped by kmap or vmap. kmap_local and
-		  //   kmap_atomic mappings of it, any thread's, are emptied (a thread
-		  //   still using one faults, as after any use after free)
+		  //   a page of it is vmapped. Its kmap pool slots (anyone's) and its
+		  //   kmap_local and kmap_atomic mappings (any thread's) are emptied,
+		  //   not waited for (a thread still using one faults, as after any
+		  //   use after free). -> MR0 how many slots of the caller's own pool
+		  //   went (its library forgets them; another client's are mapped
+		  //   back when it gets the page again)
 	MS_SHARE, // (pfn, client id): that client may map the page too. Owner only
 		  //   (E_PERM); E_INVAL for an unknown client.
 
@@ -93,11 +105,19 @@ enum memsrv_request {
 			//   last one ends the pin itself (SYS_UNPIN). A pin the kernel
 			//   ended (held too long) took the thread's kmap_atomic
 			//   mappings with it: a nested map then answers E_INVAL.
-	MS_KMAP,        // (pfn) -> MR0 va in the client's pool; the same page gives the
-			//   same address, counted. A full pool defers the reply until a
-			//   slot frees; E_DEADLK when no slot could ever free (every thread
-			//   of the client waits). E_NOMEM at its mappings limit
-	MS_KUNMAP,      // (pfn)
+	MS_KMAP,        // (pfn, slot) -> MR0 va of that slot of the client's pool, now
+			//   mapping pfn (whatever it held goes). The library chooses the
+			//   slot (E_INVAL beyond the pool). E_NOMEM at the mappings limit
+			//   (the slots mapped, stale ones too: MS_KUNMAP them and retry).
+			//   (gen, MS_KMAP_WAIT): every slot is referenced; the reply waits
+			//   until the client's next MS_KUNMAP, or comes at once when one
+			//   with a newer gen came since: E_OK, try again. E_DEADLK when no
+			//   slot could ever free (every registered thread of the client
+			//   waits); E_BUSY when the caller holds kmap_atomic
+	MS_KUNMAP,      // (gen, then up to KMAP_POOL_SLOTS / 32 words: a bit per slot,
+			//   slot 0 = bit 0 of MR1): empties those slots (the wrap's
+			//   flush: one WINDOW_CLEAR per run), then answers the waiting
+			//   MS_KMAPs. gen counts the library's kunmaps that freed a slot
 	MS_VMAP,        // (n, prot, then runs: MR2.. = pfn, count, pfn, count ...) ->
 			//   MR0 va of n contiguous pages. prot: PROT_READ/WRITE/NOCACHE
 			//   (PROT_EXEC -> E_PERM). When the runs of one message do not
@@ -112,10 +132,10 @@ enum memsrv_request {
 	MS_STATS, // (held: the calling thread's kmap_local mappings, optional)
 		  //   -> MR0 free pages, MR1 used pages, then the caller's live
 		  //   mappings as far as memsrv knows (see MS_KMAP_LOCAL): MR2
-		  //   kmap_local, MR3 kmap_atomic, MR4 kmap, MR5 vmap areas, MR6
-		  //   pages it owns; MR7 error lines memsrv logged for it, MR8
-		  //   lines it left out (rate limit), MR9 its page limit, MR10 its
-		  //   mappings limit
+		  //   kmap_local, MR3 kmap_atomic, MR4 kmap pool slots (mapped, stale
+		  //   ones too, or emptied by memsrv), MR5 vmap areas, MR6 pages it
+		  //   owns; MR7 error lines memsrv logged for it, MR8 lines it left
+		  //   out (rate limit), MR9 its page limit, MR10 its mappings limit
 	MS_LIMIT, // (client id, pages, mappings): the limits of a program about to
 		  //   start (or running), from its starter only: the unbadged
 		  //   capability (else E_PERM)
@@ -130,6 +150,9 @@ enum memsrv_request {
 	(1u << 1) // exactly the pages at the third word's pfn (aligned to
 		  //   the order): E_NOMEM when one is not free, E_INVAL when
 		  //   memsrv has no such pages (tests sample all of HIGHMEM)
+
+// MS_KMAP's slot word that asks to wait for a free slot.
+#define MS_KMAP_WAIT KMAP_POOL_SLOTS
 
 // Runs per MS_VMAP / MS_VMAP_MORE message (pairs after the first two words).
 #define MS_VMAP_RUNS ((MSG_MAX_WORDS - 2) / 2)

@@ -1,10 +1,11 @@
 // The client library's API (highmem.h): each function is one request to
 // memsrv (client.c), or a few for vmap and the copy helpers; kmap_local and
-// kmap_atomic are in local.c.
+// kmap_atomic are in local.c, kmap and kunmap in kmap.c.
 #include <string.h>
 
 #include "client.h"
 #include "highmem.h"
+#include "kmap.h"
 #include "runs.h"
 
 __thread int highmem_errno;
@@ -13,14 +14,6 @@ __thread int highmem_errno;
 static int request(uint32_t label, uint32_t nargs, uint32_t a0, uint32_t a1, uint32_t *out)
 {
 	return hm_failed(ms_request2(label, nargs, a0, a1, out));
-}
-
-// A request answering an address: NULL on failure, with highmem_errno set.
-static void *request_va(uint32_t label, uint32_t arg)
-{
-	uint32_t va;
-
-	return request(label, 1, arg, 0, &va) ? NULL : (void *)va;
 }
 
 int alloc_pages(uint32_t flags, unsigned order, page_t *page)
@@ -35,7 +28,12 @@ int alloc_page(uint32_t flags, page_t *page)
 
 int __free_pages(page_t page, unsigned order)
 {
-	return request(MS_FREE, 2, page, order, NULL);
+	uint32_t kmapped = 0;
+	int err = request(MS_FREE, 2, page, order, &kmapped);
+
+	if (!err && kmapped) // memsrv emptied those slots of our kmap pool
+		kmap_forget(page, 1u << order);
+	return err;
 }
 
 int __free_page(page_t page)
@@ -46,16 +44,6 @@ int __free_page(page_t page)
 int share_page(page_t page, uint32_t client)
 {
 	return request(MS_SHARE, 2, page, client, NULL);
-}
-
-void *kmap(page_t page)
-{
-	return request_va(MS_KMAP, page);
-}
-
-int kunmap(page_t page)
-{
-	return request(MS_KUNMAP, 1, page, 0, NULL);
 }
 
 // MS_VMAP carries the first runs after (n, prot); each MS_VMAP_MORE the
@@ -175,7 +163,8 @@ int highmem_stats(struct highmem_stats *st)
 	st->used_pages = r.mr[1];
 	st->kmap_local = r.mr[2];
 	st->kmap_atomic = r.mr[3];
-	st->kmap = user_ipcbuf()->mr[4];
+	st->kmap = kmap_refs();
+	st->kmap_slots = user_ipcbuf()->mr[4];
 	st->vmap = user_ipcbuf()->mr[5];
 	st->owned_pages = user_ipcbuf()->mr[6];
 	return E_OK;

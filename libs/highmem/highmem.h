@@ -33,8 +33,16 @@ void *kmap_local_pfn(pfn_t pfn);
 int kunmap_local(const void *addr); // any address inside the page; newest first
 void *kmap_atomic(page_t page);
 int kunmap_atomic(const void *addr);
+// kmap may wait (in memsrv) while every pool slot is referenced: E_DEADLK
+// when every thread of the program would, E_BUSY under kmap_atomic. A page
+// the pool holds costs no request (kmap.c). kunmap: E_INVAL when the page
+// holds no reference (never kmapped, or freed since); else E_OK, or the
+// error of telling memsrv's waiting callers that a slot freed.
 void *kmap(page_t page);
 int kunmap(page_t page);
+// Empties every unreferenced pool slot now and starts the turn of free
+// slots over, as the pool's wrap does.
+int kmap_flush(void);
 
 // VM_MAP-style flags for vmap's prot: PROT_READ | PROT_WRITE, PROT_NOCACHE.
 void *vmap(const page_t *pages, unsigned count, uint32_t prot);
@@ -50,6 +58,7 @@ int copy_highpage(page_t to, page_t from);
 struct highmem_stats {
 	uint32_t free_pages, used_pages;
 	uint32_t kmap_local, kmap_atomic, kmap, vmap, owned_pages;
+	uint32_t kmap_slots; // memsrv's count of our pool slots (kmap: our references)
 };
 int highmem_stats(struct highmem_stats *st);
 // The calling program's client id (after registration).

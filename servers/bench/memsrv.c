@@ -22,6 +22,8 @@
 // Fewer samples where one costs much (figures barely vary; -icount runs
 // about 25 million guest instructions a second, and make bench boots twice).
 #define WRAP_SAMPLES 64 // each costs a whole turn of the pool (512 misses)
+#define COLD_ORDER 8    // memsrv_kmap_pair_hit*_cold: 256 pages, half the pool
+#define COLD_PAGES (1u << COLD_ORDER)
 #define WRAP_WARMUP 2
 #define VMAP_MAX 4096
 
@@ -95,12 +97,51 @@ static void bench_wrap(void)
 	}
 	report("memsrv_kmap_wrap", WRAP_SAMPLES,
 	       "{\"op\": \"kmap of a page not in the pool, the one that wraps the cursor "
-	       "(slot 511 -> 0) and so flushes the 512 stale slots first\", "
+	       "(slot 511 -> 0) and so flushes the 512 stale slots first (one MS_KUNMAP "
+	       "naming them, one WINDOW_CLEAR)\", "
 	       "\"stale_slots_flushed\": 512}");
 	memcpy(samples, aux, sizeof(aux[0]) * WRAP_SAMPLES);
 	report("memsrv_kmap_miss", WRAP_SAMPLES,
 	       "{\"op\": \"kmap alone of a page not in the pool, no wrap (the kmap into "
 	       "slot 511 just before each memsrv_kmap_wrap sample)\"}");
+}
+
+// kmap + kunmap of pages in the pool but not mapped lately: COLD_PAGES
+// pages in turn, each in a stale slot (memsrv_kmap_pair_hit_cold), then
+// each held once more (memsrv_kmap_pair_hit_held_cold): the counterparts
+// of memsrv_kmap_pair_hit and _hit_held, which take one page again and
+// again. (memsrv_kmap_pair_miss is 1,024 pages in turn already.)
+static void bench_kmap_cold(void)
+{
+	static void *cold_va[COLD_PAGES];
+	uint32_t next = 0, held_ok = 0;
+	page_t base, p;
+	void *va = NULL;
+	int e = kmap_flush(); // a new turn: the COLD_PAGES slots stay till the end
+
+	if (e || (e = alloc_pages(0, COLD_ORDER, &base))) {
+		bench_fail("memsrv_kmap_pair_hit_cold", hmk_strerror(e));
+		return;
+	}
+	for (uint32_t i = 0; i < COLD_PAGES; i++)
+		if ((cold_va[i] = kmap(base + i)))
+			kunmap(base + i);
+	BENCH_N("memsrv_kmap_pair_hit_cold", SAMPLES, WARMUP,
+		"{\"op\": \"kmap + kunmap of a page whose stale pool slot is still there, "
+		"256 pages in turn (each mapped last 255 pairs ago): no kernel call\"}",
+		(p = base + next % COLD_PAGES, va = kmap(p), e = kunmap(p)),
+		va && va == cold_va[next++ % COLD_PAGES] && !e);
+	for (uint32_t i = 0; i < COLD_PAGES; i++)
+		held_ok += kmap(base + i) == cold_va[i];
+	next = 0;
+	BENCH_N("memsrv_kmap_pair_hit_held_cold", SAMPLES, WARMUP,
+		"{\"op\": \"kmap + kunmap of a page kmapped already (one more reference), "
+		"256 pages in turn\"}",
+		(p = base + next % COLD_PAGES, va = kmap(p), e = kunmap(p)),
+		held_ok == COLD_PAGES && va == cold_va[next++ % COLD_PAGES] && !e);
+	for (uint32_t i = 0; i < COLD_PAGES; i++)
+		kunmap(base + i);
+	__free_pages(base, COLD_ORDER);
 }
 
 // First access to a page just mapped by kmap_local (so no TLB holds it),
@@ -310,14 +351,14 @@ static void ms_requests(const char *suffix, unsigned clients)
 		   more, (e = 0, cold_pair(1, &e)), !e);
 	MS_REQUEST("kmap_pair_hit", suffix,
 		   "kmap + kunmap of a page whose stale pool slot is still there (the same page "
-		   "each time): no kernel call",
+		   "each time): no request, no kernel call",
 		   more, (va = kmap(hit), e = kunmap(hit)), va && !e);
 	MS_REQUEST("kmap_pair_hit_held", suffix,
 		   "kmap + kunmap of a page kmapped already (one more reference)", more,
 		   (va = kmap(held), e = kunmap(held)), va && !e);
 	MS_REQUEST("kmap_pair_miss", suffix,
-		   "kmap + kunmap of a page not in the pool (1024 pages in turn); one sample in "
-		   "512 is the wrap's (see memsrv_kmap_wrap): the max",
+		   "kmap + kunmap of a page not in the pool (1024 pages in turn): one request "
+		   "(MS_KMAP); one sample in 512 is the wrap's (see memsrv_kmap_wrap): the max",
 		   more, (e = 0, miss_pair(&e)), !e);
 	kunmap(held);
 	MS_REQUEST("stats", suffix,
@@ -361,6 +402,7 @@ void memsrv_benches(void)
 	}
 	ms_requests("", 1);
 	bench_wrap();
+	bench_kmap_cold();
 
 	// vmap + vunmap: consecutive frames (one run each) at every power of
 	// two, every other frame (a run per page) at every power of four.

@@ -186,16 +186,15 @@ static uint32_t frames_reclaim(struct client *c)
 	while (c->owned && buddy_next_block(&pfn, c->hi + 1, c->idx, &order)) {
 		uint32_t pages = 1u << order, mapped = 0;
 
-		for (uint32_t p = pfn; p < pfn + pages; p++) {
-			pool_clear_stale(p);
+		pool_clear(pfn, pages, NULL); // pool slots do not hold a page: emptied
+		for (uint32_t p = pfn; p < pfn + pages; p++)
 			mapped |= map_count(p);
-		}
 		if (mapped || local_maps_in(pfn, pages)) {
 			for (uint32_t p = pfn; p < pfn + pages; p++)
 				share_revoke(p);
 			block_orphan(pfn, order);
 		} else {
-			block_release(pfn, order);
+			block_release(pfn, order, NULL);
 			freed += pages;
 		}
 		c->owned -= pages;

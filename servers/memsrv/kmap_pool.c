@@ -1,15 +1,38 @@
 // kmap: a pool of 512 slots per client, one window bound at MEMSRV_POOL_VA
 // into that client's space only (made at its first kmap), in the manner of
 // Linux's pkmap but never shared: clients are not trusted with each other's
-// pages. Within a client the pool is Linux's: every thread of it sees it, a
-// page has at most one slot (looked up by pfn), counted over the client's
-// references. A slot whose count drops to 0 keeps its stale entry (a later
-// kmap of the same page takes it again for free) until the cursor that
-// hands out new slots wraps; then every stale slot is cleared at once. With
-// no slot free, the caller's reply is saved and it waits (FIFO) until one
-// of its client's frees; when every slot is held and every thread of the
-// client waits here, nothing can ever free, and the waiting calls are
-// answered E_DEADLK instead.
+// pages. The client's library keeps the pool as Linux keeps pkmap (which
+// page is in which slot, the references, the turn of the free slots, stale
+// slots until the turn wraps): a kmap of a page the pool holds, and every
+// kunmap, cost no request. memsrv is asked only to map a page into a slot
+// the library chose (MS_KMAP), to empty its stale slots at the wrap
+// (MS_KUNMAP: one request, one WINDOW_CLEAR per run) and to let a caller
+// wait while every slot is referenced.
+//
+// memsrv trusts none of the library's counts. It records which page it
+// wrote into each slot (rec[], hashed by pfn) and, before any page leaves
+// its owner (MS_FREE, the owner's death: pool_clear), empties every slot
+// holding it in every pool, stale or referenced: a client still using it
+// faults, as after a use-after-free. The freeing client's own slots go for
+// good (MS_FREE tells how many, and its library forgets them); another
+// client's are "revoked": its library may still believe it holds the page,
+// so when that client is given the page again (MS_ALLOC, MS_SHARE:
+// pool_regain) memsrv maps it back there, and a kmap that the library
+// answers from its cache stays right.
+//
+// A slot is empty, mapped or revoked (bits mapped[], revoked[]); rec[]
+// holds the page of the last two, hashed by pfn. Mapped records are counted
+// in filter[], so that pool_clear knows at a glance that no pool holds a
+// page. The client's mappings limit counts its mapped and revoked slots
+// (nkmap). A wrap's MS_KUNMAP forgets its slots' records in one pass and
+// hashes the few left again, so that a map into an empty slot has no
+// record to look for in a chain.
+//
+// Waiting: the library calls MS_KMAP (gen, MS_KMAP_WAIT) when every slot is
+// referenced; its reply is saved (FIFO) until the client's next MS_KUNMAP,
+// which tells that a slot freed, or answered at once when one freed since
+// the library looked (a newer gen). When every registered thread of the
+// client waits, nothing can ever free and they are answered E_DEADLK.
 //
 // The window (a kernel object and its table: 8 KiB of LOWMEM) is charged to
 // memsrv's quota: a client gives memsrv no right to create objects from its
@@ -18,31 +41,39 @@
 
 #include "ms.h"
 
-enum { SLOT_EMPTY, SLOT_USED, SLOT_STALE };
 #define POOL_HASH 256
+#define POOL_WORDS (KMAP_POOL_SLOTS / 32)
+#define FILTER_SIZE 4096 // counters of pool records, by pfn % FILTER_SIZE
 #define SPARE_REPLIES 8
+_Static_assert(KMAP_POOL_SLOTS % 32 == 0 && KMAP_POOL_SLOTS <= WINDOW_SLOTS,
+	       "the pool is whole words of bits, in one window");
+_Static_assert(MS_CLIENTS_MAX *KMAP_POOL_SLOTS <= 0xffff, "a filter counter cannot overflow");
 
 // A call waiting for a slot.
 struct waiter {
 	struct waiter *next;
 	struct mthread *t; // NULL when it called through the program's capability
-	uint32_t pfn;
-	uint32_t reply; // its saved reply
+	uint32_t reply;    // its saved reply
 };
 
 struct kpool {
-	uint32_t win; // bound at MEMSRV_POOL_VA in its client's space
-	uint32_t pfn[KMAP_POOL_SLOTS];
-	uint32_t count[KMAP_POOL_SLOTS]; // references, all threads of the client
-	uint8_t state[KMAP_POOL_SLOTS];
-	int16_t next[KMAP_POOL_SLOTS]; // hash chains of used and stale slots
-	int16_t head[POOL_HASH];
-	uint32_t cursor; // the slot handed out last
-	uint32_t nempty, nstale;
+	uint32_t win;                  // bound at MEMSRV_POOL_VA in its client's space
+	uint32_t rec[KMAP_POOL_SLOTS]; // the page memsrv last wrote into the slot
+	int16_t next[KMAP_POOL_SLOTS]; // hash chains of records (-1 ends)
+	int16_t head[POOL_HASH];       //
+	uint32_t mapped[POOL_WORDS];   // slots holding their record's page now
+	uint32_t revoked[POOL_WORDS];  // emptied by memsrv: mapped back at regain
+	uint32_t gen;                  // the newest free the client told (MS_KUNMAP)
 	struct waiter *queue, **queue_tail;
 };
 
+static uint16_t filter[FILTER_SIZE];
 static uint32_t spare[SPARE_REPLIES], nspare; // reply objects kept for reuse
+
+static int bit(const uint32_t *set, uint32_t s)
+{
+	return set[s / 32] >> (s % 32) & 1;
+}
 
 // c's pool, made and bound now when it has none. E_OK or the error.
 static int pool_get(struct client *c)
@@ -52,16 +83,10 @@ static int pool_get(struct client *c)
 
 	if (c->pool)
 		return E_OK;
-	if (!(p = malloc(sizeof(*p))))
+	if (!(p = calloc(1, sizeof(*p))))
 		return E_NOMEM;
-	for (uint32_t i = 0; i < KMAP_POOL_SLOTS; i++)
-		p->state[i] = SLOT_EMPTY;
 	for (uint32_t i = 0; i < POOL_HASH; i++)
 		p->head[i] = -1;
-	p->nempty = KMAP_POOL_SLOTS;
-	p->nstale = 0;
-	p->cursor = KMAP_POOL_SLOTS - 1;
-	p->queue = NULL;
 	p->queue_tail = &p->queue;
 	if ((err = ms_create(CAP_WINDOW, &p->win))) {
 		free(p);
@@ -76,130 +101,39 @@ static int pool_get(struct client *c)
 	return E_OK;
 }
 
-static int lookup(const struct kpool *p, uint32_t pfn)
+// Forgets slot s's record (mapped or revoked: hashed).
+static void rec_drop(struct kpool *p, uint32_t s)
 {
-	for (int i = p->head[pfn % POOL_HASH]; i >= 0; i = p->next[i])
-		if (p->pfn[i] == pfn)
-			return i;
-	return -1;
-}
-
-static void unhash(struct kpool *p, uint32_t s)
-{
-	int16_t *h = &p->head[p->pfn[s] % POOL_HASH];
+	int16_t *h = &p->head[p->rec[s] % POOL_HASH];
 
 	while (*h != (int16_t)s)
 		h = &p->next[*h];
 	*h = p->next[s];
+	if (!bit(p->revoked, s))
+		filter[p->rec[s] % FILTER_SIZE]--;
 }
 
-// Clears stale slots [first, first + n) with one WINDOW_CLEAR and forgets them.
-static void clear_run(struct kpool *p, uint32_t first, uint32_t n)
+// The hash chains again, of the records left.
+static void rehash(struct kpool *p)
 {
-	if (window_clear(p->win, first, n))
-		return; // still mapped: still counted
-	for (uint32_t s = first; s < first + n; s++) {
-		unhash(p, s);
-		map_dec(p->pfn[s], 1);
-		p->state[s] = SLOT_EMPTY;
-		p->nstale--;
-		p->nempty++;
-	}
+	for (uint32_t i = 0; i < POOL_HASH; i++)
+		p->head[i] = -1;
+	for (uint32_t i = 0; i < POOL_WORDS; i++)
+		for (uint32_t b = p->mapped[i] | p->revoked[i]; b; b &= b - 1) {
+			uint32_t s = i * 32 + (uint32_t)__builtin_ctz(b);
+			int16_t *h = &p->head[p->rec[s] % POOL_HASH];
+
+			p->next[s] = *h;
+			*h = (int16_t)s;
+		}
 }
 
-// The wrap: every stale slot goes, one WINDOW_CLEAR per run of them (it
-// empties one range of consecutive slots, with one TLB flush per call).
-static void flush(struct kpool *p)
+static void rec_add(struct kpool *p, uint32_t s, uint32_t pfn)
 {
-	for (uint32_t s = 0; s < KMAP_POOL_SLOTS && p->nstale;) {
-		uint32_t e = s;
-
-		while (e < KMAP_POOL_SLOTS && p->state[e] == SLOT_STALE)
-			e++;
-		if (e > s)
-			clear_run(p, s, e - s);
-		s = e + 1;
-	}
-}
-
-// An empty slot after the cursor, flushing the stale ones when it wraps; -1: none.
-static int slot_get(struct kpool *p)
-{
-	if (!p->nempty && !p->nstale)
-		return -1;
-	for (uint32_t n = 0; n < 2 * KMAP_POOL_SLOTS; n++) {
-		p->cursor = (p->cursor + 1) % KMAP_POOL_SLOTS;
-		if (p->cursor == 0)
-			flush(p);
-		if (p->state[p->cursor] == SLOT_EMPTY)
-			return (int)p->cursor;
-	}
-	return -1;
-}
-
-// The slot of pfn, mapping it into a new one when it has none. E_OK,
-// E_AGAIN when no slot is free, or E_NOMEM / the kernel's error.
-static int slot_of(struct kpool *p, uint32_t pfn, int *slot)
-{
-	int s = lookup(p, pfn), err;
-
-	if (s >= 0) {
-		*slot = s;
-		return E_OK;
-	}
-	if ((s = slot_get(p)) < 0)
-		return E_AGAIN;
-	if ((err = map_inc(pfn, 1)))
-		return err;
-	if ((err = frames_map(p->win, (uint32_t)s, pfn, 1, MS_PAGE_RW))) {
-		map_dec(pfn, 1);
-		return err;
-	}
-	p->pfn[s] = pfn;
+	p->rec[s] = pfn;
 	p->next[s] = p->head[pfn % POOL_HASH];
 	p->head[pfn % POOL_HASH] = (int16_t)s;
-	p->state[s] = SLOT_USED;
-	p->count[s] = 0;
-	p->nempty--;
-	*slot = s;
-	return E_OK;
-}
-
-static void take_ref(struct client *c, int s)
-{
-	struct kpool *p = c->pool;
-
-	if (p->state[s] == SLOT_STALE)
-		p->nstale--;
-	p->state[s] = SLOT_USED;
-	p->count[s]++;
-	c->nkmap++;
-}
-
-// Drops n of c's references to slot s; returns 1 when the slot went stale.
-static int drop_refs(struct client *c, int s, uint32_t n)
-{
-	struct kpool *p = c->pool;
-
-	p->count[s] -= n;
-	c->nkmap -= n;
-	if (p->count[s])
-		return 0;
-	p->state[s] = SLOT_STALE;
-	p->nstale++;
-	if ((*page_info(p->pfn[s]) & PI_OWNER) == PI_ORPHAN)
-		clear_run(p, (uint32_t)s, 1); // no one may map it again: let it go now
-	return 1;
-}
-
-// No slot of c's pool can ever free: all are held, and every registered
-// thread of c (at least one call) waits here.
-static int deadlocked(const struct client *c)
-{
-	const struct kpool *p = c->pool;
-
-	return !p->nempty && !p->nstale && c->nwaiting &&
-	       c->nwaiting >= (c->nthreads ? c->nthreads : 1);
+	filter[pfn % FILTER_SIZE]++;
 }
 
 // Takes w off c's queue and forgets it.
@@ -223,60 +157,38 @@ static void waiter_drop(struct client *c, struct waiter *w, int destroy_reply)
 	free(w);
 }
 
-// Answers c's waiting call w with err (logged) or the va of slot s;
-// returns the send's error.
-static int answer(struct client *c, struct waiter *w, int err, int s)
+// Answers every waiting call of c with err (E_OK: try again).
+static void answer_all(struct client *c, int err)
 {
-	struct msg m = { .info = MSG_INFO(err, err ? 0 : 1),
-			 .mr = { MEMSRV_POOL_VA + (uint32_t)s * PAGE_SIZE } };
-	struct req q = { .c = c };
+	struct msg m = { .info = MSG_INFO(err, 0) };
 
-	if (err)
-		req_fail(&q, err, "kmap of pfn 0x%x, waiting for a pool slot", w->pfn);
-	return sys_send(w->reply, &m);
-}
-
-static void fail_all(struct client *c)
-{
 	while (c->pool->queue) {
-		answer(c, c->pool->queue, E_DEADLK, 0);
+		struct req q = { .c = c };
+
+		if (err)
+			req_fail(&q, err, "kmap waiting for a pool slot");
+		sys_send(c->pool->queue->reply, &m);
 		waiter_drop(c, c->pool->queue, 0);
 	}
 }
 
-// Answers c's waiting calls that can be served now, or never.
-static void serve_client(struct client *c)
+// No slot of c's pool can ever free: every registered thread of c (at
+// least one call) waits for one.
+static int deadlocked(const struct client *c)
 {
-	struct kpool *p = c->pool;
-
-	while (p->queue) {
-		struct waiter *w = p->queue;
-		int s = 0, err = page_access(c->idx, w->pfn);
-
-		if (!err && (err = slot_of(p, w->pfn, &s)) == E_AGAIN)
-			break;
-		if (err) {
-			answer(c, w, err, 0);
-		} else {
-			take_ref(c, s);
-			if (answer(c, w, E_OK, s)) // the caller is gone
-				drop_refs(c, s, 1);
-		}
-		waiter_drop(c, w, 0);
-	}
-	if (p->queue && deadlocked(c))
-		fail_all(c);
+	return c->nwaiting && c->nwaiting >= (c->nthreads ? c->nthreads : 1);
 }
 
 void pool_serve(void)
 {
 	for (uint32_t i = 1; i <= MS_CLIENTS_MAX; i++)
-		if (clients[i].id && clients[i].pool && clients[i].pool->queue)
-			serve_client(&clients[i]);
+		if (clients[i].id && clients[i].pool && clients[i].pool->queue &&
+		    deadlocked(&clients[i]))
+			answer_all(&clients[i], E_DEADLK);
 }
 
 // Saves the caller's reply and queues it. E_OK, or an error (nothing queued).
-static int wait_slot(struct req *q, uint32_t pfn)
+static int wait_slot(struct req *q)
 {
 	struct waiter *w = malloc(sizeof(*w));
 	struct kpool *p = q->c->pool;
@@ -284,7 +196,7 @@ static int wait_slot(struct req *q, uint32_t pfn)
 
 	if (!w)
 		return err;
-	*w = (struct waiter){ .t = q->t, .pfn = pfn };
+	*w = (struct waiter){ .t = q->t };
 	if (nspare)
 		w->reply = spare[--nspare];
 	else if ((err = ms_create(CAP_REPLY, &w->reply))) {
@@ -305,65 +217,180 @@ static int wait_slot(struct req *q, uint32_t pfn)
 	return E_OK;
 }
 
-int ms_kmap(struct req *q)
+// MS_KMAP (gen, MS_KMAP_WAIT): every slot is referenced.
+static int kmap_wait(struct req *q)
 {
-	uint32_t pfn = q->w[0];
 	struct mthread *t = q->t;
-	struct kpool *p;
-	int s = 0, err;
+	uint32_t gen = q->w[0];
+	int err;
 
-	if (q->len < 1)
-		return req_fail(q, E_INVAL, "kmap without a pfn");
-	if ((err = page_access(q->c->idx, pfn)))
-		return req_fail(q, err, "kmap of pfn 0x%x: neither owned nor shared", pfn);
-	if ((err = limit_maps(q, "kmap")))
-		return err;
-	if ((err = pool_get(q->c)))
-		return req_fail(q, err, "kmap of pfn 0x%x: no kmap pool at 0x%x", pfn,
-				MEMSRV_POOL_VA);
-	p = q->c->pool;
-	err = p->queue ? E_AGAIN : slot_of(p, pfn, &s);
-	if (p->queue && lookup(p, pfn) >= 0) // mapped already: no need to queue behind others
-		err = slot_of(p, pfn, &s);
-	if (!err) {
-		take_ref(q->c, s);
-		q->out[0] = MEMSRV_POOL_VA + (uint32_t)s * PAGE_SIZE;
-		q->nout = 1;
-		return E_OK;
-	}
-	if (err != E_AGAIN)
-		return req_fail(q, err, "kmap of pfn 0x%x", pfn);
+	if ((int32_t)(q->c->pool->gen - gen) > 0)
+		return E_OK; // a slot freed since the library looked: try again
 	for (uint32_t i = 0; !t && q->c->nthreads == 1 && i < MS_THREADS_MAX; i++)
 		if (threads[i].badge && threads[i].c == q->c)
 			t = &threads[i]; // its only thread must be the caller
 	if (t && atomic_held(t))
-		return req_fail(q, E_BUSY, "kmap of pfn 0x%x would wait while kmap_atomic is held",
-				pfn);
+		return req_fail(q, E_BUSY,
+				"kmap would wait for a pool slot while kmap_atomic "
+				"is held");
 	q->c->nwaiting++; // as if it waited: would that leave nothing to wait for?
 	if (deadlocked(q->c)) {
 		q->c->nwaiting--;
-		fail_all(q->c);
+		answer_all(q->c, E_DEADLK);
 		return req_fail(q, E_DEADLK,
-				"kmap of pfn 0x%x: every slot of its pool is held by a "
-				"caller waiting for one",
-				pfn);
+				"kmap: every slot of its pool is held, and every "
+				"thread of it waits for one");
 	}
 	q->c->nwaiting--;
-	if ((err = wait_slot(q, pfn)))
-		return req_fail(q, err, "kmap of pfn 0x%x: cannot wait for a pool slot", pfn);
+	if ((err = wait_slot(q)))
+		return req_fail(q, err, "kmap: cannot wait for a pool slot");
 	return E_OK;
+}
+
+// Slot s of c's pool counts towards c's mappings (mapped, or revoked).
+static int counted(const struct kpool *p, uint32_t s)
+{
+	return (p->mapped[s / 32] | p->revoked[s / 32]) >> (s % 32) & 1;
+}
+
+// Records pfn in slot s of c's pool, mapped (the caller maps it);
+// was_counted: counted(c->pool, s) before.
+static inline __attribute__((always_inline)) void slot_set(struct client *c, uint32_t s,
+							   uint32_t pfn, int was_counted)
+{
+	struct kpool *p = c->pool;
+	uint32_t b = 1u << s % 32;
+
+	if (was_counted) { // what the slot held goes (the client's own affair)
+		rec_drop(p, s);
+		if (p->revoked[s / 32] & b) {
+			p->revoked[s / 32] &= ~b;
+			c->nrevoked--;
+		}
+	} else
+		c->nkmap++;
+	rec_add(p, s, pfn);
+	p->mapped[s / 32] |= b;
+}
+
+int ms_kmap(struct req *q)
+{
+	uint32_t pfn = q->w[0], s = q->w[1];
+	struct kpool *p;
+	int err, was;
+
+	if (q->len < 2 || s > MS_KMAP_WAIT)
+		return req_fail(q, E_INVAL, "kmap needs a pfn and a slot below %u",
+				KMAP_POOL_SLOTS);
+	if (s != MS_KMAP_WAIT && (err = page_access(q->c->idx, pfn)))
+		return req_fail(q, err, "kmap of pfn 0x%x: neither owned nor shared", pfn);
+	if ((err = pool_get(q->c)))
+		return req_fail(q, err, "kmap: no kmap pool at 0x%x", MEMSRV_POOL_VA);
+	if (s == MS_KMAP_WAIT)
+		return kmap_wait(q);
+	p = q->c->pool;
+	was = counted(p, s);
+	if (!was && (err = limit_maps(q, "kmap")))
+		return err;
+	slot_set(q->c, s, pfn, was);
+	frames_map_reply(q, p->win, s, pfn, MS_PAGE_RW);
+	q->out[0] = MEMSRV_POOL_VA + s * PAGE_SIZE;
+	q->nout = 1;
+	return E_OK;
+}
+
+// MS_KMAP in its common case, answered in place (with MSG_MAP): a
+// registered thread's capability, a page its client owns, within its limit.
+// Anything else returns 0 and goes the general way, which names the error.
+static inline int pool_fast(struct msg *m, struct ipc_buffer *ipc)
+{
+	uint32_t badge = m->badge, pfn = m->mr[0], s = m->mr[1];
+	struct mthread *t = &threads[badge & (MS_THREADS_MAX - 1)];
+	struct zone *z = &zones[0]; // usually the only one
+	struct client *c = t->c;
+	struct kpool *p;
+	int was;
+
+	if (!(badge & THREAD_BADGE) || t->badge != badge || s >= KMAP_POOL_SLOTS || !(p = c->pool))
+		return 0;
+	if (pfn - z->base >= z->npages && !(z = zone_of(pfn)))
+		return 0;
+	if ((z->info[pfn - z->origin] & PI_OWNER) != c->idx) // shared, or not its own
+		return 0;
+	was = counted(p, s);
+	if (!was && c->nkmap + c->nvmaps >= c->max_maps)
+		return 0;
+	slot_set(c, s, pfn, was);
+	ipc_buffer_map(ipc, p->win, s, z->slot, pfn - z->base, 1, MS_PAGE_RW);
+	m->info = MSG_INFO(E_OK, 1) | MSG_MAP;
+	m->mr[0] = MEMSRV_POOL_VA + s * PAGE_SIZE;
+	return 1;
+}
+
+int pool_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)
+{
+	while (m->info == (MSG_INFO(MS_KMAP, 2) | MSG_CALL) && pool_fast(m, ipc)) {
+		uint32_t badge = m->badge;
+		int err = sys_reply_recv(ep, m);
+
+		if (err) { // what the report needs (nothing to undo)
+			*undo = (struct req){ .badge = badge };
+			return err;
+		}
+	}
+	return E_OK;
+}
+
+// The first slot at or after s whose bit in set is `want`, or KMAP_POOL_SLOTS.
+static uint32_t scan(const uint32_t *set, uint32_t s, int want)
+{
+	while (s < KMAP_POOL_SLOTS) {
+		uint32_t w = (want ? set[s / 32] : ~set[s / 32]) >> (s % 32);
+
+		if (w)
+			return s + (uint32_t)__builtin_ctz(w);
+		s = (s | 31) + 1;
+	}
+	return KMAP_POOL_SLOTS;
 }
 
 int ms_kunmap(struct req *q)
 {
-	uint32_t pfn = q->w[0];
 	struct kpool *p = q->c->pool;
-	int s = q->len < 1 || !p ? -1 : lookup(p, pfn);
+	uint32_t clear[POOL_WORDS], gone = 0;
 
-	if (s < 0 || p->state[s] != SLOT_USED)
-		return req_fail(q, E_INVAL, "kunmap of pfn 0x%x: not kmapped by it", pfn);
-	if (drop_refs(q->c, s, 1) && p->queue)
-		serve_client(q->c);
+	if (q->len < 1)
+		return req_fail(q, E_INVAL, "kunmap without the library's free count");
+	if (!p)
+		return E_OK; // nothing mapped, nobody waits
+	for (uint32_t i = 0; i < POOL_WORDS; i++) {
+		uint32_t named = i + 1 < q->len ? q->w[i + 1] : 0;
+		uint32_t r = named & p->revoked[i];
+		const uint32_t *rec = &p->rec[i * 32];
+
+		clear[i] = named & p->mapped[i];
+		p->mapped[i] &= ~clear[i];
+		p->revoked[i] &= ~r;
+		q->c->nrevoked -= (uint32_t)__builtin_popcount(r);
+		gone += (uint32_t)__builtin_popcount(clear[i] | r);
+		if (clear[i] == ~0u) { // the usual wrap: a whole word of stale slots
+#pragma GCC unroll 4
+			for (uint32_t j = 0; j < 32; j++)
+				filter[rec[j] % FILTER_SIZE]--;
+		} else
+			for (uint32_t b = clear[i]; b; b &= b - 1)
+				filter[rec[__builtin_ctz(b)] % FILTER_SIZE]--;
+	}
+	q->c->nkmap -= gone;
+	if (gone)
+		rehash(p);
+	for (uint32_t s = scan(clear, 0, 1), e; s < KMAP_POOL_SLOTS; s = scan(clear, e, 1)) {
+		e = scan(clear, s, 0);
+		window_clear(p->win, s, e - s);
+	}
+	if ((int32_t)(q->w[0] - p->gen) > 0)
+		p->gen = q->w[0];
+	answer_all(q->c, E_OK); // a slot may be free: they try again
 	return E_OK;
 }
 
@@ -377,9 +404,9 @@ void pool_forget_client(struct client *c)
 		waiter_drop(c, p->queue, 1);
 	ms_slot_destroy(p->win); // every slot with it
 	for (uint32_t s = 0; s < KMAP_POOL_SLOTS; s++)
-		if (p->state[s] != SLOT_EMPTY)
-			map_dec(p->pfn[s], 1);
-	c->nkmap = 0;
+		if (bit(p->mapped, s))
+			filter[p->rec[s] % FILTER_SIZE]--;
+	c->nkmap = c->nrevoked = 0;
 	free(p);
 	c->pool = NULL;
 }
@@ -395,30 +422,60 @@ void pool_forget_thread(struct mthread *t)
 	}
 }
 
-void pool_clear_stale(uint32_t pfn)
+// pool_clear of one page held in some pool; returns how many slots of
+// by's pool held it.
+static uint32_t clear_page(uint32_t pfn, const struct client *by)
 {
-	if (!map_count(pfn))
-		return;
-	for (uint32_t i = 1; i <= MS_CLIENTS_MAX; i++) {
-		struct kpool *p = clients[i].id ? clients[i].pool : NULL;
-		int s = p ? lookup(p, pfn) : -1;
+	uint32_t own = 0;
 
-		if (s >= 0 && p->state[s] == SLOT_STALE)
-			clear_run(p, (uint32_t)s, 1);
+	for (uint32_t i = 1; i <= MS_CLIENTS_MAX; i++) {
+		struct client *c = &clients[i];
+		struct kpool *p = c->id ? c->pool : NULL;
+
+		for (int s = p ? p->head[pfn % POOL_HASH] : -1, n; s >= 0; s = n) {
+			n = p->next[s];
+			if (p->rec[s] != pfn || !bit(p->mapped, (uint32_t)s))
+				continue; // revoked already
+			window_clear(p->win, (uint32_t)s, 1);
+			p->mapped[s / 32] &= ~(1u << s % 32);
+			if (c == by) { // its library forgets it (MS_FREE's answer)
+				rec_drop(p, (uint32_t)s);
+				c->nkmap--;
+				own++;
+				continue;
+			}
+			filter[pfn % FILTER_SIZE]--;
+			p->revoked[s / 32] |= 1u << s % 32;
+			c->nrevoked++;
+		}
 	}
+	return own;
 }
 
-uint32_t pool_stale(uint32_t pfn)
+uint32_t pool_clear(uint32_t pfn, uint32_t n, const struct client *by)
 {
-	uint32_t n = 0;
+	uint32_t own = 0;
 
-	for (uint32_t i = 1; i <= MS_CLIENTS_MAX; i++) {
-		struct kpool *p = clients[i].id ? clients[i].pool : NULL;
-		int s = p ? lookup(p, pfn) : -1;
+	for (uint32_t i = 0; i < n; i++)
+		if (filter[(pfn + i) % FILTER_SIZE])
+			own += clear_page(pfn + i, by);
+	return own;
+}
 
-		n += s >= 0 && p->state[s] == SLOT_STALE;
-	}
-	return n;
+void pool_regain(struct client *c, uint32_t pfn, uint32_t n)
+{
+	struct kpool *p = c->pool;
+
+	for (uint32_t i = 0; p && i < n; i++)
+		for (int s = p->head[(pfn + i) % POOL_HASH]; s >= 0; s = p->next[s]) {
+			if (p->rec[s] != pfn + i || !bit(p->revoked, (uint32_t)s) ||
+			    frames_map(p->win, (uint32_t)s, pfn + i, 1, MS_PAGE_RW))
+				continue; // (should the kernel refuse, the slot stays revoked)
+			filter[(pfn + i) % FILTER_SIZE]++;
+			p->revoked[s / 32] &= ~(1u << s % 32);
+			p->mapped[s / 32] |= 1u << s % 32;
+			c->nrevoked--;
+		}
 }
 
 void pool_gc(void)

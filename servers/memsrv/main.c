@@ -240,7 +240,9 @@ __attribute__((noreturn)) static void serve(void)
 			err = sys_recv(endpoint, &m);
 			continue;
 		}
-		if ((err = local_serve(endpoint, &m, ipc, &q))) { // kmap_local's common case
+		// the common cases of kmap_local, kmap_atomic and kmap
+		if ((err = local_serve(endpoint, &m, ipc, &q)) ||
+		    (err = pool_serve_fast(endpoint, &m, ipc, &q))) {
 			if (m.info & MSG_MAP)
 				err = refused_map(&q, err, &m);
 			continue;

@@ -85,12 +85,13 @@ uint32_t books_tables(void);
 
 // ---------------------------------------------------------------------------
 // release.c: pages leaving their owner.
+struct client;
 // Returns the allocated block at pfn of that order to the allocator, in the
-// one safe order: every slot that may show its pages cleared (stale kmap
-// pool slots, kmap_local/kmap_atomic slots live or stale), its shares
-// revoked, then freed. The caller has checked that no kmap or vmap of its
-// pages is left.
-void block_release(uint32_t pfn, unsigned order);
+// one safe order: every slot that may show its pages emptied (kmap pool
+// slots, kmap_local/kmap_atomic slots, live or stale), its shares revoked,
+// then freed. The caller has checked that no vmap of its pages is left.
+// Returns how many slots of client by's kmap pool went (pool_clear).
+uint32_t block_release(uint32_t pfn, unsigned order, const struct client *by);
 // A page's mapping went: frees the page's block when it was orphaned (its
 // owner died) and nothing maps it any more.
 void orphan_unmapped(uint32_t pfn);
@@ -133,7 +134,8 @@ struct client {
 	int unwatched;       // INV_WATCH refused (no RIGHT_READ): polled instead
 	uint32_t nwaiting;   // its calls waiting for a kmap pool slot
 	struct kpool *pool;  // its kmap pool (kmap_pool.c; NULL until its first kmap)
-	uint32_t nkmap;      // its live kmap references
+	uint32_t nkmap;      // its kmap pool slots mapped or owed (kmap_pool.c)
+	uint32_t nrevoked;   // of them owed: emptied by memsrv, mapped back at regain
 	uint32_t owned;      // pages it owns
 	uint32_t max_pages;  // limits its starter set (MS_LIMIT): pages it may own,
 	uint32_t max_maps;   //   kmap references and vmaps it may hold at once
@@ -254,6 +256,12 @@ uint32_t local_maps_in(uint32_t pfn, uint32_t n);
 int local_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo);
 int ms_kmap(struct req *q);
 int ms_kunmap(struct req *q);
+// Serves MS_KMAP in its common case (a registered thread's capability, a
+// page its client owns, within its limit) for as long as such requests
+// come, as local_serve does: answers *m in place (MSG_MAP) and receives the
+// next on ep. E_OK with a request it leaves to the general way in *m, or
+// the error of a reply_recv (with whose reply it was in *undo).
+int pool_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo);
 int ms_vmap(struct req *q);
 int ms_vmap_more(struct req *q);
 int ms_vunmap(struct req *q);
@@ -272,10 +280,15 @@ void pool_forget_client(struct client *c);
 void pool_forget_thread(struct mthread *t);
 // Answers waiting calls that can be served now, or never.
 void pool_serve(void);
-// pfn's stale (unreferenced) slots in every pool are cleared now: before a free.
-void pool_clear_stale(uint32_t pfn);
-// In how many pools pfn sits in a stale slot.
-uint32_t pool_stale(uint32_t pfn);
+// Before pages [pfn, pfn + n) leave their owner (free, the owner's death):
+// every pool slot holding one, in every client's pool, stale or
+// referenced, is emptied now; those of client `by` (the one freeing, or
+// NULL) are forgotten, the others' mapped back at pool_regain. Returns how
+// many slots of by's pool went.
+uint32_t pool_clear(uint32_t pfn, uint32_t n, const struct client *by);
+// Client c was given pages [pfn, pfn + n) (alloc, share): the slots of its
+// pool pool_clear emptied of them hold them again. Only when c->nrevoked.
+void pool_regain(struct client *c, uint32_t pfn, uint32_t n);
 // Reply objects kept for reuse go (when slots are short).
 void pool_gc(void);
 

@@ -1,6 +1,6 @@
 // Sparse page metadata: how many mappings a page has (all clients together)
 // and which clients it is shared with, in one hash; the page's own
-// PI_MAPPED and PI_SHARED bits (buddy.h) say when to look. A leaf of
+// PI_META bit (buddy.h) says when to look. A leaf of
 // memsrv above the allocator's page information: it frees nothing and knows
 // nothing of mappers (host tests: servers/memsrv/tests/test_pagemeta.c).
 #pragma once

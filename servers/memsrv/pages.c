@@ -34,11 +34,13 @@ int ms_alloc(struct req *q)
 		return req_fail(q, err, "alloc_pages of order %u: %u pages free", order,
 				free_pages);
 	if ((err = frames_zero(pfn, 1u << order))) {
-		block_release(pfn, order);
+		block_release(pfn, order, NULL);
 		return req_fail(q, err, "alloc_pages of order %u: cannot zero pfn 0x%x", order,
 				pfn);
 	}
 	q->c->owned += 1u << order;
+	if (q->c->nrevoked)
+		pool_regain(q->c, pfn, 1u << order);
 	q->c->lo = pfn < q->c->lo ? pfn : q->c->lo;
 	q->c->hi = pfn + (1u << order) - 1 > q->c->hi ? pfn + (1u << order) - 1 : q->c->hi;
 	q->out[0] = pfn;
@@ -46,10 +48,11 @@ int ms_alloc(struct req *q)
 	return E_OK;
 }
 
-// MS_FREE (pfn, order). Refused while a page of the block is in a kmap or
-// vmap (E_BUSY); stale pool slots of its pages are cleared first, and so
-// are its kmap_local and kmap_atomic slots, which memsrv cannot know to be
-// unused (kunmap_local is no request).
+// MS_FREE (pfn, order). Refused while a page of the block is vmapped
+// (E_BUSY); every kmap pool, kmap_local and kmap_atomic slot holding one of
+// its pages is emptied first, since memsrv cannot know which are still in
+// use (kunmap and kunmap_local are no requests). -> MR0 how many of the
+// caller's own pool slots went.
 int ms_free(struct req *q)
 {
 	uint32_t pfn = q->w[0], order = q->w[1], n, head;
@@ -70,13 +73,14 @@ int ms_free(struct req *q)
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t maps = map_count(pfn + i);
 
-		if (maps && maps > pool_stale(pfn + i))
+		if (maps)
 			return req_fail(q, E_BUSY,
 					"free_pages of pfn 0x%x order %u: pfn 0x%x still "
 					"has %u mapping(s)",
 					pfn, order, pfn + i, maps);
 	}
-	block_release(pfn, order); // stale kmap slots are the only mappings left
+	q->out[0] = block_release(pfn, order, q->c);
+	q->nout = 1;
 	q->c->owned -= n;
 	return E_OK;
 }
@@ -98,6 +102,8 @@ int ms_share(struct req *q)
 				q->w[1]);
 	if (to != q->c && (err = share_add(pfn, to->idx)))
 		return req_fail(q, err, "share of pfn 0x%x: no memory for the record", pfn);
+	if (to->nrevoked)
+		pool_regain(to, pfn, 1);
 	return E_OK;
 }
 

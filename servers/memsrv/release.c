@@ -5,14 +5,15 @@
 // metadata below decide nothing of this.
 #include "ms.h"
 
-void block_release(uint32_t pfn, unsigned order)
+uint32_t block_release(uint32_t pfn, unsigned order, const struct client *by)
 {
-	for (uint32_t p = pfn; p < pfn + (1u << order); p++) {
-		pool_clear_stale(p); // only stale pool slots can be left: the caller checked
+	uint32_t n = 1u << order, own = pool_clear(pfn, n, by);
+
+	for (uint32_t p = pfn; p < pfn + n; p++)
 		share_revoke(p);
-	}
-	local_release(pfn, 1u << order);
+	local_release(pfn, n);
 	buddy_free(pfn, order);
+	return own;
 }
 
 void orphan_unmapped(uint32_t pfn)
@@ -29,7 +30,7 @@ void orphan_unmapped(uint32_t pfn)
 			return;
 	if (!local_maps_in(head, 1u << order)) {
 		orphan_pages -= 1u << order;
-		block_release(head, order);
+		block_release(head, order, NULL);
 	}
 }
 

@@ -125,14 +125,17 @@ static const char *test_free_errors(void)
 	return NULL;
 }
 
-// A block is not freed while a page of it is in a kmap or a vmap. Its
-// kmap_local and kmap_atomic mappings do not hold it (memsrv cannot know
-// when they end): they are emptied.
+// A block is not freed while a page of it is vmapped. Its kmap_atomic and
+// kmap mappings do not hold it (memsrv cannot know when they end): they are
+// emptied.
 static const char *test_free_busy(void)
 {
 	struct highmem_stats st;
+	uint32_t *k, v = 0;
+	const char *why;
 	page_t blk;
 	void *va;
+	int f;
 
 	OK(t_alloc(1, 0, &blk));
 	CHECK(va = kmap_atomic(blk), "kmap_atomic: %s", hmk_strerror(highmem_errno));
@@ -142,14 +145,16 @@ static const char *test_free_busy(void)
 	OK(stats(&st));
 	CHECK(!st.kmap_atomic, "kmap_atomic %u after the free", st.kmap_atomic);
 	OK(t_alloc(1, 0, &blk));
-	CHECK(t_kmap(blk + 1), "kmap: %s", hmk_strerror(highmem_errno));
-	EXPECT(__free_pages(blk, 1), E_BUSY);
-	OK(t_kunmap(blk + 1));
 	CHECK(va = t_vmap(&blk, 1, PROT_READ), "vmap: %s", hmk_strerror(highmem_errno));
 	EXPECT(__free_pages(blk, 1), E_BUSY);
 	OK(t_vunmap(va));
-	// Every mapping gone (a kmap slot left stale does not count).
-	OK(t_free(blk, 1));
+	CHECK(k = kmap(blk + 1), "kmap: %s", hmk_strerror(highmem_errno));
+	OK(t_free(blk, 1)); // referenced: the caller's own use after free
+	f = probe_faults((uint32_t)k, &v, &why);
+	if (f < 0)
+		return why;
+	CHECK(f == 1, "freed while kmapped, yet %p reads 0x%x", k, v);
+	EXPECT(kunmap(blk + 1), E_INVAL); // gone with the free
 	return NULL;
 }
 
@@ -200,7 +205,7 @@ const struct test pages_tests[] = {
 	{ test_alloc_high, "MS_ALLOC_HIGH takes from the top" },
 	{ test_alloc_errors, "alloc_pages errors: E_ORDER, E_INVAL" },
 	{ test_free_errors, "free_pages errors: E_INVAL, E_PERM" },
-	{ test_free_busy, "free_pages of a block in kmap or vmap: E_BUSY; kmap_atomic: emptied" },
+	{ test_free_busy, "free_pages of a vmapped block: E_BUSY; kmap_atomic and kmap: emptied" },
 	{ test_share_errors, "share_page errors: E_PERM, E_INVAL" },
 	{ test_copy_helpers, "memcpy_to/from_page, copy_highpage, memzero_page" },
 	{ 0, 0 },

@@ -1,9 +1,10 @@
-// kmap: the shared pool of 512 slots. The same page gives the same
-// address, counted; every thread of the client sees it; the pool runs full,
-// a caller then waits (its reply deferred) until a slot frees, or gets
-// E_DEADLK when no slot ever could, or E_BUSY when it holds kmap_atomic;
-// after a page is unmapped and freed, and after the pool wraps, no old
-// address shows a page any more.
+// kmap: the program's pool of 512 slots, kept by the library. The same
+// page gives the same address, counted; every thread of the client sees
+// it; memsrv maps only the slot the library names and empties the slots it
+// is told to; the pool runs full, a caller then waits (its reply deferred)
+// until a slot frees, or gets E_DEADLK when no slot ever could, or E_BUSY
+// when it holds kmap_atomic; after a page is freed, referenced or not, and
+// after the pool wraps, no old address shows a page any more.
 #include "mstests.h"
 
 #define POOL_END (MEMSRV_POOL_VA + KMAP_POOL_SLOTS * PAGE_SIZE)
@@ -40,12 +41,17 @@ static const char *test_kmap_counted(void)
 
 	OK(t_alloc(0, 0, &p));
 	TRY(mark(p, 1));
+	OK(kmap_flush());
+	OK(stats(&st));
+	CHECK(!st.kmap && !st.kmap_slots, "after kmap_flush: %u references, %u slots", st.kmap,
+	      st.kmap_slots);
 	CHECK(a = t_kmap(p), "kmap: %s", hmk_strerror(highmem_errno));
 	CHECK(b = t_kmap(p), "kmap again: %s", hmk_strerror(highmem_errno));
 	CHECK(a == b && in_pool(a), "kmap of one page at %p and %p", a, b);
 	CHECK(a[0] == page_word(p, 0, SALT), "kmap shows 0x%x", a[0]);
 	OK(stats(&st));
-	CHECK(st.kmap == 2, "stats kmap %u", st.kmap);
+	CHECK(st.kmap == 2 && st.kmap_slots == 1, "stats: %u references in %u slots", st.kmap,
+	      st.kmap_slots);
 	// Every thread of ours sees it (the pool is bound to the space).
 	f = probe_faults((uint32_t)a, &v, &why);
 	if (f < 0)
@@ -56,13 +62,65 @@ static const char *test_kmap_counted(void)
 	CHECK(a[0] == page_word(p, 0, SALT), "still counted once, yet gone");
 	OK(t_kunmap(p));
 	EXPECT(kunmap(p), E_INVAL);
+	// Unreferenced, the slot stays (stale) and the page is found there again.
+	OK(stats(&st));
+	CHECK(!st.kmap && st.kmap_slots == 1, "stats: %u references in %u slots", st.kmap,
+	      st.kmap_slots);
+	CHECK(b = t_kmap(p), "kmap of a stale page: %s", hmk_strerror(highmem_errno));
+	CHECK(a == b, "kmap of a stale page at %p, not %p", b, a);
+	OK(t_kunmap(p));
 	OK(alloc_page(0, &gone));
 	OK(__free_page(gone));
 	EXPECT(kunmap(gone), E_INVAL);
 	EXPECT_NULL(kmap(gone), E_PERM);
 	EXPECT_NULL(kmap(0x10), E_PERM);
 	EXPECT(ms_call2(SLOT_MEMSRV, MS_KMAP, 0, 0, 0, &r), E_INVAL);
+	EXPECT(ms_call2(SLOT_MEMSRV, MS_KMAP, 1, p, 0, &r), E_INVAL);
+	EXPECT(ms_call2(SLOT_MEMSRV, MS_KMAP, 2, p, MS_KMAP_WAIT + 1, &r), E_INVAL);
+	EXPECT(ms_call2(SLOT_MEMSRV, MS_KMAP, 2, gone, 3, &r), E_PERM);
 	EXPECT(ms_call2(SLOT_MEMSRV, MS_KUNMAP, 0, 0, 0, &r), E_INVAL);
+	return NULL;
+}
+
+// memsrv maps the slot it is told, whatever the library thinks, and
+// empties the slots it is told: the library's affair, within its limit.
+static const char *test_kmap_raw(void)
+{
+	uint32_t w[1 + KMAP_POOL_SLOTS / 32] = { 0 }, last = KMAP_POOL_SLOTS - 1, v = 0;
+	uint32_t va = MEMSRV_POOL_VA + last * PAGE_SIZE;
+	struct highmem_stats st;
+	const char *why;
+	struct msg r;
+	page_t p;
+	int f;
+
+	OK(t_alloc(1, 0, &p));
+	TRY(mark(p, 2));
+	CHECK(t_kmap(p), "kmap: %s", hmk_strerror(highmem_errno));
+	OK(t_kunmap(p));  // a slot freed: the library's count of them is not 0
+	OK(kmap_flush()); // tells memsrv that count; slot 511 is empty for both
+	// Waiting for a slot: a count older than memsrv's says a slot freed
+	// since (try again at once); else, our only thread waiting, E_DEADLK.
+	OK(ms_call2(SLOT_MEMSRV, MS_KMAP, 2, 0, MS_KMAP_WAIT, &r));
+	EXPECT(ms_call2(SLOT_MEMSRV, MS_KMAP, 2, 0x40000000, MS_KMAP_WAIT, &r), E_DEADLK);
+	OK(ms_call2(SLOT_MEMSRV, MS_KMAP, 2, p, last, &r));
+	CHECK(r.mr[0] == va, "MS_KMAP into slot %u answered 0x%x", last, r.mr[0]);
+	CHECK(*(volatile uint32_t *)va == page_word(p, 0, SALT), "slot %u shows 0x%x", last,
+	      *(volatile uint32_t *)va);
+	OK(ms_call2(SLOT_MEMSRV, MS_KMAP, 2, p + 1, last, &r)); // what it held goes
+	CHECK(*(volatile uint32_t *)va == page_word(p + 1, 0, SALT), "slot %u shows 0x%x", last,
+	      *(volatile uint32_t *)va);
+	OK(stats(&st));
+	CHECK(!st.kmap && st.kmap_slots == 1, "stats: %u references in %u slots", st.kmap,
+	      st.kmap_slots);
+	w[KMAP_POOL_SLOTS / 32] = 1u << 31;
+	OK(ms_call(SLOT_MEMSRV, MS_KUNMAP, w, 1 + KMAP_POOL_SLOTS / 32, 0, 0, &r));
+	OK(stats(&st));
+	CHECK(!st.kmap_slots, "%u slots after MS_KUNMAP of the only one", st.kmap_slots);
+	f = probe_faults(va, &v, &why);
+	if (f < 0)
+		return why;
+	CHECK(f == 1, "slot %u emptied, yet it reads 0x%x", last, v);
 	return NULL;
 }
 
@@ -204,34 +262,52 @@ static const char *test_pool_deadlock(void)
 	return NULL;
 }
 
-// --- no stale page behind an old address --------------------------------------
+// --- no page behind an old address once it left us ----------------------------
 static const char *test_pool_freed(void)
 {
-	uint32_t *a, v = 0, *w;
-	page_t p, q;
+	uint32_t *a, *b, *c, v = 0, *w;
+	page_t p, q, g;
 	const char *why;
 	int f;
 
+	OK(kmap_flush()); // a new turn: no slot is handed out twice in this test
 	OK(t_alloc(0, 0, &p));
+	OK(t_alloc(0, 0, &q));
 	CHECK(a = kmap(p), "kmap: %s", hmk_strerror(highmem_errno));
 	a[0] = page_word(p, 0, SALT);
 	OK(kunmap(p));
+	CHECK(b = kmap(q), "kmap: %s", hmk_strerror(highmem_errno));
+	// Unreferenced (a stale slot) when freed.
 	OK(t_free(p, 0));
 	f = probe_faults((uint32_t)a, &v, &why);
 	if (f < 0)
 		return why;
 	CHECK(f == 1, "pfn 0x%x freed, yet %p still reads 0x%x", p, a, v);
-	// Given again (the lowest free page: the same, most likely), with
-	// new contents: still not behind the old address.
-	OK(t_alloc(0, 0, &q));
-	CHECK(w = t_kmap_local(q), "kmap_local: %s", hmk_strerror(highmem_errno));
-	w[0] = page_word(q, 0, SALT + 1);
-	OK(t_kunmap_local(w));
-	f = probe_faults((uint32_t)a, &v, &why);
+	// Still referenced when freed (a use after free): the free goes
+	// through all the same, and the address faults.
+	OK(t_free(q, 0));
+	f = probe_faults((uint32_t)b, &v, &why);
 	if (f < 0)
 		return why;
-	CHECK(f == 1, "pfn 0x%x given again%s, and %p reads 0x%x", q, q == p ? " (the same)" : "",
-	      a, v);
+	CHECK(f == 1, "pfn 0x%x freed while kmapped, yet %p still reads 0x%x", q, b, v);
+	EXPECT(kunmap(q), E_INVAL); // the library forgot it with the free
+	// One of them given back to us (the lowest free page), with new
+	// contents: a kmap of it shows them; neither old address shows it.
+	OK(t_alloc(0, 0, &g));
+	CHECK(g == p || g == q, "given pfn 0x%x, not one of those just freed (0x%x, 0x%x)", g, p,
+	      q);
+	CHECK(w = t_kmap_local(g), "kmap_local: %s", hmk_strerror(highmem_errno));
+	w[0] = page_word(g, 0, SALT + 1);
+	OK(t_kunmap_local(w));
+	CHECK(c = t_kmap(g), "kmap: %s", hmk_strerror(highmem_errno));
+	CHECK(c != a && c != b && c[0] == page_word(g, 0, SALT + 1),
+	      "pfn 0x%x given back: kmap at %p (old %p, %p) reads 0x%x", g, c, a, b, c[0]);
+	for (int i = 0; i < 2; i++) {
+		f = probe_faults((uint32_t)(i ? b : a), &v, &why);
+		if (f < 0)
+			return why;
+		CHECK(f == 1, "the freed pages' old address %p reads 0x%x", i ? b : a, v);
+	}
 	return NULL;
 }
 
@@ -269,10 +345,13 @@ static const char *test_pool_wrap(void)
 
 const struct test pool_tests[] = {
 	{ test_kmap_counted, "kmap: one address per page, counted, seen by siblings; errors" },
+	{ test_kmap_raw, "MS_KMAP maps the slot named, waits by the library's count, MS_KUNMAP "
+			 "empties the slots named" },
 	{ test_pool_full, "kmap pool full: 512 slots, E_DEADLK alone, E_BUSY under kmap_atomic" },
 	{ test_pool_wait, "kmap pool full: a second thread waits, a kunmap wakes it" },
 	{ test_pool_deadlock, "kmap pool held by two waiting threads: E_DEADLK for both" },
-	{ test_pool_freed, "kmap, kunmap, free: the old pool address faults, also after reuse" },
+	{ test_pool_freed, "kmap, free (referenced or not): the old address faults, also after "
+			   "reuse" },
 	{ test_pool_wrap, "kmap pool wrap: every stale slot cleared" },
 	{ 0, 0 },
 };
