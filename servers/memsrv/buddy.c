@@ -111,10 +111,40 @@ int buddy_add(uint32_t slot, uint32_t base, uint32_t npages, pinfo_t *info, uint
 static void take(struct zone *z, uint32_t i, unsigned order, uint8_t owner)
 {
 	z->info[i] = owner | PI_HEAD;
-	memset(&z->info[i + 1], owner, (1u << order) - 1);
+	if (order)
+		memset(&z->info[i + 1], owner, (1u << order) - 1);
 	free_pages -= 1u << order;
 }
 
+// Returns the 2^order pages at index i of z to its bitmaps, merged with
+// their free buddies.
+static void merge_free(struct zone *z, uint32_t i, unsigned order)
+{
+	uint32_t j = i >> order;
+	unsigned k = order;
+
+	while (k < MEMSRV_MAX_ORDER) { // merge with free buddies
+		uint32_t b = j ^ 1;
+
+		if ((b + 1) << k > z->span || !bset_test(&z->free[k], b))
+			break;
+		free_del(z, k, b);
+		j >>= 1;
+		k++;
+	}
+	free_add(z, k, j);
+}
+
+// Every zone's hot pages go back to its bitmaps.
+static void hot_drain(void)
+{
+	for (uint32_t n = 0; n < nzones; n++) {
+		struct zone *z = &zones[n];
+
+		while (z->nhot)
+			merge_free(z, z->hot[--z->nhot], 0);
+	}
+}
 // The free block to split for 2^order pages in z: the smallest that fits
 // (the lowest of its order), or with `high` the one reaching highest. Its
 // order in *k; -1 when z has none.
@@ -141,9 +171,21 @@ static int32_t pick(struct zone *z, unsigned order, int high, unsigned *k)
 
 int buddy_alloc(unsigned order, uint8_t owner, int high, uint32_t *pfn)
 {
+	struct zone *z = &zones[0];
+
+	if (!order && !high && z->nhot) { // (other zones' are drained first)
+		uint32_t i = z->hot[--z->nhot];
+
+		z->info[i] = owner | PI_HEAD;
+		free_pages--;
+		*pfn = z->origin + i;
+		return E_OK;
+	}
+	hot_drain();
 	for (uint32_t n = 0; n < nzones; n++) {
-		struct zone *z = &zones[high ? nzones - 1 - n : n];
 		unsigned k;
+
+		z = &zones[high ? nzones - 1 - n : n];
 		int32_t j = pick(z, order, high, &k);
 
 		if (j < 0)
@@ -169,6 +211,7 @@ int buddy_alloc_at(uint32_t pfn, unsigned order, uint8_t owner)
 	struct zone *z = zone_of(pfn);
 	uint32_t i = z ? pfn - z->origin : 0;
 
+	hot_drain();
 	if (!z || order > MEMSRV_MAX_ORDER || (pfn & ((1u << order) - 1)) ||
 	    pfn + (1u << order) > z->base + z->npages)
 		return E_INVAL;
@@ -192,20 +235,15 @@ int buddy_alloc_at(uint32_t pfn, unsigned order, uint8_t owner)
 void buddy_free(uint32_t pfn, unsigned order)
 {
 	struct zone *z = zone_of(pfn);
-	uint32_t i = pfn - z->origin, j = i >> order;
-	unsigned k = order;
 
-	memset(&z->info[i], 0, 1u << order);
-	while (k < MEMSRV_MAX_ORDER) { // merge with free buddies
-		uint32_t b = j ^ 1;
-
-		if ((b + 1) << k > z->span || !bset_test(&z->free[k], b))
-			break;
-		free_del(z, k, b);
-		j >>= 1;
-		k++;
+	if (!order && z->nhot < BUDDY_HOT) {
+		z->info[pfn - z->origin] = 0;
+		z->hot[z->nhot++] = pfn - z->origin;
+		free_pages++;
+		return;
 	}
-	free_add(z, k, j);
+	memset(&z->info[pfn - z->origin], 0, 1u << order);
+	merge_free(z, pfn - z->origin, order);
 	free_pages += 1u << order;
 }
 

@@ -17,6 +17,7 @@
 // page's byte, with 0 (free) and PI_ORPHAN, beside PI_HEAD and PI_META.
 #define MS_CLIENTS_MAX 62
 #define MS_ZONES_MAX MEMSRV_RANGES_MAX
+#define BUDDY_HOT 32 // hot single pages per zone (struct zone)
 
 // A page's information. An allocated block of order k is its head (PI_HEAD)
 // and 2^k - 1 pages of the same owner without it: its order is its length.
@@ -37,6 +38,15 @@ struct zone {
 	pinfo_t *info;   // per index
 	struct bset free[MEMSRV_MAX_ORDER + 1]; // free blocks, by order
 	uint32_t orders;                        // bit k: free[k] holds a block
+	// Single pages freed lately, kept out of the bitmaps as Linux keeps them
+	// in its per-CPU lists: an order-0 allocation takes the newest (no
+	// split, and its frame likely still in memsrv's zeroing window), an
+	// order-0 free that finds room puts it here (no merge). Their
+	// information reads free. Any other allocation gives them back to the
+	// bitmaps first, so that larger blocks, `high` and `at` see all that is
+	// free.
+	uint32_t hot[BUDDY_HOT]; // indices, newest last
+	uint32_t nhot;
 };
 
 extern struct zone zones[MS_ZONES_MAX];

@@ -304,6 +304,51 @@ static void test_fit(void)
 
 // Random allocations and frees of random orders against a shadow of the
 // owners: no page is ever handed out twice, and all come back.
+// Single pages freed lately stay out of the bitmaps (the hot list): the
+// next single page is the newest of them; they read free; every other
+// allocation (larger, high, at a pfn) sees them all, merged back.
+static void test_hot(void)
+{
+	uint32_t a, b, pfn, all[BUDDY_HOT + 8];
+
+	reset();
+	CHECK_EQ(add(0x100000, 4096), E_OK);
+	CHECK_EQ(buddy_alloc(0, 1, 0, &a), E_OK);
+	CHECK_EQ(buddy_alloc(0, 1, 0, &b), E_OK);
+	buddy_free(a, 0);
+	CHECK_EQ(*page_info(a), 0);
+	CHECK_EQ(free_pages, 4096 - 1);
+	CHECK(zones[0].nhot == 1);
+	CHECK_EQ(buddy_alloc(0, 2, 0, &pfn), E_OK);
+	CHECK_EQ(pfn, a);
+	CHECK_EQ(*page_info(pfn), 2 | PI_HEAD);
+	buddy_free(b, 0);
+	buddy_free(a, 0);
+	CHECK_EQ(free_pages, 4096);
+	// A block of the largest order needs its pages merged back: the hot ones.
+	CHECK_EQ(buddy_alloc(MEMSRV_MAX_ORDER, 1, 0, &pfn), E_OK);
+	CHECK_EQ(pfn, 0x100000);
+	CHECK(zones[0].nhot == 0);
+	buddy_free(pfn, MEMSRV_MAX_ORDER);
+	// More single frees than the list holds: the rest merge at once.
+	for (uint32_t i = 0; i < BUDDY_HOT + 8; i++)
+		CHECK_EQ(buddy_alloc(0, 1, 0, &all[i]), E_OK);
+	for (uint32_t i = 0; i < BUDDY_HOT + 8; i++)
+		buddy_free(all[i], 0);
+	CHECK(zones[0].nhot == BUDDY_HOT);
+	CHECK_EQ(free_pages, 4096);
+	// High and at see the hot pages where they are.
+	CHECK_EQ(buddy_alloc(0, 1, 1, &pfn), E_OK);
+	CHECK_EQ(pfn, 0x100fff);
+	buddy_free(pfn, 0);
+	CHECK_EQ(buddy_alloc_at(all[BUDDY_HOT + 7], 0, 3), E_OK);
+	CHECK_EQ(*page_info(all[BUDDY_HOT + 7]), 3 | PI_HEAD);
+	CHECK_EQ(buddy_alloc(0, 1, 1, &pfn), E_OK);
+	CHECK_EQ(pfn, 0x100fff);
+	CHECK_EQ(free_pages, 4096 - 2);
+	reset();
+}
+
 static void test_random(void)
 {
 	enum { N = 1u << 13, LIVE = 200 };
@@ -353,6 +398,7 @@ static const struct check_case cases[] = {
 	{ test_blocks, "buddy_block, buddy_next_block, buddy_set_owner" },
 	{ test_alloc_at, "buddy_alloc_at: split out at a pfn, refused when not free" },
 	{ test_fit, "buddy_fit: the books at a range's top, short rooms, too small" },
+	{ test_hot, "single pages freed lately: the next single one, seen by all others" },
 	{ test_random, "random orders: no page twice, all come back" },
 	{ 0 },
 };
