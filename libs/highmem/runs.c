@@ -4,10 +4,12 @@
 // Pages in the run that starts at pages[i]: frames each one above the last.
 static unsigned run_length(const uint32_t *pages, unsigned count, unsigned i)
 {
-	unsigned n = 1;
+	uint32_t first = pages[i];
+	unsigned n = 1, max = count - i;
 
-	while (i + n < count && pages[i + n - 1] != UINT32_MAX &&
-	       pages[i + n] == pages[i + n - 1] + 1)
+	if (max - 1 > UINT32_MAX - first) // no frame comes after UINT32_MAX
+		max = UINT32_MAX - first + 1;
+	while (n < max && pages[i + n] == first + n)
 		n++;
 	return n;
 }

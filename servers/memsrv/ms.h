@@ -294,5 +294,8 @@ void pool_gc(void);
 
 // vmap.c: a dead client's vmaps and windows go.
 void vmap_reclaim(struct client *c);
+// The address of a vmap of client c holding one of pages [pfn, pfn + n),
+// or 0. (Its own pages' vmaps are not in their mapping counts.)
+uint32_t vmap_holds(const struct client *c, uint32_t pfn, uint32_t n);
 // Destroys vmap windows no vmap uses (when slots are short).
 void vmap_gc(void);

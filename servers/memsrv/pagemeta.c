@@ -1,8 +1,9 @@
 // Sparse page metadata: one open-addressing hash (linear probing, grown at
 // half full) from (pfn, client index) to a 24-bit value. Index i > 0 says
 // the page was shared with client i; index 0, the page's own entry, holds
-// its mapcount (the vmap pages memsrv made of it: kmap pool and kmap_local
-// slots are not counted, memsrv finds those in its own records) in bits 0..17 and how many clients
+// its mapcount (the vmap pages memsrv made of it for clients it was shared
+// with: kmap pool and kmap_local slots and its owner's own vmaps are found in
+// memsrv's other records) in bits 0..17 and how many clients
 // it is shared with in bits 18..23. A page has an own entry exactly when it
 // is mapped or shared, and then its PI_META bit, so the common path never
 // probes and the hash stays small however large HIGHMEM is.

@@ -55,7 +55,7 @@ int ms_alloc(struct req *q)
 // caller's own pool slots went.
 int ms_free(struct req *q)
 {
-	uint32_t pfn = q->w[0], order = q->w[1], n, head;
+	uint32_t pfn = q->w[0], order = q->w[1], n, head, va;
 	pinfo_t *pi = page_info(pfn);
 	unsigned real;
 
@@ -70,7 +70,10 @@ int ms_free(struct req *q)
 		return req_fail(q, E_PERM, "free_pages of pfn 0x%x order %u: it owns no such block",
 				pfn, order);
 	n = 1u << order;
-	for (uint32_t i = 0; i < n; i++) {
+	if ((va = vmap_holds(q->c, pfn, n)))
+		return req_fail(q, E_BUSY, "free_pages of pfn 0x%x order %u: in its vmap at 0x%x",
+				pfn, order, va);
+	for (uint32_t i = 0; i < n; i++) { // another client's vmap of a shared page
 		uint32_t maps = map_count(pfn + i);
 
 		if (maps)

@@ -4,8 +4,14 @@
 // memsrv runs short of capability slots). A vmap takes the first gap that
 // holds it and one unmapped guard page after it (as Linux's vmalloc area);
 // it is never executable, read-only or uncached as its prot says. A vmap
-// longer than one message is completed by MS_VMAP_MORE; memsrv keeps its
-// runs to undo the mapping counts at vunmap.
+// longer than one message is completed by MS_VMAP_MORE.
+//
+// memsrv keeps each vmap's runs. They are what holds the client's own pages
+// (free_pages of a page its owner vmaps answers E_BUSY: vmap_holds), so those
+// cost no per-page record; only the pages it was shared count in the page
+// metadata (map_inc), since their owner must see them mapped. A page keeps
+// its owner while its owner vmaps it (its free is refused; at the owner's
+// death its vmaps go first), so vunmap finds the same pages counted.
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,10 +33,72 @@ static uint32_t vmap_va(const struct vmap *v)
 	return MEMSRV_VMAP_BASE + v->start * PAGE_SIZE;
 }
 
+// In memsrv's copy of a run (runs_check marks it): all its pages are the
+// client's own, so none of them is counted.
+#define RUN_OWN 0x80000000u
+#define RUN_PAGES(n) ((n) & ~RUN_OWN)
+_Static_assert(MS_VMAP_PAGES < RUN_OWN, "a run's pages leave its RUN_OWN bit alone");
+
+// Client c owns pfn.
+static inline int owned(const struct client *c, uint32_t pfn)
+{
+	const pinfo_t *pi = page_info(pfn);
+
+	return pi && (*pi & PI_OWNER) == c->idx;
+}
+
+// Client c owns all n pages from pfn: one zone's bytes, compared four at a
+// time.
+static int run_owned(const struct client *c, uint32_t pfn, uint32_t n)
+{
+	const struct zone *z = zone_of(pfn);
+	const pinfo_t *pi;
+
+	if (!z || n > z->base + z->npages - pfn)
+		return 0;
+	pi = &z->info[pfn - z->origin];
+	for (; n && ((uintptr_t)pi & 3); n--, pi++)
+		if ((*pi & PI_OWNER) != c->idx)
+			return 0;
+	for (uint32_t w; n >= 4; n -= 4, pi += 4) { // four pages a word
+		memcpy(&w, pi, 4);
+		if ((w & PI_OWNER * 0x01010101u) != c->idx * 0x01010101u)
+			return 0;
+	}
+	for (; n; n--, pi++)
+		if ((*pi & PI_OWNER) != c->idx)
+			return 0;
+	return 1;
+}
+
+// Counts one mapping more (up) or less of each page of the marked runs that
+// client c does not own. E_OK, or E_NOMEM (counting up) with nothing counted.
+static int count(const struct client *c, const uint32_t *runs, uint32_t nruns, int up)
+{
+	for (uint32_t r = 0; r < nruns; r++) {
+		if (runs[2 * r + 1] & RUN_OWN)
+			continue;
+		for (uint32_t p = runs[2 * r], e = p + runs[2 * r + 1]; p < e; p++) {
+			if (owned(c, p))
+				continue;
+			if (!up)
+				map_dec(p, 1);
+			else if (map_inc(p, 1)) { // undo what was counted
+				while (p-- > runs[2 * r])
+					if (!owned(c, p))
+						map_dec(p, 1);
+				count(c, runs, r, 0);
+				return E_NOMEM;
+			}
+		}
+	}
+	return E_OK;
+}
+
 // Checks the runs of a message (pfn, count pairs; at most `left` pages in
-// all, each page the client's own or shared with it). Sets *total.
-static int runs_check(struct req *q, const uint32_t *runs, uint32_t nruns, uint32_t left,
-		      uint32_t *total)
+// all, each page the client's own or shared with it) and marks those of
+// the client's own pages (RUN_OWN). Sets *total.
+static int runs_check(struct req *q, uint32_t *runs, uint32_t nruns, uint32_t left, uint32_t *total)
 {
 	uint64_t sum = 0;
 	int err;
@@ -42,6 +110,10 @@ static int runs_check(struct req *q, const uint32_t *runs, uint32_t nruns, uint3
 		if (!n || sum > left)
 			return req_fail(q, E_INVAL, "vmap run %u (pfn 0x%x, %u pages): %s", r, pfn,
 					n, n ? "more pages than asked for" : "empty");
+		if (run_owned(q->c, pfn, n)) {
+			runs[2 * r + 1] |= RUN_OWN;
+			continue;
+		}
 		for (uint32_t i = 0; i < n; i++)
 			if ((err = page_access(q->c->idx, pfn + i)))
 				return req_fail(q, err,
@@ -113,16 +185,10 @@ static int runs_map(struct req *q, struct vmap *v, const uint32_t *runs, uint32_
 		v->runs = grown;
 		v->room = room;
 	}
-	for (r = 0; r < nruns && !err; r++)
-		if ((err = map_inc(runs[2 * r], runs[2 * r + 1])))
-			break;
-	if (err) {
-		while (r--)
-			map_dec(runs[2 * r], runs[2 * r + 1]);
+	if ((err = count(q->c, runs, nruns, 1)))
 		return req_fail(q, err, "vmap: no memory for mapping counts");
-	}
 	for (r = 0; r < nruns && !err; r++) {
-		uint32_t pfn = runs[2 * r], n = runs[2 * r + 1];
+		uint32_t pfn = runs[2 * r], n = RUN_PAGES(runs[2 * r + 1]);
 
 		while (n && !err) {
 			uint32_t w = at / WINDOW_SLOTS, s = at % WINDOW_SLOTS;
@@ -136,8 +202,7 @@ static int runs_map(struct req *q, struct vmap *v, const uint32_t *runs, uint32_
 	}
 	if (err) {
 		area_clear(q->c, v->start + v->mapped, total);
-		for (r = 0; r < nruns; r++)
-			map_dec(runs[2 * r], runs[2 * r + 1]);
+		count(q->c, runs, nruns, 0);
 		return req_fail(q, err, "vmap at 0x%x: window map", vmap_va(v));
 	}
 	memcpy(&v->runs[2 * v->nruns], runs, nruns * 2 * sizeof(*runs));
@@ -223,13 +288,22 @@ int ms_vmap_more(struct req *q)
 	return E_OK;
 }
 
-// Undoes the mapping counts of v and frees it.
-static void vmap_free(struct vmap *v)
+// Undoes the mapping counts of client c's vmap v and frees it.
+static void vmap_free(const struct client *c, struct vmap *v)
 {
-	for (uint32_t r = 0; r < v->nruns; r++)
-		map_dec(v->runs[2 * r], v->runs[2 * r + 1]);
+	count(c, v->runs, v->nruns, 0);
 	free(v->runs);
 	free(v);
+}
+
+uint32_t vmap_holds(const struct client *c, uint32_t pfn, uint32_t n)
+{
+	for (const struct vmap *v = c->vmaps; v; v = v->next)
+		for (uint32_t r = 0; r < v->nruns; r++)
+			if (v->runs[2 * r] < pfn + n &&
+			    pfn < v->runs[2 * r] + RUN_PAGES(v->runs[2 * r + 1]))
+				return vmap_va(v);
+	return 0;
 }
 
 int ms_vunmap(struct req *q)
@@ -245,7 +319,7 @@ int ms_vunmap(struct req *q)
 	area_clear(q->c, v->start, v->mapped);
 	*p = v->next;
 	q->c->nvmaps--;
-	vmap_free(v);
+	vmap_free(q->c, v);
 	return E_OK;
 }
 
@@ -258,7 +332,7 @@ void vmap_reclaim(struct client *c)
 	while (c->vmaps) {
 		struct vmap *v = c->vmaps;
 		c->vmaps = v->next;
-		vmap_free(v);
+		vmap_free(c, v);
 	}
 	c->nvmaps = 0;
 }

@@ -180,7 +180,7 @@ int victim_main(uint32_t parent)
 	struct msg m = { .info = MSG_INFO(V_HELLO, 1), .mr = { me } };
 	struct highmem_stats st;
 	struct tthread *t;
-	page_t b, q, s, list[9];
+	page_t b, q, s, list[10];
 	uint32_t *k, *ks;
 	void *l, *v;
 	int err;
@@ -201,10 +201,11 @@ int victim_main(uint32_t parent)
 	for (uint32_t i = 0; i < 8; i++)
 		list[i] = b + 8 + i;
 	list[8] = q;
+	list[9] = s; // a page of another client's, shared: counted for its owner
 	l = kmap_local_page(b);
 	k = kmap(b + 1);
 	ks = kmap(s);
-	v = vmap(list, 9, PROT_READ | PROT_WRITE);
+	v = vmap(list, 10, PROT_READ | PROT_WRITE);
 	if (!l || !k || !ks || !v || share_page(q, parent))
 		return 4;
 	t = tt_run(atomic_holder, 0, b + 2, 0, &err);
@@ -244,7 +245,7 @@ static const char *free_becomes(uint32_t want, struct highmem_stats *st)
 
 static const char *test_victim(void)
 {
-	uint32_t ep, id, me = highmem_client_id(), kva, v = 0, *kq, *kg;
+	uint32_t ep, id, me = highmem_client_id(), kva, v = 0, *kq, *kg, *vq;
 	struct highmem_stats st0, st;
 	struct msg m, r;
 	page_t s, q, b, g;
@@ -275,6 +276,7 @@ static const char *test_victim(void)
 	      "the victim's stats: local %u atomic %u kmap %u vmap %u owned %u", c & 0xf,
 	      c >> 4 & 0xf, c >> 8 & 0xf, c >> 12 & 0xf, c >> 16 & 0x7fff);
 	CHECK(c >> 31, "the victim read another page through its kmap of our shared page");
+	EXPECT(__free_page(s), E_BUSY); // in the victim's vmap
 	OK(stats(&st));
 	CHECK(st.free_pages == st0.free_pages - 17, "%u pages free, %u before the victim",
 	      st.free_pages, st0.free_pages);
@@ -293,9 +295,15 @@ static const char *test_victim(void)
 	// But the one it shared we may map.
 	CHECK(kq = t_kmap(q), "kmap of the page shared with us: %s", hmk_strerror(highmem_errno));
 	CHECK(page_holds(kq, q, SALT_VICTIM), "the shared page reads wrong");
+	CHECK(vq = t_vmap(&q, 1, PROT_READ), "vmap of the page shared with us: %s",
+	      hmk_strerror(highmem_errno));
 	OK(init_kill(id));
-	// All back, the page we still kmap too: a kmap does not keep a page
-	// (memsrv emptied our slot of it before it left its dead owner).
+	// All back but the page we vmap, orphaned: it stays readable until our
+	// vunmap frees it. A kmap does not keep a page (memsrv emptied our slot
+	// of it before it left its dead owner).
+	TRY(free_becomes(st0.free_pages - 1, &st));
+	CHECK(page_holds(vq, q, SALT_VICTIM), "the orphaned page reads wrong through our vmap");
+	OK(t_vunmap(vq));
 	TRY(free_becomes(st0.free_pages, &st));
 	if ((f = probe_faults((uint32_t)kq, &v, &why)) < 0)
 		return why;
@@ -327,7 +335,7 @@ const struct test client_tests[] = {
 	{ test_prehello, "a child before MS_HELLO: no pool, E_PERM; after it, its own pool: our "
 			 "kmap address faults there" },
 	{ test_victim, "a child killed with kmap_local, kmap_atomic, kmap, vmap and pages "
-		       "open: all reclaimed, the page it shared too: our kmap of it faults "
-		       "until the page is ours" },
+		       "open: all reclaimed, the page it shared once our vmap of it goes; our "
+		       "kmap of it faults until the page is ours; our page in its vmap: E_BUSY" },
 	{ 0, 0 },
 };
