@@ -13,6 +13,7 @@
 
 struct client clients[MS_CLIENTS_MAX + 1];
 struct mthread threads[MS_THREADS_MAX];
+uint32_t threads_end;
 uint32_t ms_notify;
 uint32_t ms_unwatched;
 static uint32_t badge_gen; // generation of the next thread badge
@@ -138,6 +139,8 @@ int ms_thread_hello(struct req *q)
 	badge_gen = (badge_gen + 1) & THREAD_BADGE_GEN_MASK;
 	memset(t, 0, sizeof(*t));
 	t->badge = THREAD_BADGE_MAKE(badge_gen, t - threads);
+	if ((uint32_t)(t - threads) >= threads_end)
+		threads_end = (uint32_t)(t - threads) + 1;
 	t->c = q->c;
 	t->thread = q->cap;
 	t->win = win;
@@ -175,6 +178,8 @@ static void thread_reclaim(struct mthread *t)
 	t->c->nthreads--;
 	ms_unwatched -= t->unwatched != 0;
 	memset(t, 0, sizeof(*t));
+	while (threads_end && !threads[threads_end - 1].badge)
+		threads_end--;
 }
 
 // Frees what c owns; pages someone else still maps are orphaned instead.
@@ -208,7 +213,7 @@ static void client_reclaim(struct client *c)
 {
 	uint32_t nthreads = 0, owned = c->owned, maps = c->nkmap + c->nvmaps, freed;
 
-	for (uint32_t i = 0; i < MS_THREADS_MAX; i++)
+	for (uint32_t i = 0; i < threads_end; i++)
 		if (threads[i].badge && threads[i].c == c) {
 			maps += threads[i].local.depth + threads[i].atomic.depth;
 			thread_reclaim(&threads[i]);
@@ -237,7 +242,7 @@ void clients_reap(void)
 			client_reclaim(c);
 			continue;
 		}
-		for (uint32_t j = 0; j < MS_THREADS_MAX; j++) {
+		for (uint32_t j = 0; j < threads_end; j++) {
 			struct mthread *t = &threads[j];
 
 			if (!t->badge || t->c != c || !dead(t->thread))

@@ -153,7 +153,7 @@ uint32_t local_maps_in(uint32_t pfn, uint32_t n)
 {
 	uint32_t maps = 0;
 
-	for (uint32_t i = 0; i < MS_THREADS_MAX; i++) {
+	for (uint32_t i = 0; i < threads_end; i++) {
 		struct mthread *t = &threads[i];
 		if (!t->badge)
 			continue;
@@ -178,7 +178,7 @@ static void release_in(struct mthread *t, struct mstack *st, uint32_t pfn, uint3
 
 void local_release(uint32_t pfn, uint32_t n)
 {
-	for (uint32_t i = 0; i < MS_THREADS_MAX; i++) {
+	for (uint32_t i = 0; i < threads_end; i++) {
 		struct mthread *t = &threads[i];
 		if (!t->badge)
 			continue;
@@ -186,8 +186,10 @@ void local_release(uint32_t pfn, uint32_t n)
 			flush_region(t, &local_kind, &t->local);
 		if (t->atomic.dirty)
 			flush_region(t, &atomic_kind, &t->atomic);
-		release_in(t, &t->local, pfn, n);
-		release_in(t, &t->atomic, pfn, n);
+		if (t->local.depth)
+			release_in(t, &t->local, pfn, n);
+		if (t->atomic.depth)
+			release_in(t, &t->atomic, pfn, n);
 	}
 }
 

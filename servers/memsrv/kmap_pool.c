@@ -226,7 +226,7 @@ static int kmap_wait(struct req *q)
 
 	if ((int32_t)(q->c->pool->gen - gen) > 0)
 		return E_OK; // a slot freed since the library looked: try again
-	for (uint32_t i = 0; !t && q->c->nthreads == 1 && i < MS_THREADS_MAX; i++)
+	for (uint32_t i = 0; !t && q->c->nthreads == 1 && i < threads_end; i++)
 		if (threads[i].badge && threads[i].c == q->c)
 			t = &threads[i]; // its only thread must be the caller
 	if (t && atomic_held(t))

@@ -114,7 +114,7 @@ struct mthread *req_thread(struct req *q, const char *what, int *err)
 	if (q->t)
 		return q->t;
 	if (q->c->nthreads == 1)
-		for (uint32_t i = 0; i < MS_THREADS_MAX; i++)
+		for (uint32_t i = 0; i < threads_end; i++)
 			if (threads[i].badge && threads[i].c == q->c)
 				return &threads[i];
 	*err = req_fail(q, E_PERM, "%s needs its thread's capability from MS_THREAD_HELLO", what);
@@ -241,8 +241,10 @@ __attribute__((noreturn)) static void serve(void)
 			continue;
 		}
 		// the common cases of kmap_local, kmap_atomic and kmap
-		if ((err = local_serve(endpoint, &m, ipc, &q)) ||
-		    (err = pool_serve_fast(endpoint, &m, ipc, &q))) {
+		if (((MSG_LABEL(m.info) == MS_KMAP_LOCAL || MSG_LABEL(m.info) == MS_KMAP_ATOMIC) &&
+		     (err = local_serve(endpoint, &m, ipc, &q))) ||
+		    (MSG_LABEL(m.info) == MS_KMAP &&
+		     (err = pool_serve_fast(endpoint, &m, ipc, &q)))) {
 			if (m.info & MSG_MAP)
 				err = refused_map(&q, err, &m);
 			continue;

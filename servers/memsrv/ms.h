@@ -170,6 +170,7 @@ struct mthread {
 
 extern struct client clients[MS_CLIENTS_MAX + 1]; // [0] unused
 extern struct mthread threads[MS_THREADS_MAX];
+extern uint32_t threads_end;  // threads[threads_end..] are all free
 extern uint32_t ms_notify;    // the notification watches signal
 extern uint32_t ms_unwatched; // clients and threads memsrv could not watch (polled)
 

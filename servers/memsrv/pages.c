@@ -118,7 +118,7 @@ int ms_stats(struct req *q)
 
 	if (q->t && q->len >= 1)
 		local_held(q->t, q->w[0]);
-	for (uint32_t i = 0; i < MS_THREADS_MAX; i++)
+	for (uint32_t i = 0; i < threads_end; i++)
 		if (threads[i].badge && threads[i].c == q->c) {
 			local += threads[i].local.depth;
 			atomic += atomic_held(&threads[i]);
