@@ -263,6 +263,8 @@ int ms_kunmap(struct req *q);
 // next on ep. E_OK with a request it leaves to the general way in *m, or
 // the error of a reply_recv (with whose reply it was in *undo).
 int pool_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo);
+// The same for MS_ALLOC and MS_FREE of one page (pages.c).
+int pages_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo);
 int ms_vmap(struct req *q);
 int ms_vmap_more(struct req *q);
 int ms_vunmap(struct req *q);

@@ -110,6 +110,62 @@ int ms_share(struct req *q)
 	return E_OK;
 }
 
+// MS_ALLOC and MS_FREE of one page in their common case, answered in place:
+// a registered thread's capability, no flags, within the client's limit, a
+// page of the first zone that nothing but its owner's kmap pool may hold.
+// The same steps as ms_alloc and ms_free without a struct req; anything
+// else returns 0 and goes the general way, which also names the error.
+static inline int pages_fast(struct msg *m)
+{
+	uint32_t badge = m->badge, pfn = m->mr[0];
+	struct mthread *t = &threads[badge & (MS_THREADS_MAX - 1)];
+	struct zone *z = &zones[0];
+	struct client *c = t->c;
+	uint32_t i = pfn - z->origin;
+
+	if (m->mr[1] || !(badge & THREAD_BADGE) || t->badge != badge || ms_unwatched)
+		return 0;
+	if (m->info == (MSG_INFO(MS_ALLOC, 2) | MSG_CALL)) { // (order 0, flags 0)
+		if (pfn || c->owned >= c->max_pages || c->nrevoked ||
+		    buddy_alloc(0, c->idx, 0, &pfn))
+			return 0;
+		if (frames_zero(pfn, 1)) {
+			block_release(pfn, 0, NULL);
+			return 0;
+		}
+		c->owned++;
+		c->lo = pfn < c->lo ? pfn : c->lo;
+		c->hi = pfn > c->hi ? pfn : c->hi;
+		m->mr[0] = pfn;
+	} else { // MS_FREE (pfn, order 0): its own head, no mapping counted
+		if (pfn - z->base >= z->npages || z->info[i] != (c->idx | PI_HEAD) ||
+		    (i + 1 < z->span && (z->info[i + 1] & (PI_OWNER | PI_HEAD)) == c->idx) ||
+		    (c->nvmaps && vmap_holds(c, pfn, 1)))
+			return 0;
+		m->mr[0] = block_release(pfn, 0, c);
+		c->owned--;
+	}
+	m->info = MSG_INFO(E_OK, 1);
+	return 1;
+}
+
+int pages_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)
+{
+	(void)ipc;
+	while ((m->info == (MSG_INFO(MS_ALLOC, 2) | MSG_CALL) ||
+		m->info == (MSG_INFO(MS_FREE, 2) | MSG_CALL)) &&
+	       pages_fast(m)) {
+		uint32_t badge = m->badge;
+		int err = sys_reply_recv(ep, m);
+
+		if (err) { // what the report needs (nothing to undo)
+			*undo = (struct req){ .badge = badge };
+			return err;
+		}
+	}
+	return E_OK;
+}
+
 // MS_STATS -> free, used, then the client's kmap_local, kmap_atomic, kmap,
 // vmaps and owned pages.
 int ms_stats(struct req *q)
