@@ -247,7 +247,7 @@ void buddy_free(uint32_t pfn, unsigned order)
 	free_pages += 1u << order;
 }
 
-struct zone *zone_of(uint32_t pfn)
+struct zone *zone_find(uint32_t pfn)
 {
 	for (uint32_t n = 0; n < nzones; n++)
 		if (pfn >= zones[n].base && pfn - zones[n].base < zones[n].npages)

@@ -92,15 +92,20 @@ void buddy_set_owner(uint32_t head, unsigned order, uint8_t owner);
 // [*pfn, end): its head in *pfn, its order in *order. 1 when found, else 0.
 int buddy_next_block(uint32_t *pfn, uint32_t end, uint8_t owner, unsigned *order);
 
-// The zone holding pfn, or NULL when memsrv does not own it.
-struct zone *zone_of(uint32_t pfn);
+// The zone holding pfn, or NULL when memsrv does not own it: zone_of looks
+// at the first zone (usually the only one) inline, zone_find at them all.
+struct zone *zone_find(uint32_t pfn);
+static inline struct zone *zone_of(uint32_t pfn)
+{
+	struct zone *z = &zones[0];
+
+	return pfn - z->base < z->npages ? z : zone_find(pfn);
+}
 
 // The information of pfn, or NULL when memsrv does not own it.
 static inline pinfo_t *page_info(uint32_t pfn)
 {
-	struct zone *z = &zones[0]; // usually the only one
+	struct zone *z = zone_of(pfn);
 
-	if (pfn - z->base >= z->npages && !(z = zone_of(pfn)))
-		return NULL;
-	return &z->info[pfn - z->origin];
+	return z ? &z->info[pfn - z->origin] : NULL;
 }

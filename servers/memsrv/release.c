@@ -10,7 +10,8 @@ uint32_t block_release(uint32_t pfn, unsigned order, const struct client *by)
 	uint32_t n = 1u << order, own = pool_clear(pfn, n, by);
 
 	for (uint32_t p = pfn; p < pfn + n; p++)
-		share_revoke(p);
+		if (*page_info(p) & PI_META) // (else it has no record to look for)
+			share_revoke(p);
 	local_release(pfn, n);
 	buddy_free(pfn, order);
 	return own;
