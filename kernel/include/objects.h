@@ -60,13 +60,37 @@ void thread_destroy(struct thread *t);
 void thread_stop(struct thread *t, uint8_t state);
 // Ends a THREAD_ATOMIC pin.
 void thread_unpin(struct thread *t);
+// Space s has spent its pinned-time budget (brought up to date first).
+int atomic_spent(struct space *s);
 // Whether t may be pinned through window w (MAP_PIN): E_OK, E_BUSY when it
 // is pinned through another window, E_AGAIN when its space spent its budget.
-int thread_pin_check(const struct thread *t, const struct window *w);
+// Inline, as thread_pin: the fastpath's pinning map calls both.
+static inline int thread_pin_check(const struct thread *t, const struct window *w)
+{
+	if (t->atomic)
+		return t->atomic_win == w ? E_OK : E_BUSY;
+	return atomic_spent(t->space) ? E_AGAIN : E_OK;
+}
 // Pins t so that an overrun empties slots [first, first + count) of w;
 // pinned already, the span grows to cover them. Right after
 // thread_pin_check said E_OK, in the same kernel entry.
-void thread_pin(struct thread *t, struct window *w, uint32_t first, uint32_t count);
+static inline void thread_pin(struct thread *t, struct window *w, uint32_t first, uint32_t count)
+{
+	if (t->atomic) { // the span grows to cover [first, first + count)
+		uint32_t end = t->atomic_first + t->atomic_count;
+		if (first + count > end)
+			end = first + count;
+		if (first < t->atomic_first)
+			t->atomic_first = first;
+		t->atomic_count = end - t->atomic_first;
+		return;
+	}
+	t->atomic = 1;
+	t->atomic_win = w;
+	kobj_get(&w->hdr);
+	t->atomic_first = first;
+	t->atomic_count = count;
+}
 // Charges a tick that found `t` pinned to its space's budget; once the
 // budget is spent, clears the pinned slots and unpins `t` (logged once per
 // space). Timer interrupt, kernel locked.

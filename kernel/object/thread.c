@@ -232,38 +232,16 @@ struct thread_args {
 	struct cap *fault_ep; // THREAD_CONFIGURE: the fault endpoint, or NULL
 };
 
-// Whether `s` has spent its pinned-time budget (pins fail E_AGAIN). It
-// brings the debt up to date first, which changes nothing a caller sees, so
-// that a pin right after need not.
-static int atomic_spent(struct space *s)
+// Whether `s` has spent its pinned-time budget (pins fail E_AGAIN). A debt
+// below the limit is below it however much was earned back since (every
+// tick that charges it brings it up to date first), so only a debt at the
+// limit is brought up to date to look again.
+int atomic_spent(struct space *s)
 {
+	if (s->atomic_used < ATOMIC_LIMIT_TICKS)
+		return 0;
 	atomic_refill(s);
 	return s->atomic_used >= ATOMIC_LIMIT_TICKS;
-}
-
-int thread_pin_check(const struct thread *t, const struct window *w)
-{
-	if (t->atomic)
-		return t->atomic_win == w ? E_OK : E_BUSY;
-	return atomic_spent(t->space) ? E_AGAIN : E_OK;
-}
-
-void thread_pin(struct thread *t, struct window *w, uint32_t first, uint32_t count)
-{
-	if (t->atomic) { // the span grows to cover [first, first + count)
-		uint32_t end = t->atomic_first + t->atomic_count;
-		if (first + count > end)
-			end = first + count;
-		if (first < t->atomic_first)
-			t->atomic_first = first;
-		t->atomic_count = end - t->atomic_first;
-		return;
-	}
-	t->atomic = 1; // (the check brought the budget up to date)
-	t->atomic_win = w;
-	kobj_get(&w->hdr);
-	t->atomic_first = first;
-	t->atomic_count = count;
 }
 
 // THREAD_ATOMIC: (on, window slot, first, count), with RIGHT_WRITE. A pin
