@@ -240,14 +240,6 @@ void syscall_handle(uint32_t nr)
 		regs_set_err(&t->ctx, E_OK);
 		schedule();
 	}
-	// kunmap_atomic's last, as short: MR0 says whether the pin lasted; then
-	// a thread made ready meanwhile may run.
-	if (nr == SYS_UNPIN) {
-		regs_set_mr(&t->ctx, 0, t->atomic);
-		thread_unpin(t);
-		regs_set_err(&t->ctx, E_OK);
-		schedule();
-	}
 	switch (nr) {
 	case SYS_CALL: err = do_send(t, 1, 1); break;
 	case SYS_SEND: err = do_send(t, 0, 1); break;
@@ -256,6 +248,11 @@ void syscall_handle(uint32_t nr)
 	case SYS_NBRECV: err = do_recv(t, 0); break;
 	case SYS_REPLY_RECV: err = do_reply_recv(t); break;
 	case SYS_REPLY: err = do_reply(t); break;
+	case SYS_UNPIN: // (then a thread made ready meanwhile may run)
+		regs_set_mr(&t->ctx, 0, t->atomic);
+		thread_unpin(t);
+		err = E_OK;
+		break;
 	case SYS_YIELD: // a pinned thread (THREAD_ATOMIC) may not give way
 		err = t->atomic ? E_BUSY : E_OK;
 		if (!err)
