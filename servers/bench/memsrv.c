@@ -244,8 +244,9 @@ static void vmap_slope(const char *base, const char *what)
 
 // Figures computed from this run's medians: the kmap_local pair on a page
 // not mapped lately against the goal of one IPC round trip and little more
-// (at most 450 instructions), what the pair costs beyond its IPC, vmap's
-// cost per page, the kernel's per page, the pool wrap's flush.
+// (at most 450 instructions), what the pair costs beyond its IPC, the
+// kmap_atomic pair against it (at most 1.25 times), vmap's cost per page,
+// the kernel's per page, the pool wrap's flush.
 void derived_figures(void)
 {
 	uint32_t pair = median_of("memsrv_kmap_local_pair_cold"),
@@ -279,6 +280,17 @@ void derived_figures(void)
 		       "WINDOW_CLEAR %u\"}\n",
 		       (int)beyond, ipc, inv, wmap, wclear, pair, ipc, (int)beyond, inv, wmap,
 		       wclear);
+	}
+	uint32_t atomic = median_of("memsrv_kmap_atomic_pair_cold");
+	if (pair && atomic) {
+		int met = (uint64_t)atomic * 100 <= (uint64_t)pair * 125;
+
+		printf("{\"derived\": \"memsrv_kmap_atomic_per_local\", \"value\": %s, "
+		       "\"limit\": 1.25, \"met\": %s, \"text\": \"kmap_atomic pair %u / "
+		       "kmap_local pair %u, both on a page not mapped lately = %s (goal: at most "
+		       "1.25: %s)\"}\n",
+		       fixed2(a, sizeof(a), atomic, pair), met ? "true" : "false", atomic, pair, a,
+		       met ? "met" : "NOT met");
 	}
 	vmap_slope("memsrv_vmap", "vmap+vunmap per page");
 	vmap_slope("memsrv_vmap_scattered", "vmap+vunmap per page, one run per page");
