@@ -166,7 +166,8 @@ struct mthread {
 	uint32_t nwaiting;           // its calls waiting for a pool slot (0 or 1)
 	uint32_t serial;             // per client, for log lines
 	int unwatched;
-};
+} __attribute__((aligned(512))); // a power of two: the fast paths index by shifting
+_Static_assert(sizeof(struct mthread) == 512, "threads[] is indexed by a shift, not a multiply");
 
 extern struct client clients[MS_CLIENTS_MAX + 1]; // [0] unused
 extern struct mthread threads[MS_THREADS_MAX];
