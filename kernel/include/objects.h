@@ -58,8 +58,16 @@ void thread_destroy(struct thread *t);
 // Stops `t` wherever it is: an IPC in progress ends (E_DEAD for its partner
 // where one waits), and it leaves every queue.
 void thread_stop(struct thread *t, uint8_t state);
-// Ends a THREAD_ATOMIC pin.
-void thread_unpin(struct thread *t);
+// Ends a THREAD_ATOMIC pin (inline: SYS_UNPIN, kunmap_atomic's last, is
+// little more).
+static inline void thread_unpin(struct thread *t)
+{
+	if (!t->atomic)
+		return;
+	t->atomic = 0;
+	kobj_put(&t->atomic_win->hdr);
+	t->atomic_win = 0;
+}
 // Space s has spent its pinned-time budget (brought up to date first).
 int atomic_spent(struct space *s);
 // Whether t may be pinned through window w (MAP_PIN): E_OK, E_BUSY when it

@@ -122,15 +122,6 @@ void thread_stop(struct thread *t, uint8_t state)
 	t->state = state;
 }
 
-void thread_unpin(struct thread *t)
-{
-	if (!t->atomic)
-		return;
-	t->atomic = 0;
-	kobj_put(&t->atomic_win->hdr);
-	t->atomic_win = 0;
-}
-
 void thread_destroy(struct thread *t)
 {
 	struct space *s = t->space;
