@@ -68,7 +68,8 @@ static inline void thread_unpin(struct thread *t)
 	kobj_put(&t->atomic_win->hdr);
 	t->atomic_win = 0;
 }
-// Space s has spent its pinned-time budget (brought up to date first).
+// Space s has spent its pinned-time budget (a debt at the limit is brought
+// up to date first).
 int atomic_spent(struct space *s);
 // Whether t may be pinned through window w (MAP_PIN): E_OK, E_BUSY when it
 // is pinned through another window, E_AGAIN when its space spent its budget.

@@ -145,6 +145,7 @@ static void hot_drain(void)
 			merge_free(z, z->hot[--z->nhot], 0);
 	}
 }
+
 // The free block to split for 2^order pages in z: the smallest that fits
 // (the lowest of its order), or with `high` the one reaching highest. Its
 // order in *k; -1 when z has none.

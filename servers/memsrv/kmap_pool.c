@@ -304,14 +304,17 @@ int ms_kmap(struct req *q)
 // Anything else returns 0 and goes the general way, which names the error.
 static inline int pool_fast(struct msg *m, struct ipc_buffer *ipc)
 {
-	uint32_t badge = m->badge, pfn = m->mr[0], s = m->mr[1];
-	struct mthread *t = &threads[badge & (MS_THREADS_MAX - 1)];
+	uint32_t pfn = m->mr[0], s = m->mr[1];
+	struct mthread *t = fast_thread(m->badge);
 	struct zone *z = &zones[0]; // usually the only one
-	struct client *c = t->c;
+	struct client *c;
 	struct kpool *p;
 	int was;
 
-	if (!(badge & THREAD_BADGE) || t->badge != badge || s >= KMAP_POOL_SLOTS || !(p = c->pool))
+	if (m->info != (MSG_INFO(MS_KMAP, 2) | MSG_CALL) || !t || s >= KMAP_POOL_SLOTS)
+		return 0;
+	c = t->c;
+	if (!(p = c->pool))
 		return 0;
 	if (pfn - z->base >= z->npages && !(z = zone_of(pfn)))
 		return 0;
@@ -329,16 +332,7 @@ static inline int pool_fast(struct msg *m, struct ipc_buffer *ipc)
 
 int pool_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)
 {
-	while (m->info == (MSG_INFO(MS_KMAP, 2) | MSG_CALL) && pool_fast(m, ipc)) {
-		uint32_t badge = m->badge;
-		int err = sys_reply_recv(ep, m);
-
-		if (err) { // what the report needs (nothing to undo)
-			*undo = (struct req){ .badge = badge };
-			return err;
-		}
-	}
-	return E_OK;
+	return fast_serve(ep, m, ipc, undo, pool_fast);
 }
 
 // The first slot at or after s whose bit in set is `want`, or KMAP_POOL_SLOTS.

@@ -318,9 +318,9 @@ int main(void)
 	if ((err = frames_init()))
 		printf("memsrv: no zeroing window (%s): zeroing through SPACE_MAP\n",
 		       hmk_strerror(err));
+	start = counter() - start;
 	printf("memsrv: set up in %u us (%u instructions under -icount shift=0)\n",
-	       (uint32_t)((counter() - start) * 1000000 / hz),
-	       (uint32_t)((counter() - start) * 1000000000 / hz));
+	       (uint32_t)(start * 1000000 / hz), (uint32_t)(start * 1000000000 / hz));
 	printf("memsrv: %u MiB of HIGHMEM in %u ranges, serving\n", total_pages >> 8, nzones);
 	serve();
 }

@@ -204,6 +204,37 @@ struct req {
 	struct mthread *undo_t;
 };
 
+// The thread whose badge a fast path received, or NULL. Masked into the
+// table (a power of two), as cheap as the index itself: an index beyond it
+// cannot match any thread's badge, so the request goes the general way,
+// where thread_by_badge logs it.
+static inline struct mthread *fast_thread(uint32_t badge)
+{
+	struct mthread *t = &threads[badge & (MS_THREADS_MAX - 1)];
+
+	return (badge & THREAD_BADGE) && t->badge == badge ? t : NULL;
+}
+
+// The loop of a fast path: answers requests in place with `fast` (1 when it
+// took *m, answering into it) and receives the next on ep, for as long as
+// it takes them. E_OK with a request left to the general way in *m, or the
+// error of a reply_recv (*undo: whose reply it carried; nothing to undo).
+static inline __attribute__((always_inline)) int
+fast_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo,
+	   int (*fast)(struct msg *, struct ipc_buffer *))
+{
+	while (fast(m, ipc)) {
+		uint32_t badge = m->badge;
+		int err = sys_reply_recv(ep, m);
+
+		if (err) {
+			*undo = (struct req){ .badge = badge };
+			return err;
+		}
+	}
+	return E_OK;
+}
+
 // main.c: logs one line naming the client and returns err.
 int req_fail(struct req *q, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 // The thread a thread-bound request is for: the caller's thread capability,

@@ -115,16 +115,20 @@ int ms_share(struct req *q)
 // page of the first zone that nothing but its owner's kmap pool may hold.
 // The same steps as ms_alloc and ms_free without a struct req; anything
 // else returns 0 and goes the general way, which also names the error.
-static inline int pages_fast(struct msg *m)
+static inline int pages_fast(struct msg *m, struct ipc_buffer *ipc)
 {
-	uint32_t badge = m->badge, pfn = m->mr[0];
-	struct mthread *t = &threads[badge & (MS_THREADS_MAX - 1)];
+	uint32_t pfn = m->mr[0];
+	struct mthread *t = fast_thread(m->badge);
 	struct zone *z = &zones[0];
-	struct client *c = t->c;
 	uint32_t i = pfn - z->origin;
+	struct client *c;
 
-	if (m->mr[1] || !(badge & THREAD_BADGE) || t->badge != badge || ms_unwatched)
+	(void)ipc; // (the replies map nothing)
+	if ((m->info != (MSG_INFO(MS_ALLOC, 2) | MSG_CALL) &&
+	     m->info != (MSG_INFO(MS_FREE, 2) | MSG_CALL)) ||
+	    m->mr[1] || !t || ms_unwatched)
 		return 0;
+	c = t->c;
 	if (m->info == (MSG_INFO(MS_ALLOC, 2) | MSG_CALL)) { // (order 0, flags 0)
 		if (pfn || c->owned >= c->max_pages || c->nrevoked ||
 		    buddy_alloc(0, c->idx, 0, &pfn))
@@ -151,19 +155,7 @@ static inline int pages_fast(struct msg *m)
 
 int pages_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)
 {
-	(void)ipc;
-	while ((m->info == (MSG_INFO(MS_ALLOC, 2) | MSG_CALL) ||
-		m->info == (MSG_INFO(MS_FREE, 2) | MSG_CALL)) &&
-	       pages_fast(m)) {
-		uint32_t badge = m->badge;
-		int err = sys_reply_recv(ep, m);
-
-		if (err) { // what the report needs (nothing to undo)
-			*undo = (struct req){ .badge = badge };
-			return err;
-		}
-	}
-	return E_OK;
+	return fast_serve(ep, m, ipc, undo, pages_fast);
 }
 
 // MS_STATS -> free, used, then the client's kmap_local, kmap_atomic, kmap,
