@@ -19,8 +19,15 @@ void sched_dequeue(struct thread *t);
 // Wakes `t` as the next thread to run when it is at least as urgent as
 // every ready thread; otherwise queues it like sched_wake.
 void sched_direct(struct thread *t);
-// Highest priority with a ready thread, or -1.
-int sched_top_prio(const struct cpu *c);
+// Highest priority with a ready thread, or -1. Inline: both IPC fastpaths
+// ask it.
+static inline int sched_top_prio(const struct cpu *c)
+{
+	if (!c->prio_top)
+		return -1;
+	unsigned w = 31 - __builtin_clz(c->prio_top);
+	return (int)(w * 32 + 31 - __builtin_clz(c->prio_bits[w]));
+}
 // The current thread gives up the rest of its turn.
 void sched_yield(void);
 // One timer tick: charges the running thread and preempts it when its
@@ -31,14 +38,21 @@ void sched_tick(void);
 void schedule(void) __attribute__((noreturn));
 // Loads `s`'s tables into TTBR0 (with an ASID of the current generation) and
 // its PMU access: switch_to's step when `s` is not loaded or its ASID is
-// stale. Kernel locked.
-void sched_switch_space(struct cpu *c, struct space *s);
+// stale. Kernel locked. Inline, as is switch_to: every inter-space round
+// trip of the fastpath takes it twice, and a call costs it a frame each time.
+static inline __attribute__((always_inline)) void sched_switch_space(struct cpu *c, struct space *s)
+{
+	vspace_activate(s);
+	c->space = s;
+	cpu_pmu_user(c, s->pmu);
+}
 
 // The one context switch, of the scheduler and the IPC fastpath alike: makes
 // `t` the running thread, loads its space (with an ASID of the current
 // generation) and its thread window, and leaves the kernel into it. Kernel
 // locked; does not return.
-static inline __attribute__((noreturn)) void switch_to(struct cpu *c, struct thread *t)
+static inline __attribute__((always_inline, noreturn)) void switch_to(struct cpu *c,
+								      struct thread *t)
 {
 	struct space *s = t->space;
 

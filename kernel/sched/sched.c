@@ -25,14 +25,6 @@ static void rq_unmark_if_empty(struct cpu *c, unsigned p)
 		c->prio_top &= ~(1u << (p / 32));
 }
 
-int sched_top_prio(const struct cpu *c)
-{
-	if (!c->prio_top)
-		return -1;
-	unsigned w = 31 - __builtin_clz(c->prio_top);
-	return (int)(w * 32 + 31 - __builtin_clz(c->prio_bits[w]));
-}
-
 // Run queue p and its bits agree, and its head is ready at priority p
 // (debug assertions).
 static int rq_ok(const struct cpu *c, unsigned p)
@@ -127,13 +119,6 @@ void sched_tick(void)
 			c->current = 0;
 		}
 	}
-}
-
-void sched_switch_space(struct cpu *c, struct space *s)
-{
-	vspace_activate(s);
-	c->space = s;
-	cpu_pmu_user(c, s->pmu);
 }
 
 // Picks the thread to run: the direct choice of an IPC, else the running

@@ -64,7 +64,7 @@ void vspace_init(void);
 
 // Loads s's tables into TTBR0, giving it an ASID first when it has none of
 // the current generation. No TLB flush: entries are tagged by ASID.
-static inline void vspace_activate(struct space *s)
+static inline __attribute__((always_inline)) void vspace_activate(struct space *s)
 {
 	if (!vspace_asid_live(s))
 		vspace_new_asid(s);
