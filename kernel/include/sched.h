@@ -21,7 +21,7 @@ void sched_dequeue(struct thread *t);
 void sched_direct(struct thread *t);
 // Highest priority with a ready thread, or -1. Inline: both IPC fastpaths
 // ask it.
-static inline int sched_top_prio(const struct cpu *c)
+static inline __attribute__((always_inline)) int sched_top_prio(const struct cpu *c)
 {
 	if (!c->prio_top)
 		return -1;

@@ -53,3 +53,20 @@ static inline void tq_remove(struct tqueue *q, struct thread *t)
 	t->next = t->prev = 0;
 	KASSERT(tq_ends_ok(q));
 }
+
+// Takes the head out of q (which is not empty) and returns it: tq_remove
+// of the head, which has no thread before it (the fastpath's receiver).
+static inline struct thread *tq_pop_head(struct tqueue *q)
+{
+	struct thread *t = q->head, *next = t->next;
+
+	KASSERT(!t->prev && (next ? next->prev == t : q->tail == t));
+	q->head = next;
+	if (next)
+		next->prev = 0;
+	else
+		q->tail = 0;
+	t->next = 0;
+	KASSERT(tq_ends_ok(q));
+	return t;
+}

@@ -16,9 +16,16 @@ void syscall_handle(uint32_t nr) __attribute__((noreturn));
 void fastpath_call(uint32_t cptr, uint32_t info) __attribute__((noreturn));
 void fastpath_reply_recv(uint32_t cptr, uint32_t info) __attribute__((noreturn));
 
-_Static_assert(SYS_CALL == 0 && SYS_REPLY_RECV == 1, "entry.S tests these numbers");
+void fastpath_unpin(void) __attribute__((noreturn));
+
+_Static_assert(SYS_CALL == 0 && SYS_REPLY_RECV == 1 && SYS_UNPIN == 2,
+	       "entry.S jumps to the fastpaths through a table in this order");
 
 #define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+_Static_assert(PROT_READ == RIGHT_READ && PROT_WRITE == RIGHT_WRITE,
+	       "fast_map asks a range for the rights its prot names");
 
 // A message the fastpath carries: at most MSG_REG_WORDS words, no capability.
 // (A reply may also carry MSG_MAP, bit 8.)
@@ -47,8 +54,8 @@ static inline __attribute__((always_inline)) int fast_map(struct space *s, const
 		return 1;
 	wc = &s->caps[ws];
 	rc = &s->caps[rs];
-	if (wc->type != CAP_WINDOW || !(wc->rights & RIGHT_MANAGE) || rc->type != CAP_RANGE ||
-	    !(rc->rights & RIGHT_READ) || ((prot & PROT_WRITE) && !(rc->rights & RIGHT_WRITE)))
+	// prot is PROT_READ, perhaps with PROT_WRITE: the rights the range needs
+	if (!cap_is(wc, CAP_WINDOW, RIGHT_MANAGE) || !cap_is(rc, CAP_RANGE, (uint8_t)prot))
 		return 1;
 	w = (struct window *)wc->obj;
 	r = (struct prange *)rc->obj;
@@ -82,12 +89,11 @@ void fastpath_call(uint32_t cptr, uint32_t info)
 	if (likely(cptr < CAP_SLOTS && FAST_INFO(info) && !(info & MSG_MAP))) {
 		cap = &t->space->caps[cptr];
 		ep = (struct endpoint *)cap->obj;
-		if (likely(cap->type == CAP_ENDPOINT && (cap->rights & RIGHT_WRITE) &&
-			   ep->state == EP_RECV)) {
+		if (likely(cap_is(cap, CAP_ENDPOINT, RIGHT_WRITE) && ep->state == EP_RECV)) {
 			dest = ep->q.head;
 			if (likely(dest->prio >= t->prio && (int)dest->prio >= sched_top_prio(c) &&
 				   !dest->caller)) {
-				tq_remove(&ep->q, dest); // the receiver at the head
+				tq_pop_head(&ep->q); // dest, the receiver at the head
 				if (!ep->q.head)
 					ep->state = EP_IDLE;
 				dest->ep = 0;
@@ -116,13 +122,16 @@ void fastpath_reply_recv(uint32_t cptr, uint32_t info)
 	struct cap *cap;
 
 	kernel_lock();
-	if (likely(caller && cptr < CAP_SLOTS && FAST_INFO(info) && !caller->fault && !t->atomic &&
+	if (unlikely(!caller))
+		goto slow;
+	__asm__ volatile(""); // keeps the tests apart: joined, GCC computes `caller &&
+			      // cptr < CAP_SLOTS` into a register, then tests it
+	if (likely(cptr < CAP_SLOTS && FAST_INFO(info) && !caller->fault && !t->atomic &&
 		   (!t->bound_notify || !t->bound_notify->word))) {
 		cap = &t->space->caps[cptr];
 		ep = (struct endpoint *)cap->obj;
-		if (likely(cap->type == CAP_ENDPOINT && (cap->rights & RIGHT_READ) &&
-			   ep->state != EP_SEND && !ep->hdr.dead &&
-			   (int)caller->prio >= sched_top_prio(c) &&
+		if (likely(cap_is(cap, CAP_ENDPOINT, RIGHT_READ) && ep->state != EP_SEND &&
+			   !ep->hdr.dead && (int)caller->prio >= sched_top_prio(c) &&
 			   (!(info & MSG_MAP) ||
 			    !(map_word_prot(t->ipcbuf->map[IPC_MAP_WORD]) & MAP_PIN
 				      ? fast_map(t->space, t->ipcbuf->map, caller, MAP_PIN)
@@ -140,6 +149,32 @@ void fastpath_reply_recv(uint32_t cptr, uint32_t info)
 			switch_to(c, caller);
 		}
 	}
+slow:
 	kernel_unlock();
 	syscall_handle(SYS_REPLY_RECV);
+}
+
+// SYS_UNPIN, kunmap_atomic's last step, by the shortest way: the thread is
+// pinned, its window keeps another reference (so no object dies here), and
+// it may go on running (no thread chosen to run next, none more urgent
+// ready: schedule's common case). It then leaves the kernel at once, as the
+// general path would after thread_unpin; any other case takes that path.
+void fastpath_unpin(void)
+{
+	struct cpu *c = this_cpu();
+	struct thread *t = c->current;
+	struct window *w = t->atomic_win;
+
+	kernel_lock();
+	if (likely(t->atomic && w->hdr.refs > 1 && !c->next && sched_top_prio(c) <= (int)t->prio)) {
+		t->atomic = 0;
+		t->atomic_win = 0;
+		w->hdr.refs--; // kobj_put, which cannot reach zero here
+		regs_set_mr(&t->ctx, 0, 1);
+		regs_set_err(&t->ctx, E_OK);
+		kernel_unlock();
+		arch_return_to_user(&t->ctx);
+	}
+	kernel_unlock();
+	syscall_handle(SYS_UNPIN);
 }

@@ -30,16 +30,16 @@
 enum hmk_syscall {
 	SYS_CALL = 0,       // send, then wait for the one-shot reply
 	SYS_REPLY_RECV = 1, // reply to the last caller (if any), then receive on r0
-	SYS_SEND = 2,       // send; blocks until a receiver takes it
-	SYS_NBSEND = 3,     // send only if a receiver is waiting, else E_AGAIN
-	SYS_RECV = 4,       // receive; blocks until a sender comes
-	SYS_NBRECV = 5,     // receive only if a sender is waiting, else E_AGAIN
-	SYS_YIELD = 6,      // to the next thread of the same priority
-	SYS_REPLY = 7,      // reply to the last caller without receiving (or SYS_SEND on
-			    // a CAP_REPLY capability: to a caller saved with REPLY_SAVE)
-	SYS_NULL = 8,       // does nothing: the cost of entering and leaving the kernel
-	SYS_UNPIN = 9,      // ends the calling thread's pin (THREAD_ATOMIC, MAP_PIN): MR0 1 when
+	SYS_UNPIN = 2,      // ends the calling thread's pin (THREAD_ATOMIC, MAP_PIN): MR0 1 when
 			    // it was pinned, 0 when not (never, or the kernel ended it)
+	SYS_SEND = 3,       // send; blocks until a receiver takes it
+	SYS_NBSEND = 4,     // send only if a receiver is waiting, else E_AGAIN
+	SYS_RECV = 5,       // receive; blocks until a sender comes
+	SYS_NBRECV = 6,     // receive only if a sender is waiting, else E_AGAIN
+	SYS_YIELD = 7,      // to the next thread of the same priority
+	SYS_REPLY = 8,      // reply to the last caller without receiving (or SYS_SEND on
+			    // a CAP_REPLY capability: to a caller saved with REPLY_SAVE)
+	SYS_NULL = 9,       // does nothing: the cost of entering and leaving the kernel
 	SYS_COUNT
 };
 
