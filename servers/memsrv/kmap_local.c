@@ -41,9 +41,8 @@ static const struct stack_kind atomic_kind = { "kmap_atomic", KMAP_ATOMIC_FIRST,
 					       WINDOW_SLOTS - KMAP_ATOMIC_FIRST,
 					       MS_PAGE_RW | MAP_PIN };
 
-// The page information of a stack entry whose page left its owner (its slot
-// emptied): never an orphan.
-static pinfo_t gone_info;
+// The pfn of a stack entry whose page left its owner (its slot emptied): no
+// zone has it, so it is never an orphan.
 #define GONE_PFN 0xffffffffu
 
 // The thread holds only the `depth` oldest mappings of st: the others were
@@ -51,9 +50,10 @@ static pinfo_t gone_info;
 static void forget_above(struct mstack *st, uint32_t depth)
 {
 	while (st->depth > depth) {
-		uint32_t d = --st->depth;
-		if ((*st->pi[d] & PI_OWNER) == PI_ORPHAN)
-			orphan_unmapped(st->pfn[d]);
+		uint32_t pfn = st->pfn[--st->depth];
+		const pinfo_t *pi = page_info(pfn);
+		if (pi && (*pi & PI_OWNER) == PI_ORPHAN)
+			orphan_unmapped(pfn);
 	}
 }
 
@@ -118,7 +118,6 @@ static int push(struct req *q, struct mthread *t, const struct stack_kind *k, st
 		return req_fail(q, err, "%s of pfn 0x%x: neither owned nor shared", k->map, pfn);
 	slot = next_slot(t, k, st);
 	frames_map_reply(q, t->win, slot, pfn, k->prot);
-	st->pi[st->depth] = page_info(pfn);
 	st->pfn[st->depth] = pfn;
 	st->slot[st->depth++] = slot;
 	st->dirty = 1;
@@ -172,7 +171,6 @@ static void release_in(struct mthread *t, struct mstack *st, uint32_t pfn, uint3
 		if (st->pfn[d] - pfn < n) {
 			window_clear(t->win, st->slot[d], 1);
 			st->pfn[d] = GONE_PFN;
-			st->pi[d] = &gone_info;
 		}
 }
 
@@ -256,24 +254,26 @@ static inline struct mstack *local_fast(struct msg *m, struct ipc_buffer *ipc)
 	}
 	if (!(badge & THREAD_BADGE) || t->badge != badge || held > st->depth)
 		return 0;
-	if (arg - z->base >= z->npages && !(z = zone_of(arg)))
-		return 0;
-	pinfo_t *pi = &z->info[arg - z->origin];
+	uint32_t off = arg - z->base; // in the zone's range
+	if (off >= z->npages) {
+		if (!(z = zone_of(arg)))
+			return 0;
+		off = arg - z->base;
+	}
 	uint32_t d = st->depth, slot = k->first + st->cursor;
-	if (held == KMAP_LOCAL_MAX || (*pi & PI_OWNER) != t->c->idx)
+	if (held == KMAP_LOCAL_MAX || (z->info[arg - z->origin] & PI_OWNER) != t->c->idx)
 		return 0;
-	if (d != held)
+	if (d != held && orphan_pages) // else no page is an orphan: depth is set below
 		forget_above(st, held);
 	if (st->cursor < k->size && !(held && live(st, slot)))
 		st->cursor++; // the next slot in turn, empty
 	else
 		slot = next_slot(t, k, st);
-	st->pi[held] = pi;
 	st->pfn[held] = arg;
 	st->slot[held] = slot;
 	st->depth = held + 1;
 	st->dirty = 1;
-	ipc_buffer_map(ipc, t->win, slot, z->slot, arg - z->base, 1, k->prot);
+	ipc_buffer_map(ipc, t->win, slot, z->slot, off, 1, k->prot);
 	m->info = MSG_INFO(E_OK, 1) | MSG_MAP;
 	m->mr[0] = MEMSRV_LOCAL_VA + slot * PAGE_SIZE;
 	return st;
@@ -281,18 +281,20 @@ static inline struct mstack *local_fast(struct msg *m, struct ipc_buffer *ipc)
 
 int local_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)
 {
+	struct msg r = *m; // a copy that never leaves registers
 	struct mstack *st;
+	int err = E_OK;
 
-	while ((st = local_fast(m, ipc))) {
-		uint32_t badge = m->badge;
-		int err = sys_reply_recv(ep, m);
-		if (err) { // what the report and the undo need
+	while ((st = local_fast(&r, ipc))) {
+		uint32_t badge = r.badge;
+		if ((err = sys_reply_recv(ep, &r))) { // what the report and the undo need
 			undo->c = NULL;
 			undo->badge = badge;
 			undo->undo_t = thread_by_badge(badge);
 			undo->undo_stack = st;
-			return err;
+			break;
 		}
 	}
-	return E_OK;
+	*m = r;
+	return err;
 }

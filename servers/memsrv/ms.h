@@ -149,7 +149,6 @@ struct client {
 // A kmap_local or kmap_atomic stack: its mappings, newest last, and where
 // in its region of the thread window the next one goes.
 struct mstack {
-	pinfo_t *pi[KMAP_LOCAL_MAX]; // each page's info (pages do not move)
 	uint32_t pfn[KMAP_LOCAL_MAX];
 	uint32_t slot[KMAP_LOCAL_MAX];
 	uint32_t depth;
