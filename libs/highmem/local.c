@@ -18,40 +18,62 @@ struct lstack {
 
 static __thread struct lstack local_stack, atomic_stack;
 
-// Maps page on top of s with request `label`: the address, or NULL with
-// highmem_errno set.
-static inline void *push(struct lstack *s, uint32_t label, page_t page)
+// push's way when it cannot take the shortest: the thread is not registered
+// yet, the stack is full, or memsrv refused.
+static __attribute__((noinline)) void *push_slow(struct lstack *s, uint32_t label, page_t page)
 {
-	uint32_t d, va;
-
-	__asm__("" : "+r"(s)); // kept in a register: finding it again calls __aeabi_read_tp
-	d = s->depth;
+	uint32_t d = s->depth, va;
 
 	if (d == KMAP_LOCAL_MAX) {
 		hm_failed(E_NOSLOT);
 		return NULL;
 	}
-	if (hm_failed(ms_request2(label, 2, page, d, &va)))
+	if (hm_failed(ms_request2_slow(label, 2, page, d, &va)))
 		return NULL;
 	s->va[d] = va;
 	s->depth = d + 1;
 	return (void *)va;
 }
 
-// Takes the newest mapping of s off, which addr (any address in its page)
-// must name. E_OK, E_ORDER or E_INVAL.
-static inline int pop(struct lstack *s, const void *addr)
+// Maps page on top of s with request `label`: the address, or NULL with
+// highmem_errno set. The common case is one call in registers with nothing
+// else called, so that it needs few registers saved; every other case goes
+// to push_slow, which asks again (a refusal changed nothing).
+static inline void *push(struct lstack *s, uint32_t label, page_t page)
 {
-	uint32_t va = (uint32_t)addr & ~(PAGE_SIZE - 1), d = s->depth;
+	uint32_t ep = ms_thread_ep, d, info, va;
 
-	if (d && s->va[d - 1] == va) {
-		s->depth = d - 1;
-		return E_OK;
-	}
+	__asm__("" : "+r"(s)); // kept in a register: finding it again calls __aeabi_read_tp
+	d = s->depth;
+	if (d == KMAP_LOCAL_MAX || !ep || hmk_call2(ep, MSG_INFO(label, 2), page, d, &info, &va) ||
+	    MSG_LABEL(info))
+		return push_slow(s, label, page);
+	s->va[d] = va;
+	s->depth = d + 1;
+	return (void *)va;
+}
+
+// pop's answer when addr is not the newest mapping of s (depth d):
+// E_ORDER for an older one, else E_INVAL.
+static __attribute__((noinline)) int pop_failed(const struct lstack *s, uint32_t d, uint32_t va)
+{
 	for (uint32_t i = 0; i + 1 < d; i++)
 		if (s->va[i] == va)
 			return hm_failed(E_ORDER);
 	return hm_failed(E_INVAL);
+}
+
+// Takes the newest mapping of s off, which addr (any address in its page)
+// must name. E_OK, E_ORDER or E_INVAL.
+static inline int pop(struct lstack *s, const void *addr)
+{
+	uint32_t d = s->depth;
+
+	if (d && (s->va[d - 1] ^ (uint32_t)addr) < PAGE_SIZE) { // the same page
+		s->depth = d - 1;
+		return E_OK;
+	}
+	return pop_failed(s, d, (uint32_t)addr & ~(PAGE_SIZE - 1));
 }
 
 void *kmap_local_page(page_t page)
