@@ -142,6 +142,7 @@ int ms_thread_hello(struct req *q)
 	if ((uint32_t)(t - threads) >= threads_end)
 		threads_end = (uint32_t)(t - threads) + 1;
 	t->c = q->c;
+	t->owner = q->c->idx;
 	t->thread = q->cap;
 	t->win = win;
 	t->unwatched = unwatched;

@@ -234,24 +234,19 @@ void local_reclaim(struct mthread *t)
 // capability, two words (the pfn and the mappings the thread still holds),
 // a page its client owns, room on the stack. Anything else returns NULL and
 // goes the general way, which names the error. On success the reply (with
-// MSG_MAP) is in *m, and the stack pushed is returned.
-static inline struct mstack *local_fast(struct msg *m, struct ipc_buffer *ipc)
+// MSG_MAP) is in *m, and the stack pushed is returned. Compiled once for
+// each kind (local_fast): with k a constant, its region and prot are
+// immediates.
+static inline __attribute__((always_inline)) struct mstack *
+stack_fast(struct msg *m, struct ipc_buffer *ipc, const struct stack_kind *k)
 {
 	uint32_t badge = m->badge, arg = m->mr[0], held = m->mr[1];
 	// fast_thread's lookup, its check below the label's: in this order the
 	// common case takes 3 instructions fewer (profiled).
 	struct mthread *t = &threads[badge & (MS_THREADS_MAX - 1)];
-	struct mstack *st = &t->local;
-	const struct stack_kind *k = &local_kind;
+	struct mstack *st = k == &local_kind ? &t->local : &t->atomic;
 	struct zone *z = &zones[0]; // usually the only one
 
-	if (m->info != (MSG_INFO(MS_KMAP_LOCAL, 2) | MSG_CALL)) {
-		// a nested kmap_atomic asks the kernel whether the pin lasted
-		if (m->info != (MSG_INFO(MS_KMAP_ATOMIC, 2) | MSG_CALL) || held)
-			return 0;
-		st = &t->atomic;
-		k = &atomic_kind;
-	}
 	if (!(badge & THREAD_BADGE) || t->badge != badge || held > st->depth)
 		return 0;
 	uint32_t off = arg - z->base; // in the zone's range
@@ -261,7 +256,7 @@ static inline struct mstack *local_fast(struct msg *m, struct ipc_buffer *ipc)
 		off = arg - z->base;
 	}
 	uint32_t d = st->depth, slot = k->first + st->cursor;
-	if (held == KMAP_LOCAL_MAX || (z->info[arg - z->origin] & PI_OWNER) != t->c->idx)
+	if (held == KMAP_LOCAL_MAX || (z->info[arg - z->origin] & PI_OWNER) != t->owner)
 		return 0;
 	if (d != held && orphan_pages) // else no page is an orphan: depth is set below
 		forget_above(st, held);
@@ -279,6 +274,17 @@ static inline struct mstack *local_fast(struct msg *m, struct ipc_buffer *ipc)
 	return st;
 }
 
+// stack_fast for a kmap_local, or for a first kmap_atomic, else NULL.
+static inline struct mstack *local_fast(struct msg *m, struct ipc_buffer *ipc)
+{
+	if (m->info == (MSG_INFO(MS_KMAP_LOCAL, 2) | MSG_CALL))
+		return stack_fast(m, ipc, &local_kind);
+	// a nested kmap_atomic asks the kernel whether the pin lasted
+	if (m->info == (MSG_INFO(MS_KMAP_ATOMIC, 2) | MSG_CALL) && !m->mr[1])
+		return stack_fast(m, ipc, &atomic_kind);
+	return NULL;
+}
+
 int local_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)
 {
 	struct msg r = *m; // a copy that never leaves registers
@@ -287,7 +293,13 @@ int local_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *
 
 	while ((st = local_fast(&r, ipc))) {
 		uint32_t badge = r.badge;
-		if ((err = sys_reply_recv(ep, &r))) { // what the report and the undo need
+		// MR2 and MR3 go to *m at once, as the fast path never reads them:
+		// kept in registers through the loop, they cost it spills.
+		r.mr[2] = r.mr[3] = 0;
+		err = sys_reply_recv(ep, &r);
+		m->mr[2] = r.mr[2];
+		m->mr[3] = r.mr[3];
+		if (err) { // what the report and the undo need
 			undo->c = NULL;
 			undo->badge = badge;
 			undo->undo_t = thread_by_badge(badge);
@@ -295,6 +307,9 @@ int local_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *
 			break;
 		}
 	}
-	*m = r;
+	m->info = r.info;
+	m->mr[0] = r.mr[0];
+	m->mr[1] = r.mr[1];
+	m->badge = r.badge;
 	return err;
 }

@@ -159,6 +159,7 @@ struct mstack {
 struct mthread {
 	uint32_t badge; // its badge (THREAD_BADGE | generation | index); 0: free
 	struct client *c;
+	uint32_t owner;              // c->idx, the owner tag of its client's pages (fast paths)
 	uint32_t thread;             // its thread, in memsrv's table
 	uint32_t win;                // its window (kmap_local slots 0..15, kmap_atomic 16..31)
 	struct mstack local, atomic; // kmap_local and kmap_atomic (kmap_local.c)
