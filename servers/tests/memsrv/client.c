@@ -32,6 +32,7 @@ int prehello_main(uint32_t slot)
 	if (f != 1)
 		return 1;
 	if (ms_call2(SLOT_MEMSRV, MS_STATS, 0, 0, 0, &r) != E_PERM ||
+	    ms_call2(SLOT_MEMSRV, MS_STATS_MORE, 0, 0, 0, &r) != E_PERM ||
 	    ms_call2(SLOT_MEMSRV, MS_ALLOC, 2, 0, 0, &r) != E_PERM)
 		return 2;
 	// Registered: the parent's kmap address still shows nothing (the
