@@ -130,15 +130,21 @@ enum memsrv_request {
 			//   unmapped guard page after it.
 
 	MS_STATS, // (held: the calling thread's kmap_local mappings, optional)
-		  //   -> MR0 free pages, MR1 used pages, then the caller's live
-		  //   mappings as far as memsrv knows (see MS_KMAP_LOCAL): MR2
-		  //   kmap_local, MR3 kmap_atomic, MR4 kmap pool slots (mapped, stale
-		  //   ones too, or emptied by memsrv), MR5 vmap areas, MR6 pages it
-		  //   owns; MR7 error lines memsrv logged for it, MR8 lines it left
-		  //   out (rate limit), MR9 its page limit, MR10 its mappings limit
+		  //   -> four words, in registers (the kernel's IPC fastpath): MR0
+		  //   free pages, MR1 pages the caller owns, then its live mappings
+		  //   as far as memsrv knows (see MS_KMAP_LOCAL), two counts a word
+		  //   (MS_STATS_LO/HI): MR2 kmap_local | kmap_atomic << 16, MR3 kmap
+		  //   pool slots (mapped, stale ones too, or emptied by memsrv) |
+		  //   vmap areas << 16. Each count is below 2^16 (memsrv asserts it)
 	MS_LIMIT, // (client id, pages, mappings): the limits of a program about to
 		  //   start (or running), from its starter only: the unbadged
 		  //   capability (else E_PERM)
+
+	// What MS_STATS leaves out, rarely asked: -> MR0 memsrv's pages (fixed
+	// once it serves: free + used), MR1 error lines memsrv logged for the
+	// caller, MR2 lines it left out (rate limit), MR3 its page limit, MR4
+	// its mappings limit.
+	MS_STATS_MORE,
 	MS_COUNT
 };
 
@@ -150,6 +156,11 @@ enum memsrv_request {
 	(1u << 1) // exactly the pages at the third word's pfn (aligned to
 		  //   the order): E_NOMEM when one is not free, E_INVAL when
 		  //   memsrv has no such pages (tests sample all of HIGHMEM)
+
+// MS_STATS's words MR2 and MR3: two counts each.
+#define MS_STATS_PACK(lo, hi) ((uint32_t)(lo) | (uint32_t)(hi) << 16)
+#define MS_STATS_LO(w) ((uint32_t)(w)&0xffffu)
+#define MS_STATS_HI(w) ((w) >> 16)
 
 // MS_KMAP's slot word that asks to wait for a free slot.
 #define MS_KMAP_WAIT KMAP_POOL_SLOTS

@@ -151,22 +151,33 @@ int copy_highpage(page_t to, page_t from)
 	return hm_failed(err);
 }
 
+// memsrv's pages: free + used, fixed once it serves (MS_STATS_MORE tells
+// them), so that MS_STATS need not; 0 until asked.
+static uint32_t ms_total;
+
 int highmem_stats(struct highmem_stats *st)
 {
-	uint32_t depth = kmap_local_depth(); // so that memsrv counts our own exactly
-	struct msg r;
-	int err = ms_request(MS_STATS, &depth, 1, &r);
+	uint32_t total = __atomic_load_n(&ms_total, __ATOMIC_RELAXED);
+	// held: so that memsrv counts our own exactly
+	struct msg r = { .mr = { kmap_local_depth() } };
+	int err;
 
-	if (err)
+	if (!total) {
+		if ((err = ms_request(MS_STATS_MORE, NULL, 0, &r)))
+			return hm_failed(err);
+		__atomic_store_n(&ms_total, total = r.mr[0], __ATOMIC_RELAXED);
+		r.mr[0] = kmap_local_depth();
+	}
+	if ((err = ms_request_regs(MS_STATS, 1, &r)))
 		return hm_failed(err);
 	st->free_pages = r.mr[0];
-	st->used_pages = r.mr[1];
-	st->kmap_local = r.mr[2];
-	st->kmap_atomic = r.mr[3];
+	st->used_pages = total - r.mr[0];
+	st->owned_pages = r.mr[1];
+	st->kmap_local = MS_STATS_LO(r.mr[2]);
+	st->kmap_atomic = MS_STATS_HI(r.mr[2]);
+	st->kmap_slots = MS_STATS_LO(r.mr[3]);
+	st->vmap = MS_STATS_HI(r.mr[3]);
 	st->kmap = kmap_refs();
-	st->kmap_slots = user_ipcbuf()->mr[4];
-	st->vmap = user_ipcbuf()->mr[5];
-	st->owned_pages = user_ipcbuf()->mr[6];
 	return E_OK;
 }
 

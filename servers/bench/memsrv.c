@@ -374,8 +374,8 @@ static void ms_requests(const char *suffix, unsigned clients)
 		   more, (e = 0, miss_pair(&e)), !e);
 	kunmap(held);
 	MS_REQUEST("stats", suffix,
-		   "highmem_stats: free and used pages, the caller's live mappings (memsrv looks "
-		   "through its thread table)",
+		   "highmem_stats: free and used pages, the caller's live mappings (four words in "
+		   "registers, answered in place; memsrv looks through its thread table)",
 		   more, e = highmem_stats(&st), !e);
 	if (!*suffix)
 		return;

@@ -191,10 +191,9 @@ void local_release(uint32_t pfn, uint32_t n)
 	}
 }
 
-void local_held(struct mthread *t, uint32_t depth)
+void local_forget(struct mthread *t, uint32_t depth)
 {
-	if (depth <= t->local.depth)
-		forget_above(&t->local, depth);
+	forget_above(&t->local, depth);
 }
 
 void local_undo(struct req *q)

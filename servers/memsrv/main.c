@@ -60,6 +60,7 @@ static const struct {
 	[MS_VUNMAP] = { ms_vunmap, "MS_VUNMAP" },
 	[MS_STATS] = { ms_stats, "MS_STATS" },
 	[MS_LIMIT] = { ms_limit, "MS_LIMIT" },
+	[MS_STATS_MORE] = { ms_stats_more, "MS_STATS_MORE" },
 };
 
 // Timer ticks since boot (100 a second), or 0 when the kernel does not say.
@@ -240,13 +241,15 @@ __attribute__((noreturn)) static void serve(void)
 			err = sys_recv(endpoint, &m);
 			continue;
 		}
-		// the common cases of kmap_local, kmap_atomic, kmap, alloc and free
+		// the common cases of kmap_local, kmap_atomic, kmap, alloc, free and stats
 		if (((MSG_LABEL(m.info) == MS_KMAP_LOCAL || MSG_LABEL(m.info) == MS_KMAP_ATOMIC) &&
 		     (err = local_serve(endpoint, &m, ipc, &q))) ||
 		    (MSG_LABEL(m.info) == MS_KMAP &&
 		     (err = pool_serve_fast(endpoint, &m, ipc, &q))) ||
 		    ((MSG_LABEL(m.info) == MS_ALLOC || MSG_LABEL(m.info) == MS_FREE) &&
-		     (err = pages_serve_fast(endpoint, &m, ipc, &q)))) {
+		     (err = pages_serve_fast(endpoint, &m, ipc, &q))) ||
+		    (MSG_LABEL(m.info) == MS_STATS &&
+		     (err = stats_serve_fast(endpoint, &m, ipc, &q)))) {
 			if (m.info & MSG_MAP)
 				err = refused_map(&q, err, &m);
 			continue;

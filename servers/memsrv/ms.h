@@ -122,7 +122,7 @@ struct loglimit {
 	uint32_t since;            // the interval's first tick
 	uint32_t lines;            // written in it
 	uint32_t suppressed;       // left out in it
-	uint32_t written, dropped; // all lines written and left out (MS_STATS)
+	uint32_t written, dropped; // all lines written and left out (MS_STATS_MORE)
 };
 
 struct client {
@@ -258,6 +258,7 @@ int ms_alloc(struct req *q);
 int ms_free(struct req *q);
 int ms_share(struct req *q);
 int ms_stats(struct req *q);
+int ms_stats_more(struct req *q);
 int ms_limit(struct req *q);
 // Sets a new client's limits: what MS_LIMIT said for its id, or the default.
 void limits_apply(struct client *c);
@@ -275,8 +276,14 @@ void local_undo(struct req *q);
 // one faults: a use after free), and the stacks forget those pages.
 void local_release(uint32_t pfn, uint32_t n);
 // Thread t says it holds `depth` kmap_local mappings (MS_STATS): memsrv
-// forgets the ones above (a larger depth changes nothing).
-void local_held(struct mthread *t, uint32_t depth);
+// forgets the ones above (a larger depth changes nothing). Inline, since
+// it usually holds all memsrv knows of: then nothing is to be done.
+void local_forget(struct mthread *t, uint32_t depth);
+static inline void local_held(struct mthread *t, uint32_t depth)
+{
+	if (depth < t->local.depth)
+		local_forget(t, depth);
+}
 // Live kmap_local and kmap_atomic mappings of pages [pfn, pfn + n), of
 // every thread, as far as memsrv knows (a thread's kunmap_local reaches it
 // with its next kmap_local).
@@ -297,6 +304,8 @@ int ms_kunmap(struct req *q);
 int pool_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo);
 // The same for MS_ALLOC and MS_FREE of one page (pages.c).
 int pages_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo);
+// And for MS_STATS of a registered thread (pages.c).
+int stats_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo);
 int ms_vmap(struct req *q);
 int ms_vmap_more(struct req *q);
 int ms_vunmap(struct req *q);

@@ -1,5 +1,5 @@
-// Page requests: MS_ALLOC, MS_FREE, MS_SHARE and MS_STATS; the limits of
-// each client (MS_LIMIT).
+// Page requests: MS_ALLOC, MS_FREE, MS_SHARE, MS_STATS and MS_STATS_MORE;
+// the limits of each client (MS_LIMIT).
 #include "ms.h"
 
 // MS_ALLOC (order, flags[, pfn with MS_ALLOC_AT]) -> MR0 pfn. Frames come zeroed.
@@ -158,31 +158,73 @@ int pages_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct 
 	return fast_serve(ep, m, ipc, undo, pages_fast);
 }
 
-// MS_STATS -> free, used, then the client's kmap_local, kmap_atomic, kmap,
-// vmaps and owned pages.
-int ms_stats(struct req *q)
+// MS_STATS's four words for client c into w: free pages, the pages c owns,
+// its kmap_local | kmap_atomic << 16 (summed over its threads: at most
+// threads_end of them to look at) and its kmap pool slots | vmaps << 16.
+// Answered in place by stats_fast and through a request by ms_stats.
+_Static_assert((MS_CLIENT_THREADS * KMAP_LOCAL_MAX) < 1u << 16 &&
+		       (MS_CLIENT_THREADS * KMAP_ATOMIC_MAX) < 1u << 16 &&
+		       KMAP_POOL_SLOTS < 1u << 16 && MS_VMAP_PAGES / 2 < 1u << 16,
+	       "MS_STATS's counts fit 16 bits: a client's threads times their stacks, its "
+	       "pool's slots, its vmaps (each a page and a guard page of the vmap area)");
+static inline __attribute__((always_inline)) void stats_words(const struct client *c, uint32_t *w)
 {
 	uint32_t local = 0, atomic = 0;
 
+	for (uint32_t i = 0; i < threads_end; i++)
+		if (threads[i].badge && threads[i].c == c) {
+			local += threads[i].local.depth;
+			if (threads[i].atomic.depth) // (atomic_held asks the kernel)
+				atomic += atomic_held(&threads[i]);
+		}
+	w[0] = free_pages;
+	w[1] = c->owned;
+	w[2] = MS_STATS_PACK(local, atomic);
+	w[3] = MS_STATS_PACK(c->nkmap, c->nvmaps);
+}
+
+// MS_STATS (held) -> its four words (stats_words).
+int ms_stats(struct req *q)
+{
 	if (q->t && q->len >= 1)
 		local_held(q->t, q->w[0]);
-	for (uint32_t i = 0; i < threads_end; i++)
-		if (threads[i].badge && threads[i].c == q->c) {
-			local += threads[i].local.depth;
-			atomic += atomic_held(&threads[i]);
-		}
-	q->out[0] = free_pages;
-	q->out[1] = total_pages - free_pages;
-	q->out[2] = local;
-	q->out[3] = atomic;
-	q->out[4] = q->c->nkmap;
-	q->out[5] = q->c->nvmaps;
-	q->out[6] = q->c->owned;
-	q->out[7] = q->c->log.written;
-	q->out[8] = q->c->log.dropped;
-	q->out[9] = q->c->max_pages;
-	q->out[10] = q->c->max_maps;
-	q->nout = 11;
+	stats_words(q->c, q->out);
+	q->nout = 4;
+	return E_OK;
+}
+
+// MS_STATS in its common case, answered in place: a registered thread's
+// capability, its held word, and no client to poll for death first (the
+// general way reaps before stats when some could not be watched). Anything
+// else returns 0 and goes the general way.
+static inline int stats_fast(struct msg *m, struct ipc_buffer *ipc)
+{
+	struct mthread *t = fast_thread(m->badge);
+
+	(void)ipc; // (the reply maps nothing)
+	if (m->info != (MSG_INFO(MS_STATS, 1) | MSG_CALL) || !t || ms_unwatched)
+		return 0;
+	local_held(t, m->mr[0]);
+	stats_words(t->c, m->mr);
+	m->info = MSG_INFO(E_OK, 4);
+	return 1;
+}
+
+int stats_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)
+{
+	return fast_serve(ep, m, ipc, undo, stats_fast);
+}
+
+// MS_STATS_MORE -> memsrv's pages, the caller's log lines written and left
+// out, its page and mappings limits.
+int ms_stats_more(struct req *q)
+{
+	q->out[0] = total_pages;
+	q->out[1] = q->c->log.written;
+	q->out[2] = q->c->log.dropped;
+	q->out[3] = q->c->max_pages;
+	q->out[4] = q->c->max_maps;
+	q->nout = 5;
 	return E_OK;
 }
 

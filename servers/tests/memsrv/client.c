@@ -7,7 +7,8 @@
 // read, orphaned, until our last kunmap).
 //
 // The children are this program again (init starts NAME.elf): the start
-// argument makes it a victim or a pre-MS_HELLO probe (mstests.h).
+// argument makes it a victim, a pre-MS_HELLO probe or a client memsrv
+// cannot watch (mstests.h).
 #include <stdio.h>
 
 #include "mstests.h"
@@ -32,6 +33,7 @@ int prehello_main(uint32_t slot)
 	if (f != 1)
 		return 1;
 	if (ms_call2(SLOT_MEMSRV, MS_STATS, 0, 0, 0, &r) != E_PERM ||
+	    ms_call2(SLOT_MEMSRV, MS_STATS_MORE, 0, 0, 0, &r) != E_PERM ||
 	    ms_call2(SLOT_MEMSRV, MS_ALLOC, 2, 0, 0, &r) != E_PERM)
 		return 2;
 	// Registered: the parent's kmap address still shows nothing (the
@@ -330,6 +332,43 @@ static const char *test_victim(void)
 	return NULL;
 }
 
+// --- a client memsrv cannot watch ----------------------------------------------
+// Says MS_HELLO with its space without RIGHT_READ (memsrv polls for its
+// death instead of watching it), allocates npages pages and exits with them.
+int unwatched_main(uint32_t npages)
+{
+	uint32_t space;
+	struct msg r;
+
+	if (slot_mint(user_env.space, SLOT_SPACE, RIGHT_WRITE, 0, &space) ||
+	    ms_call(SLOT_MEMSRV, MS_HELLO, NULL, 0, space, 0, &r))
+		return 1;
+	for (uint32_t i = 0; i < npages; i++)
+		if (ms_call2(SLOT_MEMSRV, MS_ALLOC, 2, 0, 0, &r))
+			return 2;
+	return 0;
+}
+
+// Its pages are back at our next MS_STATS, though that would be answered in
+// place: while a client is polled, memsrv reaps before any MS_STATS.
+static const char *test_unwatched(void)
+{
+	struct highmem_stats st0, st;
+	uint32_t id;
+	int status, err;
+
+	OK(stats(&st0));
+	OK(child_spawn(MODE_ARG(MODE_UNWATCHED, 8), 0, &id));
+	while ((err = child_wait(id, &status)) == E_AGAIN)
+		;
+	OK(err);
+	CHECK(status == 0, "the unwatched child exited with %d", status);
+	OK(stats(&st));
+	CHECK(st.free_pages == st0.free_pages, "free %u after its exit, %u before", st.free_pages,
+	      st0.free_pages);
+	return NULL;
+}
+
 const struct test client_tests[] = {
 	{ test_stranger, "a fresh space has no kmap pool, local window or vmap area" },
 	{ test_prehello, "a child before MS_HELLO: no pool, E_PERM; after it, its own pool: our "
@@ -337,5 +376,6 @@ const struct test client_tests[] = {
 	{ test_victim, "a child killed with kmap_local, kmap_atomic, kmap, vmap and pages "
 		       "open: all reclaimed, the page it shared once our vmap of it goes; our "
 		       "kmap of it faults until the page is ours; our page in its vmap: E_BUSY" },
+	{ test_unwatched, "a client memsrv cannot watch: its pages are back at the next MS_STATS" },
 	{ 0, 0 },
 };

@@ -28,25 +28,22 @@ static uint32_t ticks(void)
 	return console_stats(SLOT_CONSOLE, NULL, NULL, &t) ? 0 : t;
 }
 
-// MS_STATS words MR7.. (log lines written and left out, the limits) of the
-// client behind ep; E_OK or the error.
+// MS_STATS_MORE's log lines written and left out and limits, of the client
+// behind ep; E_OK or the error.
 static int stats_more(uint32_t ep, uint32_t *written, uint32_t *dropped, uint32_t *pages,
 		      uint32_t *maps)
 {
-	struct ipc_buffer *ipc = user_ipcbuf();
 	struct msg r;
 	int err;
 
-	for (int i = 7; i < 11; i++)
-		ipc->mr[i] = 0xdeadbeef; // an older memsrv's answer leaves them so
-	if ((err = ms_call2(ep, MS_STATS, 0, 0, 0, &r)))
+	if ((err = ms_call2(ep, MS_STATS_MORE, 0, 0, 0, &r)))
 		return err;
-	if (MSG_LEN(r.info) < 11)
+	if (MSG_LEN(r.info) < 5)
 		return E_NOSYS;
-	*written = ipc->mr[7];
-	*dropped = ipc->mr[8];
-	*pages = ipc->mr[9];
-	*maps = ipc->mr[10];
+	*written = r.mr[1];
+	*dropped = r.mr[2];
+	*pages = r.mr[3];
+	*maps = user_ipcbuf()->mr[4];
 	return E_OK;
 }
 
@@ -166,8 +163,9 @@ static const char *test_vmap_slots(void)
 // --- limits set by the spawner -----------------------------------------------
 // Allocates pages until refused, then kmaps them, one each, until refused;
 // unmaps those (stale slots, still counted by memsrv) and kmaps the rest,
-// which the library makes room for by emptying the stale slots. Tells the
-// parent how far it got, and which errors ended it; exits when answered.
+// which the library makes room for by emptying the stale slots. Exits with
+// 3 when MS_STATS_MORE does not tell its limits; else tells the parent how
+// far it got, and which errors ended it, and exits when answered.
 int limited_main(uint32_t param)
 {
 	static page_t got[LIMIT_PAGES + 8];
@@ -184,6 +182,10 @@ int limited_main(uint32_t param)
 		kunmap(got[i]);
 	while (k + more < n && kmap(got[k + more]))
 		more++;
+	uint32_t written, dropped, pages, maps; // MS_STATS_MORE tells the limits
+	if (stats_more(SLOT_MEMSRV, &written, &dropped, &pages, &maps) || pages != LIMIT_PAGES ||
+	    maps != LIMIT_MAPS)
+		return 3;
 	if (tell_parent(C_DONE, n, k, (uint32_t)aerr | (uint32_t)kerr << 8, more))
 		return 2;
 	return 0;

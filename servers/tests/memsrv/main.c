@@ -50,6 +50,7 @@ int main(void)
 	case MODE_VMAPPER: return vmapper_main(user_arg >> 8);
 	case MODE_LIMITED: return limited_main(user_arg >> 8);
 	case MODE_FLOOD: return flood_main(user_arg >> 8);
+	case MODE_UNWATCHED: return unwatched_main(user_arg >> 8);
 	default: return 100;
 	}
 	// The fixed point: this program and its first thread are registered

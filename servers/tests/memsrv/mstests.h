@@ -35,6 +35,7 @@ enum ms_mode {
 	MODE_LIMITED = 4,
 	MODE_FLOOD = 5,
 	MODE_SAMPLED = 6, // the sampled integrity check alone ("run=mstests:6")
+	MODE_UNWATCHED = 7,
 };
 #define MODE_ARG(mode, param) ((uint32_t)(mode) | (uint32_t)(param) << 8)
 
@@ -144,6 +145,7 @@ extern const struct test pages_tests[], local_tests[], pool_tests[], vmap_tests[
 // main.c: the child modes (clients.c).
 int victim_main(uint32_t param);
 int prehello_main(uint32_t param);
+int unwatched_main(uint32_t npages);
 // isolation.c
 int vmapper_main(uint32_t param);
 int limited_main(uint32_t param);

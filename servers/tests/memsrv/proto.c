@@ -1,6 +1,8 @@
 // The protocol itself, spoken raw: registration (MS_HELLO, MS_THREAD_HELLO
 // and their errors), thread badges, thread-bound requests through the
-// program's capability, a dead thread's badge, unknown requests.
+// program's capability, a dead thread's badge, unknown requests, the words
+// of MS_STATS and MS_STATS_MORE.
+#include "highmem/client.h"
 #include "mstests.h"
 
 // Idles until destroyed: a thread for memsrv to know, never calling it.
@@ -176,6 +178,96 @@ static const char *test_thread_lazy(void)
 	return NULL;
 }
 
+// --- MS_STATS's words and MS_STATS_MORE's ------------------------------------
+// Registers, holds one kmap_local of arg[0], stops (its mapping stays).
+static void local_holder(struct tthread *t)
+{
+	t->out[0] = kmap_local_page(t->arg[0]) != NULL;
+	t->out[1] = 1;
+	thread_exit();
+}
+
+// MS_STATS answered in place (our thread's capability, one word) and the
+// general way (no held word; the program's capability) while we hold two
+// kmap_local, one kmap_atomic, one kmap and one vmap and a second thread
+// one kmap_local: the same four words, the counts two a word.
+static const char *stats_compare(const struct highmem_stats *st0, page_t page, uint32_t *free)
+{
+	uint32_t local = 3 | 1u << 16, pool = (st0->kmap_slots + 1) | (st0->vmap + 1) << 16;
+	struct msg fast, slow, prog;
+	void *atom;
+	int err[4];
+
+	CHECK(ms_thread_ep, "no thread capability from memsrv");
+	// Pinned from here to kunmap_atomic: no yield, no check that returns.
+	atom = kmap_atomic(page);
+	err[0] = atom ? ms_call2(ms_thread_ep, MS_STATS, 1, 2, 0, &fast) : E_INVAL;
+	err[1] = atom ? ms_call2(ms_thread_ep, MS_STATS, 0, 0, 0, &slow) : E_INVAL;
+	err[2] = atom ? ms_call2(SLOT_MEMSRV, MS_STATS, 1, 2, 0, &prog) : E_INVAL;
+	err[3] = atom ? kunmap_atomic(atom) : highmem_errno;
+	for (int i = 0; i < 4; i++)
+		OK(err[i]);
+	CHECK(MSG_LEN(fast.info) == 4 && MSG_LEN(slow.info) == 4 && MSG_LEN(prog.info) == 4,
+	      "MS_STATS answered %u, %u and %u words, not 4", MSG_LEN(fast.info),
+	      MSG_LEN(slow.info), MSG_LEN(prog.info));
+	for (int i = 0; i < 4; i++)
+		CHECK(fast.mr[i] == slow.mr[i] && fast.mr[i] == prog.mr[i],
+		      "MR%d: 0x%x in place, 0x%x and 0x%x the general way", i, fast.mr[i],
+		      slow.mr[i], prog.mr[i]);
+	CHECK(fast.mr[1] == st0->owned_pages + 4, "owned %u, not %u", fast.mr[1],
+	      st0->owned_pages + 4);
+	CHECK(fast.mr[2] == local, "kmap_local | kmap_atomic << 16: 0x%x, not 0x%x", fast.mr[2],
+	      local);
+	CHECK(fast.mr[3] == pool, "kmap slots | vmaps << 16: 0x%x, not 0x%x", fast.mr[3], pool);
+	*free = fast.mr[0];
+	return NULL;
+}
+
+static const char *test_stats_words(void)
+{
+	struct highmem_stats st0, st;
+	uint32_t free = 0, logged;
+	struct tthread *t;
+	page_t p, two[2];
+	struct msg r;
+	int err;
+
+	OK(kmap_flush()); // no stale pool slot left to go at our kmap
+	OK(stats(&st0));
+	OK(t_alloc(2, 0, &p));
+	two[0] = p, two[1] = p + 1;
+	t = tt_run(local_holder, 0, p, 0, &err);
+	CHECK(t, "thread: %s", hmk_strerror(err));
+	CHECK(wait_word(&t->out[1], 1) && t->out[0], "the helper's kmap_local failed");
+	CHECK(t_kmap_local(p + 1) && t_kmap_local(p + 2), "kmap_local: %s",
+	      hmk_strerror(highmem_errno));
+	CHECK(t_kmap(p + 3), "kmap: %s", hmk_strerror(highmem_errno));
+	CHECK(t_vmap(two, 2, PROT_READ | PROT_WRITE), "vmap: %s", hmk_strerror(highmem_errno));
+	TRY(stats_compare(&st0, p, &free));
+	// The library's view, used pages from MS_STATS_MORE's total.
+	OK(stats(&st));
+	CHECK(st.kmap_local == 3 && st.kmap_atomic == 0 && st.kmap_slots == st0.kmap_slots + 1 &&
+		      st.vmap == st0.vmap + 1 && st.owned_pages == st0.owned_pages + 4 &&
+		      st.free_pages == free && free == st0.free_pages - 4 &&
+		      st.used_pages == st0.used_pages + 4,
+	      "stats: local %u atomic %u slots %u vmaps %u owned %u free %u used %u", st.kmap_local,
+	      st.kmap_atomic, st.kmap_slots, st.vmap, st.owned_pages, st.free_pages, st.used_pages);
+	// MS_STATS_MORE: memsrv's pages; one error line more, written or left out.
+	OK(ms_call2(SLOT_MEMSRV, MS_STATS_MORE, 0, 0, 0, &r));
+	CHECK(MSG_LEN(r.info) == 5, "MS_STATS_MORE answered %u words, not 5", MSG_LEN(r.info));
+	CHECK(r.mr[0] == st.free_pages + st.used_pages && r.mr[0] >= free + st.owned_pages,
+	      "memsrv's pages %u, with %u free and %u used", r.mr[0], st.free_pages, st.used_pages);
+	CHECK(r.mr[3] >= st.owned_pages && user_ipcbuf()->mr[4] >= st.kmap_slots + st.vmap,
+	      "limits of %u pages and %u mappings", r.mr[3], user_ipcbuf()->mr[4]);
+	logged = r.mr[1] + r.mr[2];
+	EXPECT(ms_call2(SLOT_MEMSRV, MS_FREE, 2, 0x10, 0, &r), E_INVAL);
+	OK(ms_call2(ms_thread_ep, MS_STATS_MORE, 0, 0, 0, &r));
+	CHECK(r.mr[1] + r.mr[2] == logged + 1, "error lines %u + %u, were %u in all", r.mr[1],
+	      r.mr[2], logged);
+	OK(tt_kill(t));
+	return NULL;
+}
+
 const struct test proto_tests[] = {
 	{ test_hello_again, "MS_HELLO again: E_INVAL" },
 	{ test_unknown_request, "unknown requests: E_NOSYS" },
@@ -184,5 +276,6 @@ const struct test proto_tests[] = {
 	{ test_thread_badges, "thread badges; thread-bound requests need them; a dead thread's "
 			      "badge gets E_PERM" },
 	{ test_thread_lazy, "a second thread registers through the library" },
+	{ test_stats_words, "MS_STATS's four words in place and the general way; MS_STATS_MORE" },
 	{ 0, 0 },
 };
