@@ -9,6 +9,7 @@
 #include "cpu.h"
 #include "objects.h"
 #include "sched.h"
+#include "smp.h"
 #include "userboot.h"
 #include "memory.h"
 #include "mmu.h"
@@ -80,7 +81,7 @@ void kernel_main(uint32_t phys_base, uint32_t dtb_pa)
 	char arg[16];
 
 	phys_offset = phys_base;
-	mmu_drop_identity();        // the boot identity map is done with
+	mmu_identity_off();         // this CPU is done with the boot identity map
 	trap_init();                // exception vectors
 	machine_init(dtb_pa, &fdt); // every hardware fact, from the device tree
 	console_init(&machine);     // PL011 console
@@ -93,6 +94,8 @@ void kernel_main(uint32_t phys_base, uint32_t dtb_pa)
 	gic_init(&machine);                           // interrupt controller
 	timer_init(&machine, HZ);                     // scheduler tick
 	irq_enable();
+	smp_init(&machine);    // the other CPUs: started, set up, parked
+	mmu_drop_identity();   // no CPU needs the boot identity map now
 	memory_report();       // the boot report
 	initrd_init(&machine); // the user-space images
 

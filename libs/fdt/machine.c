@@ -408,8 +408,6 @@ static int psci(const struct fdt *fdt, struct machine *m, const char **why)
 	return FDT_OK;
 }
 
-#define MPIDR_AFFINITY 0x00ffffffu // Aff2, Aff1, Aff0 of an ARMv7 MPIDR
-
 // The CPU nodes under /cpus: all counted, the MPIDRs of the first
 // MACHINE_MAX_CPUS kept. A bad reg costs only its own CPU, which the kernel
 // then reports as not started.
@@ -422,7 +420,7 @@ static void cpus(const struct fdt *fdt, struct machine *m)
 		if (!fdt_prop_has_str(fdt, c, "device_type", "cpu"))
 			continue;
 		if (m->ncpus < MACHINE_MAX_CPUS) {
-			int bad = fdt_reg(fdt, c, 0, &reg, &size) || reg > MPIDR_AFFINITY;
+			int bad = fdt_reg(fdt, c, 0, &reg, &size) || reg > MACHINE_MPIDR_AFFINITY;
 			m->cpu_mpidr[m->ncpus] = bad ? MACHINE_CPU_BAD_REG : (uint32_t)reg;
 		}
 		m->ncpus++;

@@ -11,9 +11,10 @@
 #define MACHINE_MAX_RSV 16 // memreserve + /reserved-memory ranges
 #define MACHINE_BOOTARGS_MAX 256
 #define MACHINE_PATH_MAX 64
-#define MACH_PAGE_SIZE 4096ull          // RAM and reserved ranges come in whole pages
-#define MACHINE_MAX_CPUS 8              // a GICv2 serves 8 CPU interfaces
-#define MACHINE_CPU_BAD_REG 0xffffffffu // a CPU node whose reg names no MPIDR
+#define MACH_PAGE_SIZE 4096ull             // RAM and reserved ranges come in whole pages
+#define MACHINE_MAX_CPUS 8                 // a GICv2 serves 8 CPU interfaces
+#define MACHINE_CPU_BAD_REG 0xffffffffu    // a CPU node whose reg names no MPIDR
+#define MACHINE_MPIDR_AFFINITY 0x00ffffffu // Aff2, Aff1, Aff0 of an ARMv7 MPIDR
 
 struct mach_range {
 	uint64_t base;
