@@ -21,12 +21,15 @@
 
 // Leaves HYP mode, when the CPU entered in it, for SVC: lets PL1 use the
 // physical counter and timer and zeroes the virtual offset first (each CPU
-// has its own). Ends in SVC with every interrupt masked. Clobbers r0.
+// has its own). Ends in SVC with every interrupt masked and r9 = 1 when it
+// came from HYP, else 0. Clobbers r0.
 .macro	enter_svc
 	mrs	r0, cpsr
 	and	r0, r0, #PSR_MODE_MASK
 	cmp	r0, #PSR_MODE_HYP
+	movne	r9, #0
 	bne	9f
+	mov	r9, #1
 	mrc	p15, 4, r0, c14, c1, 0		// CNTHCTL
 	orr	r0, r0, #3			// PL1PCTEN | PL1PCEN
 	mcr	p15, 4, r0, c14, c1, 0
@@ -88,6 +91,7 @@ virtual_entry:
 	ldr	sp, =boot_stack_top
 	mov	r0, r6
 	mov	r1, r10
+	mov	r2, r9
 	bl	kernel_main			// does not return
 
 halt:	wfi

@@ -20,9 +20,10 @@
 
 #define HZ 100
 
-void kernel_main(uint32_t phys_base, uint32_t dtb_pa) __attribute__((noreturn));
+void kernel_main(uint32_t phys_base, uint32_t dtb_pa, uint32_t from_hyp) __attribute__((noreturn));
 
 static struct machine machine;
+static uint32_t entered_hyp; // the boot CPU entered in HYP mode (boot/head.S)
 
 // Reads the device tree through the FDT window the early tables mapped. A
 // refused tree is reported on its console when it names one, and the
@@ -50,7 +51,7 @@ static void machine_init(uint32_t dtb_pa, struct fdt *fdt)
 		return;
 	if (machine.uart_base)
 		console_init(&machine);
-	psci_init(&machine);
+	psci_init(&machine, entered_hyp);
 	stop_powers_off = cmdline_get(machine.bootargs, "poweroff", arg, sizeof(arg));
 	printk("hmk: device tree at 0x%x refused: %s (%s)\n", (unsigned)dtb_pa, why,
 	       fdt_strerror(err));
@@ -75,12 +76,13 @@ static void inject_fault(const char *kind)
 	printk("hmk: no such fault kind (undef, pabort, dabort, wx)\n");
 }
 
-void kernel_main(uint32_t phys_base, uint32_t dtb_pa)
+void kernel_main(uint32_t phys_base, uint32_t dtb_pa, uint32_t from_hyp)
 {
 	struct fdt fdt;
 	char arg[16];
 
 	phys_offset = phys_base;
+	entered_hyp = from_hyp;
 	mmu_identity_off();         // this CPU is done with the boot identity map
 	trap_init();                // exception vectors
 	machine_init(dtb_pa, &fdt); // every hardware fact, from the device tree
@@ -89,7 +91,7 @@ void kernel_main(uint32_t phys_base, uint32_t dtb_pa)
 	stop_powers_off = cmdline_get(machine.bootargs, "poweroff", arg, sizeof(arg));
 	printk("\nhmk: LPAE microkernel, %u CPU(s), cmdline \"%s\"\n", machine.ncpus,
 	       machine.bootargs);
-	psci_init(&machine);                          // power control
+	psci_init(&machine, entered_hyp);             // power control
 	memory_init(&machine, dtb_pa, fdt.totalsize); // memblock, zones, direct map, frames
 	gic_init(&machine);                           // interrupt controller
 	timer_init(&machine, HZ);                     // scheduler tick

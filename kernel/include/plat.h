@@ -40,8 +40,11 @@ void timer_cpu_init(void);
 // Ticks since timer_init.
 uint32_t timer_ticks(void);
 
-// PSCI through the conduit the device tree names.
-void psci_init(const struct machine *m);
+// PSCI through the conduit the device tree names. `from_hyp`: the kernel
+// entered in HYP mode, so no hypervisor is there to answer hvc (it would
+// trap to the HYP mode the kernel left): PSCI over hvc is then reported
+// and not used.
+void psci_init(const struct machine *m, uint32_t from_hyp);
 // PSCI CPU_ON: starts the CPU with MPIDR affinity `mpidr` at physical
 // address `entry`, in the caller's mode with its MMU off and r0 = `context`.
 // Returns 0 or a negative PSCI error, PSCI_NOT_SUPPORTED also when the

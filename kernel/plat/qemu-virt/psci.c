@@ -7,9 +7,14 @@
 static enum psci_conduit conduit;
 static uint32_t fn_system_off, fn_cpu_on;
 
-void psci_init(const struct machine *m)
+void psci_init(const struct machine *m, uint32_t from_hyp)
 {
 	conduit = m->psci_method;
+	if (from_hyp && conduit == PSCI_HVC) {
+		printk("psci: method hvc, but hmk entered in HYP mode: nothing would answer, "
+		       "PSCI not used\n");
+		conduit = PSCI_NONE;
+	}
 	fn_system_off = m->psci_system_off;
 	fn_cpu_on = m->psci_cpu_on;
 }
@@ -46,7 +51,7 @@ void psci_system_off(void)
 	int ret;
 
 	if (conduit == PSCI_NONE) {
-		printk("psci: no PSCI in the device tree, cannot power off\n");
+		printk("psci: no PSCI to call, cannot power off\n");
 		return;
 	}
 	ret = psci_call(fn_system_off, 0, 0, 0);
