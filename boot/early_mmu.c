@@ -8,7 +8,8 @@
 // It maps: the image at PAGE_OFFSET + TEXT_OFFSET page by page with its
 // final W^X permissions; the device tree read-only in the FDT window; and
 // an identity map of the image's sections so the instructions that turn the
-// MMU on keep running. Then it loads MAIR, TTBCR, TTBR0 and TTBR1.
+// MMU on keep running. Then it loads MAIR, TTBCR, TTBR0 and TTBR1, as it
+// does again on each secondary CPU (the tables stay until every CPU is up).
 #include <stdint.h>
 
 #include "cp15.h"
@@ -16,6 +17,7 @@
 #include "mmu.h"
 
 int early_mmu_setup(uint32_t phys_base, uint32_t dtb_pa);
+void early_mmu_load(void);
 
 static uint32_t pa_of(const void *p)
 {
@@ -88,6 +90,19 @@ static int map_identity(uint32_t phys_base)
 	return 0;
 }
 
+// Loads the early tables into this CPU (MMU still off): the boot CPU's
+// settings, which secondary CPUs take as well before their MMU goes on.
+void early_mmu_load(void)
+{
+	write_mair0(LPAE_MAIR0);
+	write_mair1(LPAE_MAIR1);
+	write_ttbcr(TTBCR_EAE | TTBCR_SPLIT | TTBCR_WALK0 | TTBCR_WALK1);
+	write_ttbr0(pa_of(CONFIG_VMSPLIT == 1 ? boot_l2 : boot_l1));
+	write_ttbr1(kernel_ttbr1());
+	tlb_flush_all();
+	iciallu(0);
+}
+
 // Returns 0 with the tables loaded (the MMU still off), or -1 when the
 // image was loaded where the direct map cannot place it.
 int early_mmu_setup(uint32_t phys_base, uint32_t dtb_pa)
@@ -100,13 +115,6 @@ int early_mmu_setup(uint32_t phys_base, uint32_t dtb_pa)
 	link_kernel_l1();
 	if (dtb_pa)
 		map_fdt(dtb_pa);
-
-	write_mair0(LPAE_MAIR0);
-	write_mair1(LPAE_MAIR1);
-	write_ttbcr(TTBCR_EAE | TTBCR_SPLIT | TTBCR_WALK0 | TTBCR_WALK1);
-	write_ttbr0(pa_of(CONFIG_VMSPLIT == 1 ? boot_l2 : boot_l1));
-	write_ttbr1(kernel_ttbr1());
-	tlb_flush_all();
-	iciallu(0);
+	early_mmu_load();
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include "cpu.h"
 #include "objects.h"
 #include "sched.h"
+#include "smp.h"
 #include "userboot.h"
 #include "memory.h"
 #include "mmu.h"
@@ -19,9 +20,10 @@
 
 #define HZ 100
 
-void kernel_main(uint32_t phys_base, uint32_t dtb_pa) __attribute__((noreturn));
+void kernel_main(uint32_t phys_base, uint32_t dtb_pa, uint32_t from_hyp) __attribute__((noreturn));
 
 static struct machine machine;
+static uint32_t entered_hyp; // the boot CPU entered in HYP mode (boot/head.S)
 
 // Reads the device tree through the FDT window the early tables mapped. A
 // refused tree is reported on its console when it names one, and the
@@ -49,7 +51,7 @@ static void machine_init(uint32_t dtb_pa, struct fdt *fdt)
 		return;
 	if (machine.uart_base)
 		console_init(&machine);
-	psci_init(&machine);
+	psci_init(&machine, entered_hyp);
 	stop_powers_off = cmdline_get(machine.bootargs, "poweroff", arg, sizeof(arg));
 	printk("hmk: device tree at 0x%x refused: %s (%s)\n", (unsigned)dtb_pa, why,
 	       fdt_strerror(err));
@@ -74,13 +76,14 @@ static void inject_fault(const char *kind)
 	printk("hmk: no such fault kind (undef, pabort, dabort, wx)\n");
 }
 
-void kernel_main(uint32_t phys_base, uint32_t dtb_pa)
+void kernel_main(uint32_t phys_base, uint32_t dtb_pa, uint32_t from_hyp)
 {
 	struct fdt fdt;
 	char arg[16];
 
 	phys_offset = phys_base;
-	mmu_drop_identity();        // the boot identity map is done with
+	entered_hyp = from_hyp;
+	mmu_identity_off();         // this CPU is done with the boot identity map
 	trap_init();                // exception vectors
 	machine_init(dtb_pa, &fdt); // every hardware fact, from the device tree
 	console_init(&machine);     // PL011 console
@@ -88,11 +91,13 @@ void kernel_main(uint32_t phys_base, uint32_t dtb_pa)
 	stop_powers_off = cmdline_get(machine.bootargs, "poweroff", arg, sizeof(arg));
 	printk("\nhmk: LPAE microkernel, %u CPU(s), cmdline \"%s\"\n", machine.ncpus,
 	       machine.bootargs);
-	psci_init(&machine);                          // power control
+	psci_init(&machine, entered_hyp);             // power control
 	memory_init(&machine, dtb_pa, fdt.totalsize); // memblock, zones, direct map, frames
 	gic_init(&machine);                           // interrupt controller
 	timer_init(&machine, HZ);                     // scheduler tick
 	irq_enable();
+	smp_init(&machine);    // the other CPUs: started, set up, parked
+	mmu_drop_identity();   // no CPU needs the boot identity map now
 	memory_report();       // the boot report
 	initrd_init(&machine); // the user-space images
 

@@ -13,8 +13,11 @@ void console_init(const struct machine *m);
 #define PLAT_DEBUG_UART_PA 0x09000000u
 void console_putc(char c);
 
-// GICv2: distributor and CPU interface up, every interrupt masked.
+// GICv2: distributor and this CPU's interface up, every interrupt masked.
 void gic_init(const struct machine *m);
+// This CPU's interface up (each CPU has its own, at the same address) and
+// its banked lines, SGIs and PPIs, masked. After gic_init, on any CPU.
+void gic_cpu_init(void);
 // Routes interrupt `id` to this CPU and unmasks it; `handler` runs in IRQ
 // context for each occurrence.
 void gic_enable(uint32_t id, void (*handler)(uint32_t id));
@@ -31,11 +34,25 @@ void gic_dispatch(void);
 
 // Generic timer: ticks at `hz` on its non-secure physical PPI.
 void timer_init(const struct machine *m, unsigned hz);
+// This CPU's part of the timer, for a CPU that does not tick yet: user mode
+// may read the virtual count, the timer is off. Each CPU, kernel mode.
+void timer_cpu_init(void);
 // Ticks since timer_init.
 uint32_t timer_ticks(void);
 
-// PSCI through the conduit the device tree names.
-void psci_init(const struct machine *m);
+// PSCI through the conduit the device tree names. `from_hyp`: the kernel
+// entered in HYP mode, so no hypervisor is there to answer hvc (it would
+// trap to the HYP mode the kernel left): PSCI over hvc is then reported
+// and not used.
+void psci_init(const struct machine *m, uint32_t from_hyp);
+// PSCI CPU_ON: starts the CPU with MPIDR affinity `mpidr` at physical
+// address `entry`, in the caller's mode with its MMU off and r0 = `context`.
+// Returns 0 or a negative PSCI error, PSCI_NOT_SUPPORTED also when the
+// device tree names no PSCI or no CPU_ON.
+#define PSCI_NOT_SUPPORTED (-1)
+int psci_cpu_on(uint32_t mpidr, uint32_t entry, uint32_t context);
+// The name of a PSCI error ("INVALID_PARAMETERS"), or "unknown".
+const char *psci_error_name(int err);
 // Powers the machine off (QEMU exits with status 0); returns only when
 // there is no PSCI or it failed.
 void psci_system_off(void);

@@ -13,11 +13,17 @@ static struct cpu *cpu_struct(unsigned n)
 	return (struct cpu *)(top & ~7u);
 }
 
-void cpu_init(void)
+struct cpu *cpu_prepare(unsigned n)
 {
-	struct cpu *c = cpu_struct(0);
+	struct cpu *c = cpu_struct(n);
 
 	memset(c, 0, sizeof(*c));
+	c->id = n;
+	return c;
+}
+
+void cpu_start(struct cpu *c)
+{
 	write_tpidrprw((uint32_t)c);
 	// The cycle counter runs (under -icount it counts guest instructions,
 	// for make bench); user mode reaches the PMU only in spaces granted it
@@ -26,4 +32,9 @@ void cpu_init(void)
 	write_pmcntenset(1u << 31);
 	write_pmuserenr(0);
 	isb();
+}
+
+void cpu_init(void)
+{
+	cpu_start(cpu_prepare(0));
 }

@@ -1,5 +1,5 @@
 // Reads what hmk needs to know about the machine from a validated device
-// tree: RAM, reserved ranges, /chosen, and the PL011, GIC, timer and PSCI.
+// tree: RAM, reserved ranges, /chosen, the PL011, GIC, timer and PSCI, and the CPUs.
 #include "machine.h"
 
 #include <string.h>
@@ -408,14 +408,23 @@ static int psci(const struct fdt *fdt, struct machine *m, const char **why)
 	return FDT_OK;
 }
 
-static unsigned count_cpus(const struct fdt *fdt)
+// The CPU nodes under /cpus: all counted, the MPIDRs of the first
+// MACHINE_MAX_CPUS kept. A bad reg costs only its own CPU, which the kernel
+// then reports as not started.
+static void cpus(const struct fdt *fdt, struct machine *m)
 {
-	int cpus = fdt_path(fdt, "/cpus");
-	unsigned n = 0;
+	int parent = fdt_path(fdt, "/cpus");
 
-	for (int c = fdt_first_child(fdt, cpus); c >= 0; c = fdt_next_sibling(fdt, c))
-		n += fdt_prop_has_str(fdt, c, "device_type", "cpu");
-	return n;
+	for (int c = fdt_first_child(fdt, parent); c >= 0; c = fdt_next_sibling(fdt, c)) {
+		uint64_t reg, size;
+		if (!fdt_prop_has_str(fdt, c, "device_type", "cpu"))
+			continue;
+		if (m->ncpus < MACHINE_MAX_CPUS) {
+			int bad = fdt_reg(fdt, c, 0, &reg, &size) || reg > MACHINE_MPIDR_AFFINITY;
+			m->cpu_mpidr[m->ncpus] = bad ? MACHINE_CPU_BAD_REG : (uint32_t)reg;
+		}
+		m->ncpus++;
+	}
 }
 
 int machine_from_fdt(const struct fdt *fdt, struct machine *m, const char **why)
@@ -438,7 +447,7 @@ int machine_from_fdt(const struct fdt *fdt, struct machine *m, const char **why)
 	if ((err = irq_id(fdt, uart_node, gic_node, 0, &m->uart_irq, why)) ||
 	    (err = timer(fdt, gic_node, m, why)))
 		return err;
-	m->ncpus = count_cpus(fdt);
+	cpus(fdt, m);
 	*why = "ok";
 	return FDT_OK;
 }

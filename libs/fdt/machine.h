@@ -11,7 +11,10 @@
 #define MACHINE_MAX_RSV 16 // memreserve + /reserved-memory ranges
 #define MACHINE_BOOTARGS_MAX 256
 #define MACHINE_PATH_MAX 64
-#define MACH_PAGE_SIZE 4096ull // RAM and reserved ranges come in whole pages
+#define MACH_PAGE_SIZE 4096ull             // RAM and reserved ranges come in whole pages
+#define MACHINE_MAX_CPUS 8                 // a GICv2 serves 8 CPU interfaces
+#define MACHINE_CPU_BAD_REG 0xffffffffu    // a CPU node whose reg names no MPIDR
+#define MACHINE_MPIDR_AFFINITY 0x00ffffffu // Aff2, Aff1, Aff0 of an ARMv7 MPIDR
 
 struct mach_range {
 	uint64_t base;
@@ -46,6 +49,11 @@ struct machine {
 	uint32_t psci_cpu_on;     // the node's cpu_on for PSCI 0.1 (0: none)
 
 	unsigned ncpus; // /cpus/cpu@* nodes with device_type "cpu"
+	// The MPIDR affinity (Aff2..Aff0, as CPU_ON takes it) of the first
+	// MACHINE_MAX_CPUS of them, in tree order: their reg, or
+	// MACHINE_CPU_BAD_REG when it is missing, malformed or wider than the
+	// 24 affinity bits.
+	uint32_t cpu_mpidr[MACHINE_MAX_CPUS];
 };
 
 // Fills `m` from a validated tree. On failure returns a negative fdt_err and

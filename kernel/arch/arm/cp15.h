@@ -100,3 +100,13 @@ static inline void wfi(void)
 {
 	__asm__ volatile("wfi" ::: "memory");
 }
+// Waits for an event: another CPU's sev, or an interrupt this CPU takes.
+static inline void wfe(void)
+{
+	__asm__ volatile("wfe" ::: "memory");
+}
+// Signals an event to every CPU (wakes their wfe).
+static inline void sev(void)
+{
+	__asm__ volatile("dsb ish\n\tsev" ::: "memory");
+}

@@ -20,13 +20,18 @@ pte_t boot_l1[4] __attribute__((aligned(32)));
 uint32_t phys_offset;
 static uint32_t device_next = DEVICE_VBASE;
 
+void mmu_identity_off(void)
+{
+	write_ttbcr(read_ttbcr() | TTBCR_EPD0);
+	tlb_flush_all();
+}
+
 void mmu_drop_identity(void)
 {
 	for (int i = 0; i < 4; i++)
 		boot_l1[i] = 0;
 	for (int i = 0; i < LPAE_ENTRIES; i++)
 		boot_l2[i] = 0;
-	write_ttbcr(read_ttbcr() | TTBCR_EPD0);
 	tlb_flush_all();
 }
 

@@ -56,8 +56,14 @@ static inline pte_t *kernel_l2_entry(uint32_t va)
 	return &kernel_l2[(va - PAGE_OFFSET) >> 30][lpae_index(2, va)];
 }
 
-// Drops the boot identity map and stops TTBR0 walks until user space has
-// tables of its own.
+// Stops this CPU's TTBR0 walks (through the boot identity map) until user
+// space has tables of its own, and forgets what it cached of them. Each CPU
+// calls it once it runs at its virtual addresses.
+void mmu_identity_off(void);
+// Clears the boot identity map, once no CPU will need it to turn its MMU
+// on: after the secondary CPUs are up. (A CPU that comes up after the
+// boot CPU stopped waiting for it, and after this, faults as its MMU goes
+// on, with no vectors: it loops in its own aborts, outside the kernel.)
 void mmu_drop_identity(void);
 // Maps `size` bytes of device registers at physical `pa` into the device
 // window, uncached and never executable. Returns the virtual address;

@@ -44,6 +44,25 @@ static uint32_t cpu_read(unsigned off)
 	return gicc[off / 4];
 }
 
+// Masks lines [from, to) (multiples of 32), clears them pending and gives
+// them the default priority.
+static void disable_lines(unsigned from, unsigned to)
+{
+	for (unsigned i = from; i < to; i += 32) {
+		dist_write(GICD_ICENABLER + i / 8, 0xffffffff);
+		dist_write(GICD_ICPENDR + i / 8, 0xffffffff);
+	}
+	for (unsigned i = from; i < to; i += 4)
+		dist_write(GICD_IPRIORITYR + i, GIC_PRIO_DEFAULT * 0x01010101u);
+}
+
+void gic_cpu_init(void)
+{
+	disable_lines(0, 32); // SGIs and PPIs: banked, this CPU's own
+	cpu_write(GICC_PMR, 0xf0);
+	cpu_write(GICC_CTLR, 1);
+}
+
 void gic_init(const struct machine *m)
 {
 	gicd = ioremap(m->gicd_base, PAGE_SIZE);
@@ -53,16 +72,9 @@ void gic_init(const struct machine *m)
 	nr_irqs = 32 * ((dist_read(GICD_TYPER) & 0x1f) + 1);
 	if (nr_irqs > GIC_MAX_IRQ)
 		nr_irqs = GIC_MAX_IRQ;
-	for (unsigned i = 0; i < nr_irqs; i += 32) {
-		dist_write(GICD_ICENABLER + i / 8, 0xffffffff);
-		dist_write(GICD_ICPENDR + i / 8, 0xffffffff);
-	}
-	for (unsigned i = 0; i < nr_irqs; i += 4)
-		dist_write(GICD_IPRIORITYR + i, GIC_PRIO_DEFAULT * 0x01010101u);
+	disable_lines(32, nr_irqs);
 	dist_write(GICD_CTLR, 1);
-
-	cpu_write(GICC_PMR, 0xf0);
-	cpu_write(GICC_CTLR, 1);
+	gic_cpu_init();
 	printk("gic: GICv2 at 0x%llx/0x%llx, %u interrupt lines\n", m->gicd_base, m->gicc_base,
 	       nr_irqs);
 }

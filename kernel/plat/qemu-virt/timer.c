@@ -20,6 +20,15 @@ static void timer_tick(uint32_t id)
 	sched_tick();
 }
 
+void timer_cpu_init(void)
+{
+	write_cntp_ctl(0);
+	// User space may read the virtual count (and CNTFRQ), never write the
+	// timer: a clock for programs, as Linux's vDSO gives.
+	write_cntkctl(read_cntkctl() | CNTKCTL_PL0VCTEN);
+	isb();
+}
+
 void timer_init(const struct machine *m, unsigned hz)
 {
 	uint32_t freq = m->timer_freq ? m->timer_freq : read_cntfrq();
@@ -27,12 +36,10 @@ void timer_init(const struct machine *m, unsigned hz)
 	if (!freq)
 		panic("timer: no frequency in CNTFRQ or the device tree");
 	reload = freq / hz;
+	timer_cpu_init();
 	gic_enable(m->timer_irq_phys, timer_tick);
 	write_cntp_tval(reload);
 	write_cntp_ctl(CNTP_CTL_ENABLE);
-	// User space may read the virtual count (and CNTFRQ), never write the
-	// timer: a clock for programs, as Linux's vDSO gives.
-	write_cntkctl(read_cntkctl() | CNTKCTL_PL0VCTEN);
 	isb();
 	printk("timer: %u Hz counter, tick %u Hz on interrupt %u\n", freq, hz, m->timer_irq_phys);
 }

@@ -242,7 +242,30 @@ static void test_qemu_16g(void)
 
 static void test_qemu_smp4(void)
 {
+	struct machine m;
+
 	check_qemu_ram("qemu-8g-smp4.dtb", 8 * GIB, 4);
+	CHECK_EQ(machine_of("qemu-8g-smp4.dtb", &m), FDT_OK);
+	for (unsigned i = 0; i < 4; i++)
+		CHECK_EQ(m.cpu_mpidr[i], i);
+}
+
+// The CPU list: every CPU node counted, the first MACHINE_MAX_CPUS kept in
+// tree order, a bad reg marked on its own CPU only.
+static void test_cpus(void)
+{
+	static const uint32_t want[MACHINE_MAX_CPUS] = {
+		0x100, 0, MACHINE_CPU_BAD_REG, 0x20101, MACHINE_CPU_BAD_REG, MACHINE_CPU_BAD_REG,
+		3,     4,
+	};
+	struct machine m;
+
+	CHECK_EQ(machine_of("cpus.dtb", &m), FDT_OK);
+	CHECK_EQ(m.ncpus, 10);
+	for (unsigned i = 0; i < MACHINE_MAX_CPUS; i++)
+		CHECK_EQ(m.cpu_mpidr[i], want[i]);
+	CHECK_EQ(m.psci_method, PSCI_NONE);
+	CHECK_EQ(m.psci_cpu_on, 0);
 }
 
 static void test_qemu_bootargs(void)
@@ -415,6 +438,8 @@ static void test_board(void)
 	CHECK_EQ(m.psci_system_off, 0x84000008);
 	CHECK_EQ(m.psci_cpu_on, 0x84000003);
 	CHECK_EQ(m.ncpus, 2);
+	CHECK_EQ(m.cpu_mpidr[0], 0);
+	CHECK_EQ(m.cpu_mpidr[1], 1);
 
 	// fdt_reg() itself gives the bus address.
 	struct blob b = load("board.dtb");
@@ -921,6 +946,7 @@ static const struct check_case cases[] = {
 	{ test_qemu_8g, "QEMU -m 8G (RAM above 4 GiB)" },
 	{ test_qemu_16g, "QEMU -m 16G" },
 	{ test_qemu_smp4, "QEMU -smp 4" },
+	{ test_cpus, "CPU list: MPIDRs, bad reg, more than 8" },
 	{ test_qemu_bootargs, "QEMU -append and -initrd" },
 	{ test_tree_walk, "navigation and accessors" },
 	{ test_bad_handles, "bad handles" },

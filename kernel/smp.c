@@ -1,0 +1,90 @@
+// The secondary CPUs' boot story: from PSCI CPU_ON to parked. The boot CPU
+// starts them one at a time; each turns its MMU on with the boot CPU's
+// tables (boot/head.S), sets up its own exception vectors, struct cpu,
+// GIC CPU interface and timer, says it is online, and parks.
+#include "smp.h"
+
+#include "cp15.h"
+#include "cpu.h"
+#include "mmu.h"
+#include "plat.h"
+#include "printk.h"
+#include "trap.h"
+
+extern char secondary_entry[]; // boot/head.S
+
+void smp_secondary_main(struct cpu *c)
+{
+	mmu_identity_off(); // runs at its virtual addresses now
+	trap_init();        // exception vectors
+	cpu_start(c);       // its struct cpu and kernel stack, cycle counter
+	gic_cpu_init();     // its GIC CPU interface, its SGIs and PPIs masked
+	timer_cpu_init();   // its timer, not ticking yet
+	__atomic_store_n(&c->online, 1, __ATOMIC_RELEASE);
+	sev(); // the boot CPU waits in wfe
+	// Parked with interrupts masked: the kernel is not yet safe on two CPUs
+	// at once (kernel_lock is a no-op, the scheduler has one run queue).
+	// wfi, not wfe: it sleeps until an interrupt is pending for this CPU,
+	// and none is enabled; under -icount a vCPU in wfe would spin. A later
+	// step enables an SGI here and wakes it to schedule.
+	for (;;)
+		wfi();
+}
+
+// Starts the CPU with MPIDR `mpidr` on kstacks[n] and waits for it. Returns
+// NULL when it came up, else why not, with *timed_out set when it was
+// started but did not say so in time (it may still come).
+static const char *cpu_up(unsigned n, uint32_t mpidr, int *timed_out)
+{
+	struct cpu *c = cpu_prepare(n);
+	uint32_t t0;
+	int err;
+
+	if (mpidr == MACHINE_CPU_BAD_REG)
+		return "no valid reg in the device tree";
+	err = psci_cpu_on(mpidr, (uint32_t)virt_to_phys(secondary_entry), (uint32_t)c);
+	if (err)
+		return psci_error_name(err);
+	t0 = timer_ticks();
+	while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE)) {
+		if (timer_ticks() - t0 >= SMP_UP_TICKS) {
+			*timed_out = 1;
+			return "started, but not online in time";
+		}
+		wfe();
+	}
+	return 0;
+}
+
+void smp_init(const struct machine *m)
+{
+	uint32_t self = read_mpidr() & MACHINE_MPIDR_AFFINITY;
+	unsigned listed = m->ncpus < MACHINE_MAX_CPUS ? m->ncpus : MACHINE_MAX_CPUS;
+	unsigned next = 1, online = 1; // CPU 0 is this one
+
+	for (unsigned i = 0; i < listed; i++) {
+		uint32_t mpidr = m->cpu_mpidr[i];
+		int timed_out = 0;
+		const char *why;
+		if (mpidr == self)
+			continue;
+		if (next == NR_CPUS) {
+			printk("cpus: CPU %u (MPIDR 0x%x) not started: no room past %u CPUs\n", i,
+			       mpidr, NR_CPUS);
+			continue;
+		}
+		why = cpu_up(next, mpidr, &timed_out);
+		if (why)
+			printk("cpus: CPU %u (MPIDR 0x%x) did not come up (%s)\n", i, mpidr, why);
+		else
+			online++;
+		// A CPU that may still come keeps its stack: the next one takes
+		// a fresh one.
+		if (!why || timed_out)
+			next++;
+	}
+	if (m->ncpus > MACHINE_MAX_CPUS)
+		printk("cpus: %u CPU(s) past the first %u of the device tree not started\n",
+		       m->ncpus - MACHINE_MAX_CPUS, MACHINE_MAX_CPUS);
+	printk("cpus: %u online\n", online);
+}
