@@ -300,6 +300,9 @@ int ms_kunmap(struct req *q);
 int pool_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo);
 // The same for MS_ALLOC and MS_FREE of one page (pages.c).
 int pages_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo);
+// The same for MS_VMAP of one owned page (mapped by the reply, MSG_MAP) and
+// MS_VUNMAP (vmap.c).
+int vmap_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo);
 int ms_vmap(struct req *q);
 int ms_vmap_more(struct req *q);
 int ms_vunmap(struct req *q);

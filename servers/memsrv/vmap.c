@@ -4,7 +4,9 @@
 // memsrv runs short of capability slots). A vmap takes the first gap that
 // holds it and one unmapped guard page after it (as Linux's vmalloc area);
 // it is never executable, read-only or uncached as its prot says. A vmap
-// longer than one message is completed by MS_VMAP_MORE.
+// longer than one message is completed by MS_VMAP_MORE. A vmap of one page
+// the client owns, and a vunmap, have a fast path (vmap_fast): the kernel
+// maps that page with the reply (MSG_MAP), no WINDOW_MAP.
 //
 // memsrv keeps each vmap's runs. They are what holds the client's own pages
 // (free_pages of a page its owner vmaps answers E_BUSY: vmap_holds), so those
@@ -429,6 +431,58 @@ void vmap_purge(struct client *c)
 	if (at < hi)
 		area_clear(c, at, hi - at);
 	c->stale_lo = c->stale_hi = 0;
+}
+
+// MS_VMAP of one page its client owns and MS_VUNMAP of a vmap of its own
+// pages, answered in place: a registered thread's capability, within the
+// client's limit, room in its area where its window is made, a spare
+// record. The same steps as ms_vmap and ms_vunmap, the page mapped by the
+// reply (MSG_MAP) into an empty slot; anything else returns 0 and goes the
+// general way, which also names the error.
+static inline int vmap_fast(struct msg *m, struct ipc_buffer *ipc)
+{
+	uint32_t pfn = m->mr[2], prot = m->mr[1], start;
+	struct mthread *t = fast_thread(m->badge);
+	struct zone *z = &zones[0]; // usually the only one
+	struct vmap **p, *v;
+	struct client *c;
+
+	if (!t)
+		return 0;
+	c = t->c;
+	if (m->info == (MSG_INFO(MS_VUNMAP, 1) | MSG_CALL)) {
+		for (p = &c->vmaps; *p && vmap_va(*p) != m->mr[0]; p = &(*p)->next)
+			;
+		if (!*p || !vmap_lazy(*p))
+			return 0;
+		vmap_drop(c, p);
+		m->info = MSG_INFO(E_OK, 0);
+		return 1;
+	}
+	// MS_VMAP (1, prot, pfn, 1): prot PROT_READ, PROT_WRITE or both
+	if (m->info != (MSG_INFO(MS_VMAP, 4) | MSG_CALL) || m->mr[0] != 1 || m->mr[3] != 1 ||
+	    !prot || (prot & ~MS_PAGE_RW) || pfn - z->base >= z->npages ||
+	    (z->info[pfn - z->origin] & PI_OWNER) != c->idx ||
+	    c->nkmap + c->nvmaps >= c->max_maps || !spare || !(p = area_find(c, 1, &start)) ||
+	    !c->vwin[start / WINDOW_SLOTS])
+		return 0;
+	v = vmap_insert(p, start, 1, prot);
+	v->inl[0] = pfn;
+	v->inl[1] = 1 | RUN_OWN;
+	v->nruns = 1;
+	v->mapped = 1;
+	c->nvmaps++;
+	ipc_buffer_map(ipc, c->vwin[start / WINDOW_SLOTS], start % WINDOW_SLOTS, z->slot,
+		       pfn - z->base, 1, v->prot);
+	m->info = MSG_INFO(E_OK, 2) | MSG_MAP;
+	m->mr[0] = vmap_va(v);
+	m->mr[1] = 1;
+	return 1;
+}
+
+int vmap_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)
+{
+	return fast_serve(ep, m, ipc, undo, vmap_fast);
 }
 
 void vmap_reclaim(struct client *c)
