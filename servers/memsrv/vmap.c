@@ -19,7 +19,9 @@
 // of the client's own pages only (every run RUN_OWN) leaves its slots
 // mapped, stale, in [stale_lo, stale_hi) of the area, which no new vmap
 // takes. They are emptied together (vmap_purge: one WINDOW_CLEAR per
-// window) when a vmap finds no room otherwise, and always before a page of
+// window) when a vmap finds no room otherwise or would need a window not
+// made yet (so a client holds no more windows than before), and always
+// before a page of
 // the client leaves it (MS_FREE purges first; at the client's death its
 // windows go before its pages). So a use after vunmap may still reach the
 // client's own page until the purge, never a page that left the client. A
@@ -158,6 +160,15 @@ static void area_clear(struct client *c, uint32_t first, uint32_t n)
 		first += k;
 		n -= k;
 	}
+}
+
+// The windows under area pages [first, first + n) of client c are made.
+static int area_made(const struct client *c, uint32_t first, uint32_t n)
+{
+	for (uint32_t w = first / WINDOW_SLOTS; w <= (first + n - 1) / WINDOW_SLOTS; w++)
+		if (!c->vwin[w])
+			return 0;
+	return 1;
 }
 
 // Makes the windows under area pages [first, first + n) of client c.
@@ -316,8 +327,11 @@ int ms_vmap(struct req *q)
 		return req_fail(q, E_NOMEM, "vmap of %u pages: larger than its vmap area", n);
 	if ((err = limit_maps(q, "vmap")) || (err = runs_check(q, &q->w[2], nruns, n, &total)))
 		return err;
-	if (!(p = area_find(q->c, n, &start)) && q->c->stale_hi) {
-		vmap_purge(q->c); // the stale slots are needed now
+	// Stale slots go when there is no room otherwise, or before a window
+	// is made for them: vmaps and vunmaps cycle through the windows made.
+	p = area_find(q->c, n, &start);
+	if ((!p || !area_made(q->c, start, n)) && q->c->stale_hi) {
+		vmap_purge(q->c);
 		p = area_find(q->c, n, &start);
 	}
 	if (!p)
