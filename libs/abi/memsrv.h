@@ -127,7 +127,13 @@ enum memsrv_request {
 			//   (nothing of the vmap is left).
 	MS_VMAP_MORE,   // (va, runs...) -> MR0 va, MR1 pages mapped so far
 	MS_VUNMAP,      // (va of a vmap) E_INVAL when it is not one. Each vmap keeps an
-			//   unmapped guard page after it.
+			//   unmapped guard page after it. A vmap of the caller's own
+			//   pages only is unmapped lazily, as Linux's lazy vmap purge:
+			//   until memsrv purges its stale slots (when a vmap finds no
+			//   room or window otherwise, and always before any page of the caller
+			//   leaves it: MS_FREE, its death), a use after vunmap may still
+			//   reach the caller's own page, never a page that left it. A
+			//   vmap holding a page shared with the caller is unmapped at once.
 
 	MS_STATS, // (held: the calling thread's kmap_local mappings, optional)
 		  //   -> four words, in registers (the kernel's IPC fastpath): MR0

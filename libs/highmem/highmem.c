@@ -46,6 +46,22 @@ int share_page(page_t page, uint32_t client)
 	return request(MS_SHARE, 2, page, client, NULL);
 }
 
+// A vmap request of n words: in registers only, the shortest way, when they
+// fit and the thread is registered (a one-run MS_VMAP, as memsrv's fast
+// path takes it); else as every request.
+static int vmap_request(uint32_t label, const uint32_t *w, uint32_t n, struct msg *r)
+{
+	int err;
+
+	if (!ms_thread_ep || n > MSG_REG_WORDS)
+		return ms_request(label, w, n, r);
+	*r = (struct msg){ .info = MSG_INFO(label, n) };
+	for (uint32_t i = 0; i < n; i++)
+		r->mr[i] = w[i];
+	err = sys_call(ms_thread_ep, r);
+	return err ? err : (int)MSG_LABEL(r->info);
+}
+
 // MS_VMAP carries the first runs after (n, prot); each MS_VMAP_MORE the
 // next after (va), until memsrv has all n pages. A failure part-way
 // unmaps what was mapped.
@@ -63,7 +79,7 @@ void *vmap(const page_t *pages, unsigned count, uint32_t prot)
 	w[0] = count;
 	w[1] = prot;
 	runs = highmem_runs_pack(pages, count, &next, w + 2, MS_VMAP_RUNS);
-	if ((err = ms_request(MS_VMAP, w, 2 + 2 * runs, &r))) {
+	if ((err = vmap_request(MS_VMAP, w, 2 + 2 * runs, &r))) {
 		hm_failed(err);
 		return NULL;
 	}
@@ -75,7 +91,7 @@ void *vmap(const page_t *pages, unsigned count, uint32_t prot)
 		}
 		w[0] = va;
 		runs = highmem_runs_pack(pages, count, &next, w + 1, MS_VMAP_RUNS);
-		if ((err = ms_request(MS_VMAP_MORE, w, 1 + 2 * runs, &r)))
+		if ((err = vmap_request(MS_VMAP_MORE, w, 1 + 2 * runs, &r)))
 			goto undo;
 	}
 	return (void *)va;

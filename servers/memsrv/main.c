@@ -241,7 +241,8 @@ __attribute__((noreturn)) static void serve(void)
 			err = sys_recv(endpoint, &m);
 			continue;
 		}
-		// the common cases of kmap_local, kmap_atomic, kmap, alloc, free and stats
+		// the common cases of kmap_local, kmap_atomic, kmap, alloc, free,
+		// stats, vmap and vunmap
 		if (((MSG_LABEL(m.info) == MS_KMAP_LOCAL || MSG_LABEL(m.info) == MS_KMAP_ATOMIC) &&
 		     (err = local_serve(endpoint, &m, ipc, &q))) ||
 		    (MSG_LABEL(m.info) == MS_KMAP &&
@@ -249,7 +250,9 @@ __attribute__((noreturn)) static void serve(void)
 		    ((MSG_LABEL(m.info) == MS_ALLOC || MSG_LABEL(m.info) == MS_FREE) &&
 		     (err = pages_serve_fast(endpoint, &m, ipc, &q))) ||
 		    (MSG_LABEL(m.info) == MS_STATS &&
-		     (err = stats_serve_fast(endpoint, &m, ipc, &q)))) {
+		     (err = stats_serve_fast(endpoint, &m, ipc, &q))) ||
+		    ((MSG_LABEL(m.info) == MS_VMAP || MSG_LABEL(m.info) == MS_VUNMAP) &&
+		     (err = vmap_serve_fast(endpoint, &m, ipc, &q)))) {
 			if (m.info & MSG_MAP)
 				err = refused_map(&q, err, &m);
 			continue;

@@ -89,7 +89,8 @@ struct client;
 // Returns the allocated block at pfn of that order to the allocator, in the
 // one safe order: every slot that may show its pages emptied (kmap pool
 // slots, kmap_local/kmap_atomic slots, live or stale), its shares revoked,
-// then freed. The caller has checked that no vmap of its pages is left.
+// then freed. The caller has checked that no vmap of its pages is left,
+// and that no stale vmap slot shows them (vmap_purge).
 // Returns how many slots of client by's kmap pool went (pool_clear).
 uint32_t block_release(uint32_t pfn, unsigned order, const struct client *by);
 // A page's mapping went: frees the page's block when it was orphaned (its
@@ -143,6 +144,8 @@ struct client {
 	uint32_t lo, hi;     // lowest and highest pfn it was ever given
 	struct vmap *vmaps;  // sorted by address
 	uint32_t nvmaps;
+	uint32_t stale_lo, stale_hi; // vmap area pages [lo, hi) may still map pages of its own
+				     //   vmaps since vunmapped (vmap.c); hi 0: none
 	uint32_t vwin[MS_VMAP_WINDOWS]; // its vmap windows (0: not made yet)
 };
 
@@ -306,6 +309,9 @@ int pool_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct r
 int pages_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo);
 // And for MS_STATS of a registered thread (pages.c).
 int stats_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo);
+// The same for MS_VMAP of one owned page (mapped by the reply, MSG_MAP) and
+// MS_VUNMAP (vmap.c).
+int vmap_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo);
 int ms_vmap(struct req *q);
 int ms_vmap_more(struct req *q);
 int ms_vunmap(struct req *q);
@@ -343,3 +349,6 @@ void vmap_reclaim(struct client *c);
 uint32_t vmap_holds(const struct client *c, uint32_t pfn, uint32_t n);
 // Destroys vmap windows no vmap uses (when slots are short).
 void vmap_gc(void);
+// Empties the stale slots of client c's vmap area (one WINDOW_CLEAR per
+// window): before a page of c leaves it. Only when c->stale_hi.
+void vmap_purge(struct client *c);

@@ -82,6 +82,8 @@ int ms_free(struct req *q)
 					"has %u mapping(s)",
 					pfn, order, pfn + i, maps);
 	}
+	if (q->c->stale_hi) // its vunmapped vmaps may still show the pages
+		vmap_purge(q->c);
 	q->out[0] = block_release(pfn, order, q->c);
 	q->nout = 1;
 	q->c->owned -= n;
@@ -141,10 +143,10 @@ static inline int pages_fast(struct msg *m, struct ipc_buffer *ipc)
 		c->lo = pfn < c->lo ? pfn : c->lo;
 		c->hi = pfn > c->hi ? pfn : c->hi;
 		m->mr[0] = pfn;
-	} else { // MS_FREE (pfn, order 0): its own head, no mapping counted
+	} else { // MS_FREE (pfn, order 0): its own head, no mapping counted, no stale vmap
 		if (pfn - z->base >= z->npages || z->info[i] != (c->idx | PI_HEAD) ||
 		    (i + 1 < z->span && (z->info[i + 1] & (PI_OWNER | PI_HEAD)) == c->idx) ||
-		    (c->nvmaps && vmap_holds(c, pfn, 1)))
+		    c->stale_hi || (c->nvmaps && vmap_holds(c, pfn, 1)))
 			return 0;
 		m->mr[0] = block_release(pfn, 0, c);
 		c->owned--;

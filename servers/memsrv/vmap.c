@@ -4,7 +4,9 @@
 // memsrv runs short of capability slots). A vmap takes the first gap that
 // holds it and one unmapped guard page after it (as Linux's vmalloc area);
 // it is never executable, read-only or uncached as its prot says. A vmap
-// longer than one message is completed by MS_VMAP_MORE.
+// longer than one message is completed by MS_VMAP_MORE. A vmap of one page
+// the client owns, and a vunmap, have a fast path (vmap_fast): the kernel
+// maps that page with the reply (MSG_MAP), no WINDOW_MAP.
 //
 // memsrv keeps each vmap's runs. They are what holds the client's own pages
 // (free_pages of a page its owner vmaps answers E_BUSY: vmap_holds), so those
@@ -12,10 +14,26 @@
 // metadata (map_inc), since their owner must see them mapped. A page keeps
 // its owner while its owner vmaps it (its free is refused; at the owner's
 // death its vmaps go first), so vunmap finds the same pages counted.
+//
+// Lazy vunmap, as Linux's lazy purge of vmap areas: the vunmap of a vmap
+// of the client's own pages only (every run RUN_OWN) leaves its slots
+// mapped, stale, in [stale_lo, stale_hi) of the area, which no new vmap
+// takes. They are emptied together (vmap_purge: one WINDOW_CLEAR per
+// window) when a vmap finds no room otherwise or would need a window not
+// made yet (so a client holds no more windows than before), and always
+// before a page of
+// the client leaves it (MS_FREE purges first; at the client's death its
+// windows go before its pages). So a use after vunmap may still reach the
+// client's own page until the purge, never a page that left the client. A
+// vmap holding a page shared with the client is emptied at its vunmap: the
+// page's owner may free it at once.
 #include <stdlib.h>
 #include <string.h>
 
 #include "ms.h"
+
+#define VMAP_INLINE_RUNS 4 // runs a vmap's record holds in itself
+#define VMAP_SPARE 64      // records kept for reuse at most
 
 struct vmap {
 	struct vmap *next; // the client's, sorted by address
@@ -24,9 +42,15 @@ struct vmap {
 	uint32_t mapped;   // mapped so far, from start
 	uint32_t prot;
 	uint32_t nruns;
-	uint32_t room;  // runs that fit in runs[] (it doubles as it fills)
-	uint32_t *runs; // pfn, count pairs
+	uint32_t shared; // of them, runs not RUN_OWN (their pages are counted)
+	uint32_t room;   // runs that fit in runs[] (it doubles as it fills)
+	uint32_t *runs;  // pfn, count pairs: inl, or from malloc when more
+	uint32_t inl[2 * VMAP_INLINE_RUNS];
 };
+
+// Records of vunmapped vmaps, kept for the next vmaps (no malloc).
+static struct vmap *spare;
+static uint32_t nspare;
 
 static uint32_t vmap_va(const struct vmap *v)
 {
@@ -138,6 +162,15 @@ static void area_clear(struct client *c, uint32_t first, uint32_t n)
 	}
 }
 
+// The windows under area pages [first, first + n) of client c are made.
+static int area_made(const struct client *c, uint32_t first, uint32_t n)
+{
+	for (uint32_t w = first / WINDOW_SLOTS; w <= (first + n - 1) / WINDOW_SLOTS; w++)
+		if (!c->vwin[w])
+			return 0;
+	return 1;
+}
+
 // Makes the windows under area pages [first, first + n) of client c.
 static int area_windows(struct req *q, uint32_t first, uint32_t n)
 {
@@ -178,10 +211,9 @@ static int runs_map(struct req *q, struct vmap *v, const uint32_t *runs, uint32_
 
 		if (!(grown = malloc(room * 2 * sizeof(*grown))))
 			return req_fail(q, E_NOMEM, "vmap: no memory for its record");
-		if (v->runs) {
-			memcpy(grown, v->runs, v->nruns * 2 * sizeof(*grown));
+		memcpy(grown, v->runs, v->nruns * 2 * sizeof(*grown));
+		if (v->runs != v->inl)
 			free(v->runs);
-		}
 		v->runs = grown;
 		v->room = room;
 	}
@@ -206,17 +238,80 @@ static int runs_map(struct req *q, struct vmap *v, const uint32_t *runs, uint32_
 		return req_fail(q, err, "vmap at 0x%x: window map", vmap_va(v));
 	}
 	memcpy(&v->runs[2 * v->nruns], runs, nruns * 2 * sizeof(*runs));
+	for (r = 0; r < nruns; r++)
+		v->shared += !(runs[2 * r + 1] & RUN_OWN);
 	v->nruns += nruns;
 	v->mapped += total;
 	return E_OK;
 }
 
+// Undoes the mapping counts of client c's vmap v (out of its list) and
+// frees it (kept for reuse while there are few spare).
+static void vmap_free(const struct client *c, struct vmap *v)
+{
+	if (v->shared)
+		count(c, v->runs, v->nruns, 0);
+	if (v->runs != v->inl)
+		free(v->runs);
+	if (nspare < VMAP_SPARE) {
+		v->next = spare;
+		spare = v;
+		nspare++;
+	} else
+		free(v);
+}
+
 static void windows_gc(struct client *c);
+
+// The first gap of client c's vmap area that holds n pages and a guard
+// page, none of them stale: sets *start and returns where its record goes
+// in c->vmaps, or NULL when there is none.
+static struct vmap **area_find(struct client *c, uint32_t n, uint32_t *start)
+{
+	struct vmap **p = &c->vmaps;
+	uint32_t s = 0;
+
+	for (;;) { // (a live vmap is never in a stale slot, though maybe between two)
+		if (s < c->stale_hi && c->stale_lo < s + n + 1)
+			s = c->stale_hi;
+		while (*p && (*p)->start + (*p)->npages + 1 <= s)
+			p = &(*p)->next;
+		if (!*p || (*p)->start >= s + n + 1)
+			break;
+		s = (*p)->start + (*p)->npages + 1; // first fit, a guard page after each
+	}
+	*start = s;
+	return s + n + 1 <= MS_VMAP_PAGES ? p : NULL;
+}
+
+// A record for a vmap of n pages at start, linked in at *p (area_find's),
+// nothing mapped yet; NULL when memory is short.
+static struct vmap *vmap_insert(struct vmap **p, uint32_t start, uint32_t n, uint32_t prot)
+{
+	struct vmap *v = spare;
+
+	if (v) {
+		spare = v->next;
+		nspare--;
+	} else if (!(v = malloc(sizeof(*v))))
+		return NULL;
+	v->start = start;
+	v->npages = n;
+	v->mapped = 0;
+	v->prot = prot | PROT_READ;
+	v->nruns = 0;
+	v->shared = 0;
+	v->room = VMAP_INLINE_RUNS;
+	v->runs = v->inl;
+	v->next = *p;
+	*p = v;
+	return v;
+}
 
 // MS_VMAP (n, prot, runs...) -> MR0 va, MR1 pages mapped so far.
 int ms_vmap(struct req *q)
 {
-	uint32_t n = q->w[0], prot = q->w[1], nruns = (q->len - 2) / 2, total, start = 0;
+	uint32_t n = q->w[0], prot = q->w[1], nruns = (q->len - 2) / 2, total, start;
 	struct vmap **p, *v;
 	int err;
 
@@ -232,23 +327,22 @@ int ms_vmap(struct req *q)
 		return req_fail(q, E_NOMEM, "vmap of %u pages: larger than its vmap area", n);
 	if ((err = limit_maps(q, "vmap")) || (err = runs_check(q, &q->w[2], nruns, n, &total)))
 		return err;
-	for (p = &q->c->vmaps; *p && (*p)->start < start + n + 1; p = &(*p)->next)
-		start = (*p)->start + (*p)->npages + 1; // first fit, a guard page after each
-	if (start + n + 1 > MS_VMAP_PAGES)
+	// Stale slots go when there is no room otherwise, or before a window
+	// is made for them: vmaps and vunmaps cycle through the windows made.
+	p = area_find(q->c, n, &start);
+	if ((!p || !area_made(q->c, start, n)) && q->c->stale_hi) {
+		vmap_purge(q->c);
+		p = area_find(q->c, n, &start);
+	}
+	if (!p)
 		return req_fail(q, E_NOMEM, "vmap of %u pages: no room in its vmap area", n);
-	if (!(v = calloc(1, sizeof(*v))))
-		return req_fail(q, E_NOMEM, "vmap: no memory for its record");
-	v->start = start;
-	v->npages = n;
-	v->prot = prot | PROT_READ;
 	// In the list before its windows are made: should memsrv run short of
 	// slots meanwhile, vmap_gc then sees them in use and keeps them.
-	v->next = *p;
-	*p = v;
+	if (!(v = vmap_insert(p, start, n, prot)))
+		return req_fail(q, E_NOMEM, "vmap: no memory for its record");
 	if ((err = area_windows(q, start, n)) || (err = runs_map(q, v, &q->w[2], nruns, total))) {
 		*p = v->next;
-		free(v->runs);
-		free(v);
+		vmap_free(q->c, v);
 		windows_gc(q->c); // the windows only it needed go too
 		return err;
 	}
@@ -288,14 +382,6 @@ int ms_vmap_more(struct req *q)
 	return E_OK;
 }
 
-// Undoes the mapping counts of client c's vmap v and frees it.
-static void vmap_free(const struct client *c, struct vmap *v)
-{
-	count(c, v->runs, v->nruns, 0);
-	free(v->runs);
-	free(v);
-}
-
 uint32_t vmap_holds(const struct client *c, uint32_t pfn, uint32_t n)
 {
 	for (const struct vmap *v = c->vmaps; v; v = v->next)
@@ -304,6 +390,32 @@ uint32_t vmap_holds(const struct client *c, uint32_t pfn, uint32_t n)
 			    pfn < v->runs[2 * r] + RUN_PAGES(v->runs[2 * r + 1]))
 				return vmap_va(v);
 	return 0;
+}
+
+// Every page of vmap v is its client's own (its runs RUN_OWN), and one at
+// least is mapped: its vunmap may leave them stale.
+static inline int vmap_lazy(const struct vmap *v)
+{
+	return !v->shared && v->mapped;
+}
+
+// Client c's vmap at *p goes: its slots are emptied now, or left stale
+// (vmap_lazy), within [c->stale_lo, c->stale_hi).
+static void vmap_drop(struct client *c, struct vmap **p)
+{
+	struct vmap *v = *p;
+
+	if (!vmap_lazy(v))
+		area_clear(c, v->start, v->mapped);
+	else {
+		if (!c->stale_hi || v->start < c->stale_lo)
+			c->stale_lo = v->start;
+		if (v->start + v->mapped > c->stale_hi)
+			c->stale_hi = v->start + v->mapped;
+	}
+	*p = v->next;
+	c->nvmaps--;
+	vmap_free(c, v);
 }
 
 int ms_vunmap(struct req *q)
@@ -315,20 +427,85 @@ int ms_vunmap(struct req *q)
 		p = &(*p)->next;
 	if (!q->len || !*p)
 		return req_fail(q, E_INVAL, "vunmap of 0x%x: no vmap starts there", va);
-	struct vmap *v = *p;
-	area_clear(q->c, v->start, v->mapped);
-	*p = v->next;
-	q->c->nvmaps--;
-	vmap_free(q->c, v);
+	vmap_drop(q->c, p);
 	return E_OK;
+}
+
+void vmap_purge(struct client *c)
+{
+	uint32_t at = c->stale_lo, hi = c->stale_hi;
+
+	// The live vmaps between stale slots stay.
+	for (const struct vmap *v = c->vmaps; v && v->start < hi; v = v->next) {
+		if (v->start > at)
+			area_clear(c, at, v->start - at);
+		if (v->start + v->npages > at)
+			at = v->start + v->npages;
+	}
+	if (at < hi)
+		area_clear(c, at, hi - at);
+	c->stale_lo = c->stale_hi = 0;
+}
+
+// MS_VMAP of one page its client owns and MS_VUNMAP of a vmap of its own
+// pages, answered in place: a registered thread's capability, within the
+// client's limit, room in its area where its window is made, a spare
+// record. The same steps as ms_vmap and ms_vunmap, the page mapped by the
+// reply (MSG_MAP) into an empty slot; anything else returns 0 and goes the
+// general way, which also names the error.
+static inline int vmap_fast(struct msg *m, struct ipc_buffer *ipc)
+{
+	uint32_t pfn = m->mr[2], prot = m->mr[1], start;
+	struct mthread *t = fast_thread(m->badge);
+	struct zone *z = &zones[0]; // usually the only one
+	struct vmap **p, *v;
+	struct client *c;
+
+	if (!t)
+		return 0;
+	c = t->c;
+	if (m->info == (MSG_INFO(MS_VUNMAP, 1) | MSG_CALL)) {
+		for (p = &c->vmaps; *p && vmap_va(*p) != m->mr[0]; p = &(*p)->next)
+			;
+		if (!*p || !vmap_lazy(*p))
+			return 0;
+		vmap_drop(c, p);
+		m->info = MSG_INFO(E_OK, 0);
+		return 1;
+	}
+	// MS_VMAP (1, prot, pfn, 1): prot PROT_READ, PROT_WRITE or both
+	if (m->info != (MSG_INFO(MS_VMAP, 4) | MSG_CALL) || m->mr[0] != 1 || m->mr[3] != 1 ||
+	    !prot || (prot & ~MS_PAGE_RW) || pfn - z->base >= z->npages ||
+	    (z->info[pfn - z->origin] & PI_OWNER) != c->idx ||
+	    c->nkmap + c->nvmaps >= c->max_maps || !spare || !(p = area_find(c, 1, &start)) ||
+	    !c->vwin[start / WINDOW_SLOTS])
+		return 0;
+	v = vmap_insert(p, start, 1, prot);
+	v->inl[0] = pfn;
+	v->inl[1] = 1 | RUN_OWN;
+	v->nruns = 1;
+	v->mapped = 1;
+	c->nvmaps++;
+	ipc_buffer_map(ipc, c->vwin[start / WINDOW_SLOTS], start % WINDOW_SLOTS, z->slot,
+		       pfn - z->base, 1, v->prot);
+	m->info = MSG_INFO(E_OK, 2) | MSG_MAP;
+	m->mr[0] = vmap_va(v);
+	m->mr[1] = 1;
+	return 1;
+}
+
+int vmap_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)
+{
+	return fast_serve(ep, m, ipc, undo, vmap_fast);
 }
 
 void vmap_reclaim(struct client *c)
 {
-	for (uint32_t w = 0; w < MS_VMAP_WINDOWS; w++) {
+	for (uint32_t w = 0; w < MS_VMAP_WINDOWS; w++) { // their stale slots with them
 		ms_slot_destroy(c->vwin[w]);
 		c->vwin[w] = 0;
 	}
+	c->stale_lo = c->stale_hi = 0;
 	while (c->vmaps) {
 		struct vmap *v = c->vmaps;
 		c->vmaps = v->next;

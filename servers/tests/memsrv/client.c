@@ -307,6 +307,10 @@ static const char *test_victim(void)
 	CHECK(page_holds(vq, q, SALT_VICTIM), "the orphaned page reads wrong through our vmap");
 	OK(t_vunmap(vq));
 	TRY(free_becomes(st0.free_pages, &st));
+	// A vmap of a page shared with us is emptied at its vunmap, not lazily.
+	if ((f = probe_faults((uint32_t)vq, &v, &why)) < 0)
+		return why;
+	CHECK(f == 1, "our vmap of the dead victim's page, vunmapped and freed, reads 0x%x", v);
 	if ((f = probe_faults((uint32_t)kq, &v, &why)) < 0)
 		return why;
 	CHECK(f == 1, "our kmap of the dead victim's page, freed, still reads 0x%x at %p", v, kq);
@@ -374,7 +378,8 @@ const struct test client_tests[] = {
 	{ test_prehello, "a child before MS_HELLO: no pool, E_PERM; after it, its own pool: our "
 			 "kmap address faults there" },
 	{ test_victim, "a child killed with kmap_local, kmap_atomic, kmap, vmap and pages "
-		       "open: all reclaimed, the page it shared once our vmap of it goes; our "
+		       "open: all reclaimed, the page it shared once our vmap of it goes (at "
+		       "once); our "
 		       "kmap of it faults until the page is ours; our page in its vmap: E_BUSY" },
 	{ test_unwatched, "a client memsrv cannot watch: its pages are back at the next MS_STATS" },
 	{ 0, 0 },

@@ -91,10 +91,75 @@ static const char *test_vmap_guard(void)
 	CHECK(faulted[3], "the guard page after a vmap reads 0x%x", vals[3]);
 	CHECK(!faulted[4] && vals[4] == page_word(p + 3, 0, SALT), "the second vmap is wrong");
 	CHECK(faulted[5], "the guard page after the second vmap reads 0x%x", vals[5]);
-	// Unmapped, the pages are gone from the address.
+	// Unmapped, our own pages may still read there (a lazy vunmap) until
+	// they leave us: freed (MS_FREE's general path), they are gone from it.
 	OK(t_vunmap(a));
+	OK(t_vunmap(b));
+	OK(t_free(p, 2));
+	addrs[3] = (uint32_t)b;
+	TRY(probe_reads(addrs, 4, vals, faulted));
+	for (uint32_t i = 0; i < 4; i++)
+		CHECK(faulted[i], "page %u of a vmap, vunmapped, then freed, still reads 0x%x", i,
+		      vals[i]);
+	return NULL;
+}
+
+// A lazy vunmap leaves the page mapped, stale, until it leaves us: once
+// freed by MS_FREE's fast path (one page), the old address faults, also
+// after the page is given out again.
+static const char *test_vmap_lazy(void)
+{
+	struct highmem_stats st;
+	uint32_t addr, val;
+	uint8_t faulted;
+	uint32_t *v;
+	page_t p, q;
+
+	OK(t_alloc(0, 0, &p));
+	TRY(mark(&p, 1, SALT));
+	CHECK(v = t_vmap(&p, 1, PROT_READ | PROT_WRITE), "vmap: %s", hmk_strerror(highmem_errno));
+	CHECK(v[0] == page_word(p, 0, SALT), "the vmap reads 0x%x", v[0]);
+	OK(t_vunmap(v));
+	OK(stats(&st)); // so that memsrv takes the free in its fast path (not vunmap's)
+	OK(t_free(p, 0));
+	addr = (uint32_t)v;
+	TRY(probe_reads(&addr, 1, &val, &faulted));
+	CHECK(faulted, "a page vunmapped, then freed, reads 0x%x at its old vmap address", val);
+	OK(t_alloc(0, 0, &q));
+	TRY(probe_reads(&addr, 1, &val, &faulted));
+	CHECK(faulted, "pfn 0x%x (0x%x before), allocated again, reads 0x%x at an old vmap address",
+	      q, p, val);
+	return NULL;
+}
+
+// Stale slots on both sides of a live vmap: the purge (a free) empties
+// them and leaves the live one mapped.
+static const char *test_vmap_purge(void)
+{
+	uint32_t addrs[3], vals[3];
+	uint8_t faulted[3];
+	uint32_t *a, *b, *c;
+	page_t p, x;
+
+	OK(t_alloc(2, 0, &p));
+	OK(t_alloc(0, 0, &x));
+	for (uint32_t i = 0; i < 3; i++)
+		list[i] = p + i;
+	TRY(mark(list, 3, SALT));
+	CHECK((a = t_vmap(&list[0], 1, PROT_READ)) && (b = t_vmap(&list[1], 1, PROT_READ)) &&
+		      (c = t_vmap(&list[2], 1, PROT_READ)),
+	      "vmap: %s", hmk_strerror(highmem_errno));
+	CHECK(a < b && b < c, "vmaps at %p, %p, %p: not in turn", a, b, c);
+	OK(t_vunmap(a));
+	OK(t_vunmap(c));
+	OK(t_free(x, 0));
+	addrs[0] = (uint32_t)a, addrs[1] = (uint32_t)b, addrs[2] = (uint32_t)c;
 	TRY(probe_reads(addrs, 3, vals, faulted));
-	CHECK(faulted[0] && faulted[1] && faulted[2], "a vunmapped page still reads");
+	CHECK(faulted[0] && faulted[2], "stale vmaps read after the purge: %s %s",
+	      faulted[0] ? "" : "the first", faulted[2] ? "" : "the last");
+	CHECK(!faulted[1] && vals[1] == page_word(p + 1, 0, SALT),
+	      "the live vmap between stale ones %s after the purge",
+	      faulted[1] ? "faults" : "reads another page");
 	return NULL;
 }
 
@@ -245,7 +310,9 @@ static const char *test_vmap_area(void)
 
 const struct test vmap_tests[] = {
 	{ test_vmap_scattered, "vmap of 200 scattered pages (seven messages), both ways" },
-	{ test_vmap_guard, "vmap: a guard page after each; vunmap leaves nothing" },
+	{ test_vmap_guard, "vmap: a guard page after each; vunmap, then free, leaves nothing" },
+	{ test_vmap_lazy, "vmap: a lazy vunmap's page, freed, is gone from the old address" },
+	{ test_vmap_purge, "vmap: the purge empties stale slots around a live vmap" },
 	{ test_vmap_prot, "vmap read-only (a store faults) and uncached" },
 	{ test_vmap_errors, "vmap errors: E_PERM, E_INVAL, E_NOMEM" },
 	{ test_vmap_more, "MS_VMAP_MORE completes a vmap; its errors" },
