@@ -118,5 +118,6 @@ void kernel_main(uint32_t phys_base, uint32_t dtb_pa, uint32_t from_hyp)
 		psci_system_off();
 	} else
 		printk("hmk: boot complete, idle (QEMU: Ctrl-A X to quit)\n");
+	smp_start(); // the other CPUs into the kernel, under its lock from here
 	schedule();
 }

@@ -1,7 +1,9 @@
-// The secondary CPUs' boot story: from PSCI CPU_ON to parked. The boot CPU
-// starts them one at a time; each turns its MMU on with the boot CPU's
-// tables (boot/head.S), sets up its own exception vectors, struct cpu,
-// GIC CPU interface and timer, says it is online, and parks.
+// The secondary CPUs' boot story: from PSCI CPU_ON to the scheduler. The
+// boot CPU starts them one at a time; each turns its MMU on with the boot
+// CPU's tables (boot/head.S), sets up its own exception vectors, struct
+// cpu, GIC CPU interface and timer, says it is online, and parks until
+// smp_start's SGI lets it into the kernel, where it runs its own run queue
+// and tick and idles in wfi.
 #include "smp.h"
 
 #include "cp15.h"
@@ -9,26 +11,33 @@
 #include "mmu.h"
 #include "plat.h"
 #include "printk.h"
+#include "sched.h"
+#include "tlb.h"
 #include "trap.h"
+#include "vspace.h"
 
 extern char secondary_entry[]; // boot/head.S
 
 void smp_secondary_main(struct cpu *c)
 {
-	mmu_identity_off(); // runs at its virtual addresses now
-	trap_init();        // exception vectors
-	cpu_start(c);       // its struct cpu and kernel stack, cycle counter
-	gic_cpu_init();     // its GIC CPU interface, its SGIs and PPIs masked
-	timer_cpu_init();   // its timer, not ticking yet
+	mmu_identity_off();      // runs at its virtual addresses now
+	trap_init();             // exception vectors
+	cpu_start(c);            // its struct cpu and kernel stack, cycle counter
+	gic_cpu_init();          // its GIC CPU interface, its SGIs and PPIs masked
+	timer_cpu_init();        // its timer, not ticking yet
+	gic_unmask(SGI_RESCHED); // banked: the SGI that wakes it
 	__atomic_store_n(&c->online, 1, __ATOMIC_RELEASE);
 	sev(); // the boot CPU waits in wfe
-	// Parked with interrupts masked: the kernel is not yet safe on two CPUs
-	// at once (kernel_lock is a no-op, the scheduler has one run queue).
-	// wfi, not wfe: it sleeps until an interrupt is pending for this CPU,
-	// and none is enabled; under -icount a vCPU in wfe would spin. A later
-	// step enables an SGI here and wakes it to schedule.
-	for (;;)
+	// Parked with interrupts masked until smp_start: wfi sleeps until an
+	// interrupt is pending for this CPU (taken later, in the idle loop);
+	// under -icount a vCPU in wfe would spin.
+	while (!__atomic_load_n(&c->smp, __ATOMIC_ACQUIRE))
 		wfi();
+	kernel_lock();
+	vspace_init();     // its TTBR0 walks on (the slot attributes it sets are the same)
+	tlb_flush_all();   // nothing it cached while parked is used
+	timer_cpu_start(); // its own tick
+	schedule();        // its run queue: idle until a thread is given this CPU
 }
 
 // Starts the CPU with MPIDR `mpidr` on kstacks[n] and waits for it. Returns
@@ -62,6 +71,7 @@ void smp_init(const struct machine *m)
 	unsigned listed = m->ncpus < MACHINE_MAX_CPUS ? m->ncpus : MACHINE_MAX_CPUS;
 	unsigned next = 1, online = 1; // CPU 0 is this one
 
+	gic_enable(SGI_RESCHED, sched_ipi);
 	for (unsigned i = 0; i < listed; i++) {
 		uint32_t mpidr = m->cpu_mpidr[i];
 		int timed_out = 0;
@@ -87,4 +97,20 @@ void smp_init(const struct machine *m)
 		printk("cpus: %u CPU(s) past the first %u of the device tree not started\n",
 		       m->ncpus - MACHINE_MAX_CPUS, MACHINE_MAX_CPUS);
 	printk("cpus: %u online\n", online);
+}
+
+void smp_start(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 1; i < NR_CPUS; i++)
+		n += cpu_get(i)->online;
+	if (!n)
+		return; // one CPU: kernel_lock stays free
+	for (unsigned i = 0; i < NR_CPUS; i++)
+		cpu_get(i)->smp = cpu_get(i)->online;
+	ticket_lock(&kernel_big_lock); // held now, as kernel_lock leaves it
+	for (unsigned i = 1; i < NR_CPUS; i++)
+		if (cpu_get(i)->online)
+			sched_kick(cpu_get(i));
 }

@@ -25,9 +25,10 @@
 // the range it was derived from, and it can be handed out again. The boot
 // objects (the console, interrupt control) cannot be destroyed at all.
 //
-// Locking: the kernel is not preemptible; on SMP every entry would take one
-// big kernel lock (kernel_lock()/kernel_unlock() in cpu.h), as seL4 does.
-// Per-CPU state is in struct cpu.
+// Locking: the kernel is not preemptible, and every entry takes one big
+// kernel lock (kernel_lock()/kernel_unlock() in cpu.h), as seL4's SMP
+// kernel does: everything here is touched only under it. Per-CPU state is
+// in struct cpu.
 #pragma once
 
 #include <stddef.h>
@@ -38,6 +39,7 @@
 #include "lpae/lpae.h"
 #include "memlayout.h"
 
+struct cpu;
 struct space;
 struct notify;
 struct window;
@@ -180,7 +182,8 @@ struct thread {
 	uint8_t is_call;     // T_SEND: it called (wants a reply)
 	uint8_t fault;       // its pending message is a fault (see fault.c)
 	uint8_t caller_died; // the caller it held died before the reply
-	uint8_t unused[3];
+	uint8_t leaving;     // on a CPU's leaving list (sched_evict)
+	uint8_t unused[2];
 	struct space *space;       // holds a reference once configured
 	struct ipc_buffer *ipcbuf; // kernel view (direct map), or NULL
 	uint32_t ipcbuf_va;
@@ -204,6 +207,8 @@ struct thread {
 	uint8_t atomic;              // THREAD_ATOMIC: pinned, not preempted
 	struct window *atomic_win;   // slots to clear when it overruns (a reference)
 	uint32_t atomic_first, atomic_count;
+	struct cpu *cpu;           // runs there: its creator's, or THREAD_SET_CPU's
+	struct thread *leave_next; // on that CPU's leaving list
 };
 
 // Layouts the code relies on. kobj_alloc gives each object one page and

@@ -15,8 +15,10 @@ void console_putc(char c);
 
 // GICv2: distributor and this CPU's interface up, every interrupt masked.
 void gic_init(const struct machine *m);
-// This CPU's interface up (each CPU has its own, at the same address) and
-// its banked lines, SGIs and PPIs, masked. After gic_init, on any CPU.
+// This CPU's interface up (each CPU has its own, at the same address), its
+// banked lines, SGIs and PPIs, masked, and its interface's mask (which
+// GICD_ITARGETSR0 reads back on each CPU) in this_cpu()->gic_mask. After
+// gic_init, on any CPU.
 void gic_cpu_init(void);
 // Routes interrupt `id` to this CPU and unmasks it; `handler` runs in IRQ
 // context for each occurrence.
@@ -29,15 +31,20 @@ void gic_mask(uint32_t id);
 void gic_unmask(uint32_t id);
 // Forgets the handler of `id` (masked first by the caller).
 void gic_release(uint32_t id);
+// Sends SGI `id` to the CPUs of `mask` (bit n: CPU interface n).
+void gic_send_sgi(uint32_t mask, uint32_t id);
+#define SGI_RESCHED 0 // reschedule (sched_ipi)
 // Acknowledges and handles every pending interrupt (called from trap_irq).
 void gic_dispatch(void);
 
-// Generic timer: ticks at `hz` on its non-secure physical PPI.
+// Generic timer: ticks at `hz` on its non-secure physical PPI, on this CPU.
 void timer_init(const struct machine *m, unsigned hz);
+// Starts this CPU's tick, after timer_init on the boot CPU. Each CPU.
+void timer_cpu_start(void);
 // This CPU's part of the timer, for a CPU that does not tick yet: user mode
 // may read the virtual count, the timer is off. Each CPU, kernel mode.
 void timer_cpu_init(void);
-// Ticks since timer_init.
+// Ticks of the boot CPU since timer_init.
 uint32_t timer_ticks(void);
 
 // PSCI through the conduit the device tree names. `from_hyp`: the kernel

@@ -12,7 +12,8 @@
 
 #define TIME_SLICE_TICKS 5 // 50 ms at 100 Hz
 
-// Makes `t` ready (T_READY) and queues it at the tail of its priority.
+// Makes `t` ready (T_READY) and queues it at the tail of its priority on
+// its CPU, which a reschedule SGI tells when it is another.
 void sched_wake(struct thread *t);
 // Takes a ready thread out of its run queue (it blocks, stops or dies).
 void sched_dequeue(struct thread *t);
@@ -28,6 +29,16 @@ static inline __attribute__((always_inline)) int sched_top_prio(const struct cpu
 	unsigned w = 31 - __builtin_clz(c->prio_top);
 	return (int)(w * 32 + 31 - __builtin_clz(c->prio_bits[w]));
 }
+// Sends CPU `c` a reschedule SGI, unless it is this one.
+void sched_kick(struct cpu *c);
+// Makes every other CPU that runs `t` leave it: `t` was stopped, or moved to
+// another CPU (t->cpu). Each takes sched_ipi on the way back to user mode,
+// which queues `t` again where it belongs if it is still ready; until then
+// `t` is on its leaving list and keeps its page. Kernel locked.
+void sched_evict(struct thread *t);
+// The reschedule SGI's handler: leaves the threads other CPUs evicted. The
+// reschedule itself is schedule()'s, at the end of every interrupt.
+void sched_ipi(uint32_t id);
 // The current thread gives up the rest of its turn.
 void sched_yield(void);
 // One timer tick: charges the running thread and preempts it when its

@@ -1,6 +1,5 @@
-// Secondary CPUs: started through PSCI CPU_ON, set up, and parked until the
-// kernel can run on several CPUs at once (issue 13: the big lock, per-CPU
-// run queues and an SGI to wake them come next).
+// Secondary CPUs: started through PSCI CPU_ON, set up and parked at boot,
+// then let into the kernel together (smp_start), each to its own run queue.
 #pragma once
 
 #include "cpu.h"
@@ -15,6 +14,13 @@
 // enabled (the wait sleeps in wfe, which the tick bounds).
 void smp_init(const struct machine *m);
 #define SMP_UP_TICKS 100 // 1 s at 100 Hz
+
+// Lets the parked CPUs into the kernel: from here kernel_lock is a real
+// lock on every CPU (cpu.h), and this CPU holds it. Each parked CPU gets a
+// reschedule SGI, takes the lock, flushes its TLB, starts its tick and
+// schedules. Nothing changes with one CPU online. Boot CPU, once, with
+// interrupts masked, before its first schedule().
+void smp_start(void);
 
 // Where a secondary CPU's C code starts (boot/head.S), on its own kernel
 // stack with its MMU on; `c` is its struct cpu. Does not return.

@@ -2,7 +2,8 @@
 // the partner is already waiting and at least as urgent as anything else
 // ready. It switches straight to the partner (TTBR0 with the partner's ASID,
 // no TLB flush) and leaves the kernel. Any other case takes the general path
-// (syscall_handle), which gives the same result more slowly. entry.S jumps
+// (syscall_handle), which gives the same result more slowly, and so does a
+// partner whose CPU is another (sched_wake queues it there). entry.S jumps
 // here with r0 (capability) and r1 (message info) untouched.
 #include "cp15.h"
 #include "cpu.h"
@@ -81,18 +82,19 @@ static inline void copy_mrs(struct thread *to, const struct thread *from)
 void fastpath_call(uint32_t cptr, uint32_t info)
 {
 	struct cpu *c = this_cpu();
-	struct thread *t = c->current, *dest;
+	struct thread *t, *dest;
 	struct endpoint *ep;
 	struct cap *cap;
 
 	kernel_lock();
+	t = c->current;
 	if (likely(cptr < CAP_SLOTS && FAST_INFO(info) && !(info & MSG_MAP))) {
 		cap = &t->space->caps[cptr];
 		ep = (struct endpoint *)cap->obj;
 		if (likely(cap_is(cap, CAP_ENDPOINT, RIGHT_WRITE) && ep->state == EP_RECV)) {
 			dest = ep->q.head;
 			if (likely(dest->prio >= t->prio && (int)dest->prio >= sched_top_prio(c) &&
-				   !dest->caller)) {
+				   !dest->caller && dest->cpu == c)) {
 				tq_pop_head(&ep->q); // dest, the receiver at the head
 				if (!ep->q.head)
 					ep->state = EP_IDLE;
@@ -117,11 +119,13 @@ void fastpath_call(uint32_t cptr, uint32_t info)
 void fastpath_reply_recv(uint32_t cptr, uint32_t info)
 {
 	struct cpu *c = this_cpu();
-	struct thread *t = c->current, *caller = t->caller;
+	struct thread *t, *caller;
 	struct endpoint *ep;
 	struct cap *cap;
 
 	kernel_lock();
+	t = c->current;
+	caller = t->caller;
 	if (unlikely(!caller))
 		goto slow;
 	__asm__ volatile(""); // keeps the tests apart: joined, GCC computes `caller &&
@@ -132,6 +136,7 @@ void fastpath_reply_recv(uint32_t cptr, uint32_t info)
 		ep = (struct endpoint *)cap->obj;
 		if (likely(cap_is(cap, CAP_ENDPOINT, RIGHT_READ) && ep->state != EP_SEND &&
 			   !ep->hdr.dead && (int)caller->prio >= sched_top_prio(c) &&
+			   caller->cpu == c &&
 			   (!(info & MSG_MAP) ||
 			    !(map_word_prot(t->ipcbuf->map[IPC_MAP_WORD]) & MAP_PIN
 				      ? fast_map(t->space, t->ipcbuf->map, caller, MAP_PIN)
@@ -162,10 +167,12 @@ slow:
 void fastpath_unpin(void)
 {
 	struct cpu *c = this_cpu();
-	struct thread *t = c->current;
-	struct window *w = t->atomic_win;
+	struct thread *t;
+	struct window *w;
 
 	kernel_lock();
+	t = c->current;
+	w = t->atomic_win;
 	if (likely(t->atomic && w->hdr.refs > 1 && !c->next && sched_top_prio(c) <= (int)t->prio)) {
 		t->atomic = 0;
 		t->atomic_win = 0;

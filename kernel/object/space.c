@@ -65,6 +65,11 @@ void space_destroy(struct space *s)
 		vspace_deactivate();
 		c->space = 0;
 	}
+	// Another CPU that has them loaded (its threads of s are evicted
+	// already) loads another space's before it runs user code again.
+	for (unsigned i = 0; i < NR_CPUS; i++)
+		if (cpu_get(i)->space == s)
+			cpu_get(i)->space = 0;
 	vspace_destroy(s);
 }
 

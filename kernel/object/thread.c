@@ -25,6 +25,7 @@ struct thread *thread_create(struct space *charge)
 	t->ctx.cpsr = PSR_MODE_USR;
 	t->slice = TIME_SLICE_TICKS;
 	t->id = next_thread_id++;
+	t->cpu = this_cpu(); // its creator's
 	return t;
 }
 
@@ -117,6 +118,8 @@ void thread_stop(struct thread *t, uint8_t state)
 	}
 	if (c->current == t)
 		c->current = 0;
+	else
+		sched_evict(t); // another CPU may be running it
 	if (c->next == t)
 		c->next = 0;
 	t->state = state;
@@ -164,8 +167,8 @@ static uint32_t abi_state(const struct thread *t)
 
 static void set_prio(struct thread *t, uint8_t prio)
 {
-	struct cpu *c = this_cpu();
-	int queued = t->state == T_READY && t != c->current && t != c->next;
+	int queued =
+		t->state == T_READY && t != t->cpu->current && t != this_cpu()->next && !t->leaving;
 
 	if (queued)
 		sched_dequeue(t);
@@ -340,12 +343,14 @@ static int configure_perform(const struct invocation *inv, const struct thread_a
 				(uint8_t)inv->in.mr[3]);
 }
 
-// THREAD_WRITE_REGS: (pc, sp, r0, r1) of a thread not running.
+// THREAD_WRITE_REGS: (pc, sp, r0, r1) of a thread not running, also not
+// on the CPU that ran it when it stopped: until that CPU leaves it, its
+// next entry from user mode saves the thread's registers over them.
 static int write_regs_decode(const struct invocation *inv, const struct thread *t)
 {
 	if (inv->in.len < 4)
 		return E_INVAL;
-	return t->state != T_INACTIVE && t->state != T_STOPPED ? E_BUSY : E_OK;
+	return (t->state != T_INACTIVE && t->state != T_STOPPED) || t->leaving ? E_BUSY : E_OK;
 }
 
 static void write_regs_perform(const struct invocation *inv, struct thread *t)
@@ -371,6 +376,37 @@ static int set_prio_decode(const struct invocation *inv)
 	if (inv->in.len < 1 || inv->in.mr[0] > PRIO_MAX)
 		return E_INVAL;
 	return inv->in.mr[0] > inv->caller->prio ? E_PERM : E_OK;
+}
+
+// THREAD_SET_CPU: (cpu), an online CPU; a pinned thread stays where it is.
+static int set_cpu_decode(const struct invocation *inv, const struct thread *t)
+{
+	uint32_t n = inv->in.mr[0];
+
+	if (inv->in.len < 1 || n >= NR_CPUS || !cpu_get(n)->online)
+		return E_INVAL;
+	return t->atomic && t->cpu != cpu_get(n) ? E_BUSY : E_OK;
+}
+
+// Moves t to CPU `to`: out of the run queue it waits in and into the
+// other's, or off the CPU that runs it (at once when that is this one, else
+// when that CPU takes the reschedule SGI).
+static void set_cpu_perform(struct thread *t, struct cpu *to)
+{
+	struct cpu *c = this_cpu();
+	int queued = t->state == T_READY && t != t->cpu->current && t != c->next && !t->leaving;
+
+	if (t->cpu == to)
+		return;
+	if (queued)
+		sched_dequeue(t);
+	if (t == c->current)
+		c->current = 0; // the caller itself: it resumes there
+	t->cpu = to;
+	if (t->state == T_READY && !queued && t != c->next)
+		sched_evict(t); // another CPU runs it: it leaves it and queues it on `to`
+	if (t->state == T_READY)
+		sched_wake(t);
 }
 
 int thread_invoke(struct invocation *inv)
@@ -419,11 +455,17 @@ int thread_invoke(struct invocation *inv)
 		if (!err)
 			set_prio(t, (uint8_t)inv->in.mr[0]);
 		return err;
+	case THREAD_SET_CPU:
+		err = set_cpu_decode(inv, t);
+		if (!err)
+			set_cpu_perform(t, cpu_get(inv->in.mr[0]));
+		return err;
 	case THREAD_INFO:
-		inv->out.len = 3;
+		inv->out.len = 4;
 		inv->out.mr[0] = abi_state(t);
 		inv->out.mr[1] = t->prio;
 		inv->out.mr[2] = t->faults;
+		inv->out.mr[3] = t == inv->caller ? this_cpu()->id : t->cpu->id;
 		return E_OK;
 	default: return E_NOSYS;
 	}

@@ -4,10 +4,12 @@
 #include "cp15.h"
 #include "cpu.h"
 
+struct ticket_lock kernel_big_lock;
+
 static uint8_t kstacks[NR_CPUS][KSTACK_SIZE] __attribute__((aligned(8)));
 
-// The struct cpu of CPU `n`, which is also the top of its kernel stack.
-static struct cpu *cpu_struct(unsigned n)
+// The struct cpu is also the top of CPU n's kernel stack.
+struct cpu *cpu_get(unsigned n)
 {
 	uint32_t top = (uint32_t)&kstacks[n][KSTACK_SIZE] - sizeof(struct cpu);
 	return (struct cpu *)(top & ~7u);
@@ -15,7 +17,7 @@ static struct cpu *cpu_struct(unsigned n)
 
 struct cpu *cpu_prepare(unsigned n)
 {
-	struct cpu *c = cpu_struct(n);
+	struct cpu *c = cpu_get(n);
 
 	memset(c, 0, sizeof(*c));
 	c->id = n;

@@ -53,29 +53,51 @@ static void rq_push_head(struct cpu *c, struct thread *t)
 	KASSERT(rq_ok(c, t->prio));
 }
 
+// Whether ready `t` waits in its CPU's run queue.
+static int rq_queued(const struct thread *t)
+{
+	return t->prev || t->cpu->rq[t->prio].head == t;
+}
+
+void sched_kick(struct cpu *c)
+{
+	if (c != this_cpu())
+		gic_send_sgi(c->gic_mask, SGI_RESCHED);
+}
+
 void sched_dequeue(struct thread *t)
 {
-	struct cpu *c = this_cpu();
+	struct cpu *c = t->cpu, *self = this_cpu();
 	struct tqueue *q = &c->rq[t->prio];
 
-	if (c->next == t) {
-		c->next = 0;
+	if (self->next == t) {
+		self->next = 0;
 		return;
 	}
-	if (t->state != T_READY || t == c->current || (!t->prev && q->head != t))
+	if (t->state != T_READY || !rq_queued(t))
 		return; // running, or not queued
 	tq_remove(q, t);
 	rq_unmark_if_empty(c, t->prio);
 	KASSERT(rq_ok(c, t->prio));
 }
 
+// Queues ready `t` on its CPU, unless it runs there already, is chosen to
+// run next or is queued, and tells that CPU when it is another.
+static void enqueue(struct thread *t)
+{
+	struct cpu *c = t->cpu;
+
+	if (t == c->current || t == this_cpu()->next || rq_queued(t))
+		return;
+	rq_push_tail(c, t);
+	sched_kick(c);
+}
+
 void sched_wake(struct thread *t)
 {
-	struct cpu *c = this_cpu();
-
 	t->state = T_READY;
-	if (t != c->current && t != c->next)
-		rq_push_tail(c, t);
+	if (!t->leaving) // else the CPU leaving it queues it (sched_ipi)
+		enqueue(t);
 }
 
 void sched_direct(struct thread *t)
@@ -83,11 +105,32 @@ void sched_direct(struct thread *t)
 	struct cpu *c = this_cpu();
 	struct thread *cur = c->current;
 
+	if (t->cpu != c || t->leaving) {
+		sched_wake(t);
+		return;
+	}
 	t->state = T_READY;
 	if (!c->next && (!cur || cur->state != T_READY) && (int)t->prio >= sched_top_prio(c))
 		c->next = t;
 	else if (t != cur)
 		rq_push_tail(c, t);
+}
+
+// This CPU stops running its current thread, which is ready, and queues
+// it again: at the tail of its priority, or at the head when a more urgent
+// thread preempts it. A thread another CPU stopped or moved meanwhile is
+// queued by sched_ipi instead.
+static void requeue_current(struct cpu *c, int head)
+{
+	struct thread *cur = c->current;
+
+	c->current = 0;
+	if (cur->leaving)
+		return;
+	if (head)
+		rq_push_head(c, cur);
+	else
+		rq_push_tail(c, cur);
 }
 
 void sched_yield(void)
@@ -97,8 +140,7 @@ void sched_yield(void)
 
 	if (cur && cur->state == T_READY && sched_top_prio(c) >= (int)cur->prio) {
 		cur->slice = TIME_SLICE_TICKS;
-		rq_push_tail(c, cur);
-		c->current = 0;
+		requeue_current(c, 0);
 	}
 }
 
@@ -114,11 +156,46 @@ void sched_tick(void)
 	}
 	if (cur && cur->state == T_READY && --cur->slice == 0) {
 		cur->slice = TIME_SLICE_TICKS;
-		if (sched_top_prio(c) >= (int)cur->prio) {
-			rq_push_tail(c, cur);
-			c->current = 0;
-		}
+		if (sched_top_prio(c) >= (int)cur->prio)
+			requeue_current(c, 0);
 	}
+}
+
+void sched_evict(struct thread *t)
+{
+	struct cpu *self = this_cpu();
+
+	for (unsigned i = 0; i < NR_CPUS; i++) {
+		struct cpu *x = cpu_get(i);
+		if (x == self || x->current != t)
+			continue;
+		if (!t->leaving) { // the page stays until x has left it
+			t->leaving = 1;
+			kobj_get(&t->hdr);
+			t->leave_next = x->leaving;
+			x->leaving = t;
+		}
+		sched_kick(x);
+	}
+}
+
+void sched_ipi(uint32_t id)
+{
+	struct cpu *c = this_cpu();
+	struct thread *t;
+
+	(void)id;
+	while ((t = c->leaving)) {
+		c->leaving = t->leave_next;
+		t->leave_next = 0;
+		t->leaving = 0;
+		if (c->current == t)
+			c->current = 0;
+		if (t->state == T_READY)
+			enqueue(t);
+		kobj_put(&t->hdr);
+	}
+	kobj_reap(); // the threads that died on another CPU while this one ran them
 }
 
 // Picks the thread to run: the direct choice of an IPC, else the running
@@ -129,18 +206,20 @@ static struct thread *pick(struct cpu *c)
 	struct thread *cur = c->current, *t = c->next;
 	int top = sched_top_prio(c);
 
+	if (cur && cur->leaving) // stopped or moved by another CPU: sched_ipi queues it
+		c->current = cur = 0;
 	if (cur && cur->state == T_READY && cur->atomic)
 		return cur; // pinned (THREAD_ATOMIC)
 	if (t) {
 		c->next = 0;
 		if (cur && cur != t && cur->state == T_READY)
-			rq_push_head(c, cur);
+			requeue_current(c, 1);
 		return t;
 	}
 	if (cur && cur->state == T_READY) {
 		if (top <= (int)cur->prio)
 			return cur;
-		rq_push_head(c, cur); // preempted by a more urgent thread: first in line again
+		requeue_current(c, 1); // preempted by a more urgent thread: first in line again
 	}
 	if (top < 0)
 		return 0;
@@ -154,7 +233,9 @@ void schedule(void)
 	struct cpu *c = this_cpu();
 	struct thread *t = c->current;
 
-	// The common case: the thread that entered the kernel goes on.
+	// The common case: the thread that entered the kernel goes on. (One
+	// another CPU has just stopped or moved is left by sched_ipi, whose
+	// interrupt is pending: it is taken as the thread resumes.)
 	if (t && t->state == T_READY && !c->next && c->space == t->space &&
 	    (!c->prio_top || sched_top_prio(c) <= (int)t->prio)) {
 		kernel_unlock();
@@ -162,8 +243,13 @@ void schedule(void)
 	}
 	while (!(t = pick(c))) {
 		c->current = 0;
-		irq_enable(); // idle: the only place the kernel takes interrupts
+		// Idle: the lock goes before the wfi, which wakes on a pending
+		// interrupt even while they are masked; the interrupt is then
+		// taken under the lock (the only place the kernel takes them).
+		kernel_unlock();
 		wfi();
+		kernel_lock();
+		irq_enable();
 		irq_disable();
 	}
 	switch_to(c, t);

@@ -178,11 +178,13 @@ enum hmk_invocation {
 
 	// CAP_THREAD
 	THREAD_CONFIGURE,  // (space slot, ipc buffer va, fault endpoint slot or 0, priority)
-	THREAD_WRITE_REGS, // (pc, sp, r0, r1)
+	THREAD_WRITE_REGS, // (pc, sp, r0, r1) of a thread not running: E_BUSY also while
+			   //   another CPU has yet to leave a thread just suspended there
 	THREAD_RESUME,     // starts or resumes a configured, stopped thread
 	THREAD_SUSPEND,    // stops it wherever it is (an IPC in progress fails E_DEAD for it)
 	THREAD_SET_PRIO,   // (priority), at most the caller's own
-	THREAD_INFO,       // -> MR0 state, MR1 priority, MR2 fault count
+	THREAD_INFO,       // -> MR0 state, MR1 priority, MR2 fault count, MR3 its CPU (for
+			   //   the calling thread itself, the CPU that runs the call)
 
 	// CAP_RANGE
 	RANGE_INFO,  // -> MR0 base low, MR1 base high, MR2 size in pages  (no right needed)
@@ -250,6 +252,14 @@ enum hmk_invocation {
 		      //   dies with that space (or INV_DESTROY), and every mapping made
 		      //   through it goes then, in every space and window. It cannot be
 		      //   split or derived again (E_PERM). Needs RIGHT_MANAGE on both.
+
+	// CAP_THREAD, more
+	THREAD_SET_CPU, // (cpu) with RIGHT_MANAGE: the thread runs on CPU `cpu` (0: the boot
+			//   CPU; a new thread runs on its creator's). A ready or running
+			//   thread moves at once (a running one when its CPU next takes an
+			//   interrupt). E_INVAL: no such CPU online; E_BUSY: the thread is
+			//   pinned (THREAD_ATOMIC, MAP_PIN) on another CPU: ask again after
+			//   it unpins
 
 	INV_COUNT
 };

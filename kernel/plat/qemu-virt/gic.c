@@ -2,6 +2,7 @@
 // the CPU interface acknowledges them.
 #include <stdint.h>
 
+#include "cpu.h"
 #include "mmu.h"
 #include "plat.h"
 #include "printk.h"
@@ -13,6 +14,7 @@
 #define GICD_ICPENDR 0x280
 #define GICD_IPRIORITYR 0x400
 #define GICD_ITARGETSR 0x800
+#define GICD_SGIR 0xf00
 #define GICC_CTLR 0x00
 #define GICC_PMR 0x04
 #define GICC_IAR 0x0c
@@ -59,6 +61,7 @@ static void disable_lines(unsigned from, unsigned to)
 void gic_cpu_init(void)
 {
 	disable_lines(0, 32); // SGIs and PPIs: banked, this CPU's own
+	this_cpu()->gic_mask = (uint8_t)dist_read(GICD_ITARGETSR);
 	cpu_write(GICC_PMR, 0xf0);
 	cpu_write(GICC_CTLR, 1);
 }
@@ -86,9 +89,15 @@ void gic_enable(uint32_t id, void (*handler)(uint32_t id))
 	handlers[id] = handler;
 	if (id >= 32) { // SPIs need a target; SGIs and PPIs are banked per CPU
 		volatile uint8_t *targets = (volatile uint8_t *)gicd + GICD_ITARGETSR;
-		targets[id] = 1u << (read_mpidr() & 0xff);
+		targets[id] = this_cpu()->gic_mask;
 	}
 	dist_write(GICD_ISENABLER + (id / 32) * 4, 1u << (id % 32));
+}
+
+void gic_send_sgi(uint32_t mask, uint32_t id)
+{
+	dsb(); // what the SGI announces is seen first
+	dist_write(GICD_SGIR, (mask & 0xff) << 16 | id);
 }
 
 void gic_dispatch(void)

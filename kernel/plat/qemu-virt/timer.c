@@ -9,14 +9,16 @@
 #define CNTP_CTL_ENABLE (1u << 0)
 #define CNTKCTL_PL0VCTEN (1u << 1)
 
-static uint32_t reload;
+static uint32_t reload, irq;
 static volatile uint32_t ticks;
 
+// Each CPU's own tick; the boot CPU's counts timer_ticks.
 static void timer_tick(uint32_t id)
 {
 	(void)id;
 	write_cntp_tval(reload);
-	ticks++;
+	if (this_cpu()->id == 0)
+		ticks++;
 	sched_tick();
 }
 
@@ -36,12 +38,19 @@ void timer_init(const struct machine *m, unsigned hz)
 	if (!freq)
 		panic("timer: no frequency in CNTFRQ or the device tree");
 	reload = freq / hz;
+	irq = m->timer_irq_phys;
 	timer_cpu_init();
-	gic_enable(m->timer_irq_phys, timer_tick);
+	gic_enable(irq, timer_tick);
+	timer_cpu_start();
+	printk("timer: %u Hz counter, tick %u Hz on interrupt %u\n", freq, hz, m->timer_irq_phys);
+}
+
+void timer_cpu_start(void)
+{
+	gic_unmask(irq); // a PPI: banked, this CPU's
 	write_cntp_tval(reload);
 	write_cntp_ctl(CNTP_CTL_ENABLE);
 	isb();
-	printk("timer: %u Hz counter, tick %u Hz on interrupt %u\n", freq, hz, m->timer_irq_phys);
 }
 
 uint32_t timer_ticks(void)
