@@ -101,12 +101,8 @@ void smp_init(const struct machine *m)
 
 void smp_start(void)
 {
-	unsigned n = 0;
-
-	for (unsigned i = 1; i < NR_CPUS; i++)
-		n += cpu_get(i)->online;
-	if (!n)
-		return; // one CPU: kernel_lock stays free
+	if (cpus_online() == 1)
+		return; // kernel_lock stays free
 	for (unsigned i = 0; i < NR_CPUS; i++)
 		cpu_get(i)->smp = cpu_get(i)->online;
 	ticket_lock(&kernel_big_lock); // held now, as kernel_lock leaves it

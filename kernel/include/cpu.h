@@ -30,11 +30,12 @@ struct cpu {
 	uint32_t prio_top;      // bit i: some of prios 32i..32i+31 ready
 	uint32_t prio_bits[NR_PRIOS / 32];
 	struct tqueue rq[NR_PRIOS];
-	uint32_t id;      // n: this is kstacks[n]
-	uint8_t pmu_user; // PMUSERENR.EN now: user mode may use the PMU
-	uint8_t online;   // set by the CPU itself once it is set up (smp.c)
-	uint8_t smp;      // other CPUs run the kernel too: kernel_lock is real
-	uint8_t gic_mask; // this CPU's GIC interface: its bit in GICD_ITARGETSR
+	uint32_t id;       // n: this is kstacks[n]
+	uint8_t pmu_user;  // PMUSERENR.EN now: user mode may use the PMU
+	uint8_t online;    // set by the CPU itself once it is set up (smp.c)
+	uint8_t smp;       // other CPUs run the kernel too: kernel_lock is real
+	uint8_t gic_mask;  // this CPU's GIC interface: its bit in GICD_ITARGETSR
+	uint8_t tlb_stale; // a space died elsewhere: flush before user mode (sched_ipi)
 	// Threads other CPUs stopped or moved while this one ran them, linked
 	// through leave_next, each with a reference that keeps its page (where
 	// an entry from user mode saves its registers) until this CPU has left
@@ -60,18 +61,36 @@ static inline struct cpu *this_cpu(void)
 // take and 6 to release uncontended, 30 over the two entries and two exits
 // of an IPC round trip; the check alone is 3 a side, 12 a round trip.
 extern struct ticket_lock kernel_big_lock;
-static inline void kernel_lock(void)
+static inline __attribute__((always_inline)) void kernel_lock(void)
 {
 	if (this_cpu()->smp)
 		ticket_lock(&kernel_big_lock);
 }
-static inline void kernel_unlock(void)
+static inline __attribute__((always_inline)) void kernel_unlock(void)
 {
 	if (this_cpu()->smp)
 		ticket_unlock(&kernel_big_lock);
 }
+void sched_evicted(uint32_t rewind);
+// kernel_lock at an entry from user mode by this CPU's current thread,
+// which another CPU may have stopped, killed or moved while this one waited
+// for the lock (sched_evict): such a thread does not go on here. Its entry
+// is undone (pc back by `rewind`: 4 for an svc, 0 for a fault, which
+// happens again) and this CPU schedules (sched_evicted, no return).
+static inline __attribute__((always_inline)) void kernel_enter(uint32_t rewind)
+{
+	struct cpu *c = this_cpu();
+
+	if (c->smp) {
+		ticket_lock(&kernel_big_lock);
+		if (__builtin_expect(c->leaving != 0, 0))
+			sched_evicted(rewind);
+	}
+}
 // CPU n's struct cpu (n < NR_CPUS), online or not.
 struct cpu *cpu_get(unsigned n);
+// How many CPUs are online (set up by smp_init; the boot CPU is one).
+unsigned cpus_online(void);
 
 // Sets up the boot CPU's struct cpu and kernel stack: cpu_start(cpu_prepare(0)).
 void cpu_init(void);

@@ -36,7 +36,8 @@ void sched_kick(struct cpu *c);
 // which queues `t` again where it belongs if it is still ready; until then
 // `t` is on its leaving list and keeps its page. Kernel locked.
 void sched_evict(struct thread *t);
-// The reschedule SGI's handler: leaves the threads other CPUs evicted. The
+// The reschedule SGI's handler: flushes the TLB when a space died on another
+// CPU (space_destroy) and leaves the threads other CPUs evicted. The
 // reschedule itself is schedule()'s, at the end of every interrupt.
 void sched_ipi(uint32_t id);
 // The current thread gives up the rest of its turn.

@@ -86,7 +86,7 @@ void fastpath_call(uint32_t cptr, uint32_t info)
 	struct endpoint *ep;
 	struct cap *cap;
 
-	kernel_lock();
+	kernel_enter(SVC_SIZE);
 	t = c->current;
 	if (likely(cptr < CAP_SLOTS && FAST_INFO(info) && !(info & MSG_MAP))) {
 		cap = &t->space->caps[cptr];
@@ -123,7 +123,7 @@ void fastpath_reply_recv(uint32_t cptr, uint32_t info)
 	struct endpoint *ep;
 	struct cap *cap;
 
-	kernel_lock();
+	kernel_enter(SVC_SIZE);
 	t = c->current;
 	caller = t->caller;
 	if (unlikely(!caller))
@@ -170,7 +170,7 @@ void fastpath_unpin(void)
 	struct thread *t;
 	struct window *w;
 
-	kernel_lock();
+	kernel_enter(SVC_SIZE);
 	t = c->current;
 	w = t->atomic_win;
 	if (likely(t->atomic && w->hdr.refs > 1 && !c->next && sched_top_prio(c) <= (int)t->prio)) {

@@ -70,10 +70,11 @@ int console_invoke(struct invocation *inv)
 			write_perform(inv);
 		return err;
 	case CONSOLE_STATS: // nothing to decode, no right needed
-		inv->out.len = 3;
+		inv->out.len = 4;
 		inv->out.mr[0] = memory_lowmem_used_kib();
 		inv->out.mr[1] = frame_free_count();
 		inv->out.mr[2] = timer_ticks();
+		inv->out.mr[3] = cpus_online();
 		return E_OK;
 	case CONSOLE_PMU:
 		err = pmu_decode(inv, &s);

@@ -65,11 +65,16 @@ void space_destroy(struct space *s)
 		vspace_deactivate();
 		c->space = 0;
 	}
-	// Another CPU that has them loaded (its threads of s are evicted
-	// already) loads another space's before it runs user code again.
-	for (unsigned i = 0; i < NR_CPUS; i++)
-		if (cpu_get(i)->space == s)
-			cpu_get(i)->space = 0;
+	// The other CPUs (s's threads are evicted from them already) forget
+	// s's tables and ASID before they run user code again: the ASID is
+	// given out again, and TLB maintenance is still this CPU's alone.
+	for (unsigned i = 0; i < NR_CPUS; i++) {
+		struct cpu *x = cpu_get(i);
+		if (x != c && x->online) {
+			x->tlb_stale = 1;
+			sched_kick(x);
+		}
+	}
 	vspace_destroy(s);
 }
 

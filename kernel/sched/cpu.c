@@ -24,6 +24,15 @@ struct cpu *cpu_prepare(unsigned n)
 	return c;
 }
 
+unsigned cpus_online(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < NR_CPUS; i++)
+		n += cpu_get(i)->online;
+	return n;
+}
+
 void cpu_start(struct cpu *c)
 {
 	write_tpidrprw((uint32_t)c);
@@ -38,5 +47,8 @@ void cpu_start(struct cpu *c)
 
 void cpu_init(void)
 {
-	cpu_start(cpu_prepare(0));
+	struct cpu *c = cpu_prepare(0);
+
+	cpu_start(c);
+	c->online = 1;
 }

@@ -7,6 +7,7 @@
 #include "printk.h"
 #include "tqueue.h"
 #include "objects.h"
+#include "tlb.h"
 #include "trap.h"
 #include "vspace.h"
 
@@ -179,12 +180,12 @@ void sched_evict(struct thread *t)
 	}
 }
 
-void sched_ipi(uint32_t id)
+// Leaves the threads other CPUs evicted from this one: each waits no more
+// (its reference goes) and, still ready, is queued where it belongs.
+static void leave_evicted(struct cpu *c)
 {
-	struct cpu *c = this_cpu();
 	struct thread *t;
 
-	(void)id;
 	while ((t = c->leaving)) {
 		c->leaving = t->leave_next;
 		t->leave_next = 0;
@@ -196,6 +197,34 @@ void sched_ipi(uint32_t id)
 		kobj_put(&t->hdr);
 	}
 	kobj_reap(); // the threads that died on another CPU while this one ran them
+}
+
+void sched_ipi(uint32_t id)
+{
+	struct cpu *c = this_cpu();
+
+	(void)id;
+	if (c->tlb_stale) { // see space_destroy
+		c->tlb_stale = 0;
+		vspace_deactivate();
+		c->space = 0;
+		tlb_flush_all();
+	}
+	leave_evicted(c);
+}
+
+void sched_evicted(uint32_t rewind)
+{
+	struct cpu *c = this_cpu();
+	struct thread *t = c->current;
+
+	if (!t || !t->leaving) { // another thread, which this CPU has left already
+		leave_evicted(c);
+		return;
+	}
+	t->ctx.pc -= rewind; // it enters again where it was, when it runs
+	leave_evicted(c);
+	schedule();
 }
 
 // Picks the thread to run: the direct choice of an IPC, else the running

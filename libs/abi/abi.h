@@ -200,7 +200,8 @@ enum hmk_invocation {
 	CONSOLE_POWEROFF, // powers the machine off
 	CONSOLE_STATS,    // -> MR0 LOWMEM the kernel holds now (KiB, as the boot report's
 			  //   lowmem_used), MR1 free LOWMEM frames, MR2 timer ticks since
-			  //   boot (100 a second)  (no right needed)
+			  //   boot (100 a second), MR3 CPUs online (THREAD_SET_CPU takes
+			  //   0 to MR3 - 1)  (no right needed)
 	CONSOLE_PMU,      // (space slot, on) with RIGHT_MANAGE (and RIGHT_WRITE on the space):
 			  //   on = 1 lets that space's threads use the performance monitors
 			  //   (PMUSERENR.EN: read and write, ARMv7 has no read-only mode),

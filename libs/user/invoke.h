@@ -178,6 +178,14 @@ static inline int thread_info(uint32_t thread, uint32_t *state, uint32_t *prio, 
 	return err;
 }
 
+// THREAD_SET_CPU: thread runs on CPU `cpu` from now on (E_INVAL: not
+// online; E_BUSY: pinned on another CPU).
+static inline int thread_set_cpu(uint32_t thread, uint32_t cpu)
+{
+	struct msg m;
+	return hmk_invoke(thread, THREAD_SET_CPU, 1, cpu, 0, 0, 0, &m);
+}
+
 // THREAD_BIND_NOTIFY: a signal on notify (0: unbind) ends thread's recv.
 static inline int thread_bind_notify(uint32_t thread, uint32_t notify)
 {

@@ -14,7 +14,10 @@ struct test {
 	const char *name;
 };
 
-// Prints "ok - name" or "FAIL - name: why" and counts it in *passed or *failed.
+// Prints "ok - name" or "FAIL - name: why" and counts it in *passed or
+// *failed; a test whose `why` starts with TEST_SKIP could not run here: it
+// prints "skip - name: why" and counts in neither.
+#define TEST_SKIP "skip: "
 void test_result(const char *name, const char *why, int *passed, int *failed);
 
 // Formats a failure message into a static buffer (one test at a time).

@@ -68,6 +68,8 @@ static inline uint32_t regs_gpr(const struct regs *r, unsigned i)
 	return r->r[i];
 }
 
+#define SVC_SIZE 4 // an svc (threads run in ARM state): a system call's pc is past it
+
 #define PSR_MODE_MASK 0x1fu
 #define PSR_MODE_USR 0x10u
 #define PSR_MODE_SVC 0x13u

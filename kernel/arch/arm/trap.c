@@ -83,28 +83,28 @@ void trap_irq(struct regs *f)
 void trap_user_undef(struct regs *r)
 {
 	(void)r;
-	kernel_lock();
+	kernel_enter(0); // the fault happens again
 	fault_user(FAULT_UNDEF, 0, 0);
 }
 
 void trap_user_pabort(struct regs *r)
 {
 	(void)r;
-	kernel_lock();
+	kernel_enter(0); // the fault happens again
 	fault_user(FAULT_PABORT, read_ifsr(), read_ifar());
 }
 
 void trap_user_dabort(struct regs *r)
 {
 	(void)r;
-	kernel_lock();
+	kernel_enter(0); // the fault happens again
 	fault_user(FAULT_DABORT, read_dfsr(), read_dfar());
 }
 
 void trap_user_unexpected(struct regs *r)
 {
 	(void)r;
-	kernel_lock();
+	kernel_enter(0); // the fault happens again
 	fault_user(FAULT_UNDEF, 0, 0);
 }
 

@@ -7,9 +7,9 @@
 #include "user.h"
 
 static const struct test *const tables[] = {
-	syscall_tests, ipc_tests,    caps_tests,   space_tests,     thread_tests,
-	fault_tests,   notify_tests, quota_tests,  sched_tests,     kill_tests,
-	reply_tests,   irq_tests,    window_tests, reply_map_tests, lifetime_tests,
+	syscall_tests, ipc_tests,       caps_tests,     space_tests, thread_tests, fault_tests,
+	notify_tests,  quota_tests,     sched_tests,    kill_tests,  reply_tests,  irq_tests,
+	window_tests,  reply_map_tests, lifetime_tests, smp_tests,
 };
 
 int main(void)

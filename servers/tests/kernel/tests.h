@@ -106,6 +106,6 @@ uint32_t scratch_va(uint32_t npages);
 // --- the test tables of each file ------------------------------------------
 extern const struct test syscall_tests[], ipc_tests[], caps_tests[], space_tests[], thread_tests[],
 	fault_tests[], notify_tests[], quota_tests[], sched_tests[], kill_tests[], reply_tests[],
-	irq_tests[], window_tests[], reply_map_tests[], lifetime_tests[];
+	irq_tests[], window_tests[], reply_map_tests[], lifetime_tests[], smp_tests[];
 // A copy of the suite spawned with a non-zero argument runs this and exits.
 int lifetime_child(uint32_t arg);

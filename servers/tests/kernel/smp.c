@@ -1,0 +1,302 @@
+// Several CPUs: a thread runs on the CPU THREAD_SET_CPU gives it, IPC works
+// between CPUs, a thread killed from another CPU stops, and THREAD_SET_CPU's
+// errors. The threads that run on CPU 1 live in a space of their own, whose
+// mappings are all made before they run there (TLB maintenance is still
+// per-CPU: a space changing mappings under another CPU is not safe yet).
+// Their code is a few hand-assembled instructions (as lifetime.c's zombie).
+// The tests that need a second CPU say so and are skipped on one.
+#include "tests.h"
+
+#define A_CODE_VA 0x00010000u
+#define A_DATA_VA 0x00020000u
+#define A_IPCBUF_VA 0x00030000u
+#define A_EP_SLOT 2     // in the helper space: the echo server's endpoint
+#define A_THREAD_SLOT 3 // in the helper space: the helper thread itself
+
+// CONSOLE_STATS's count of CPUs online.
+static uint32_t cpus(void)
+{
+	struct msg m;
+	return hmk_invoke(SLOT_CONSOLE, CONSOLE_STATS, 0, 0, 0, 0, 0, &m) == E_OK ? m.mr[3] : 0;
+}
+
+#define NEEDS_2_CPUS()                                                                             \
+	do {                                                                                       \
+		if (cpus() < 2)                                                                    \
+			return TEST_SKIP "needs 2 CPUs";                                           \
+	} while (0)
+
+// A few ARM instructions.
+static uint32_t mov(unsigned rd, unsigned rm)
+{
+	return 0xe1a00000 | rd << 12 | rm;
+}
+static uint32_t mov_imm(unsigned rd, uint32_t imm8)
+{
+	return 0xe3a00000 | rd << 12 | imm8;
+}
+static uint32_t movw(unsigned rd, uint32_t v)
+{
+	return 0xe3000000 | (v >> 12 & 0xf) << 16 | rd << 12 | (v & 0xfff);
+}
+static uint32_t movt(unsigned rd, uint32_t v)
+{
+	return 0xe3400000 | (v >> 28 & 0xf) << 16 | rd << 12 | (v >> 16 & 0xfff);
+}
+static uint32_t add_imm(unsigned rd, unsigned rn, uint32_t imm8)
+{
+	return 0xe2800000 | rn << 16 | rd << 12 | imm8;
+}
+static uint32_t str(unsigned rt, unsigned rn, uint32_t off)
+{
+	return 0xe5800000 | rn << 16 | rt << 12 | off;
+}
+static uint32_t ldr(unsigned rt, unsigned rn, uint32_t off)
+{
+	return 0xe5900000 | rn << 16 | rt << 12 | off;
+}
+#define SVC 0xef000000u
+// b from instruction `from` to instruction `to`
+static uint32_t b(int from, int to)
+{
+	return 0xea000000 | ((uint32_t)(to - from - 2) & 0xffffff);
+}
+
+// Helper (r0 = data va, r1 = its own thread slot): for ever, THREAD_INFO on
+// itself, data[1] = the CPU that ran the call (MR3), data[0]++.
+static unsigned counter_code(uint32_t *c)
+{
+	uint32_t info = MSG_INFO(THREAD_INFO, 0);
+	unsigned n = 0;
+	c[n++] = mov(8, 0);
+	c[n++] = mov(9, 1);
+	c[n++] = mov(0, 9); // 2: loop
+	c[n++] = movw(1, info);
+	c[n++] = movt(1, info);
+	c[n++] = mov_imm(7, SYS_CALL);
+	c[n++] = SVC;
+	c[n++] = str(5, 8, 4);
+	c[n++] = ldr(2, 8, 0);
+	c[n++] = add_imm(2, 2, 1);
+	c[n++] = str(2, 8, 0);
+	c[n] = b((int)n, 2);
+	return n + 1;
+}
+
+// Helper (r0 = endpoint slot, r1 = its own thread slot): receives, then for
+// ever answers MR0 + 1 and, in MR1, the CPU that runs it (THREAD_INFO on
+// itself), and receives the next.
+static unsigned echo_code(uint32_t *c)
+{
+	uint32_t info = MSG_INFO(THREAD_INFO, 0);
+	unsigned n = 0;
+	c[n++] = mov(8, 0);
+	c[n++] = mov(9, 1);
+	c[n++] = mov(0, 8);
+	c[n++] = mov_imm(1, 0);
+	c[n++] = mov_imm(7, SYS_RECV);
+	c[n++] = SVC;
+	c[n++] = mov(10, 2); // 6: loop
+	c[n++] = mov(0, 9);
+	c[n++] = movw(1, info);
+	c[n++] = movt(1, info);
+	c[n++] = mov_imm(7, SYS_CALL);
+	c[n++] = SVC;
+	c[n++] = add_imm(2, 10, 1);
+	c[n++] = mov(3, 5);
+	c[n++] = mov_imm(1, MSG_INFO(0, 2));
+	c[n++] = mov(0, 8);
+	c[n++] = mov_imm(7, SYS_REPLY_RECV);
+	c[n++] = SVC;
+	c[n] = b((int)n, 6);
+	return n + 1;
+}
+
+struct helper {
+	uint32_t space, thread;  // slots of ours
+	volatile uint32_t *data; // its data page, as we see it
+};
+
+// A new space with `code` at A_CODE_VA, a data page shared with us at
+// A_DATA_VA, its thread (configured at `prio`, r0 = `r0`, r1 = its own slot,
+// not started) and, when `ep`, that endpoint in its A_EP_SLOT.
+static int helper_make(struct helper *h, unsigned (*code)(uint32_t *), uint32_t ep, uint32_t r0,
+		       uint32_t prio)
+{
+	uint32_t crange, coff, drange, doff, va = scratch_va(1), dva = scratch_va(1), insn[32];
+	unsigned n = code(insn);
+	int e;
+
+	if (!scratch_page(&crange, &coff) || !scratch_page(&drange, &doff))
+		return E_NOMEM;
+	if ((e = space_map(SLOT_SPACE, crange, coff, va, 1, PROT_READ | PROT_WRITE)))
+		return e;
+	for (unsigned i = 0; i < n; i++)
+		((volatile uint32_t *)va)[i] = insn[i];
+	if ((e = space_unmap(SLOT_SPACE, va, 1)) ||
+	    (e = space_map(SLOT_SPACE, drange, doff, dva, 1, PROT_READ | PROT_WRITE)))
+		return e;
+	defer_unmap(dva, 1);
+	h->data = (volatile uint32_t *)dva;
+	h->data[0] = 0;
+	h->data[1] = ~0u;
+	if ((e = obj_new_in(SLOT_SPACE, CAP_SPACE, 8, &h->space)) ||
+	    (e = space_map(h->space, crange, coff, A_CODE_VA, 1, PROT_READ | PROT_EXEC)) ||
+	    (e = space_map(h->space, drange, doff, A_DATA_VA, 1, PROT_READ | PROT_WRITE)) ||
+	    (e = obj_new_in(h->space, CAP_THREAD, 0, &h->thread)) ||
+	    (e = space_mint(h->space, A_THREAD_SLOT, h->thread, RIGHTS_ALL, 0)) ||
+	    (ep && (e = space_mint(h->space, A_EP_SLOT, ep, RIGHTS_ALL, 0))) ||
+	    (e = thread_configure(h->thread, h->space, A_IPCBUF_VA, 0, prio)))
+		return e;
+	return thread_write_regs(h->thread, A_CODE_VA, 0, r0, A_THREAD_SLOT);
+}
+
+// Spins (no yield: this CPU runs nothing else meanwhile) until the helper's
+// counter moves and it says it ran on `cpu`, for up to about a second.
+static int runs_on(const struct helper *h, uint32_t cpu)
+{
+	uint32_t v0 = h->data[0];
+	uint64_t end = counter_now() + counter_freq();
+
+	while (counter_now() < end)
+		if (h->data[0] != v0 && h->data[0] != v0 + 1 && h->data[1] == cpu)
+			return 1;
+	return 0;
+}
+
+// Spins for `ms` milliseconds of the generic timer, not yielding.
+static void spin_ms(uint32_t ms)
+{
+	uint64_t end = counter_now() + (uint64_t)counter_freq() * ms / 1000;
+
+	while (counter_now() < end)
+		;
+}
+
+// THREAD_INFO's MR3: the CPU of a thread.
+static uint32_t cpu_of(uint32_t thread)
+{
+	struct msg m;
+	return hmk_invoke(thread, THREAD_INFO, 0, 0, 0, 0, 0, &m) == E_OK ? m.mr[3] : ~0u;
+}
+
+// A thread made ready here and then moved runs on CPU 1 while this one
+// spins; moved back while it runs there, it leaves CPU 1 and runs here.
+static const char *test_moved_thread_runs_there(void)
+{
+	struct helper h;
+
+	NEEDS_2_CPUS();
+	CHECK(cpu_of(SLOT_THREAD) == 0, "the suite runs on CPU %u", cpu_of(SLOT_THREAD));
+	OK(helper_make(&h, counter_code, 0, A_DATA_VA, my_prio));
+	CHECK(cpu_of(h.thread) == 0, "a new thread is on CPU %u, not its creator's",
+	      cpu_of(h.thread));
+	OK(thread_resume(h.thread)); // ready here, behind us
+	OK(thread_set_cpu(h.thread, 1));
+	CHECK(cpu_of(h.thread) == 1, "THREAD_INFO says CPU %u", cpu_of(h.thread));
+	CHECK(runs_on(&h, 1), "the thread does not run on CPU 1 (counter %u, it says CPU %d)",
+	      h.data[0], (int)h.data[1]);
+	OK(thread_set_cpu(h.thread, 0)); // while it runs on CPU 1
+	uint32_t v0 = h.data[0];
+	for (int i = 0; i < WAIT_YIELDS && h.data[1] != 0; i++)
+		sys_yield();
+	CHECK(h.data[1] == 0, "moved back, it still says CPU %d", (int)h.data[1]);
+	// Each of its rounds writes the CPU that ran it: never 1 again.
+	uint64_t end = counter_now() + counter_freq() / 10;
+	while (counter_now() < end) {
+		sys_yield();
+		CHECK(h.data[1] == 0, "moved back, it ran on CPU %d again", (int)h.data[1]);
+	}
+	CHECK(h.data[0] != v0, "moved back, it does not run on CPU 0");
+	return 0;
+}
+
+// Calls from CPU 0 to a server on CPU 1 and its replies: each answers
+// MR0 + 1, from CPU 1 (the fastpath does not take a partner on another CPU).
+static const char *test_ipc_across_cpus(void)
+{
+	struct helper h;
+	uint32_t ep = ep_new();
+
+	NEEDS_2_CPUS();
+	CHECK(ep, "no endpoint");
+	OK(helper_make(&h, echo_code, ep, A_EP_SLOT, my_prio));
+	OK(thread_set_cpu(h.thread, 1));
+	OK(thread_resume(h.thread));
+	for (uint32_t i = 0; i < 200; i++) {
+		struct msg m = msg_make(1, 1, i, 0, 0, 0);
+		OK(sys_call(ep, &m));
+		CHECK(m.mr[0] == i + 1 && m.mr[1] == 1,
+		      "call %u: answer %u from CPU %u, expected %u from CPU 1", i, m.mr[0], m.mr[1],
+		      i + 1);
+	}
+	return 0;
+}
+
+// A thread spinning on CPU 1, destroyed from CPU 0, stops at once.
+static const char *test_kill_across_cpus(void)
+{
+	struct helper h;
+	uint32_t st = 0;
+
+	NEEDS_2_CPUS();
+	OK(helper_make(&h, counter_code, 0, A_DATA_VA, my_prio));
+	OK(thread_set_cpu(h.thread, 1));
+	OK(thread_resume(h.thread));
+	CHECK(runs_on(&h, 1), "the thread does not run on CPU 1");
+	OK(inv_destroy(h.thread));
+	int e = thread_info(h.thread, &st, 0, 0);
+	CHECK(e == E_DEAD || (e == E_OK && st == TS_DEAD), "destroyed thread: %s, state %u",
+	      hmk_strerror(e), st);
+	spin_ms(20); // CPU 1 takes the SGI meanwhile
+	uint32_t v0 = h.data[0];
+	spin_ms(100);
+	CHECK(h.data[0] == v0, "the destroyed thread still counts on CPU 1 (%u -> %u)", v0,
+	      h.data[0]);
+	return 0;
+}
+
+// THREAD_SET_CPU's errors: a CPU past NR_CPUS or not online (E_INVAL), no
+// RIGHT_MANAGE (E_PERM).
+static const char *test_set_cpu_errors(void)
+{
+	uint32_t n = cpus(), ro;
+	struct msg m;
+
+	CHECK(n >= 1 && n <= 8, "CONSOLE_STATS says %u CPUs online", n);
+	EXPECT(thread_set_cpu(SLOT_THREAD, 8), E_INVAL);
+	EXPECT(thread_set_cpu(SLOT_THREAD, ~0u), E_INVAL);
+	if (n < 8)
+		EXPECT(thread_set_cpu(SLOT_THREAD, n), E_INVAL); // offline
+	EXPECT(hmk_invoke(SLOT_THREAD, THREAD_SET_CPU, 0, 0, 0, 0, 0, &m), E_INVAL);
+	OK(mint(SLOT_THREAD, RIGHT_READ | RIGHT_WRITE, 0, &ro));
+	EXPECT(thread_set_cpu(ro, 0), E_PERM);
+	OK(thread_set_cpu(SLOT_THREAD, 0)); // where it is
+	return 0;
+}
+
+// A pinned thread (THREAD_ATOMIC) is not moved (E_BUSY); "moved" where it
+// is, it stays.
+static const char *test_set_cpu_pinned(void)
+{
+	uint32_t w;
+
+	NEEDS_2_CPUS();
+	OK(obj_new_in(SLOT_SPACE, CAP_WINDOW, 0, &w));
+	OK(thread_atomic_pin(SLOT_THREAD, w, 16, 1)); // pinned: no yield, no wait until unpinned
+	int moved = thread_set_cpu(SLOT_THREAD, 1), stay = thread_set_cpu(SLOT_THREAD, 0);
+	OK(thread_atomic(SLOT_THREAD, 0, NULL));
+	EXPECT(moved, E_BUSY);
+	OK(stay);
+	return 0;
+}
+
+const struct test smp_tests[] = {
+	{ test_set_cpu_errors,
+	  "THREAD_SET_CPU: offline or bad CPU -> E_INVAL, no right -> E_PERM" },
+	{ test_set_cpu_pinned, "THREAD_SET_CPU: a pinned thread -> E_BUSY" },
+	{ test_moved_thread_runs_there, "THREAD_SET_CPU: a moved thread runs on its CPU" },
+	{ test_ipc_across_cpus, "IPC between threads on CPU 0 and CPU 1" },
+	{ test_kill_across_cpus, "a thread spinning on CPU 1 destroyed from CPU 0 stops" },
+	{ 0, 0 },
+};
