@@ -83,6 +83,16 @@ static unsigned counter_code(uint32_t *c)
 	return n + 1;
 }
 
+// Helper (r0 = data va): for ever data[0]++, never entering the kernel.
+static unsigned spin_code(uint32_t *c)
+{
+	c[0] = ldr(2, 0, 0);
+	c[1] = add_imm(2, 2, 1);
+	c[2] = str(2, 0, 0);
+	c[3] = b(3, 0);
+	return 4;
+}
+
 // Helper (r0 = endpoint slot, r1 = its own thread slot): receives, then for
 // ever answers MR0 + 1 and, in MR1, the CPU that runs it (THREAD_INFO on
 // itself), and receives the next.
@@ -233,44 +243,52 @@ static const char *test_ipc_across_cpus(void)
 	return 0;
 }
 
-// A thread spinning on CPU 1, destroyed from CPU 0, stops at once.
+// A thread spinning on CPU 1 without entering the kernel, destroyed from
+// CPU 0, stops at once: CPU 1 has the SGI before the destroy returns, and
+// takes it before it runs many more instructions of the thread. (Without
+// the SGI it would go on until CPU 1's next tick, up to 10 ms.)
 static const char *test_kill_across_cpus(void)
 {
 	struct helper h;
 	uint32_t st = 0;
 
 	NEEDS_2_CPUS();
-	OK(helper_make(&h, counter_code, 0, A_DATA_VA, my_prio));
+	OK(helper_make(&h, spin_code, 0, A_DATA_VA, my_prio));
 	OK(thread_set_cpu(h.thread, 1));
 	OK(thread_resume(h.thread));
-	CHECK(runs_on(&h, 1), "the thread does not run on CPU 1");
+	uint32_t v0 = h.data[0];
+	spin_ms(30); // within our time slice: nothing else runs here
+	CHECK(h.data[0] != v0, "the thread does not run on CPU 1");
 	OK(inv_destroy(h.thread));
+	v0 = h.data[0];
+	spin_ms(20);
+	CHECK(h.data[0] - v0 < 1000, "the destroyed thread went on on CPU 1 (%u -> %u)", v0,
+	      h.data[0]);
 	int e = thread_info(h.thread, &st, 0, 0);
 	CHECK(e == E_DEAD || (e == E_OK && st == TS_DEAD), "destroyed thread: %s, state %u",
 	      hmk_strerror(e), st);
-	spin_ms(20); // CPU 1 takes the SGI meanwhile
-	uint32_t v0 = h.data[0];
-	spin_ms(100);
-	CHECK(h.data[0] == v0, "the destroyed thread still counts on CPU 1 (%u -> %u)", v0,
-	      h.data[0]);
 	return 0;
 }
 
 // THREAD_SET_CPU's errors: a CPU past NR_CPUS or not online (E_INVAL), no
-// RIGHT_MANAGE (E_PERM).
+// RIGHT_MANAGE (E_PERM). Asked of a thread not started, which a wrong
+// answer would not strand on a CPU that never runs it.
 static const char *test_set_cpu_errors(void)
 {
-	uint32_t n = cpus(), ro;
+	uint32_t n = cpus(), t, ro;
 	struct msg m;
 
 	CHECK(n >= 1 && n <= 8, "CONSOLE_STATS says %u CPUs online", n);
-	EXPECT(thread_set_cpu(SLOT_THREAD, 8), E_INVAL);
-	EXPECT(thread_set_cpu(SLOT_THREAD, ~0u), E_INVAL);
+	OK(obj_new_in(SLOT_SPACE, CAP_THREAD, 0, &t));
+	EXPECT(thread_set_cpu(t, 8), E_INVAL);
+	EXPECT(thread_set_cpu(t, ~0u), E_INVAL);
 	if (n < 8)
-		EXPECT(thread_set_cpu(SLOT_THREAD, n), E_INVAL); // offline
-	EXPECT(hmk_invoke(SLOT_THREAD, THREAD_SET_CPU, 0, 0, 0, 0, 0, &m), E_INVAL);
-	OK(mint(SLOT_THREAD, RIGHT_READ | RIGHT_WRITE, 0, &ro));
+		EXPECT(thread_set_cpu(t, n), E_INVAL); // offline
+	EXPECT(hmk_invoke(t, THREAD_SET_CPU, 0, 0, 0, 0, 0, &m), E_INVAL);
+	OK(mint(t, RIGHT_READ | RIGHT_WRITE, 0, &ro));
 	EXPECT(thread_set_cpu(ro, 0), E_PERM);
+	OK(thread_set_cpu(t, n - 1));
+	CHECK(cpu_of(t) == n - 1, "moved to CPU %u, THREAD_INFO says %u", n - 1, cpu_of(t));
 	OK(thread_set_cpu(SLOT_THREAD, 0)); // where it is
 	return 0;
 }
