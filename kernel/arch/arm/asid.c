@@ -17,7 +17,7 @@ void vspace_new_asid(struct space *s)
 {
 	// Changes to s's tables while it had no ASID skipped the TLB
 	// operations and their barriers: they reach the walker before s runs.
-	dsb();
+	tlb_publish();
 	for (int pass = 0; pass < 2; pass++) {
 		for (unsigned a = 1; a < 256; a++) {
 			if (asid_used[a / 32] & (1u << (a % 32)))

@@ -144,7 +144,7 @@ static pte_t *l2_entry(struct space *s, uint32_t va, int alloc)
 			uint64_t pa = alloc ? table_alloc(s) : 0;
 			if (!pa)
 				return 0;
-			dsb();
+			tlb_publish();
 			*e = lpae_table(pa);
 		}
 		l2 = table_va(*e);
@@ -165,7 +165,7 @@ static pte_t *walk(struct space *s, uint32_t va, int alloc)
 		uint64_t pa = alloc ? table_alloc(s) : 0;
 		if (!pa)
 			return 0;
-		dsb();
+		tlb_publish();
 		*e = lpae_table(pa);
 	}
 	return &table_va(*e)[lpae_index(3, va)];
@@ -199,9 +199,9 @@ int vspace_map_frame(struct space *s, uint32_t va, uint64_t pa, unsigned prot, u
 		d |= PTE_PINNED;
 	if (how & MAP_REVOCABLE)
 		d |= PTE_REVOCABLE;
-	dsb();
+	tlb_publish();
 	*e = d;
-	dsb();
+	tlb_publish();
 	return E_OK;
 }
 
@@ -352,7 +352,7 @@ int vspace_install_window(struct space *s, uint32_t va, pte_t *table)
 	pte_t *e = window_region(s, va, &err);
 
 	if (e) {
-		dsb();
+		tlb_publish();
 		*e = lpae_table(virt_to_phys(table)) | PTE_WINDOW;
 	}
 	return err;

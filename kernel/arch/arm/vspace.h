@@ -156,7 +156,7 @@ static inline void vspace_slots_write(pte_t *table, uint32_t first, uint32_t n, 
 		d |= PTE_REVOCABLE;
 	for (; e != end; d += PAGE_SIZE) // one store and one add a slot: WINDOW_MAP's loop
 		*e++ = d;
-	dsb();
+	tlb_publish();
 }
 
 // Empties slots [first, first + n); whether any held a frame (then the
