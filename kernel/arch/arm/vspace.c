@@ -52,13 +52,19 @@ void vspace_init(void)
 		vspace_slot_attrs[p] =
 			lpae_page(0, LPAE_P_USER | (p & PROT_WRITE ? LPAE_P_WRITE : 0) |
 					     (p & PROT_NOCACHE ? LPAE_P_NOCACHE : 0));
-	write_ttbr0(virt_to_phys(empty_root));
+	vspace_cpu_init();
+}
+
+void vspace_cpu_init(void)
+{
+	vspace_deactivate();
 	write_ttbcr(read_ttbcr() & ~TTBCR_EPD0);
 	isb();
 }
 
 void vspace_deactivate(void)
 {
+	this_cpu()->asid.active = 0;
 	write_ttbr0(virt_to_phys(empty_root));
 	isb();
 }
@@ -67,6 +73,8 @@ void vspace_create(struct space *s, uint64_t root_pa)
 {
 	s->root = ROOT_LEVEL == 2 ? (pte_t *)phys_to_virt(root_pa)
 				  : (pte_t *)((char *)s + VSPACE_ROOT_OFFSET);
+	s->ttbr0 = virt_to_phys(s->root); // ASID 0 until it has one
+	s->asid_gen = ASID_GEN_NONE;
 }
 
 // Frees a level-3 table's KFRAME pages.
