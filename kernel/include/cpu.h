@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "abi/abi.h"
+#include "asid/asid.h"
 #include "cp15.h"
 #include "fdt/machine.h"
 #include "object.h"
@@ -29,11 +30,13 @@ struct cpu {
 	uint32_t prio_top;      // bit i: some of prios 32i..32i+31 ready
 	uint32_t prio_bits[NR_PRIOS / 32];
 	struct tqueue rq[NR_PRIOS];
-	uint32_t id;      // n: this is kstacks[n]
-	uint8_t pmu_user; // PMUSERENR.EN now: user mode may use the PMU
-	uint8_t online;   // set by the CPU itself once it is set up (smp.c)
+	uint32_t id;          // n: this is kstacks[n]
+	uint8_t pmu_user;     // PMUSERENR.EN now: user mode may use the PMU
+	uint8_t online;       // set by the CPU itself once it is set up (smp.c)
+	struct asid_cpu asid; // its ASID state (asid.c; kernel locked)
 };
 _Static_assert(NR_CPUS <= MACHINE_MAX_CPUS, "the device tree names the CPUs");
+_Static_assert(NR_CPUS <= ASID_MAX_CPUS, "every CPU may hold an ASID");
 
 static inline struct cpu *this_cpu(void)
 {
