@@ -73,22 +73,19 @@ void vspace_init(void);
 // Each CPU, once, before it runs a space.
 void vspace_cpu_init(void);
 
-// Loads s's tables into TTBR0 on this CPU. No TLB flush: entries are tagged
-// by ASID. The fast path (s's ASID is of the generation this CPU is at) is
+// Loads s's tables into TTBR0 on CPU c, the running one. No TLB flush:
+// entries are tagged by ASID. The fast path (s's ASID is of the generation this CPU is at) is
 // one comparison and a store more than the TTBR0 write; else
 // vspace_asid_renew. Kernel locked: a roll-over on another CPU reads
 // c->asid.active.
-static inline __attribute__((always_inline)) void vspace_activate(struct space *s)
+static inline __attribute__((always_inline)) void vspace_activate(struct cpu *c, struct space *s)
 {
-	struct cpu *c = this_cpu();
-
 	if (s->asid_gen != c->asid.gen)
 		vspace_asid_renew(c, s);
 	c->asid.active = s->ttbr0;
 	write_ttbr0(s->ttbr0);
 	isb();
 }
-
 // Loads the empty user half on this CPU (ASID 0, which the TLBs hold
 // nothing under): a space about to be freed is loaded no more.
 void vspace_deactivate(void);
