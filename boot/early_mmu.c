@@ -99,7 +99,7 @@ void early_mmu_load(void)
 	write_ttbcr(TTBCR_EAE | TTBCR_SPLIT | TTBCR_WALK0 | TTBCR_WALK1);
 	write_ttbr0(pa_of(CONFIG_VMSPLIT == 1 ? boot_l2 : boot_l1));
 	write_ttbr1(kernel_ttbr1());
-	tlb_flush_all();
+	tlb_flush_all_local(); // whatever this CPU cached before
 	iciallu(0);
 }
 

@@ -13,7 +13,7 @@ static const struct {
 	{ test_kernel_maps_only_lowmem, "kernel maps only LOWMEM, devices and the FDT" },
 	{ test_identity_map_gone, "boot identity map removed" },
 	{ test_timer_ticks, "timer interrupts tick" },
-	{ test_asid_rollover, "ASIDs roll over to a new generation, never shared" },
+	{ test_asid_rollover, "ASIDs roll over, never shared, the loaded one kept" },
 };
 
 void ktest_run(void)

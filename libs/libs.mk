@@ -56,6 +56,7 @@ include libs/lpae/lib.mk
 include libs/cpio/lib.mk
 include libs/elf/lib.mk
 include libs/highmem/lib.mk
+include libs/asid/lib.mk
 
 .PHONY: host-tests
 host-tests: $(HOST_TESTS) ## run the host unit tests of libs/ (ASan + UBSan) and scripts/

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "abi/abi.h"
+#include "asid/asid.h"
 #include "cp15.h"
 #include "fdt/machine.h"
 #include "object.h"
@@ -30,12 +31,12 @@ struct cpu {
 	uint32_t prio_top;      // bit i: some of prios 32i..32i+31 ready
 	uint32_t prio_bits[NR_PRIOS / 32];
 	struct tqueue rq[NR_PRIOS];
-	uint32_t id;       // n: this is kstacks[n]
-	uint8_t pmu_user;  // PMUSERENR.EN now: user mode may use the PMU
-	uint8_t online;    // set by the CPU itself once it is set up (smp.c)
-	uint8_t smp;       // other CPUs run the kernel too: kernel_lock is real
-	uint8_t gic_mask;  // this CPU's GIC interface: its bit in GICD_ITARGETSR
-	uint8_t tlb_stale; // a space died elsewhere: flush before user mode (sched_ipi)
+	uint32_t id;          // n: this is kstacks[n]
+	uint8_t online;       // set by the CPU itself once it is set up (smp.c)
+	uint8_t smp;          // other CPUs run the kernel too: kernel_lock is real
+	uint8_t gic_mask;     // this CPU's GIC interface: its bit in GICD_ITARGETSR
+	uint8_t tlb_stale;    // a space died elsewhere: flush before user mode (sched_ipi)
+	struct asid_cpu asid; // its ASID state (asid.c; kernel locked)
 	// Threads other CPUs stopped or moved while this one ran them, linked
 	// through leave_next, each with a reference that keeps its page (where
 	// an entry from user mode saves its registers) until this CPU has left
@@ -43,6 +44,7 @@ struct cpu {
 	struct thread *leaving;
 };
 _Static_assert(NR_CPUS <= MACHINE_MAX_CPUS, "the device tree names the CPUs");
+_Static_assert(NR_CPUS <= ASID_MAX_CPUS, "every CPU may hold an ASID");
 
 static inline struct cpu *this_cpu(void)
 {
@@ -107,11 +109,11 @@ struct cpu *cpu_prepare(unsigned n);
 void cpu_start(struct cpu *c);
 // Lets user mode on this CPU use the performance monitors, or not (an access
 // is then an undefined instruction); switched with the address space. The
-// return to user mode synchronizes the change. Kernel mode, kernel locked.
-static inline void cpu_pmu_user(struct cpu *c, uint8_t on)
+// return to user mode synchronizes the change. Written every time: one
+// register write costs fewer instructions than remembering the last value
+// and comparing (2 against 4 a switch) and no more on a Cortex-A15, where
+// it does not serialize. Kernel mode, kernel locked.
+static inline void cpu_pmu_user(uint8_t on)
 {
-	if (c->pmu_user != on) {
-		write_pmuserenr(on);
-		c->pmu_user = on;
-	}
+	write_pmuserenr(on);
 }

@@ -94,7 +94,7 @@ struct tqueue {
 struct space {
 	struct kobj hdr;
 	uint64_t ttbr0;                 // root table | ASID << 48, valid for asid_gen
-	uint32_t asid_gen;              // generation the ASID belongs to
+	uint64_t asid_gen;              // generation the ASID belongs to (asid/asid.h)
 	uint32_t quota;                 // pages it may have charged to it
 	uint32_t used;                  // pages charged now
 	struct space *parent;           // gave the quota (holds a reference), or NULL

@@ -49,27 +49,28 @@ void sched_tick(void);
 // there is something). Called at the end of every kernel entry.
 void schedule(void) __attribute__((noreturn));
 // Loads `s`'s tables into TTBR0 (with an ASID of the current generation) and
-// its PMU access: switch_to's step when `s` is not loaded or its ASID is
-// stale. Kernel locked. Inline, as is switch_to: every inter-space round
-// trip of the fastpath takes it twice, and a call costs it a frame each time.
+// its PMU access: switch_to's step when `s` is not loaded. Kernel locked.
+// Inline, as is switch_to: every inter-space round trip of the fastpath
+// takes it twice, and a call costs it a frame each time.
 static inline __attribute__((always_inline)) void sched_switch_space(struct cpu *c, struct space *s)
 {
-	vspace_activate(s);
+	vspace_activate(c, s);
 	c->space = s;
-	cpu_pmu_user(c, s->pmu);
+	cpu_pmu_user(s->pmu);
 }
 
 // The one context switch, of the scheduler and the IPC fastpath alike: makes
-// `t` the running thread, loads its space (with an ASID of the current
-// generation) and its thread window, and leaves the kernel into it. Kernel
-// locked; does not return.
+// `t` the running thread, loads its space (with an ASID) and its thread
+// window, and leaves the kernel into it. Kernel locked; does not return.
 static inline __attribute__((always_inline, noreturn)) void switch_to(struct cpu *c,
 								      struct thread *t)
 {
 	struct space *s = t->space;
 
 	c->current = t;
-	if (s != c->space || !vspace_asid_live(s))
+	// A loaded space keeps its ASID through a roll-over (asid.c reserves
+	// it): only another space needs loading.
+	if (s != c->space)
 		sched_switch_space(c, s);
 	window_on_switch(s, t);
 	kernel_unlock();

@@ -55,7 +55,7 @@ static void pmu_perform(struct space *s, uint32_t on)
 {
 	s->pmu = (uint8_t)on;
 	if (this_cpu()->space == s)
-		cpu_pmu_user(this_cpu(), s->pmu);
+		cpu_pmu_user(s->pmu);
 }
 
 int console_invoke(struct invocation *inv)

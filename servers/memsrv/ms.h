@@ -197,7 +197,7 @@ struct req {
 	int has_cap;  // a capability arrived in recv_slot
 	uint32_t cap; // that slot; a handler keeping it sets cap_kept
 	int cap_kept;
-	uint32_t out[11]; // result words
+	uint32_t out[5]; // result words (the longest answer: MS_STATS_MORE's five)
 	uint32_t nout;
 	uint32_t send_cap;         // a capability to send with the reply (deleted after)
 	int deferred;              // the reply was saved; none now

@@ -1,50 +1,45 @@
 // ASIDs: 8-bit tags on the TLB entries of non-global (user) pages, so a
-// switch of address space needs no TLB flush. ASID 0 is never given out
-// (the empty user half runs under it). When all 255 are taken, a new
-// generation starts: the whole TLB is flushed and every space takes a new
-// ASID when it next runs (vspace_activate).
-#include <string.h>
-
+// switch of address space needs no TLB flush. libs/asid decides (Linux's
+// reserved-ASID scheme: generations, the running ASIDs kept through a
+// roll-over, a local flush on each CPU before it loads an ASID of a new
+// generation); this does the TLB maintenance it asks for.
+//
+// What protects what: the allocator (its generation, bitmap and CPU list),
+// each space's asid_gen and ttbr0, and each CPU's asid.gen, asid.active
+// and asid.reserved are read and written with the kernel locked only. That
+// includes vspace_activate's fast path, which runs in switch_to before
+// kernel_unlock: so a roll-over on one CPU, which reads every CPU's active
+// TTBR0 value and marks every CPU to flush, sees each of them either before
+// or after a whole switch, never halfway. The TLB entries a CPU fills while
+// it runs user space unlocked are under the ASID in its TTBR0, which that
+// CPU's asid.active names and a roll-over keeps reserved.
 #include "memory.h"
-#include "mmu.h"
 #include "printk.h"
 #include "vspace.h"
 
-uint32_t asid_generation = 1;
-static uint32_t asid_used[256 / 32] = { 1 }; // ASID 0 is never given out
+static struct asid_alloc asids = ASID_ALLOC_INIT;
 
-void vspace_new_asid(struct space *s)
+void vspace_asid_renew(struct cpu *c, struct space *s)
 {
+	int flush;
+
 	// Changes to s's tables while it had no ASID skipped the TLB
 	// operations and their barriers: they reach the walker before s runs.
-	dsb();
-	for (int pass = 0; pass < 2; pass++) {
-		for (unsigned a = 1; a < 256; a++) {
-			if (asid_used[a / 32] & (1u << (a % 32)))
-				continue;
-			asid_used[a / 32] |= 1u << (a % 32);
-			s->ttbr0 = virt_to_phys(s->root) | (uint64_t)a << 48;
-			s->asid_gen = asid_generation;
-			return;
-		}
-		// Every ASID is taken: start a new generation. Spaces get new
-		// ASIDs when they next run; the TLB forgets the old ones.
-		asid_generation++;
-		memset(asid_used, 0, sizeof(asid_used));
-		asid_used[0] = 1;
-		tlb_flush_all();
-	}
-	panic("no ASID after a new generation");
+	tlb_publish();
+	flush = asid_renew(&asids, &c->asid, &s->asid_gen, &s->ttbr0);
+	if (flush < 0)
+		panic("ASIDs: CPU %u is one more than %u", c->id, ASID_MAX_CPUS);
+	// This CPU's TLB may hold entries of an old generation under the
+	// ASIDs given out anew; the other CPUs flush before their next switch.
+	if (flush)
+		tlb_flush_all_local();
 }
 
 void vspace_free_asid(struct space *s)
 {
-	uint32_t a;
-
 	if (!vspace_asid_live(s))
 		return;
-	a = vspace_asid(s);
-	tlb_flush_asid(a);
-	asid_used[a / 32] &= ~(1u << (a % 32));
-	s->asid_gen = 0;
+	tlb_flush_asid(vspace_asid(s)); // on every CPU, before anyone gets it
+	if (asid_release(&asids, &s->asid_gen, s->ttbr0))
+		panic("ASIDs: space %u freed while a CPU runs it", s->id);
 }

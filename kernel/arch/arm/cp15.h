@@ -62,13 +62,16 @@ CP15_RW32(cntp_ctl, 0, c14, c2, 1)
 CP15_RW64(cntpct, 0, c14)
 
 // TLB and cache maintenance (write-only operations; the value is ignored
-// or is the address).
+// or is the address). The ...is forms act on every CPU of the inner
+// shareable domain (all of ours), the others on this CPU only.
 CP15_WO32(tlbiall, 0, c8, c7, 0)
-CP15_WO32(tlbimva, 0, c8, c7, 1)  // by address and ASID
-CP15_WO32(tlbiasid, 0, c8, c7, 2) // every entry of one ASID
-CP15_WO32(tlbimvaa, 0, c8, c7, 3)
+CP15_WO32(tlbiallis, 0, c8, c3, 0)
+CP15_WO32(tlbimvais, 0, c8, c3, 1)  // by address and ASID
+CP15_WO32(tlbiasidis, 0, c8, c3, 2) // every entry of one ASID
+CP15_WO32(tlbimvaais, 0, c8, c3, 3) // by address, every ASID
 CP15_WO32(iciallu, 0, c7, c5, 0)
 CP15_WO32(bpiall, 0, c7, c5, 6)
+CP15_WO32(bpiallis, 0, c7, c1, 6)
 
 #define SCTLR_M (1u << 0)    // MMU
 #define SCTLR_A (1u << 1)    // alignment checking
@@ -88,9 +91,12 @@ CP15_WO32(bpiall, 0, c7, c5, 6)
 #define TTBCR_T0SZ(n) ((uint32_t)(n) << 0)
 #define TTBCR_T1SZ(n) ((uint32_t)(n) << 16)
 
-static inline void dsb(void)
+// Waits until this CPU's earlier memory accesses and maintenance operations
+// are complete for every CPU of the inner shareable domain (table walkers
+// included: the walks are inner shareable, TTBCR_WALK0/1).
+static inline void dsb_ish(void)
 {
-	__asm__ volatile("dsb sy" ::: "memory");
+	__asm__ volatile("dsb ish" ::: "memory");
 }
 static inline void isb(void)
 {

@@ -23,7 +23,7 @@ static uint32_t device_next = DEVICE_VBASE;
 void mmu_identity_off(void)
 {
 	write_ttbcr(read_ttbcr() | TTBCR_EPD0);
-	tlb_flush_all();
+	tlb_flush_all_local(); // only this CPU's TTBCR changed
 }
 
 void mmu_drop_identity(void)
@@ -49,7 +49,7 @@ volatile void *ioremap(uint64_t pa, uint32_t size)
 		device_l3[lpae_index(3, va + i * PAGE_SIZE)] = lpae_page(
 			base + i * PAGE_SIZE, LPAE_P_WRITE | LPAE_P_DEVICE | LPAE_P_GLOBAL);
 	device_next += pages * PAGE_SIZE;
-	dsb();
+	tlb_publish();
 	return (volatile void *)(va + (uint32_t)(pa - base));
 }
 
@@ -84,7 +84,7 @@ static pte_t *section_table(uint32_t va, uint64_t below, uint64_t (*alloc_page)(
 		pte_t *t = (pte_t *)phys_to_virt(pa);
 		for (int i = 0; i < LPAE_ENTRIES; i++)
 			t[i] = 0;
-		dsb();
+		tlb_publish();
 		*e = lpae_table(pa);
 	}
 	return (pte_t *)phys_to_virt(lpae_oa(*e));

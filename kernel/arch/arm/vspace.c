@@ -52,13 +52,19 @@ void vspace_init(void)
 		vspace_slot_attrs[p] =
 			lpae_page(0, LPAE_P_USER | (p & PROT_WRITE ? LPAE_P_WRITE : 0) |
 					     (p & PROT_NOCACHE ? LPAE_P_NOCACHE : 0));
-	write_ttbr0(virt_to_phys(empty_root));
+	vspace_cpu_init();
+}
+
+void vspace_cpu_init(void)
+{
+	vspace_deactivate();
 	write_ttbcr(read_ttbcr() & ~TTBCR_EPD0);
 	isb();
 }
 
 void vspace_deactivate(void)
 {
+	this_cpu()->asid.active = 0;
 	write_ttbr0(virt_to_phys(empty_root));
 	isb();
 }
@@ -67,6 +73,8 @@ void vspace_create(struct space *s, uint64_t root_pa)
 {
 	s->root = ROOT_LEVEL == 2 ? (pte_t *)phys_to_virt(root_pa)
 				  : (pte_t *)((char *)s + VSPACE_ROOT_OFFSET);
+	s->ttbr0 = virt_to_phys(s->root); // ASID 0 until it has one
+	s->asid_gen = ASID_GEN_NONE;
 }
 
 // Frees a level-3 table's KFRAME pages.
@@ -144,7 +152,7 @@ static pte_t *l2_entry(struct space *s, uint32_t va, int alloc)
 			uint64_t pa = alloc ? table_alloc(s) : 0;
 			if (!pa)
 				return 0;
-			dsb();
+			tlb_publish();
 			*e = lpae_table(pa);
 		}
 		l2 = table_va(*e);
@@ -165,7 +173,7 @@ static pte_t *walk(struct space *s, uint32_t va, int alloc)
 		uint64_t pa = alloc ? table_alloc(s) : 0;
 		if (!pa)
 			return 0;
-		dsb();
+		tlb_publish();
 		*e = lpae_table(pa);
 	}
 	return &table_va(*e)[lpae_index(3, va)];
@@ -199,9 +207,9 @@ int vspace_map_frame(struct space *s, uint32_t va, uint64_t pa, unsigned prot, u
 		d |= PTE_PINNED;
 	if (how & MAP_REVOCABLE)
 		d |= PTE_REVOCABLE;
-	dsb();
+	tlb_publish();
 	*e = d;
-	dsb();
+	tlb_publish();
 	return E_OK;
 }
 
@@ -352,7 +360,7 @@ int vspace_install_window(struct space *s, uint32_t va, pte_t *table)
 	pte_t *e = window_region(s, va, &err);
 
 	if (e) {
-		dsb();
+		tlb_publish();
 		*e = lpae_table(virt_to_phys(table)) | PTE_WINDOW;
 	}
 	return err;

@@ -11,6 +11,7 @@
 
 #include "abi/abi.h"
 #include "cp15.h"
+#include "cpu.h"
 #include "memlayout.h"
 #include "object.h"
 #include "tlb.h"
@@ -37,42 +38,56 @@
 #define MAP_PINNED 2u
 #define MAP_REVOCABLE 4u
 
-// ASIDs (asid.c): 255 per generation; a space whose asid_gen is not the
-// current generation has none, and the TLB holds nothing of it.
-extern uint32_t asid_generation;
-// Gives `s` an ASID of the current generation (starting a new generation,
-// and flushing the whole TLB, when the ASIDs run out). Never fails.
-void vspace_new_asid(struct space *s);
-// Releases s's ASID, if it has one, after making the TLB forget it.
+// ASIDs (asid.c, the logic in libs/asid): 255 per generation, shared by
+// the CPUs. A space keeps its ASID until it dies, or until a roll-over
+// starts a new generation while it is not running anywhere; it takes one
+// (back) when it next runs, in vspace_activate.
+// Gives `s` an ASID of the current generation and readies this CPU `c` to
+// load it (flushing c's TLB when a roll-over came since c last did):
+// vspace_activate's slow path, when s->asid_gen is not c's generation.
+// Kernel locked.
+void vspace_asid_renew(struct cpu *c, struct space *s);
+// Releases s's ASID, if it has one, after making every TLB forget it. s
+// must be loaded on no CPU (vspace_deactivate). Kernel locked.
 void vspace_free_asid(struct space *s);
 
-// Whether s holds an ASID of the current generation.
+// Whether s has an ASID, current or not: the TLBs may then hold entries of
+// s under it (a space running through a roll-over keeps using an ASID of
+// the old generation), which changes to s's tables must flush. Flushing an
+// ASID of an old generation may only cost another space some TLB misses.
 static inline int vspace_asid_live(const struct space *s)
 {
-	return s->asid_gen == asid_generation;
+	return s->asid_gen != ASID_GEN_NONE;
 }
 
 // s's ASID; meaningful only while vspace_asid_live(s).
 static inline uint32_t vspace_asid(const struct space *s)
 {
-	return (uint32_t)(s->ttbr0 >> 48) & 0xff;
+	return asid_of(s->ttbr0);
 }
 
-// Lets TTBR0 walk, with an empty user half until a space runs; computes the
-// window slot encodings (boot, once).
+// Computes the window slot encodings and readies this CPU for user spaces
+// (vspace_cpu_init). Boot CPU, once.
 void vspace_init(void);
+// Lets this CPU's TTBR0 walk, with an empty user half until a space runs.
+// Each CPU, once, before it runs a space.
+void vspace_cpu_init(void);
 
-// Loads s's tables into TTBR0, giving it an ASID first when it has none of
-// the current generation. No TLB flush: entries are tagged by ASID.
-static inline __attribute__((always_inline)) void vspace_activate(struct space *s)
+// Loads s's tables into TTBR0 on CPU c, the running one. No TLB flush:
+// entries are tagged by ASID. The fast path (s's ASID is of the generation this CPU is at) is
+// one comparison and a store more than the TTBR0 write; else
+// vspace_asid_renew. Kernel locked: a roll-over on another CPU reads
+// c->asid.active.
+static inline __attribute__((always_inline)) void vspace_activate(struct cpu *c, struct space *s)
 {
-	if (!vspace_asid_live(s))
-		vspace_new_asid(s);
+	if (s->asid_gen != c->asid.gen)
+		vspace_asid_renew(c, s);
+	c->asid.active = s->ttbr0;
 	write_ttbr0(s->ttbr0);
 	isb();
 }
-
-// Loads the empty user half (s's tables are about to be freed).
+// Loads the empty user half on this CPU (ASID 0, which the TLBs hold
+// nothing under): a space about to be freed is loaded no more.
 void vspace_deactivate(void);
 
 // Sets up the tables of a new space: the root is the zeroed page at
@@ -156,7 +171,7 @@ static inline void vspace_slots_write(pte_t *table, uint32_t first, uint32_t n, 
 		d |= PTE_REVOCABLE;
 	for (; e != end; d += PAGE_SIZE) // one store and one add a slot: WINDOW_MAP's loop
 		*e++ = d;
-	dsb();
+	tlb_publish();
 }
 
 // Empties slots [first, first + n); whether any held a frame (then the

@@ -96,7 +96,7 @@ void gic_enable(uint32_t id, void (*handler)(uint32_t id))
 
 void gic_send_sgi(uint32_t mask, uint32_t id)
 {
-	dsb(); // what the SGI announces is seen first
+	dsb_ish(); // what the SGI announces is seen first
 	dist_write(GICD_SGIR, (mask & 0xff) << 16 | id);
 }
 
