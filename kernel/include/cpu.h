@@ -35,7 +35,7 @@ struct cpu {
 	uint8_t online;       // set by the CPU itself once it is set up (smp.c)
 	uint8_t smp;          // other CPUs run the kernel too: kernel_lock is real
 	uint8_t gic_mask;     // this CPU's GIC interface: its bit in GICD_ITARGETSR
-	uint8_t tlb_stale;    // a space died elsewhere: flush before user mode (sched_ipi)
+	uint8_t tlb_stale;    // a space it has loaded died elsewhere: let go of it (sched_ipi)
 	struct asid_cpu asid; // its ASID state (asid.c; kernel locked)
 	// Threads other CPUs stopped or moved while this one ran them, linked
 	// through leave_next, each with a reference that keeps its page (where

@@ -112,6 +112,9 @@ struct space {
 	uint32_t atomic_used, atomic_stamp;
 	uint8_t atomic_logged; // its overrun was logged (once per space)
 	uint8_t pmu;           // its threads may use the PMU (CONSOLE_PMU)
+	// Dead but still loaded on another CPU: on the list of spaces whose
+	// tables and ASID go once no CPU has them loaded (space.c).
+	struct space *unload_next;
 };
 
 enum ep_state { EP_IDLE, EP_SEND, EP_RECV };

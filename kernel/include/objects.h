@@ -39,6 +39,9 @@ struct space *space_create(struct space *parent, uint32_t quota, int *err);
 // Kills the space: its threads, capabilities and owned objects, then its
 // tables and ASID (it stops being loaded first).
 void space_destroy(struct space *s);
+// A CPU has let go of dead spaces (sched_ipi): frees the tables and ASID of
+// each that no CPU has loaded any more.
+void space_unloaded(void);
 // Frees what remains at its last reference and returns its pages to the
 // parent's quota.
 void space_free(struct space *s);

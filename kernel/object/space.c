@@ -51,9 +51,26 @@ void space_revoke(struct space *s, uint64_t base, uint64_t end)
 		vspace_revoke(s, base, end);
 }
 
+// Dead spaces still loaded on another CPU, linked through unload_next, each
+// holding a reference: a TTBR0 that still names their tables may walk them,
+// so the tables (and the ASID the walks would tag entries with) stay until
+// every such CPU has loaded something else (space_unloaded).
+static struct space *unloading;
+
+static int loaded_anywhere(const struct space *s)
+{
+	for (unsigned i = 0; i < NR_CPUS; i++) {
+		const struct cpu *x = cpu_get(i);
+		if (x->online && x->space == s)
+			return 1;
+	}
+	return 0;
+}
+
 void space_destroy(struct space *s)
 {
 	struct cpu *c = this_cpu();
+	int elsewhere = 0;
 
 	while (s->threads) // each leaves the list as it dies
 		kobj_destroy(&s->threads->hdr);
@@ -65,17 +82,37 @@ void space_destroy(struct space *s)
 		vspace_deactivate();
 		c->space = 0;
 	}
-	// The other CPUs (s's threads are evicted from them already) forget
-	// s's tables and ASID before they run user code again: the ASID is
-	// given out again, and TLB maintenance is still this CPU's alone.
+	// A CPU that still has s loaded (idle since it ran s, or leaving one of
+	// s's threads, evicted above) lets go of it at its SGI (sched_ipi).
 	for (unsigned i = 0; i < NR_CPUS; i++) {
 		struct cpu *x = cpu_get(i);
-		if (x != c && x->online) {
+		if (x != c && x->online && x->space == s) {
 			x->tlb_stale = 1;
 			sched_kick(x);
+			elsewhere = 1;
 		}
 	}
-	vspace_destroy(s);
+	if (!elsewhere) {
+		vspace_destroy(s);
+		return;
+	}
+	kobj_get(&s->hdr);
+	s->unload_next = unloading;
+	unloading = s;
+}
+
+void space_unloaded(void)
+{
+	for (struct space **p = &unloading; *p;) {
+		struct space *s = *p;
+		if (loaded_anywhere(s)) {
+			p = &s->unload_next;
+			continue;
+		}
+		*p = s->unload_next;
+		vspace_destroy(s);
+		kobj_put(&s->hdr);
+	}
 }
 
 void space_free(struct space *s)

@@ -204,11 +204,13 @@ void sched_ipi(uint32_t id)
 	struct cpu *c = this_cpu();
 
 	(void)id;
-	if (c->tlb_stale) { // see space_destroy
+	if (c->tlb_stale) { // a space it has loaded died (space_destroy)
 		c->tlb_stale = 0;
-		vspace_deactivate();
-		c->space = 0;
-		tlb_flush_all();
+		if (c->space && c->space->hdr.dead) {
+			vspace_deactivate();
+			c->space = 0;
+		}
+		space_unloaded();
 	}
 	leave_evicted(c);
 }
