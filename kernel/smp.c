@@ -31,9 +31,9 @@ void smp_secondary_main(struct cpu *c)
 	// Parked with interrupts masked until smp_start: wfi sleeps until an
 	// interrupt is pending for this CPU (taken later, in the idle loop);
 	// under -icount a vCPU in wfe would spin.
-	while (!__atomic_load_n(&c->smp, __ATOMIC_ACQUIRE))
+	while (!__atomic_load_n(&c->lock, __ATOMIC_ACQUIRE))
 		wfi();
-	kernel_lock();
+	klock_join(c);
 	vspace_init();     // its TTBR0 walks on (the slot attributes it sets are the same)
 	tlb_flush_all();   // nothing it cached while parked is used
 	timer_cpu_start(); // its own tick
@@ -102,11 +102,13 @@ void smp_init(const struct machine *m)
 void smp_start(void)
 {
 	if (cpus_online() == 1)
-		return; // kernel_lock stays free
-	for (unsigned i = 0; i < NR_CPUS; i++)
-		cpu_get(i)->smp = cpu_get(i)->online;
-	ticket_lock(&kernel_big_lock); // held now, as kernel_lock leaves it
-	for (unsigned i = 1; i < NR_CPUS; i++)
-		if (cpu_get(i)->online)
-			sched_kick(cpu_get(i));
+		return; // the big lock stays out of the way (KLOCK_NONE)
+	klock_join(this_cpu());
+	for (unsigned i = 1; i < NR_CPUS; i++) {
+		struct cpu *c = cpu_get(i);
+		if (!c->online)
+			continue;
+		__atomic_store_n(&c->lock, KLOCK_TAKE, __ATOMIC_RELEASE); // its go
+		sched_kick(c);
+	}
 }

@@ -235,7 +235,6 @@ void syscall_handle(uint32_t nr)
 	struct thread *t = this_cpu()->current;
 	int err;
 
-	kernel_enter(SVC_SIZE);
 	if (nr == SYS_NULL) { // the bare cost of entering and leaving the kernel
 		regs_set_err(&t->ctx, E_OK);
 		schedule();

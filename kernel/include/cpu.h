@@ -15,16 +15,20 @@
 #include "cp15.h"
 #include "fdt/machine.h"
 #include "object.h"
-#include "spinlock.h"
 
 struct thread;
 struct space;
+struct regs;
 
 #define NR_CPUS 8 // a GICv2 has 8 CPU interfaces
 #define KSTACK_SIZE 8192
 #define NR_PRIOS (PRIO_MAX + 1)
 
 struct cpu {
+	// How this CPU leaves the kernel into user mode (kernel_exit):
+	// arch_return_to_user, or klock_exit_release when the big lock goes
+	// at the exit (klock.c).
+	void (*to_user)(struct regs *r) __attribute__((noreturn));
 	struct thread *current; // running thread, or NULL when idle
 	struct thread *next;    // chosen by an IPC to run next (direct switch)
 	struct space *space;    // whose tables TTBR0 holds, or NULL
@@ -33,7 +37,7 @@ struct cpu {
 	struct tqueue rq[NR_PRIOS];
 	uint32_t id;          // n: this is kstacks[n]
 	uint8_t online;       // set by the CPU itself once it is set up (smp.c)
-	uint8_t smp;          // other CPUs run the kernel too: kernel_lock is real
+	uint8_t lock;         // KLOCK_*: how its entries treat the big kernel lock
 	uint8_t gic_mask;     // this CPU's GIC interface: its bit in GICD_ITARGETSR
 	uint8_t tlb_stale;    // a space it has loaded died elsewhere: let go of it (sched_ipi)
 	struct asid_cpu asid; // its ASID state (asid.c; kernel locked)
@@ -53,43 +57,77 @@ static inline struct cpu *this_cpu(void)
 	return c;
 }
 
-// The big kernel lock: every kernel entry (system calls, fastpaths
-// included, interrupts and exceptions from user mode, the idle loop after
-// its wfi) takes it, and every exit to user mode or into wfi releases it.
-// It is fair (a ticket lock, spinlock.h). Until smp_start lets a second CPU
-// into the kernel, only the boot CPU runs kernel code, and each CPU's
-// c->smp (0 until then, for good after) skips the atomic work; one CPU
-// online never sets it. make bench (instructions, -icount) against main:
-// ipc_rt_fast_interas 234 -> 256 at SMP=1 (the c->smp test, 3 a side, 12 a
-// round trip; the fastpath's partner-CPU test, 3 a way; the thread read
-// again under the lock), 304 at SMP=2 (the ticket lock itself, uncontended:
-// 9 instructions to take, 6 to release, 12 a side more than the test):
-// 19% over SMP=1, not the 5% issue 13 asks, which no lock taken at every
-// entry and released at every exit meets (5% of 234 is 12 instructions
-// for two entries and two exits).
-extern struct ticket_lock kernel_big_lock;
+// The big kernel lock (klock.c): every kernel entry from user mode runs
+// under it once a second CPU runs the kernel. Each CPU's c->lock says what
+// its entries do, and its vector table (VBAR) matches, so that the system
+// calls, fastpaths included, pay nothing for the states where nothing needs
+// taking:
+// - KLOCK_NONE: one CPU runs the kernel (SMP=1, or before smp_start):
+//   nothing to take; the vectors of a uniprocessor.
+// - KLOCK_TAKE: the entries take the lock (vectors_smp: in entry.S for a
+//   system call, in C for the rest), and the exit releases it unless the
+//   CPU keeps it.
+// - KLOCK_KEEP: this CPU holds the lock and keeps it through user mode:
+//   no other CPU wants it. Its entries find it held (vectors_keep) and its
+//   exits return without a release. A CPU that wants the lock sends the
+//   holder a reschedule SGI, whose handler makes the next exit release it.
+// The exit is a jump through c->to_user, which costs what a direct jump
+// does: kernel_exit.
+enum { KLOCK_NONE, KLOCK_TAKE, KLOCK_KEEP };
+
+// Takes the big lock for CPU c (c->lock is KLOCK_TAKE) in ticket order,
+// telling a holder that keeps it to let go; decides then whether c keeps
+// it through user mode. Kernel mode, interrupts masked.
+void klock_take(struct cpu *c);
+// The entry from user mode by a system call under KLOCK_TAKE: entry.S
+// calls it with the caller's registers saved. Undoes the entry of a thread
+// another CPU took from this one meanwhile (kernel_enter).
+void klock_enter_svc(void);
+// This CPU is about to wait for an interrupt (idle): it releases the big
+// lock; klock_take again after the wfi.
+void klock_release(struct cpu *c);
+// The reschedule SGI's part: a CPU keeping the lock through user mode
+// releases it at its next exit (another CPU waits for it).
+void klock_yield(struct cpu *c);
+// This CPU, one CPU running the kernel so far (KLOCK_NONE), from now on
+// takes the lock at its entries (KLOCK_TAKE), and takes it now (smp_start).
+void klock_join(struct cpu *c);
+// c->to_user under KLOCK_TAKE: releases the big lock, then
+// arch_return_to_user(r).
+void klock_exit_release(struct regs *r) __attribute__((noreturn));
+
+// Leaves the kernel into user mode with `r`'s state, through c->to_user:
+// one load into pc, as many instructions as a direct jump.
+static inline __attribute__((always_inline, noreturn)) void kernel_exit(struct cpu *c,
+									struct regs *r)
+{
+	register struct regs *r0 __asm__("r0") = r;
+
+	_Static_assert(__builtin_offsetof(struct cpu, to_user) == 0, "kernel_exit's ldr");
+	__asm__ volatile("ldr	pc, [%1]" : : "r"(r0), "r"(c) : "memory");
+	__builtin_unreachable();
+}
+
+// kernel_lock at an interrupt from user mode; kernel_enter at an exception
+// or system call from user mode by this CPU's current thread, which another
+// CPU may have stopped, killed or moved while this one waited for the lock
+// (sched_evict): such a thread does not go on here. Its entry is undone (pc
+// back by `rewind`: 4 for an svc, 0 for a fault, which happens again) and
+// this CPU schedules (sched_evicted, no return).
+void sched_evicted(uint32_t rewind);
 static inline __attribute__((always_inline)) void kernel_lock(void)
 {
-	if (this_cpu()->smp)
-		ticket_lock(&kernel_big_lock);
+	struct cpu *c = this_cpu();
+
+	if (c->lock == KLOCK_TAKE)
+		klock_take(c);
 }
-static inline __attribute__((always_inline)) void kernel_unlock(void)
-{
-	if (this_cpu()->smp)
-		ticket_unlock(&kernel_big_lock);
-}
-void sched_evicted(uint32_t rewind);
-// kernel_lock at an entry from user mode by this CPU's current thread,
-// which another CPU may have stopped, killed or moved while this one waited
-// for the lock (sched_evict): such a thread does not go on here. Its entry
-// is undone (pc back by `rewind`: 4 for an svc, 0 for a fault, which
-// happens again) and this CPU schedules (sched_evicted, no return).
 static inline __attribute__((always_inline)) void kernel_enter(uint32_t rewind)
 {
 	struct cpu *c = this_cpu();
 
-	if (c->smp) {
-		ticket_lock(&kernel_big_lock);
+	if (c->lock == KLOCK_TAKE) {
+		klock_take(c);
 		if (__builtin_expect(c->leaving != 0, 0))
 			sched_evicted(rewind);
 	}

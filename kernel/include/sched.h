@@ -29,6 +29,14 @@ static inline __attribute__((always_inline)) int sched_top_prio(const struct cpu
 	unsigned w = 31 - __builtin_clz(c->prio_top);
 	return (int)(w * 32 + 31 - __builtin_clz(c->prio_bits[w]));
 }
+// Whether `t`, the thread that entered the kernel on c, may go on running
+// there: no thread was chosen to run next and none more urgent is ready
+// (schedule's common case, and SYS_UNPIN's fastpath).
+static inline __attribute__((always_inline)) int sched_keeps(const struct cpu *c,
+							     const struct thread *t)
+{
+	return !c->next && (!c->prio_top || sched_top_prio(c) <= (int)t->prio);
+}
 // Sends CPU `c` a reschedule SGI, unless it is this one.
 void sched_kick(struct cpu *c);
 // Makes every other CPU that runs `t` leave it: `t` was stopped, or moved to
@@ -73,6 +81,5 @@ static inline __attribute__((always_inline, noreturn)) void switch_to(struct cpu
 	if (s != c->space)
 		sched_switch_space(c, s);
 	window_on_switch(s, t);
-	kernel_unlock();
-	arch_return_to_user(&t->ctx);
+	kernel_exit(c, &t->ctx);
 }

@@ -16,6 +16,8 @@
 void syscall_handle(uint32_t nr) __attribute__((noreturn));
 void fastpath_call(uint32_t cptr, uint32_t info) __attribute__((noreturn));
 void fastpath_reply_recv(uint32_t cptr, uint32_t info) __attribute__((noreturn));
+void fastpath_call_smp(uint32_t cptr, uint32_t info) __attribute__((noreturn));
+void fastpath_reply_recv_smp(uint32_t cptr, uint32_t info) __attribute__((noreturn));
 
 void fastpath_unpin(void) __attribute__((noreturn));
 
@@ -79,22 +81,26 @@ static inline void copy_mrs(struct thread *to, const struct thread *from)
 	regs_set_mr(&to->ctx, 3, regs_mr(&from->ctx, 3));
 }
 
-void fastpath_call(uint32_t cptr, uint32_t info)
+// Each fastpath is compiled twice from one source (`smp` a constant): once
+// for one CPU (the vectors of KLOCK_NONE) and once for several
+// (vectors_smp and vectors_keep), which also checks that the partner runs
+// on this CPU. Either way the big lock is held, or not needed, on entry
+// (cpu.h), and kernel_exit leaves it as this CPU's state says.
+static inline __attribute__((always_inline, noreturn)) void fast_call(uint32_t cptr, uint32_t info,
+								      const int smp)
 {
 	struct cpu *c = this_cpu();
-	struct thread *t, *dest;
+	struct thread *t = c->current, *dest;
 	struct endpoint *ep;
 	struct cap *cap;
 
-	kernel_enter(SVC_SIZE);
-	t = c->current;
 	if (likely(cptr < CAP_SLOTS && FAST_INFO(info) && !(info & MSG_MAP))) {
 		cap = &t->space->caps[cptr];
 		ep = (struct endpoint *)cap->obj;
 		if (likely(cap_is(cap, CAP_ENDPOINT, RIGHT_WRITE) && ep->state == EP_RECV)) {
 			dest = ep->q.head;
 			if (likely(dest->prio >= t->prio && (int)dest->prio >= sched_top_prio(c) &&
-				   !dest->caller && dest->cpu == c)) {
+				   !dest->caller && (!smp || dest->cpu == c))) {
 				tq_pop_head(&ep->q); // dest, the receiver at the head
 				if (!ep->q.head)
 					ep->state = EP_IDLE;
@@ -112,20 +118,17 @@ void fastpath_call(uint32_t cptr, uint32_t info)
 			}
 		}
 	}
-	kernel_unlock();
 	syscall_handle(SYS_CALL);
 }
 
-void fastpath_reply_recv(uint32_t cptr, uint32_t info)
+static inline __attribute__((always_inline, noreturn)) void
+fast_reply_recv(uint32_t cptr, uint32_t info, const int smp)
 {
 	struct cpu *c = this_cpu();
-	struct thread *t, *caller;
+	struct thread *t = c->current, *caller = t->caller;
 	struct endpoint *ep;
 	struct cap *cap;
 
-	kernel_enter(SVC_SIZE);
-	t = c->current;
-	caller = t->caller;
 	if (unlikely(!caller))
 		goto slow;
 	__asm__ volatile(""); // keeps the tests apart: joined, GCC computes `caller &&
@@ -136,7 +139,7 @@ void fastpath_reply_recv(uint32_t cptr, uint32_t info)
 		ep = (struct endpoint *)cap->obj;
 		if (likely(cap_is(cap, CAP_ENDPOINT, RIGHT_READ) && ep->state != EP_SEND &&
 			   !ep->hdr.dead && (int)caller->prio >= sched_top_prio(c) &&
-			   caller->cpu == c &&
+			   (!smp || caller->cpu == c) &&
 			   (!(info & MSG_MAP) ||
 			    !(map_word_prot(t->ipcbuf->map[IPC_MAP_WORD]) & MAP_PIN
 				      ? fast_map(t->space, t->ipcbuf->map, caller, MAP_PIN)
@@ -155,7 +158,6 @@ void fastpath_reply_recv(uint32_t cptr, uint32_t info)
 		}
 	}
 slow:
-	kernel_unlock();
 	syscall_handle(SYS_REPLY_RECV);
 }
 
@@ -167,21 +169,34 @@ slow:
 void fastpath_unpin(void)
 {
 	struct cpu *c = this_cpu();
-	struct thread *t;
-	struct window *w;
+	struct thread *t = c->current;
+	struct window *w = t->atomic_win;
 
-	kernel_enter(SVC_SIZE);
-	t = c->current;
-	w = t->atomic_win;
-	if (likely(t->atomic && w->hdr.refs > 1 && !c->next && sched_top_prio(c) <= (int)t->prio)) {
-		t->atomic = 0;
-		t->atomic_win = 0;
-		w->hdr.refs--; // kobj_put, which cannot reach zero here
+	if (likely(t->atomic && w->hdr.refs > 1 && sched_keeps(c, t))) {
+		thread_unpin(t); // (its kobj_put cannot free the window)
 		regs_set_mr(&t->ctx, 0, 1);
 		regs_set_err(&t->ctx, E_OK);
-		kernel_unlock();
-		arch_return_to_user(&t->ctx);
+		kernel_exit(c, &t->ctx);
 	}
-	kernel_unlock();
 	syscall_handle(SYS_UNPIN);
+}
+
+void fastpath_call(uint32_t cptr, uint32_t info)
+{
+	fast_call(cptr, info, 0);
+}
+
+void fastpath_call_smp(uint32_t cptr, uint32_t info)
+{
+	fast_call(cptr, info, 1);
+}
+
+void fastpath_reply_recv(uint32_t cptr, uint32_t info)
+{
+	fast_reply_recv(cptr, info, 0);
+}
+
+void fastpath_reply_recv_smp(uint32_t cptr, uint32_t info)
+{
+	fast_reply_recv(cptr, info, 1);
 }

@@ -1,10 +1,9 @@
 // Per-CPU state: each CPU's struct cpu at the top of its kernel stack.
 #include <string.h>
 
+#include "context.h"
 #include "cp15.h"
 #include "cpu.h"
-
-struct ticket_lock kernel_big_lock;
 
 static uint8_t kstacks[NR_CPUS][KSTACK_SIZE] __attribute__((aligned(8)));
 
@@ -21,6 +20,7 @@ struct cpu *cpu_prepare(unsigned n)
 
 	memset(c, 0, sizeof(*c));
 	c->id = n;
+	c->to_user = arch_return_to_user; // KLOCK_NONE
 	return c;
 }
 

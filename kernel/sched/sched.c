@@ -82,16 +82,23 @@ void sched_dequeue(struct thread *t)
 	KASSERT(rq_ok(c, t->prio));
 }
 
-// Queues ready `t` on its CPU, unless it runs there already, is chosen to
-// run next or is queued, and tells that CPU when it is another.
-static void enqueue(struct thread *t)
+// Queues ready `t` on its CPU, unless it runs there already or is chosen
+// to run next, and tells that CPU when it is another. A thread woken is
+// never queued already: it was blocked, stopped, taken out of its queue
+// (set_prio, THREAD_SET_CPU) or running.
+static inline __attribute__((always_inline)) void enqueue(struct thread *t)
 {
-	struct cpu *c = t->cpu;
+	struct cpu *c = t->cpu, *self = this_cpu();
 
-	if (t == c->current || t == this_cpu()->next || rq_queued(t))
+	KASSERT(!rq_queued(t));
+	if (t == c->current || t == self->next)
 		return;
+	if (c == self) { // the common case, a tail call
+		rq_push_tail(c, t);
+		return;
+	}
 	rq_push_tail(c, t);
-	sched_kick(c);
+	gic_send_sgi(c->gic_mask, SGI_RESCHED);
 }
 
 void sched_wake(struct thread *t)
@@ -204,6 +211,7 @@ void sched_ipi(uint32_t id)
 	struct cpu *c = this_cpu();
 
 	(void)id;
+	klock_yield(c);     // another CPU may want the big lock
 	if (c->tlb_stale) { // a space it has loaded died (space_destroy)
 		c->tlb_stale = 0;
 		if (c->space && c->space->hdr.dead) {
@@ -235,19 +243,22 @@ void sched_evicted(uint32_t rewind)
 static struct thread *pick(struct cpu *c)
 {
 	struct thread *cur = c->current, *t = c->next;
-	int top = sched_top_prio(c);
+	int ready = cur && cur->state == T_READY, top;
 
-	if (cur && cur->leaving) // stopped or moved by another CPU: sched_ipi queues it
-		c->current = cur = 0;
-	if (cur && cur->state == T_READY && cur->atomic)
+	if (ready && cur->leaving) { // stopped or moved by another CPU: sched_ipi queues it
+		c->current = 0;
+		ready = 0;
+	}
+	if (ready && cur->atomic)
 		return cur; // pinned (THREAD_ATOMIC)
 	if (t) {
 		c->next = 0;
-		if (cur && cur != t && cur->state == T_READY)
+		if (ready && cur != t)
 			requeue_current(c, 1);
 		return t;
 	}
-	if (cur && cur->state == T_READY) {
+	top = sched_top_prio(c);
+	if (ready) {
 		if (top <= (int)cur->prio)
 			return cur;
 		requeue_current(c, 1); // preempted by a more urgent thread: first in line again
@@ -267,17 +278,14 @@ void schedule(void)
 	// The common case: the thread that entered the kernel goes on. (One
 	// another CPU has just stopped or moved is left by sched_ipi, whose
 	// interrupt is pending: it is taken as the thread resumes.)
-	if (t && t->state == T_READY && !c->next && c->space == t->space &&
-	    (!c->prio_top || sched_top_prio(c) <= (int)t->prio)) {
-		kernel_unlock();
-		arch_return_to_user(&t->ctx);
-	}
+	if (t && t->state == T_READY && c->space == t->space && sched_keeps(c, t))
+		kernel_exit(c, &t->ctx);
 	while (!(t = pick(c))) {
 		c->current = 0;
 		// Idle: the lock goes before the wfi, which wakes on a pending
 		// interrupt even while they are masked; the interrupt is then
 		// taken under the lock (the only place the kernel takes them).
-		kernel_unlock();
+		klock_release(c);
 		wfi();
 		kernel_lock();
 		irq_enable();

@@ -98,6 +98,12 @@ static inline void dsb_ish(void)
 {
 	__asm__ volatile("dsb ish" ::: "memory");
 }
+// Orders this CPU's memory accesses before and after it, as every CPU of
+// the inner shareable domain sees them.
+static inline void dmb_ish(void)
+{
+	__asm__ volatile("dmb ish" ::: "memory");
+}
 static inline void isb(void)
 {
 	__asm__ volatile("isb" ::: "memory");

@@ -51,39 +51,68 @@
 	rfeia	sp!
 .endm
 
+// The vector tables (VBAR), one per state of this CPU's big kernel lock
+// (cpu.h): they differ only in where a system call goes.
+.macro	vector_table name, svc
 	.balign	32
-	.global	vectors
-vectors:
+	.global	\name
+\name:
 	b	vec_reset
 	b	vec_undef
-	b	vec_svc
+	b	\svc
 	b	vec_pabort
 	b	vec_dabort
 	b	vec_hyp
 	b	vec_irq
 	b	vec_fiq
+.endm
+	vector_table vectors, vec_svc		// KLOCK_NONE: one CPU
+	vector_table vectors_smp, vec_svc_lock	// KLOCK_TAKE
+	vector_table vectors_keep, vec_svc_keep	// KLOCK_KEEP
 
-// A system call always comes from user mode (the kernel makes none). The
-// calls with a fastpath, numbers 0 to 2, go straight to it through a table
-// (the two IPC calls with r0, the capability, and r1, the message info,
-// still in place): 3 instructions to each, one fewer to the general path
-// than one test after another.
-vec_svc:
+// A system call always comes from user mode (the kernel makes none): its
+// registers go into the thread, and sp becomes this CPU's kernel stack.
+.macro	svc_save
 	srsdb	sp!, #PSR_MODE_SVC
 	sub	sp, sp, #FRAME_PC
 	stmia	sp, {r0-r14}^
 	mrc	p15, 0, sp, c13, c0, 4
+.endm
+
+// The calls with a fastpath, numbers 0 to 2, go straight to it through a
+// table (the two IPC calls with r0, the capability, and r1, the message
+// info, still in place): 3 instructions to each, one fewer to the general
+// path than one test after another.
+.macro	svc_dispatch call, reply_recv
 #if CONFIG_FASTPATH
 	cmp	r7, #SYS_UNPIN
 	addls	pc, pc, r7, lsl #2	// pc reads as this instruction + 8
 	b	1f
-	b	fastpath_call		// SYS_CALL
-	b	fastpath_reply_recv	// SYS_REPLY_RECV
+	b	\call			// SYS_CALL
+	b	\reply_recv		// SYS_REPLY_RECV
 	b	fastpath_unpin		// SYS_UNPIN
 1:
 #endif
 	mov	r0, r7
 	b	syscall_handle
+.endm
+
+vec_svc:
+	svc_save
+	svc_dispatch fastpath_call, fastpath_reply_recv
+
+// Several CPUs: the big lock first (klock_enter_svc keeps r7, the number),
+// then the fastpaths that check the partner's CPU.
+vec_svc_lock:
+	svc_save
+	push	{r0, r1}
+	bl	klock_enter_svc
+	pop	{r0, r1}
+	b	svc_smp
+vec_svc_keep:
+	svc_save
+svc_smp:
+	svc_dispatch fastpath_call_smp, fastpath_reply_recv_smp
 
 	vector_entry vec_reset, 0, trap_user_unexpected, trap_unexpected
 	vector_entry vec_undef, 4, trap_user_undef, trap_undef

@@ -4,37 +4,48 @@
 // reaches it; the release advances the owner and wakes the waiters with
 // sev. wfe matters under -icount, where all vCPUs share one host thread: a
 // vCPU spinning on a plain load would keep that thread, and with it the
-// holder, for the rest of its 100 ms slice; wfe hands it on.
+// holder, for the rest of its 100 ms slice; wfe hands it on. The waiting
+// loop is the caller's (the big kernel lock does more in it, klock.c).
 #pragma once
 
 #include <stdint.h>
 
 struct ticket_lock {
-	uint32_t word; // owner | next << 16
+	union {
+		uint32_t word; // owner | next << 16 (little-endian)
+		struct {
+			uint16_t owner, next;
+		};
+	};
 };
 
-// Takes l, in ticket order. Full barrier after: nothing the lock guards is
-// read before it is held. Kernel mode.
-static inline void ticket_lock(struct ticket_lock *l)
+// Takes the next ticket of l and returns the word before: the ticket is
+// its high half, l is held when that equals the low half. Full barrier
+// after: nothing read later is read before the ticket is taken.
+static inline uint32_t ticket_take(struct ticket_lock *l)
 {
 	uint32_t old, tmp, fail;
 
 	__asm__ volatile("1:	ldrex	%0, [%3]\n"
-			 "	add	%1, %0, #0x10000\n" // the next ticket is ours
+			 "	add	%1, %0, #0x10000\n"
 			 "	strex	%2, %1, [%3]\n"
 			 "	teq	%2, #0\n"
 			 "	bne	1b\n"
-			 "	cmp	%0, %0, ror #16\n" // owner == our ticket: held
-			 "	beq	3f\n"
-			 "	lsr	%0, %0, #16\n"
-			 "2:	wfe\n"
-			 "	ldrh	%1, [%3]\n"
-			 "	cmp	%1, %0\n"
-			 "	bne	2b\n"
-			 "3:	dmb	ish\n"
+			 "	dmb	ish\n"
 			 : "=&r"(old), "=&r"(tmp), "=&r"(fail)
 			 : "r"(l)
 			 : "cc", "memory");
+	return old;
+}
+
+// The ticket now served, and the next one to hand out: 16 bits each.
+static inline uint32_t ticket_owner(const struct ticket_lock *l)
+{
+	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+}
+static inline uint32_t ticket_next(const struct ticket_lock *l)
+{
+	return __atomic_load_n(&l->next, __ATOMIC_RELAXED);
 }
 
 // Releases l to the next ticket: a barrier first (everything done under

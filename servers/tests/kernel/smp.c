@@ -83,6 +83,27 @@ static unsigned counter_code(uint32_t *c)
 	return n + 1;
 }
 
+// Helper (r0 = data va, r1 = its own thread slot): one THREAD_INFO on
+// itself, data[1] = the CPU that ran it, then for ever data[0]++, never
+// entering the kernel again.
+static unsigned once_code(uint32_t *c)
+{
+	uint32_t info = MSG_INFO(THREAD_INFO, 0);
+	unsigned n = 0;
+	c[n++] = mov(8, 0);
+	c[n++] = mov(0, 1);
+	c[n++] = movw(1, info);
+	c[n++] = movt(1, info);
+	c[n++] = mov_imm(7, SYS_CALL);
+	c[n++] = SVC;
+	c[n++] = str(5, 8, 4);
+	c[n++] = ldr(2, 8, 0); // 7: loop
+	c[n++] = add_imm(2, 2, 1);
+	c[n++] = str(2, 8, 0);
+	c[n] = b((int)n, 7);
+	return n + 1;
+}
+
 // Helper (r0 = data va): for ever data[0]++, never entering the kernel.
 static unsigned spin_code(uint32_t *c)
 {
@@ -270,6 +291,67 @@ static const char *test_kill_across_cpus(void)
 	return 0;
 }
 
+// The big lock kept through user mode (KLOCK_KEEP, cpu.h) goes on demand:
+// a thread on CPU 1 enters the kernel once, while no other CPU wants the
+// lock, and then spins in user mode for ever, so CPU 1 keeps it. The next
+// system call here needs CPU 1 to let it go, which only the reschedule SGI
+// it sends asks (CPU 1's ticks do not): 1000 calls finish, and CPU 1 goes
+// on running its thread.
+static const char *test_kept_lock_given_up(void)
+{
+	struct helper h;
+
+	NEEDS_2_CPUS();
+	OK(helper_make(&h, once_code, 0, A_DATA_VA, my_prio));
+	OK(thread_set_cpu(h.thread, 1));
+	OK(thread_resume(h.thread));
+	CHECK(runs_on(&h, 1), "the thread does not run on CPU 1 (counter %u, it says CPU %d)",
+	      h.data[0], (int)h.data[1]);
+	for (int i = 0; i < 1000; i++)
+		CHECK(cpu_of(SLOT_THREAD) == 0, "call %d: this thread is on CPU %u", i,
+		      cpu_of(SLOT_THREAD));
+	uint32_t v0 = h.data[0];
+	spin_ms(5);
+	CHECK(h.data[0] != v0, "CPU 1 no longer runs its thread");
+	OK(inv_destroy(h.thread));
+	return 0;
+}
+
+// Every CPU enters the kernel at once: a thread on each other CPU makes
+// system calls for ever (counter_code) while this one makes them too, until
+// each of those threads made 200 more and this one 200, for up to 5 s: the
+// big lock passes between all of them and nobody starves.
+static const char *test_all_cpus_enter(void)
+{
+	uint32_t n = cpus(), v[8], mine = 0, behind = 0;
+	struct helper h[8];
+
+	NEEDS_2_CPUS();
+	for (uint32_t i = 1; i < n; i++) {
+		OK(helper_make(&h[i], counter_code, 0, A_DATA_VA, my_prio));
+		OK(thread_set_cpu(h[i].thread, i));
+		OK(thread_resume(h[i].thread));
+	}
+	for (uint32_t i = 1; i < n; i++) {
+		CHECK(runs_on(&h[i], i), "the thread for CPU %u does not run there", i);
+		v[i] = h[i].data[0];
+	}
+	uint64_t end = counter_now() + 5 * (uint64_t)counter_freq();
+	do {
+		CHECK(cpu_of(SLOT_THREAD) == 0, "this thread left CPU 0");
+		mine++;
+		behind = 0;
+		for (uint32_t i = 1; i < n; i++)
+			behind += h[i].data[0] - v[i] < 200;
+	} while ((behind || mine < 200) && counter_now() < end);
+	for (uint32_t i = 1; i < n; i++)
+		CHECK(h[i].data[0] - v[i] >= 200, "CPU %u made %u calls in 5 s, CPU 0 %u", i,
+		      h[i].data[0] - v[i], mine);
+	for (uint32_t i = 1; i < n; i++)
+		OK(inv_destroy(h[i].thread));
+	return 0;
+}
+
 // THREAD_SET_CPU's errors: a CPU past NR_CPUS or not online (E_INVAL), no
 // RIGHT_MANAGE (E_PERM). Asked of a thread not started, which a wrong
 // answer would not strand on a CPU that never runs it.
@@ -316,5 +398,7 @@ const struct test smp_tests[] = {
 	{ test_moved_thread_runs_there, "THREAD_SET_CPU: a moved thread runs on its CPU" },
 	{ test_ipc_across_cpus, "IPC between threads on CPU 0 and CPU 1" },
 	{ test_kill_across_cpus, "a thread spinning on CPU 1 destroyed from CPU 0 stops" },
+	{ test_kept_lock_given_up, "the big lock CPU 1 keeps through user mode goes on demand" },
+	{ test_all_cpus_enter, "every CPU makes system calls at once: none starves" },
 	{ 0, 0 },
 };
