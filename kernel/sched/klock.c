@@ -27,7 +27,8 @@ void klock_take(struct cpu *c)
 		while (ticket_owner(&big_lock) != me) {
 			uint32_t h = __atomic_load_n(&holder, __ATOMIC_RELAXED);
 			struct cpu *hc = cpu_get(h);
-			if (h != told && __atomic_load_n(&hc->lock, __ATOMIC_RELAXED) == KLOCK_KEEP) {
+			if (h != told &&
+			    __atomic_load_n(&hc->lock, __ATOMIC_RELAXED) == KLOCK_KEEP) {
 				gic_send_sgi(hc->gic_mask, SGI_RESCHED);
 				told = h;
 			}
