@@ -28,6 +28,14 @@ static inline __attribute__((always_inline)) int sched_top_prio(const struct cpu
 	unsigned w = 31 - __builtin_clz(c->prio_top);
 	return (int)(w * 32 + 31 - __builtin_clz(c->prio_bits[w]));
 }
+// Whether `t`, the thread that entered the kernel on c, may go on running
+// there: no thread was chosen to run next and none more urgent is ready
+// (schedule's common case, and SYS_UNPIN's fastpath).
+static inline __attribute__((always_inline)) int sched_keeps(const struct cpu *c,
+							     const struct thread *t)
+{
+	return !c->next && sched_top_prio(c) <= (int)t->prio;
+}
 // The current thread gives up the rest of its turn.
 void sched_yield(void);
 // One timer tick: charges the running thread and preempts it when its

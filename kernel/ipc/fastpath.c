@@ -166,10 +166,8 @@ void fastpath_unpin(void)
 	struct window *w = t->atomic_win;
 
 	kernel_lock();
-	if (likely(t->atomic && w->hdr.refs > 1 && !c->next && sched_top_prio(c) <= (int)t->prio)) {
-		t->atomic = 0;
-		t->atomic_win = 0;
-		w->hdr.refs--; // kobj_put, which cannot reach zero here
+	if (likely(t->atomic && w->hdr.refs > 1 && sched_keeps(c, t))) {
+		thread_unpin(t); // (its kobj_put cannot free the window)
 		regs_set_mr(&t->ctx, 0, 1);
 		regs_set_err(&t->ctx, E_OK);
 		kernel_unlock();

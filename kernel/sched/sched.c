@@ -155,8 +155,7 @@ void schedule(void)
 	struct thread *t = c->current;
 
 	// The common case: the thread that entered the kernel goes on.
-	if (t && t->state == T_READY && !c->next && c->space == t->space &&
-	    (!c->prio_top || sched_top_prio(c) <= (int)t->prio)) {
+	if (t && t->state == T_READY && c->space == t->space && sched_keeps(c, t)) {
 		kernel_unlock();
 		arch_return_to_user(&t->ctx);
 	}
