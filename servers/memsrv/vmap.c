@@ -476,9 +476,8 @@ static inline int vmap_fast(struct msg *m, struct ipc_buffer *ipc)
 	// MS_VMAP (1, prot, pfn, 1): prot PROT_READ, PROT_WRITE or both
 	if (m->info != (MSG_INFO(MS_VMAP, 4) | MSG_CALL) || m->mr[0] != 1 || m->mr[3] != 1 ||
 	    !prot || (prot & ~MS_PAGE_RW) || pfn - z->base >= z->npages ||
-	    (z->info[pfn - z->origin] & PI_OWNER) != c->idx ||
-	    c->nkmap + c->nvmaps >= c->max_maps || !spare || !(p = area_find(c, 1, &start)) ||
-	    !c->vwin[start / WINDOW_SLOTS])
+	    (z->info[pfn - z->origin] & PI_OWNER) != c->idx || maps_full(c) || !spare ||
+	    !(p = area_find(c, 1, &start)) || !c->vwin[start / WINDOW_SLOTS])
 		return 0;
 	v = vmap_insert(p, start, 1, prot);
 	v->inl[0] = pfn;
