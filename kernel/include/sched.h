@@ -34,7 +34,7 @@ static inline __attribute__((always_inline)) int sched_top_prio(const struct cpu
 static inline __attribute__((always_inline)) int sched_keeps(const struct cpu *c,
 							     const struct thread *t)
 {
-	return !c->next && sched_top_prio(c) <= (int)t->prio;
+	return !c->next && (!c->prio_top || sched_top_prio(c) <= (int)t->prio);
 }
 // The current thread gives up the rest of its turn.
 void sched_yield(void);
