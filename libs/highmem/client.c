@@ -129,6 +129,17 @@ uint32_t ms_client_id(void)
 	return client_id;
 }
 
+// ms_request_regs's way before the thread has memsrv's endpoint:
+// ms_request, which fills *r afresh, so the words go from a copy.
+int ms_request_regs_slow(uint32_t label, uint32_t n, struct msg *r)
+{
+	uint32_t w[MSG_REG_WORDS];
+
+	for (uint32_t i = 0; i < n; i++)
+		w[i] = r->mr[i];
+	return ms_request(label, w, n, r);
+}
+
 int ms_request2_slow(uint32_t label, uint32_t nargs, uint32_t a0, uint32_t a1, uint32_t *out)
 {
 	uint32_t w[2] = { a0, a1 };

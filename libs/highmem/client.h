@@ -44,13 +44,14 @@ static inline int ms_request2(uint32_t label, uint32_t nargs, uint32_t a0, uint3
 // The same for a request of n words (n <= MSG_REG_WORDS) in r->mr answered
 // in registers only (r->mr): no registration, no IPC buffer, once the
 // thread is registered.
+int ms_request_regs_slow(uint32_t label, uint32_t n, struct msg *r);
 static inline int ms_request_regs(uint32_t label, uint32_t n, struct msg *r)
 {
 	uint32_t ep = ms_thread_ep;
 	int err;
 
 	if (!ep)
-		return ms_request(label, r->mr, n, r);
+		return ms_request_regs_slow(label, n, r);
 	r->info = MSG_INFO(label, n);
 	err = sys_call(ep, r);
 	return err ? err : (int)MSG_LABEL(r->info);

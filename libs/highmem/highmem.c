@@ -46,20 +46,17 @@ int share_page(page_t page, uint32_t client)
 	return request(MS_SHARE, 2, page, client, NULL);
 }
 
-// A vmap request of n words: in registers only, the shortest way, when they
-// fit and the thread is registered (a one-run MS_VMAP, as memsrv's fast
-// path takes it); else as every request.
+// A vmap request of n words: in registers only (ms_request_regs) when they
+// fit (a one-run MS_VMAP, as memsrv's fast path takes it); else as every
+// request.
 static int vmap_request(uint32_t label, const uint32_t *w, uint32_t n, struct msg *r)
 {
-	int err;
-
-	if (!ms_thread_ep || n > MSG_REG_WORDS)
+	if (n > MSG_REG_WORDS)
 		return ms_request(label, w, n, r);
-	*r = (struct msg){ .info = MSG_INFO(label, n) };
+	*r = (struct msg){ 0 };
 	for (uint32_t i = 0; i < n; i++)
 		r->mr[i] = w[i];
-	err = sys_call(ms_thread_ep, r);
-	return err ? err : (int)MSG_LABEL(r->info);
+	return ms_request_regs(label, n, r);
 }
 
 // MS_VMAP carries the first runs after (n, prot); each MS_VMAP_MORE the

@@ -321,7 +321,7 @@ static inline int pool_fast(struct msg *m, struct ipc_buffer *ipc)
 	if ((z->info[pfn - z->origin] & PI_OWNER) != c->idx) // shared, or not its own
 		return 0;
 	was = counted(p, s);
-	if (!was && c->nkmap + c->nvmaps >= c->max_maps)
+	if (!was && maps_full(c))
 		return 0;
 	slot_set(c, s, pfn, was);
 	ipc_buffer_map(ipc, p->win, s, z->slot, pfn - z->base, 1, MS_PAGE_RW);

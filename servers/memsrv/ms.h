@@ -265,6 +265,12 @@ int ms_stats_more(struct req *q);
 int ms_limit(struct req *q);
 // Sets a new client's limits: what MS_LIMIT said for its id, or the default.
 void limits_apply(struct client *c);
+// Client c holds as many kmap pool slots and vmaps as its limit allows:
+// the test of limit_maps and of the fast paths that add one.
+static inline int maps_full(const struct client *c)
+{
+	return c->nkmap + c->nvmaps >= c->max_maps;
+}
 // E_OK when client q->c may hold one more kmap reference or vmap, else
 // E_NOMEM (logged, naming what).
 int limit_maps(struct req *q, const char *what);

@@ -232,7 +232,7 @@ int ms_stats_more(struct req *q)
 
 int limit_maps(struct req *q, const char *what)
 {
-	if (q->c->nkmap + q->c->nvmaps < q->c->max_maps)
+	if (!maps_full(q->c))
 		return E_OK;
 	return req_fail(q, E_NOMEM, "%s: it holds %u kmap(s) and %u vmap(s), its limit is %u", what,
 			q->c->nkmap, q->c->nvmaps, q->c->max_maps);

@@ -353,19 +353,22 @@ int ms_vmap(struct req *q)
 	return E_OK;
 }
 
-static struct vmap *find(struct client *c, uint32_t va)
+// Where client c's list links its vmap at va: *the result is that vmap, or
+// NULL when none starts there.
+static struct vmap **find(struct client *c, uint32_t va)
 {
-	for (struct vmap *v = c->vmaps; v; v = v->next)
-		if (vmap_va(v) == va)
-			return v;
-	return NULL;
+	struct vmap **p = &c->vmaps;
+
+	while (*p && vmap_va(*p) != va)
+		p = &(*p)->next;
+	return p;
 }
 
 // MS_VMAP_MORE (va, runs...) -> MR0 va, MR1 pages mapped so far.
 int ms_vmap_more(struct req *q)
 {
 	uint32_t va = q->w[0], nruns = (q->len - 1) / 2, total;
-	struct vmap *v = q->len ? find(q->c, va) : NULL;
+	struct vmap *v = q->len ? *find(q->c, va) : NULL;
 	int err;
 
 	if (!v || v->mapped == v->npages)
@@ -421,10 +424,8 @@ static void vmap_drop(struct client *c, struct vmap **p)
 int ms_vunmap(struct req *q)
 {
 	uint32_t va = q->w[0];
-	struct vmap **p = &q->c->vmaps;
+	struct vmap **p = find(q->c, va);
 
-	while (q->len && *p && vmap_va(*p) != va)
-		p = &(*p)->next;
 	if (!q->len || !*p)
 		return req_fail(q, E_INVAL, "vunmap of 0x%x: no vmap starts there", va);
 	vmap_drop(q->c, p);
@@ -465,8 +466,7 @@ static inline int vmap_fast(struct msg *m, struct ipc_buffer *ipc)
 		return 0;
 	c = t->c;
 	if (m->info == (MSG_INFO(MS_VUNMAP, 1) | MSG_CALL)) {
-		for (p = &c->vmaps; *p && vmap_va(*p) != m->mr[0]; p = &(*p)->next)
-			;
+		p = find(c, m->mr[0]);
 		if (!*p || !vmap_lazy(*p))
 			return 0;
 		vmap_drop(c, p);
@@ -476,9 +476,8 @@ static inline int vmap_fast(struct msg *m, struct ipc_buffer *ipc)
 	// MS_VMAP (1, prot, pfn, 1): prot PROT_READ, PROT_WRITE or both
 	if (m->info != (MSG_INFO(MS_VMAP, 4) | MSG_CALL) || m->mr[0] != 1 || m->mr[3] != 1 ||
 	    !prot || (prot & ~MS_PAGE_RW) || pfn - z->base >= z->npages ||
-	    (z->info[pfn - z->origin] & PI_OWNER) != c->idx ||
-	    c->nkmap + c->nvmaps >= c->max_maps || !spare || !(p = area_find(c, 1, &start)) ||
-	    !c->vwin[start / WINDOW_SLOTS])
+	    (z->info[pfn - z->origin] & PI_OWNER) != c->idx || maps_full(c) || !spare ||
+	    !(p = area_find(c, 1, &start)) || !c->vwin[start / WINDOW_SLOTS])
 		return 0;
 	v = vmap_insert(p, start, 1, prot);
 	v->inl[0] = pfn;
