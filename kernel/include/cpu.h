@@ -20,7 +20,6 @@ struct thread;
 struct space;
 struct regs;
 
-#define NR_CPUS 8 // a GICv2 has 8 CPU interfaces
 #define KSTACK_SIZE 8192
 #define NR_PRIOS (PRIO_MAX + 1)
 
@@ -49,6 +48,11 @@ struct cpu {
 };
 _Static_assert(NR_CPUS <= MACHINE_MAX_CPUS, "the device tree names the CPUs");
 _Static_assert(NR_CPUS <= ASID_MAX_CPUS, "every CPU may hold an ASID");
+
+// CPU c's index in per-CPU arrays: c->id, or 0 where `smp` (a constant)
+// says one CPU runs, so that the fastpaths' uniprocessor copy pays nothing
+// for it.
+#define CPU_INDEX(c, smp) ((smp) ? (c)->id : 0)
 
 static inline struct cpu *this_cpu(void)
 {

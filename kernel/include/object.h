@@ -91,18 +91,28 @@ struct tqueue {
 	struct thread *head, *tail;
 };
 
+#define NR_CPUS 8 // a GICv2 has 8 CPU interfaces
+
+// A space as one CPU sees it: with more than one CPU online, each has a
+// view of the space's thread-window region (vspace.c).
+struct space_cpu {
+	uint64_t ttbr;            // what the CPU loads: the space's ttbr0, or its view's root
+	struct window *installed; // the thread window there now for this CPU, or NULL
+	pte_t *view;              // its copy of the level-2 table holding local_va, or NULL
+};
+
 struct space {
 	struct kobj hdr;
-	uint64_t ttbr0;                 // root table | ASID << 48, valid for asid_gen
-	uint64_t asid_gen;              // generation the ASID belongs to (asid/asid.h)
-	uint32_t quota;                 // pages it may have charged to it
-	uint32_t used;                  // pages charged now
-	struct space *parent;           // gave the quota (holds a reference), or NULL
-	struct cap *caps;               // CAP_SLOTS slots, one page
-	pte_t *root;                    // level 1 (or 2 when the user half is 1 GiB)
-	struct thread *threads;         // threads configured into it
-	uint32_t local_va;              // where its threads' windows go (0: none yet)
-	struct window *local_installed; // the thread window there now, or NULL
+	uint64_t ttbr0;               // root table | ASID << 48, valid for asid_gen
+	uint64_t asid_gen;            // generation the ASID belongs to (asid/asid.h)
+	uint32_t quota;               // pages it may have charged to it
+	uint32_t used;                // pages charged now
+	struct space *parent;         // gave the quota (holds a reference), or NULL
+	struct cap *caps;             // CAP_SLOTS slots, one page
+	pte_t *root;                  // level 1 (or 2 when the user half is 1 GiB)
+	struct thread *threads;       // threads configured into it
+	uint32_t local_va;            // where its threads' windows go (0: none yet)
+	struct space_cpu on[NR_CPUS]; // as CPU n sees it (CPU_INDEX)
 	uint32_t id;
 	struct kobj *owned; // objects charged to it (die with it)
 	uint8_t revocable;  // has mapped a derived range's frames (PTE_REVOCABLE)
@@ -211,6 +221,7 @@ struct thread {
 	struct window *atomic_win;   // slots to clear when it overruns (a reference)
 	uint32_t atomic_first, atomic_count;
 	struct cpu *cpu;           // runs there: its creator's, or THREAD_SET_CPU's
+	struct space_cpu *on;      // &space->on[cpu->id], for the switch (sched.h), or NULL
 	struct thread *leave_next; // on that CPU's leaving list
 };
 

@@ -5,6 +5,7 @@
 // could have found; it returns E_OK or the error for r0.
 #pragma once
 
+#include "cpu.h"
 #include "object.h"
 
 struct msg_in {
@@ -141,15 +142,16 @@ invoke_fn window_invoke;
 int window_map_request(struct space *self, const uint32_t *map, struct thread *to);
 // Empties slots [first, first + count) and makes every TLB forget them.
 void window_clear(struct window *w, uint32_t first, uint32_t count);
-// Installs t's thread window in its space (or removes a sibling's): called
-// when the space's installed window is not t's.
-void window_switch_local(struct space *s, struct thread *t);
+// Installs t's thread window in its space as CPU c sees it (or removes a
+// sibling's): called when the window installed there is not t's.
+void window_switch_local(struct cpu *c, struct space *s, struct thread *t);
 // The window step of a switch (sched.h, switch_to): `t` is about to run in
-// `s`. Kernel locked.
-static inline void window_on_switch(struct space *s, struct thread *t)
+// `s` on CPU c, which sees it as `on`. Kernel locked.
+static inline __attribute__((always_inline)) void
+window_on_switch(struct cpu *c, struct space *s, const struct space_cpu *on, struct thread *t)
 {
-	if (s->local_installed != t->local_win)
-		window_switch_local(s, t);
+	if (on->installed != t->local_win)
+		window_switch_local(c, s, t);
 }
 // The thread dies: its window leaves its space.
 void window_thread_gone(struct thread *t);

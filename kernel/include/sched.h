@@ -6,6 +6,7 @@
 
 #include "context.h"
 #include "cpu.h"
+#include "debug.h"
 #include "object.h"
 #include "objects.h"
 #include "vspace.h"
@@ -60,26 +61,31 @@ void schedule(void) __attribute__((noreturn));
 // its PMU access: switch_to's step when `s` is not loaded. Kernel locked.
 // Inline, as is switch_to: every inter-space round trip of the fastpath
 // takes it twice, and a call costs it a frame each time.
-static inline __attribute__((always_inline)) void sched_switch_space(struct cpu *c, struct space *s)
+static inline __attribute__((always_inline)) void
+sched_switch_space(struct cpu *c, struct space *s, const struct space_cpu *on, const int smp)
 {
-	vspace_activate(c, s);
+	vspace_activate(c, s, on, smp);
 	c->space = s;
 	cpu_pmu_user(s->pmu);
 }
 
 // The one context switch, of the scheduler and the IPC fastpath alike: makes
 // `t` the running thread, loads its space (with an ASID) and its thread
-// window, and leaves the kernel into it. Kernel locked; does not return.
-static inline __attribute__((always_inline, noreturn)) void switch_to(struct cpu *c,
-								      struct thread *t)
+// window, and leaves the kernel into it. `smp` is a constant: 0 only in the
+// fastpaths' copy for one CPU (CPU_INDEX). Kernel locked; does not return.
+static inline __attribute__((always_inline, noreturn)) void
+switch_to(struct cpu *c, struct thread *t, const int smp)
 {
 	struct space *s = t->space;
+	// t runs on its own CPU (t->cpu == c): t->on is how c sees s.
+	const struct space_cpu *on = smp ? t->on : &s->on[0];
 
+	KASSERT(t->cpu == c && t->on == &s->on[c->id]);
 	c->current = t;
 	// A loaded space keeps its ASID through a roll-over (asid.c reserves
 	// it): only another space needs loading.
 	if (s != c->space)
-		sched_switch_space(c, s);
-	window_on_switch(s, t);
+		sched_switch_space(c, s, on, smp);
+	window_on_switch(c, s, on, t);
 	kernel_exit(c, &t->ctx);
 }

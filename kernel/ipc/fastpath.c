@@ -114,7 +114,7 @@ static inline __attribute__((always_inline, noreturn)) void fast_call(uint32_t c
 				regs_set_info(&dest->ctx, info | MSG_CALL); // a caller waits
 				copy_mrs(dest, t);
 				regs_set_badge(&dest->ctx, cap->badge);
-				switch_to(c, dest);
+				switch_to(c, dest, smp);
 			}
 		}
 	}
@@ -154,7 +154,7 @@ fast_reply_recv(uint32_t cptr, uint32_t info, const int smp)
 			regs_set_err(&caller->ctx, E_OK);
 			regs_set_info(&caller->ctx, info & ~(MSG_MAP | MSG_CALL));
 			copy_mrs(caller, t);
-			switch_to(c, caller);
+			switch_to(c, caller, smp);
 		}
 	}
 slow:

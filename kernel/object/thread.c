@@ -62,6 +62,7 @@ int thread_configure(struct thread *t, struct space *s, uint32_t ipcbuf_va,
 	t->ipcbuf = (struct ipc_buffer *)phys_to_virt(pa);
 	t->ipcbuf_va = ipcbuf_va;
 	t->space = s;
+	t->on = &s->on[t->cpu->id];
 	kobj_get(&s->hdr);
 	t->space_next = s->threads;
 	s->threads = t;
@@ -146,6 +147,7 @@ void thread_destroy(struct thread *t)
 		quota_release(s, 1);
 		t->ipcbuf = 0;
 		t->space = 0;
+		t->on = 0;
 		kobj_put(&s->hdr);
 	}
 	if (t->fault_ep) {
@@ -403,6 +405,8 @@ static void set_cpu_perform(struct thread *t, struct cpu *to)
 	if (t == c->current)
 		c->current = 0; // the caller itself: it resumes there
 	t->cpu = to;
+	if (t->space)
+		t->on = &t->space->on[to->id];
 	if (t->state == T_READY && !queued && t != c->next)
 		sched_evict(t); // another CPU runs it: it leaves it and queues it on `to`
 	if (t->state == T_READY)

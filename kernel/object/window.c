@@ -24,6 +24,16 @@ static uint32_t window_va(const struct window *w, const struct space *s)
 	return w->kind == WIN_THREAD ? s->local_va : w->va;
 }
 
+// Whether thread window w is installed in s for some CPU (only one CPU
+// runs its thread, but another may not have switched it out yet).
+static int installed_anywhere(const struct space *s, const struct window *w)
+{
+	for (unsigned n = 0; n < NR_CPUS; n++)
+		if (s->on[n].installed == w)
+			return 1;
+	return 0;
+}
+
 // Makes every TLB forget slots [first, first + count) wherever w is in use.
 static void window_flush(struct window *w, uint32_t first, uint32_t count)
 {
@@ -32,7 +42,7 @@ static void window_flush(struct window *w, uint32_t first, uint32_t count)
 
 	if (w->kind == WIN_THREAD) {
 		struct space *s = w->thread ? w->thread->space : 0;
-		if (!s || s->local_installed != w)
+		if (!s || !installed_anywhere(s, w))
 			return; // not installed: its entries were flushed when it left
 		only = s;
 		n = 1;
@@ -62,21 +72,29 @@ void window_clear(struct window *w, uint32_t first, uint32_t count)
 		window_flush(w, first, count);
 }
 
-void window_switch_local(struct space *s, struct thread *t)
+void window_switch_local(struct cpu *c, struct space *s, struct thread *t)
 {
-	vspace_switch_window(s, s->local_va, t->local_win ? t->local_win->table : 0);
-	s->local_installed = t->local_win;
+	vspace_switch_window(s, c, t->local_win ? t->local_win->table : 0);
+	s->on[c->id].installed = t->local_win;
 }
 
-// Takes w out of the thread's space, if it is installed there.
+// Takes w out of the thread's space, for every CPU it is installed for.
 static void uninstall_local(struct window *w)
 {
 	struct space *s = w->thread->space;
+	int any = 0;
 
-	if (s && s->local_installed == w) {
-		vspace_switch_window(s, s->local_va, 0);
-		s->local_installed = 0;
+	if (!s)
+		return;
+	for (unsigned n = 0; n < NR_CPUS; n++) {
+		if (s->on[n].installed != w)
+			continue;
+		vspace_clear_window(s, cpu_get(n));
+		s->on[n].installed = 0;
+		any = 1;
 	}
+	if (any)
+		vspace_flush(s);
 }
 
 void window_thread_gone(struct thread *t)
@@ -165,7 +183,7 @@ static int bind_decode(const struct invocation *inv, const struct window *w, str
 			return E_INVAL; // not configured into a space yet
 		if (w->thread || a->t->local_win || (a->s->local_va && a->s->local_va != va))
 			return E_BUSY;
-		return a->s->local_va ? E_OK : vspace_window_check(a->s, va);
+		return a->s->local_va ? E_OK : vspace_local_check(a->s, va);
 	}
 	a->s = (struct space *)c->obj;
 	if (w->nspaces && va != w->va)
@@ -191,7 +209,6 @@ static int bind_perform(struct window *w, const struct bind_args *a)
 			err = vspace_reserve_window(s, a->va);
 			if (err)
 				return err;
-			s->local_va = a->va;
 		}
 		w->kind = WIN_THREAD;
 		w->thread = a->t;

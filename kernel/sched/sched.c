@@ -291,5 +291,5 @@ void schedule(void)
 		irq_enable();
 		irq_disable();
 	}
-	switch_to(c, t);
+	switch_to(c, t, 1);
 }

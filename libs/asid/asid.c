@@ -4,8 +4,6 @@
 
 #include <string.h>
 
-#define ASID_MASK ((uint64_t)(ASID_COUNT - 1) << ASID_SHIFT)
-
 static void take(struct asid_alloc *a, uint32_t n)
 {
 	a->used[n / 32] |= 1u << (n % 32);

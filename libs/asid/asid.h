@@ -26,9 +26,10 @@
 
 #include <stdint.h>
 
-#define ASID_COUNT 256        // 8-bit ASIDs
-#define ASID_MAX_CPUS 8       // a GICv2's CPU interfaces
-#define ASID_SHIFT 48         // the ASID's place in TTBR0
+#define ASID_COUNT 256  // 8-bit ASIDs
+#define ASID_MAX_CPUS 8 // a GICv2's CPU interfaces
+#define ASID_SHIFT 48   // the ASID's place in TTBR0
+#define ASID_MASK ((uint64_t)(ASID_COUNT - 1) << ASID_SHIFT)
 #define ASID_GEN_NONE (~0ULL) // a space's generation while it has no ASID
 
 struct asid_cpu {

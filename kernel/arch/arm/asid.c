@@ -33,6 +33,7 @@ void vspace_asid_renew(struct cpu *c, struct space *s)
 	// ASIDs given out anew; the other CPUs flush before their next switch.
 	if (flush)
 		tlb_flush_all_local();
+	vspace_ttbr_sync(s);
 }
 
 void vspace_free_asid(struct space *s)

@@ -22,10 +22,10 @@ static const char *load_spaces(struct space **s, int n, int reload, int *rollove
 			return "space_create failed";
 		kobj_get(&s[i]->hdr);
 		if (i == reload) {
-			vspace_activate(this_cpu(), s[0]);
+			vspace_activate(this_cpu(), s[0], &s[0]->on[this_cpu()->id], 1);
 			loaded = s[0];
 		}
-		vspace_activate(this_cpu(), s[i]);
+		vspace_activate(this_cpu(), s[i], &s[i]->on[this_cpu()->id], 1);
 		if (loaded && s[i]->asid_gen != loaded->asid_gen) { // s[i] began a generation
 			if (!(*rollovers)++) {
 				*held = loaded == s[0] ? 0 : i - 1;
@@ -67,7 +67,7 @@ const char *test_asid_rollover(void)
 	if (!err && (rollovers != 1 || held != 0))
 		err = "300 spaces did not start exactly one new generation, with s[0] loaded";
 	if (!err) {
-		vspace_activate(this_cpu(), s[0]);
+		vspace_activate(this_cpu(), s[0], &s[0]->on[this_cpu()->id], 1);
 		if (s[0]->asid_gen != s[N - 1]->asid_gen || vspace_asid(s[0]) != kept)
 			err = "the space loaded at the roll-over did not keep its ASID";
 	}

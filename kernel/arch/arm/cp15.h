@@ -68,6 +68,7 @@ CP15_WO32(tlbiall, 0, c8, c7, 0)
 CP15_WO32(tlbiallis, 0, c8, c3, 0)
 CP15_WO32(tlbimvais, 0, c8, c3, 1)  // by address and ASID
 CP15_WO32(tlbiasidis, 0, c8, c3, 2) // every entry of one ASID
+CP15_WO32(tlbiasid, 0, c8, c7, 2)   // the same, this CPU only
 CP15_WO32(tlbimvaais, 0, c8, c3, 3) // by address, every ASID
 CP15_WO32(iciallu, 0, c7, c5, 0)
 CP15_WO32(bpiall, 0, c7, c5, 6)

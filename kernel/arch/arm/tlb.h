@@ -11,7 +11,8 @@
 // second CPU comes online costs a load and a branch each (measured:
 // kernel_window_clear 337 -> 349). Only the *_local operations act on this
 // CPU alone: they are for what only this CPU cached (its boot tables, its
-// view of TTBCR, the ASIDs of an old generation, asid.c).
+// view of TTBCR, the ASIDs of an old generation, asid.c; its view of a
+// space's thread window, vspace.c).
 #pragma once
 
 #include <stdint.h>
@@ -83,6 +84,14 @@ static inline void tlb_flush_all(void)
 	tlb_begin();
 	tlbiallis(0);
 	bpiallis(0);
+	tlb_end();
+}
+
+// tlb_flush_asid on this CPU only.
+static inline void tlb_flush_asid_local(uint32_t asid)
+{
+	tlb_begin();
+	tlbiasid(asid);
 	tlb_end();
 }
 

@@ -11,6 +11,19 @@
 #define ROOT_LEVEL VSPACE_ROOT_LEVEL
 #define ROOT_ENTRIES (ROOT_LEVEL == 1 ? 4 : LPAE_ENTRIES)
 
+// Views. Threads of a space share its tables, but the window of the thread
+// a CPU runs (kmap_local's) must be seen by that CPU alone: with more than
+// one CPU online, a space that has a thread-window region (local_va) gives
+// each CPU n a view of its own, s->on[n].view: a copy of the level-2 table that
+// holds local_va's entry, where the window of the thread n runs goes, and
+// above it (VMSPLIT 3G and 2G) a root of n's own, four entries in the
+// space's page (view_root), whose entry for that GiB points to the copy.
+// At VMSPLIT 1G that level-2 table is the root itself. Everything below is
+// shared: a write to the shared level-2 table or the root goes to every
+// view too (l2_set, root_set), and the shared table's own entry at local_va
+// stays reserved. A CPU loads its view (s->on[n].ttbr), so it walks no other
+// CPU's window, and a window switch needs only its own TLB flushed.
+
 // Software bits of a level-3 descriptor (ARM ARM: bits 55-58 are ignored).
 #define PTE_KFRAME (1ULL << 55) // a LOWMEM frame the kernel gave; freed with the mapping
 #define PTE_PINNED (1ULL << 56) // an IPC buffer: user space may not remove it
@@ -19,8 +32,8 @@
 // TTBR0 needs it aligned to its size.
 _Static_assert(sizeof(struct space) <= VSPACE_ROOT_OFFSET, "a space ends before its root table");
 _Static_assert(VSPACE_ROOT_OFFSET % (4 * sizeof(pte_t)) == 0 &&
-		       VSPACE_ROOT_OFFSET + 4 * sizeof(pte_t) <= PAGE_SIZE,
-	       "a level-1 root table fits the space's page, aligned");
+		       VSPACE_ROOT_OFFSET + (NR_CPUS + 1) * 4 * sizeof(pte_t) <= PAGE_SIZE,
+	       "the level-1 root and one per CPU's view fit the space's page, aligned");
 
 pte_t vspace_slot_attrs[16];
 
@@ -39,11 +52,116 @@ static int own_table(pte_t d)
 	return lpae_is_valid(d) && !(d & PTE_WINDOW);
 }
 
-// Forgets every TLB entry of s, if it has an ASID.
-static void flush_space(struct space *s)
+void vspace_flush(struct space *s)
 {
 	if (vspace_asid_live(s))
 		tlb_flush_asid(vspace_asid(s));
+}
+
+// A zeroed page for a table, charged to s; 0 when the quota or LOWMEM is out.
+static uint64_t table_alloc(struct space *s)
+{
+	uint64_t pa;
+
+	if (quota_charge(s, 1))
+		return 0;
+	pa = frame_alloc();
+	if (!pa)
+		quota_release(s, 1);
+	return pa;
+}
+
+// CPU n's level-1 root of its view of s (VSPACE_ROOT_LEVEL 1).
+static pte_t *view_root(struct space *s, unsigned n)
+{
+	return s->root + 4 * (n + 1);
+}
+
+// The shared level-2 table holding s's thread-window region (s has one).
+static pte_t *local_l2(struct space *s)
+{
+	return ROOT_LEVEL == 1 ? table_va(s->root[lpae_index(1, s->local_va)]) : s->root;
+}
+
+// Sets level-2 entry e of s to v, in every view of s too.
+static void l2_set(struct space *s, pte_t *e, pte_t v)
+{
+	*e = v;
+	if (s->local_va && s->on[0].view) {
+		uint32_t i = (uint32_t)(e - local_l2(s));
+		if (i < LPAE_ENTRIES)
+			for (unsigned n = 0; n < NR_CPUS; n++)
+				if (s->on[n].view)
+					s->on[n].view[i] = v;
+	}
+}
+
+// Sets root entry e of s to v (VSPACE_ROOT_LEVEL 1), in every view's root
+// too but the one entry each points to its own level-2 copy with.
+static void root_set(struct space *s, pte_t *e, pte_t v)
+{
+	uint32_t i = (uint32_t)(e - s->root);
+
+	*e = v;
+	if (s->local_va && s->on[0].view && i != lpae_index(1, s->local_va))
+		for (unsigned n = 0; n < NR_CPUS; n++)
+			if (s->on[n].view)
+				view_root(s, n)[i] = v;
+}
+
+void vspace_ttbr_sync(struct space *s)
+{
+	for (unsigned n = 0; n < NR_CPUS; n++)
+		s->on[n].ttbr = (s->on[n].ttbr & ~ASID_MASK) | (s->ttbr0 & ASID_MASK);
+}
+
+// Frees s's views (it dies, or they could not all be made); how many.
+static uint32_t views_free(struct space *s)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < NR_CPUS; i++) {
+		if (!s->on[i].view)
+			continue;
+		frame_free(virt_to_phys(s->on[i].view));
+		s->on[i].view = 0;
+		s->on[i].ttbr = s->ttbr0;
+		n++;
+	}
+	return n;
+}
+
+// Gives s (whose thread-window region was just reserved) a view for every
+// online CPU, when more than one is: E_OK, or E_NOMEM with none made.
+static int views_make(struct space *s)
+{
+	pte_t *shared = local_l2(s);
+
+	if (cpus_online() < 2)
+		return E_OK;
+	for (unsigned n = 0; n < NR_CPUS; n++) {
+		uint64_t pa;
+		pte_t *l2, *top;
+		if (!cpu_get(n)->online)
+			continue;
+		pa = table_alloc(s);
+		if (!pa) {
+			quota_release(s, views_free(s));
+			return E_NOMEM;
+		}
+		l2 = (pte_t *)phys_to_virt(pa);
+		memcpy(l2, shared, PAGE_SIZE);
+		top = l2;
+		if (ROOT_LEVEL == 1) {
+			top = view_root(s, n);
+			memcpy(top, s->root, 4 * sizeof(pte_t));
+			top[lpae_index(1, s->local_va)] = lpae_table(pa);
+		}
+		s->on[n].view = l2;
+		s->on[n].ttbr = virt_to_phys(top) | (s->ttbr0 & ASID_MASK);
+	}
+	tlb_publish(); // the views are complete before any CPU loads one
+	return E_OK;
 }
 
 void vspace_init(void)
@@ -74,6 +192,8 @@ void vspace_create(struct space *s, uint64_t root_pa)
 	s->root = ROOT_LEVEL == 2 ? (pte_t *)phys_to_virt(root_pa)
 				  : (pte_t *)((char *)s + VSPACE_ROOT_OFFSET);
 	s->ttbr0 = virt_to_phys(s->root); // ASID 0 until it has one
+	for (unsigned n = 0; n < NR_CPUS; n++)
+		s->on[n].ttbr = s->ttbr0;
 	s->asid_gen = ASID_GEN_NONE;
 }
 
@@ -103,7 +223,7 @@ static uint32_t free_l2(pte_t *l2)
 
 void vspace_destroy(struct space *s)
 {
-	uint32_t tables = 0;
+	uint32_t tables = views_free(s);
 
 	if (ROOT_LEVEL == 1) {
 		for (unsigned i = 0; i < ROOT_ENTRIES; i++) {
@@ -127,19 +247,6 @@ void vspace_free(struct space *s)
 		frame_free(virt_to_phys(s->root));
 }
 
-// A zeroed page for a table, charged to s; 0 when the quota or LOWMEM is out.
-static uint64_t table_alloc(struct space *s)
-{
-	uint64_t pa;
-
-	if (quota_charge(s, 1))
-		return 0;
-	pa = frame_alloc();
-	if (!pa)
-		quota_release(s, 1);
-	return pa;
-}
-
 // The level-2 entry for va (allocating the level-2 table, charged to s,
 // with `alloc`), or NULL.
 static pte_t *l2_entry(struct space *s, uint32_t va, int alloc)
@@ -153,7 +260,7 @@ static pte_t *l2_entry(struct space *s, uint32_t va, int alloc)
 			if (!pa)
 				return 0;
 			tlb_publish();
-			*e = lpae_table(pa);
+			root_set(s, e, lpae_table(pa));
 		}
 		l2 = table_va(*e);
 	}
@@ -174,7 +281,7 @@ static pte_t *walk(struct space *s, uint32_t va, int alloc)
 		if (!pa)
 			return 0;
 		tlb_publish();
-		*e = lpae_table(pa);
+		l2_set(s, e, lpae_table(pa));
 	}
 	return &table_va(*e)[lpae_index(3, va)];
 }
@@ -304,7 +411,7 @@ void vspace_revoke(struct space *s, uint64_t base, uint64_t end)
 				n += vspace_slots_revoke(table_va(l2[j]), base, end);
 	}
 	if (n)
-		flush_space(s);
+		vspace_flush(s);
 }
 
 // Readies the 2 MiB region at va for a window: its level-2 entry, empty, or
@@ -324,8 +431,8 @@ static pte_t *window_region(struct space *s, uint32_t va, int *err)
 				return 0;
 		frame_free(lpae_oa(*e));
 		quota_release(s, 1);
-		*e = 0;
-		flush_space(s); // walks may have cached the old table
+		l2_set(s, e, 0);
+		vspace_flush(s); // walks may have cached the old table
 	}
 	if (*e)
 		return 0; // another window
@@ -344,13 +451,30 @@ int vspace_window_check(struct space *s, uint32_t va)
 	return *e ? E_BUSY : E_OK;
 }
 
+int vspace_local_check(struct space *s, uint32_t va)
+{
+	int err = vspace_window_check(s, va);
+	uint32_t views = cpus_online() > 1 ? cpus_online() : 0;
+
+	if (err || !views)
+		return err;
+	return quota_check(s, views + !l2_entry(s, va, 0));
+}
+
 int vspace_reserve_window(struct space *s, uint32_t va)
 {
 	int err;
 	pte_t *e = window_region(s, va, &err);
 
-	if (e)
-		*e = PTE_RESERVED;
+	if (!e)
+		return err;
+	*e = PTE_RESERVED;
+	s->local_va = va;
+	err = views_make(s);
+	if (err) {
+		*e = 0;
+		s->local_va = 0;
+	}
 	return err;
 }
 
@@ -361,21 +485,35 @@ int vspace_install_window(struct space *s, uint32_t va, pte_t *table)
 
 	if (e) {
 		tlb_publish();
-		*e = lpae_table(virt_to_phys(table)) | PTE_WINDOW;
+		l2_set(s, e, lpae_table(virt_to_phys(table)) | PTE_WINDOW);
 	}
 	return err;
 }
 
-void vspace_switch_window(struct space *s, uint32_t va, pte_t *table)
+void vspace_switch_window(struct space *s, struct cpu *c, pte_t *table)
 {
-	pte_t *e = l2_entry(s, va, 0);
-	int was_valid = e && lpae_is_valid(*e);
+	pte_t *view = s->on[c->id].view;
+	pte_t *e = view ? &view[lpae_index(2, s->local_va)] : l2_entry(s, s->local_va, 0);
+	int was_valid = lpae_is_valid(*e);
 
-	if (!e)
-		return; // no window region in this space
 	*e = table ? lpae_table(virt_to_phys(table)) | PTE_WINDOW : PTE_RESERVED;
-	if (was_valid) // the old table's entries must not outlive its turn
-		flush_space(s);
+	if (!view) {           // one CPU: the shared tables
+		if (was_valid) // the old table's entries must not outlive its turn
+			vspace_flush(s);
+		return;
+	}
+	tlb_publish();
+	write_ttbr0(s->on[c->id].ttbr);
+	isb();
+	if (was_valid && vspace_asid_live(s)) // only this CPU walks its view
+		tlb_flush_asid_local(vspace_asid(s));
+}
+
+void vspace_clear_window(struct space *s, struct cpu *c)
+{
+	pte_t *view = s->on[c->id].view;
+
+	*(view ? &view[lpae_index(2, s->local_va)] : l2_entry(s, s->local_va, 0)) = PTE_RESERVED;
 }
 
 void vspace_remove_window(struct space *s, uint32_t va)
@@ -383,7 +521,7 @@ void vspace_remove_window(struct space *s, uint32_t va)
 	pte_t *e = l2_entry(s, va, 0);
 
 	if (e && (*e & PTE_WINDOW)) {
-		*e = 0;
-		flush_space(s);
+		l2_set(s, e, 0);
+		vspace_flush(s);
 	}
 }

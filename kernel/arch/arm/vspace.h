@@ -3,8 +3,8 @@
 // spaces. Generic code (object/space.c, object/window.c, the switch path in
 // sched.h) says what changes; this says how: it alone writes descriptors,
 // walks tables and (through tlb.h) maintains the TLB. The fields root,
-// ttbr0 and asid_gen of struct space are this interface's to read and
-// write. Everything here runs with the kernel locked.
+// ttbr0, on[].ttbr, on[].view and asid_gen of struct space are this interface's to
+// read and write. Everything here runs with the kernel locked.
 #pragma once
 
 #include <stdint.h>
@@ -47,6 +47,10 @@
 // vspace_activate's slow path, when s->asid_gen is not c's generation.
 // Kernel locked.
 void vspace_asid_renew(struct cpu *c, struct space *s);
+// Makes every TLB forget every entry of s, if it has an ASID.
+void vspace_flush(struct space *s);
+// Gives every CPU's TTBR0 value of s (s->ttbr) the ASID of s->ttbr0.
+void vspace_ttbr_sync(struct space *s);
 // Releases s's ASID, if it has one, after making every TLB forget it. s
 // must be loaded on no CPU (vspace_deactivate). Kernel locked.
 void vspace_free_asid(struct space *s);
@@ -73,17 +77,20 @@ void vspace_init(void);
 // Each CPU, once, before it runs a space.
 void vspace_cpu_init(void);
 
-// Loads s's tables into TTBR0 on CPU c, the running one. No TLB flush:
-// entries are tagged by ASID. The fast path (s's ASID is of the generation this CPU is at) is
-// one comparison and a store more than the TTBR0 write; else
-// vspace_asid_renew. Kernel locked: a roll-over on another CPU reads
-// c->asid.active.
-static inline __attribute__((always_inline)) void vspace_activate(struct cpu *c, struct space *s)
+// Loads s's tables into TTBR0 on CPU c, the running one: its view of s
+// (on->ttbr, on = &s->on[CPU_INDEX(c, smp)]; s->ttbr0 while one CPU runs,
+// where there are no views). No TLB flush: entries are
+// tagged by ASID. The fast path (s's ASID is of the generation this CPU is
+// at) is one comparison and a store more than the TTBR0 write; else
+// vspace_asid_renew. The ASID allocator knows s by s->ttbr0 on every CPU.
+// Kernel locked: a roll-over on another CPU reads c->asid.active.
+static inline __attribute__((always_inline)) void
+vspace_activate(struct cpu *c, struct space *s, const struct space_cpu *on, const int smp)
 {
 	if (s->asid_gen != c->asid.gen)
 		vspace_asid_renew(c, s);
 	c->asid.active = s->ttbr0;
-	write_ttbr0(s->ttbr0);
+	write_ttbr0(smp ? on->ttbr : s->ttbr0); // no views with one CPU
 	isb();
 }
 // Loads the empty user half on this CPU (ASID 0, which the TLBs hold
@@ -128,13 +135,22 @@ void vspace_revoke(struct space *s, uint64_t base, uint64_t end);
 // Whether reserving or installing would succeed, and if not, its error
 // (E_BUSY, or E_NOMEM for s's quota). Changes nothing.
 int vspace_window_check(struct space *s, uint32_t va);
-// Reserves the region for thread windows (vspace_switch_window fills it).
+// vspace_window_check for s's thread-window region, with the views it brings.
+int vspace_local_check(struct space *s, uint32_t va);
+// Reserves the region for thread windows (vspace_switch_window fills it)
+// and, with more than one CPU online, gives s a view for each (vspace.c),
+// charged to s: E_NOMEM, with nothing changed, when they do not fit.
 int vspace_reserve_window(struct space *s, uint32_t va);
 // Installs the level-3 table `table` there for good (a WIN_SPACE window).
 int vspace_install_window(struct space *s, uint32_t va, pte_t *table);
-// Puts `table` (NULL: none) into the reserved region at `va`, making the TLB
-// forget the table that was there.
-void vspace_switch_window(struct space *s, uint32_t va, pte_t *table);
+// Puts `table` (NULL: none) into s's thread-window region as CPU `c` sees
+// it, making c's TLB (with one CPU: every TLB) forget the table that was
+// there. c is this CPU, which runs s (it loads its view again, in case it
+// still walked s's shared tables when the views came).
+void vspace_switch_window(struct space *s, struct cpu *c, pte_t *table);
+// Empties CPU c's thread-window region of s (c may be another CPU); the
+// caller makes the TLBs forget the table.
+void vspace_clear_window(struct space *s, struct cpu *c);
 // Takes the window table installed at `va` out of s, if one is there.
 void vspace_remove_window(struct space *s, uint32_t va);
 

@@ -283,3 +283,9 @@ uint32_t scratch_va(uint32_t npages)
 	scratch_va_next += (npages + 1) * 4096u; // a hole after each
 	return va;
 }
+
+uint32_t cpus(void)
+{
+	struct msg m;
+	return hmk_invoke(SLOT_CONSOLE, CONSOLE_STATS, 0, 0, 0, 0, 0, &m) == E_OK ? m.mr[3] : 0;
+}

@@ -152,6 +152,78 @@ static const char *test_window_thread(void)
 	return 0;
 }
 
+static volatile uint32_t views_go;
+
+// Once views_go is set, reads the word at arg[0] 100000 times, yielding
+// every 256 reads, and counts those that are not arg[1]: out[0] the count,
+// out[2] the last wrong value, out[1] = 1 when done.
+static void view_reader(struct tthread *t)
+{
+	volatile uint32_t *p = (volatile uint32_t *)t->arg[0];
+	uint32_t bad = 0;
+
+	while (!views_go)
+		sys_yield();
+	for (uint32_t n = 0; n < 100000; n++) {
+		uint32_t v = *p;
+		if (v != t->arg[1]) {
+			bad++;
+			t->out[2] = v;
+		}
+		if ((n & 255) == 0)
+			sys_yield();
+	}
+	t->out[0] = bad;
+	t->out[1] = 1;
+}
+
+// Several CPUs: kmap_local's privacy in hardware. Threads of one space share
+// its tables, so each CPU sees the thread-window region through a view of
+// its own. Thread A on CPU 1 and thread B on CPU 0 (where this thread runs
+// too: B's window goes in and out as the two take turns) each read slot 2
+// of their own window at once, and each only ever sees its own frame. A
+// third thread of the space, without a window, faults at the same address
+// on CPU 0 meanwhile. (With one shared region, the switches on CPU 0 take
+// A's window away from CPU 1: A faults or reads B's frame.)
+static const char *test_window_views(void)
+{
+	uint32_t wa, wb, ra, oa, rb, ob, va = scratch_va(2), ep = ep_new(), fep;
+	uint32_t addr = WIN_VA_THREAD + 2 * 4096 + 8;
+	int e;
+
+	NEEDS_2_CPUS();
+	CHECK(ep && scratch_page(&ra, &oa) && scratch_page(&rb, &ob), "no endpoint or pages");
+	OK(space_map(SLOT_SPACE, ra, oa, va, 1, PROT_READ | PROT_WRITE));
+	OK(space_map(SLOT_SPACE, rb, ob, va + 4096, 1, PROT_READ | PROT_WRITE));
+	defer_unmap(va, 2);
+	*(volatile uint32_t *)(va + 8) = 0xaaaa;
+	*(volatile uint32_t *)(va + 4096 + 8) = 0xbbbb;
+	OK(mint(ep, RIGHT_WRITE, 0, &fep));
+	views_go = 0;
+	struct tthread *a = tt_start(view_reader, my_prio, addr, 0xaaaa, &e);
+	CHECK(a, "thread: %s", hmk_strerror(e));
+	struct tthread *b = tt_start(view_reader, my_prio, addr, 0xbbbb, &e);
+	CHECK(b, "thread: %s", hmk_strerror(e));
+	OK(win_new(&wa));
+	OK(win_new(&wb));
+	OK(window_bind(wa, WIN_THREAD, a->slot, WIN_VA_THREAD));
+	OK(window_bind(wb, WIN_THREAD, b->slot, WIN_VA_THREAD));
+	OK(window_map(wa, 2, ra, oa, 1, PROT_READ));
+	OK(window_map(wb, 2, rb, ob, 1, PROT_READ));
+	OK(thread_set_cpu(a->slot, 1));
+	views_go = 1;
+	struct tthread *sib = tt_run(reader, my_prio, fep, addr, 0, &e);
+	CHECK(sib, "thread: %s", hmk_strerror(e));
+	TRY(expect_dabort(ep, addr));
+	CHECK(wait_word(&a->out[1], 1), "the reader on CPU 1 never finished");
+	CHECK(wait_word(&b->out[1], 1), "the reader on CPU 0 never finished");
+	CHECK(a->out[0] == 0, "CPU 1: %u reads of another frame (last %#x)", a->out[0], a->out[2]);
+	CHECK(b->out[0] == 0, "CPU 0: %u reads of another frame (last %#x)", b->out[0], b->out[2]);
+	OK(inv_destroy(wa));
+	OK(inv_destroy(wb));
+	return 0;
+}
+
 static volatile uint32_t pin_state[4];
 
 // Pinned (by the test, before it runs), it checks what it may not do.
@@ -399,6 +471,8 @@ const struct test window_tests[] = {
 	  "window in a space: same frame as a plain mapping, cleared slot faults" },
 	{ test_window_shared, "one window in two spaces" },
 	{ test_window_thread, "thread window: its thread reads it, a sibling faults" },
+	{ test_window_views,
+	  "thread windows on two CPUs at once: each sees its own, a sibling faults" },
 	{ test_atomic_pin, "THREAD_ATOMIC: no yield, no waiting IPC" },
 	{ test_atomic_overrun, "THREAD_ATOMIC overrun: unpinned, atomic slots reclaimed" },
 	{ test_atomic_repin, "THREAD_ATOMIC re-pinned every 20 ms: a ready higher priority still "
