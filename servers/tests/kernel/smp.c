@@ -319,8 +319,10 @@ static const char *test_kept_lock_given_up(void)
 
 // Every CPU enters the kernel at once: a thread on each other CPU makes
 // system calls for ever (counter_code) while this one makes them too, until
-// each of those threads made 200 more and this one 200, for up to 5 s: the
-// big lock passes between all of them and nobody starves.
+// each of those threads made 50 more and this one 50, for up to 20 s: the
+// big lock passes between all of them and nobody starves. (The bound is
+// loose: without -icount each vCPU is a host thread, and with more vCPUs
+// than host CPUs a hand-over waits for the host to run the next holder.)
 static const char *test_all_cpus_enter(void)
 {
 	uint32_t n = cpus(), v[8], mine = 0, behind = 0;
@@ -336,16 +338,16 @@ static const char *test_all_cpus_enter(void)
 		CHECK(runs_on(&h[i], i), "the thread for CPU %u does not run there", i);
 		v[i] = h[i].data[0];
 	}
-	uint64_t end = counter_now() + 5 * (uint64_t)counter_freq();
+	uint64_t end = counter_now() + 20 * (uint64_t)counter_freq();
 	do {
 		CHECK(cpu_of(SLOT_THREAD) == 0, "this thread left CPU 0");
 		mine++;
 		behind = 0;
 		for (uint32_t i = 1; i < n; i++)
-			behind += h[i].data[0] - v[i] < 200;
-	} while ((behind || mine < 200) && counter_now() < end);
+			behind += h[i].data[0] - v[i] < 50;
+	} while ((behind || mine < 50) && counter_now() < end);
 	for (uint32_t i = 1; i < n; i++)
-		CHECK(h[i].data[0] - v[i] >= 200, "CPU %u made %u calls in 5 s, CPU 0 %u", i,
+		CHECK(h[i].data[0] - v[i] >= 50, "CPU %u made %u calls in 20 s, CPU 0 %u", i,
 		      h[i].data[0] - v[i], mine);
 	for (uint32_t i = 1; i < n; i++)
 		OK(inv_destroy(h[i].thread));
