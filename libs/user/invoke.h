@@ -302,6 +302,13 @@ static inline int console_stats(uint32_t console, uint32_t *lowmem_kib, uint32_t
 	return err;
 }
 
+// CONSOLE_STATS's count of CPUs online (THREAD_SET_CPU takes 0 to it - 1), 0 on error.
+static inline uint32_t console_cpus(uint32_t console)
+{
+	struct msg m;
+	return hmk_invoke(console, CONSOLE_STATS, 0, 0, 0, 0, 0, &m) == E_OK ? m.mr[3] : 0;
+}
+
 // CONSOLE_PMU: on = 1 lets space's threads use the performance monitors, 0 takes it back.
 static inline int console_pmu(uint32_t console, uint32_t space, uint32_t on)
 {

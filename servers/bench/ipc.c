@@ -31,6 +31,7 @@ enum echo_label {
 	ECHO_STAMP = 2, // the same, with the counter at arrival in MR0, before the reply in MR1
 	ECHO_CAP = 3,   // a capability should come along: answer ECHO_CAP if it did
 	ECHO_CLEAN = 4, // delete the capabilities received so far
+	ECHO_MOVE = 5,  // move to CPU MR0 (THREAD_SET_CPU on itself): the error in MR0
 	ECHO_QUIT = 0xfff,
 };
 #define ECHO_NOCAP 0xffe // ECHO_CAP's answer when no capability arrived
@@ -43,7 +44,16 @@ enum echo_label {
 struct echo {
 	uint32_t ep;   // endpoint served
 	uint32_t pool; // first of CAP_POOL empty slots
+	uint32_t self; // the serving thread's own slot (ECHO_MOVE)
 };
+
+// ECHO_MOVE: the server moves itself to CPU `cpu`; the error. Out of line
+// and given no pointer, so that the loop around keeps the message in
+// registers and costs the other labels what it did.
+static uint32_t __attribute__((noinline)) echo_move_self(uint32_t self, uint32_t cpu)
+{
+	return (uint32_t)thread_set_cpu(self, cpu);
+}
 
 // Serves e->ep until ECHO_QUIT; the kernel's error that ended it, or E_OK.
 static int echo_serve(const struct echo *e)
@@ -60,7 +70,10 @@ static int echo_serve(const struct echo *e)
 
 		if (label == ECHO_QUIT)
 			break;
-		if (label == ECHO_STAMP) {
+		if (label == ECHO_MOVE) {
+			m.mr[0] = echo_move_self(e->self, m.mr[0]);
+			m.info = MSG_INFO(ECHO_MOVE, 1);
+		} else if (label == ECHO_STAMP) {
 			m.mr[0] = arrived;
 			if (len < 2)
 				m.info = MSG_INFO(label, 2);
@@ -100,7 +113,7 @@ static uint32_t pool_alloc(void)
 
 int echo_main(void)
 {
-	struct echo e = { SLOT_GIFT, pool_alloc() };
+	struct echo e = { SLOT_GIFT, pool_alloc(), SLOT_THREAD };
 
 	return e.pool ? echo_serve(&e) : E_NOSLOT;
 }
@@ -168,6 +181,18 @@ static void ipc_case(const char *name, uint32_t ep, const struct ipc_case *c, ui
 	report(name, SAMPLES, params);
 }
 
+// Moves the echo server on ep to CPU `cpu`; whether it went.
+static int echo_move(uint32_t ep, uint32_t cpu, const char *space)
+{
+	struct msg m = { MSG_INFO(ECHO_MOVE, 1), { cpu }, 0 };
+	int err = sys_call(ep, &m);
+
+	if (err == E_OK && m.mr[0] == E_OK)
+		return 1;
+	bench_fail(space, err != E_OK ? hmk_strerror(err) : hmk_strerror((int)m.mr[0]));
+	return 0;
+}
+
 // Every IPC case against the echo server on ep.
 static void ipc_cases_on(uint32_t ep, const char *space)
 {
@@ -185,6 +210,13 @@ static void ipc_cases_on(uint32_t ep, const char *space)
 	ipc_case(name, ep, &headline, 1, space);
 	snprintf(name, sizeof(name), "ipc_rt_slow_%s", space);
 	ipc_case(name, ep, &headline, MSG_REG_WORDS + 1, space);
+	// Several CPUs: the server on CPU 1, this thread on CPU 0 (the general
+	// path: the fastpath takes a partner on its own CPU only), then back.
+	if (console_cpus(SLOT_CONSOLE) > 1 && echo_move(ep, 1, space)) {
+		snprintf(name, sizeof(name), "ipc_rt_xcpu_%s", space);
+		ipc_case(name, ep, &headline, 1, space);
+		echo_move(ep, 0, space);
+	}
 	for (unsigned c = 0; c < sizeof(ipc_cases) / sizeof(ipc_cases[0]); c++)
 		for (unsigned w = 0; w < sizeof(ipc_words) / sizeof(ipc_words[0]); w++) {
 			snprintf(name, sizeof(name), ipc_cases[c].family, space, ipc_words[w]);
@@ -200,7 +232,7 @@ static void intra_as(void)
 	struct user_thread t;
 	int err;
 
-	e = (struct echo){ new_object(CAP_ENDPOINT), pool_alloc() };
+	e = (struct echo){ new_object(CAP_ENDPOINT), pool_alloc(), 0 };
 	if (!e.ep || !e.pool) {
 		bench_fail("ipc intraas", "no endpoint or no free slots");
 		return;
@@ -209,6 +241,7 @@ static void intra_as(void)
 		bench_fail("ipc intraas", hmk_strerror(err));
 		return;
 	}
+	e.self = t.slot; // read at its first ECHO_MOVE, after this
 	ipc_cases_on(e.ep, "intraas");
 	thread_destroy(&t);
 	delete_object(e.ep);

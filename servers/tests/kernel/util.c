@@ -286,6 +286,5 @@ uint32_t scratch_va(uint32_t npages)
 
 uint32_t cpus(void)
 {
-	struct msg m;
-	return hmk_invoke(SLOT_CONSOLE, CONSOLE_STATS, 0, 0, 0, 0, 0, &m) == E_OK ? m.mr[3] : 0;
+	return console_cpus(SLOT_CONSOLE);
 }
