@@ -134,6 +134,9 @@ const char *serve_probes(uint32_t ep, struct tthread *t, volatile uint32_t *unti
 // faulted[i] = 1 when the read took a translation fault at exactly that
 // address, else value[i] = the word. NULL, or what went wrong.
 const char *probe_reads(const uint32_t *addrs, uint32_t n, uint32_t *value, uint8_t *faulted);
+// The same from a helper thread on CPU `cpu` (it moves there first).
+const char *probe_reads_on(uint32_t cpu, const uint32_t *addrs, uint32_t n, uint32_t *value,
+			   uint8_t *faulted);
 // One address: 1 when it faults, 0 when it reads (the word into *value),
 // -1 when the probe itself failed (the message in *why).
 int probe_faults(uint32_t addr, uint32_t *value, const char **why);

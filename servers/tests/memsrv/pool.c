@@ -311,6 +311,37 @@ static const char *test_pool_freed(void)
 	return NULL;
 }
 
+// Several CPUs: a kmap address read on CPU 1, which so caches it, then the
+// page freed here (CPU 0) and given out again with new contents: on CPU 1
+// the old address faults. A flush that reached only this CPU would leave
+// CPU 1 reading the frame.
+static const char *test_pool_freed_other_cpu(void)
+{
+	uint32_t *a, *w, addr, v = 0;
+	uint8_t f = 0;
+	page_t p, g;
+
+	if (console_cpus(SLOT_CONSOLE) < 2)
+		return TEST_SKIP "needs 2 CPUs";
+	OK(kmap_flush());
+	OK(t_alloc(0, 0, &p));
+	CHECK(a = kmap(p), "kmap: %s", hmk_strerror(highmem_errno));
+	a[0] = page_word(p, 0, SALT + 2);
+	addr = (uint32_t)a;
+	TRY(probe_reads_on(1, &addr, 1, &v, &f));
+	CHECK(!f && v == page_word(p, 0, SALT + 2), "CPU 1 at %p: %s 0x%x", a,
+	      f ? "fault" : "reads", v);
+	OK(kunmap(p));
+	OK(t_free(p, 0));
+	OK(t_alloc(0, 0, &g));
+	CHECK(w = t_kmap_local(g), "kmap_local: %s", hmk_strerror(highmem_errno));
+	w[0] = page_word(g, 0, SALT + 3);
+	OK(t_kunmap_local(w));
+	TRY(probe_reads_on(1, &addr, 1, &v, &f));
+	CHECK(f, "pfn 0x%x freed, pfn 0x%x given out: CPU 1 still reads 0x%x at %p", p, g, v, a);
+	return NULL;
+}
+
 static const char *test_pool_wrap(void)
 {
 	static uint32_t addrs[KMAP_POOL_SLOTS], vals[KMAP_POOL_SLOTS];
@@ -352,6 +383,8 @@ const struct test pool_tests[] = {
 	{ test_pool_deadlock, "kmap pool held by two waiting threads: E_DEADLK for both" },
 	{ test_pool_freed, "kmap, free (referenced or not): the old address faults, also after "
 			   "reuse" },
+	{ test_pool_freed_other_cpu, "kmap read on CPU 1, page freed and reused on CPU 0: CPU 1 "
+				     "faults at the old address" },
 	{ test_pool_wrap, "kmap pool wrap: every stale slot cleared" },
 	{ 0, 0 },
 };

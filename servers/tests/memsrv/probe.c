@@ -75,6 +75,7 @@ const char *serve_probes(uint32_t ep, struct tthread *t, volatile uint32_t *unti
 }
 
 struct probe_job {
+	uint32_t cpu; // where the reads run
 	const uint32_t *addrs;
 	uint32_t n;
 	uint32_t *value;
@@ -86,6 +87,8 @@ static void prober(struct tthread *t)
 {
 	struct probe_job *j = (struct probe_job *)t->arg[0];
 
+	if (j->cpu && thread_set_cpu(t->slot, j->cpu) != E_OK)
+		return; // never done: serve_probes says so
 	for (uint32_t i = 0; i < j->n; i++) {
 		t->out[PROBE_DFSR] = 0;
 		j->faulted[i] = (uint8_t)probe_at(t, j->addrs[i], &j->value[i]);
@@ -93,10 +96,11 @@ static void prober(struct tthread *t)
 	}
 }
 
-const char *probe_reads(const uint32_t *addrs, uint32_t n, uint32_t *value, uint8_t *faulted)
+const char *probe_reads_on(uint32_t cpu, const uint32_t *addrs, uint32_t n, uint32_t *value,
+			   uint8_t *faulted)
 {
 	static uint32_t dfsr[KMAP_POOL_SLOTS];
-	struct probe_job job = { addrs, n, value, faulted, dfsr };
+	struct probe_job job = { cpu, addrs, n, value, faulted, dfsr };
 	struct tthread *t;
 	uint32_t ep;
 	int err;
@@ -111,6 +115,11 @@ const char *probe_reads(const uint32_t *addrs, uint32_t n, uint32_t *value, uint
 		      "read of 0x%x: DFSR 0x%x, not a translation fault", addrs[i], dfsr[i]);
 	OK(tt_kill(t));
 	return NULL;
+}
+
+const char *probe_reads(const uint32_t *addrs, uint32_t n, uint32_t *value, uint8_t *faulted)
+{
+	return probe_reads_on(0, addrs, n, value, faulted);
 }
 
 int probe_faults(uint32_t addr, uint32_t *value, const char **why)
