@@ -13,7 +13,7 @@
 
 static const struct test *const tables[] = {
 	proto_tests,  pages_tests,     local_tests,     pool_tests,    vmap_tests,
-	client_tests, isolation_tests, integrity_tests, sampled_tests,
+	client_tests, isolation_tests, integrity_tests, sampled_tests, smp_tests,
 };
 
 // Polls MS_STATS (memsrv reaps dead threads and children when it gets

@@ -143,7 +143,7 @@ int probe_faults(uint32_t addr, uint32_t *value, const char **why);
 
 // --- the test tables of each file -------------------------------------------
 extern const struct test pages_tests[], local_tests[], pool_tests[], vmap_tests[], proto_tests[],
-	client_tests[], isolation_tests[], integrity_tests[], sampled_tests[];
+	client_tests[], isolation_tests[], integrity_tests[], sampled_tests[], smp_tests[];
 
 // main.c: the child modes (clients.c).
 int victim_main(uint32_t param);
