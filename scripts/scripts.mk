@@ -56,6 +56,14 @@ host-test-docs-check:
 
 HOST_TESTS += host-test-docs-check
 
+# A longer campaign than make test for the kernel's SMP paths: the test
+# kernel's suites booted STRESS_ROUNDS times at SMP CPUs (scripts/stress).
+.PHONY: stress
+STRESS_ROUNDS ?= 10
+stress: ## the kernel and memsrv suites, STRESS_ROUNDS=10 boots each at SMP CPUs (make stress SMP=4)
+	@scripts/install-deps
+	@SMP=$(SMP) STRESS_ROUNDS=$(STRESS_ROUNDS) scripts/stress
+
 # Fuzzing: the libFuzzer harnesses of libs/ (they also run briefly in
 # make test, as host tests), then the in-guest fuzzer.
 .PHONY: fuzz
