@@ -341,6 +341,66 @@ static const char *test_all_cpus_enter(void)
 	return 0;
 }
 
+// kmap_atomic's promise on several CPUs. Thread C counts up for ever on
+// CPU 1; thread S shares CPU 1 with it (same priority, round robin) and is
+// pinned from here (THREAD_ATOMIC, as memsrv's kmap_atomic reply pins). Once
+// S runs, it spins 70 ms (7 ticks: longer than a time slice, within
+// ATOMIC_LIMIT_TICKS) and unpins itself: C's count must not move meanwhile,
+// while this CPU keeps entering the kernel (the big lock passes back and
+// forth, CPU 1 takes its ticks). The space's pinned-time budget, which the
+// tests before spent, is earned back first.
+static volatile uint32_t atomic_count, atomic_pinned, atomic_stop;
+
+static void atomic_counter(struct tthread *t)
+{
+	(void)t;
+	while (!atomic_stop)
+		atomic_count++;
+}
+
+static void atomic_spinner(struct tthread *t)
+{
+	while (!atomic_pinned)
+		sys_yield(); // not pinned yet: C and S take turns
+	uint32_t c0 = atomic_count;
+	uint64_t end = counter_now() + counter_freq() * 7 / 100;
+	uint32_t lasted = 0;
+	while (counter_now() < end)
+		;
+	t->out[0] = atomic_count - c0;
+	t->out[2] = (uint32_t)thread_atomic(t->slot, 0, &lasted);
+	t->out[3] = lasted;
+	t->out[1] = 1;
+}
+
+static const char *test_atomic_not_preempted(void)
+{
+	uint32_t w;
+	int e;
+
+	NEEDS_2_CPUS();
+	spin_ms(ATOMIC_LIMIT_TICKS * ATOMIC_REFILL_TICKS * 10); // the budget back in full
+	atomic_count = atomic_pinned = atomic_stop = 0;
+	OK(obj_new_in(SLOT_SPACE, CAP_WINDOW, 0, &w));
+	struct tthread *c = tt_start(atomic_counter, my_prio, 0, 0, &e);
+	CHECK(c, "thread: %s", hmk_strerror(e));
+	struct tthread *s = tt_start(atomic_spinner, my_prio, 0, 0, &e);
+	CHECK(s, "thread: %s", hmk_strerror(e));
+	OK(thread_set_cpu(c->slot, 1));
+	OK(thread_set_cpu(s->slot, 1));
+	OK(thread_atomic_pin(s->slot, w, 16, 1));
+	atomic_pinned = 1;
+	for (int i = 0; i < 100000 && !s->out[1]; i++)
+		CHECK(cpu_of(SLOT_THREAD) == 0, "this thread left CPU 0");
+	atomic_stop = 1;
+	CHECK(s->out[1], "the pinned thread never finished");
+	CHECK(s->out[0] == 0, "the thread sharing CPU 1 ran %u increments while the other was pinned",
+	      s->out[0]);
+	EXPECT((int)s->out[2], E_OK);
+	CHECK(s->out[3], "the kernel ended the pin before the thread did (budget spent)");
+	return 0;
+}
+
 // THREAD_SET_CPU's errors: a CPU past NR_CPUS or not online (E_INVAL), no
 // RIGHT_MANAGE (E_PERM). Asked of a thread not started, which a wrong
 // answer would not strand on a CPU that never runs it.
@@ -389,5 +449,6 @@ const struct test smp_tests[] = {
 	{ test_kill_across_cpus, "a thread spinning on CPU 1 destroyed from CPU 0 stops" },
 	{ test_kept_lock_given_up, "the big lock CPU 1 keeps through user mode goes on demand" },
 	{ test_all_cpus_enter, "every CPU makes system calls at once: none starves" },
+	{ test_atomic_not_preempted, "a pinned thread on CPU 1 is not preempted while CPU 0 is busy" },
 	{ 0, 0 },
 };
