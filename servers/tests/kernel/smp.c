@@ -394,8 +394,8 @@ static const char *test_atomic_not_preempted(void)
 		CHECK(cpu_of(SLOT_THREAD) == 0, "this thread left CPU 0");
 	atomic_stop = 1;
 	CHECK(s->out[1], "the pinned thread never finished");
-	CHECK(s->out[0] == 0, "the thread sharing CPU 1 ran %u increments while the other was pinned",
-	      s->out[0]);
+	CHECK(s->out[0] == 0,
+	      "the thread sharing CPU 1 ran %u increments while the other was pinned", s->out[0]);
 	EXPECT((int)s->out[2], E_OK);
 	CHECK(s->out[3], "the kernel ended the pin before the thread did (budget spent)");
 	return 0;
@@ -449,6 +449,7 @@ const struct test smp_tests[] = {
 	{ test_kill_across_cpus, "a thread spinning on CPU 1 destroyed from CPU 0 stops" },
 	{ test_kept_lock_given_up, "the big lock CPU 1 keeps through user mode goes on demand" },
 	{ test_all_cpus_enter, "every CPU makes system calls at once: none starves" },
-	{ test_atomic_not_preempted, "a pinned thread on CPU 1 is not preempted while CPU 0 is busy" },
+	{ test_atomic_not_preempted,
+	  "a pinned thread on CPU 1 is not preempted while CPU 0 is busy" },
 	{ 0, 0 },
 };

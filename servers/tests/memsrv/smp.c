@@ -107,8 +107,9 @@ static const char *test_every_cpu_at_once(void)
 	for (uint32_t i = 0; i < n; i++) {
 		CHECK(wait_word((volatile uint32_t *)&w[i]->done, 1),
 		      "the worker on CPU %u never finished (step %u)", i, w[i]->out[0]);
-		CHECK(w[i]->out[0] == 3 && w[i]->out[2] == E_OK, "the worker on CPU %u: step %u, %s", i,
-		      w[i]->out[0], hmk_strerror((int)w[i]->out[2]));
+		CHECK(w[i]->out[0] == 3 && w[i]->out[2] == E_OK,
+		      "the worker on CPU %u: step %u, %s", i, w[i]->out[0],
+		      hmk_strerror((int)w[i]->out[2]));
 		CHECK(w[i]->out[1] == 0, "CPU %u: %u of CPU %u's pages read wrong", i, w[i]->out[1],
 		      (i + 1) % n);
 	}
