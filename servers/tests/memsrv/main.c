@@ -13,7 +13,8 @@
 
 static const struct test *const tables[] = {
 	proto_tests,  pages_tests,     local_tests,     pool_tests,    vmap_tests,
-	client_tests, isolation_tests, integrity_tests, sampled_tests, smp_tests,
+	client_tests, isolation_tests, integrity_tests, smp_tests,
+	sampled_tests, // last: run=mstests:6 runs it alone
 };
 
 // Polls MS_STATS (memsrv reaps dead threads and children when it gets
