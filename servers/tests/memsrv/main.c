@@ -12,8 +12,8 @@
 #include "mstests.h"
 
 static const struct test *const tables[] = {
-	proto_tests,  pages_tests,     local_tests,     pool_tests,    vmap_tests,
-	client_tests, isolation_tests, integrity_tests, smp_tests,
+	proto_tests,   pages_tests,     local_tests,     pool_tests, vmap_tests,
+	client_tests,  isolation_tests, integrity_tests, smp_tests,
 	sampled_tests, // last: run=mstests:6 runs it alone
 };
 
