@@ -380,14 +380,17 @@ static int set_prio_decode(const struct invocation *inv)
 	return inv->in.mr[0] > inv->caller->prio ? E_PERM : E_OK;
 }
 
-// THREAD_SET_CPU: (cpu), an online CPU; a pinned thread stays where it is.
+// THREAD_SET_CPU: (cpu), an online CPU. A thread pinned, or holding
+// kmap_local or kmap_atomic mappings (the depths its library keeps in its
+// IPC buffer), stays where it is.
 static int set_cpu_decode(const struct invocation *inv, const struct thread *t)
 {
 	uint32_t n = inv->in.mr[0];
+	int held = t->ipcbuf && (t->ipcbuf->kmaps[0].depth || t->ipcbuf->kmaps[1].depth);
 
 	if (inv->in.len < 1 || n >= NR_CPUS || !cpu_get(n)->online)
 		return E_INVAL;
-	return t->atomic && t->cpu != cpu_get(n) ? E_BUSY : E_OK;
+	return (t->atomic || held) && t->cpu != cpu_get(n) ? E_BUSY : E_OK;
 }
 
 // Moves t to CPU `to`: out of the run queue it waits in and into the

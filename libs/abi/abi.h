@@ -102,6 +102,8 @@ static inline const char *hmk_strerror(int e)
 #define MSG_LABEL(info) ((uint32_t)(info) >> 12)
 #define MSG_LEN(info) (0x7f & (uint32_t)(info))
 
+#define IPC_KMAP_MAX 16 // kmap_local (and kmap_atomic) nesting depth: memsrv.h's KMAP_*_MAX
+
 // The IPC buffer: one page per thread, mapped at the address given when the
 // thread is configured. mr[0..3] are not used (those words are registers).
 struct ipc_buffer {
@@ -111,6 +113,20 @@ struct ipc_buffer {
 	uint32_t user[2];  // free for the user runtime (thread-local pointer)
 	uint32_t map[5];   // with MSG_MAP: window slot, first slot, range slot, page offset,
 			   //   count | prot << 24
+	// Kept by the memory server's client library (libs/highmem) for the
+	// thread: the endpoint memsrv gave it (0: none yet), and its
+	// kmap_local (0) and kmap_atomic (1) mappings, how many it holds and
+	// their page addresses, oldest first. (Here rather than in
+	// thread-local storage: the thread finds its IPC buffer from its stack
+	// pointer in fewer instructions.) THREAD_SET_CPU reads the two depths: a
+	// thread that holds either kind is not moved (E_BUSY), as Linux keeps
+	// such a thread on its CPU. (The thread writes them itself: one that
+	// lies only moves itself, its window going with it.)
+	uint32_t memsrv_ep;
+	struct ipc_kmaps {
+		uint32_t depth;
+		uint32_t va[IPC_KMAP_MAX];
+	} kmaps[2];
 };
 // ipc_buffer.map[]'s words by name.
 enum { IPC_MAP_WINDOW, IPC_MAP_FIRST, IPC_MAP_RANGE, IPC_MAP_OFFSET, IPC_MAP_WORD };
@@ -259,8 +275,9 @@ enum hmk_invocation {
 			//   CPU; a new thread runs on its creator's). A ready or running
 			//   thread moves at once (a running one when its CPU next takes an
 			//   interrupt). E_INVAL: no such CPU online; E_BUSY: the thread is
-			//   pinned (THREAD_ATOMIC, MAP_PIN) on another CPU: ask again after
-			//   it unpins
+			//   pinned (THREAD_ATOMIC, MAP_PIN) or holds kmap_local or
+			//   kmap_atomic mappings (ipc_buffer.kmaps) on another CPU: ask
+			//   again after it unmaps the last
 
 	INV_COUNT
 };

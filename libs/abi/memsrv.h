@@ -51,8 +51,8 @@
 #define MEMSRV_POOL_VA 0x3f200000u   // the client's own kmap pool, 512 slots
 #define MEMSRV_VMAP_BASE 0x38000000u // vmap area: 56 windows side by side
 #define MEMSRV_VMAP_SIZE 0x07000000u
-#define KMAP_LOCAL_MAX 16  // nesting depth of kmap_local
-#define KMAP_ATOMIC_MAX 16 // and of kmap_atomic
+#define KMAP_LOCAL_MAX IPC_KMAP_MAX  // nesting depth of kmap_local (abi.h: the
+#define KMAP_ATOMIC_MAX IPC_KMAP_MAX // library keeps both in the IPC buffer)
 #define KMAP_ATOMIC_FIRST                                                                          \
 	256 // the thread window: kmap_local takes slots 0..255 in
 	    //   turn, kmap_atomic 256..511 (addresses are not stack slots)

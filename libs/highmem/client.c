@@ -13,7 +13,6 @@ enum { PROG_NONE, PROG_BUSY, PROG_DONE };
 
 static uint32_t client_id;
 static int prog_state;           // PROG_*: atomic, so that two first threads register once
-__thread uint32_t ms_thread_ep;  // the endpoint memsrv gave this thread, or 0
 static __thread int thread_done; // this thread sent MS_THREAD_HELLO
 
 // One call on ep: sends capability `cap` when not 0, takes one into slot

@@ -15,7 +15,7 @@
 int ms_request(uint32_t label, const uint32_t *w, uint32_t n, struct msg *r);
 
 // The endpoint memsrv gave the calling thread (MS_THREAD_HELLO), or 0.
-extern __thread uint32_t ms_thread_ep;
+#define ms_thread_ep (user_ipcbuf()->memsrv_ep)
 
 // ms_request for up to two words answered by one word (*out, when not NULL).
 int ms_request2_slow(uint32_t label, uint32_t nargs, uint32_t a0, uint32_t a1, uint32_t *out);

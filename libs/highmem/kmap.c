@@ -162,16 +162,27 @@ static int map_new(page_t page, int *s)
 	return E_OK;
 }
 
-void *kmap(page_t page)
+// kmap's first step in a thread memsrv has given no endpoint yet: it
+// registers the thread (once). Nonzero when that failed. Out of line, so
+// that kmap's common case reads no thread-local variable.
+static __attribute__((noinline)) int register_thread(void)
 {
 	struct msg r;
+
+	if (thread_known)
+		return 0;
+	if (hm_failed(ms_request(MS_STATS, NULL, 0, &r)))
+		return 1;
+	thread_known = 1;
+	return 0;
+}
+
+void *kmap(page_t page)
+{
 	int s, err;
 
-	if (!ms_thread_ep && !thread_known) {
-		if (hm_failed(ms_request(MS_STATS, NULL, 0, &r))) // registers the thread
-			return NULL;
-		thread_known = 1;
-	}
+	if (__builtin_expect(!ms_thread_ep, 0) && register_thread())
+		return NULL;
 	lock();
 	while ((s = lookup(page)) < 0 && (err = map_new(page, &s)))
 		if (err != E_AGAIN) {

@@ -10,17 +10,15 @@
 // address no mapping of the stack holds.
 #include "client.h"
 
-// The mappings a thread holds, oldest first (page addresses).
-struct lstack {
-	uint32_t depth;
-	uint32_t va[KMAP_LOCAL_MAX];
-};
-
-static __thread struct lstack local_stack, atomic_stack;
+// The mappings a thread holds (struct ipc_kmaps: a depth, then the page
+// addresses, oldest first) are in its IPC buffer, where the kernel reads
+// the depths: THREAD_SET_CPU does not move a thread that holds any.
+#define local_stack (user_ipcbuf()->kmaps[0])
+#define atomic_stack (user_ipcbuf()->kmaps[1])
 
 // push's way when it cannot take the shortest: the thread is not registered
 // yet, the stack is full, or memsrv refused.
-static __attribute__((noinline)) void *push_slow(struct lstack *s, uint32_t label, page_t page)
+static __attribute__((noinline)) void *push_slow(struct ipc_kmaps *s, uint32_t label, page_t page)
 {
 	uint32_t d = s->depth, va;
 
@@ -39,11 +37,11 @@ static __attribute__((noinline)) void *push_slow(struct lstack *s, uint32_t labe
 // highmem_errno set. The common case is one call in registers with nothing
 // else called, so that it needs few registers saved; every other case goes
 // to push_slow, which asks again (a refusal changed nothing).
-static inline void *push(struct lstack *s, uint32_t label, page_t page)
+static inline void *push(struct ipc_kmaps *s, uint32_t label, page_t page)
 {
 	uint32_t ep = ms_thread_ep, d, info, va;
 
-	__asm__("" : "+r"(s)); // kept in a register: finding it again calls __aeabi_read_tp
+	__asm__("" : "+r"(s)); // kept in a register, not found again
 	d = s->depth;
 	if (d == KMAP_LOCAL_MAX || !ep || hmk_call2(ep, MSG_INFO(label, 2), page, d, &info, &va) ||
 	    MSG_LABEL(info))
@@ -55,7 +53,7 @@ static inline void *push(struct lstack *s, uint32_t label, page_t page)
 
 // pop's answer when addr is not the newest mapping of s (depth d):
 // E_ORDER for an older one, else E_INVAL.
-static __attribute__((noinline)) int pop_failed(const struct lstack *s, uint32_t d, uint32_t va)
+static __attribute__((noinline)) int pop_failed(const struct ipc_kmaps *s, uint32_t d, uint32_t va)
 {
 	for (uint32_t i = 0; i + 1 < d; i++)
 		if (s->va[i] == va)
@@ -65,7 +63,7 @@ static __attribute__((noinline)) int pop_failed(const struct lstack *s, uint32_t
 
 // Takes the newest mapping of s off, which addr (any address in its page)
 // must name. E_OK, E_ORDER or E_INVAL.
-static inline int pop(struct lstack *s, const void *addr)
+static inline int pop(struct ipc_kmaps *s, const void *addr)
 {
 	uint32_t d = s->depth;
 
@@ -107,7 +105,7 @@ void *kmap_atomic(page_t page)
 
 int kunmap_atomic(const void *addr)
 {
-	struct lstack *s = &atomic_stack;
+	struct ipc_kmaps *s = &atomic_stack;
 	uint32_t pinned;
 	int err = pop(s, addr);
 

@@ -116,8 +116,67 @@ static const char *test_every_cpu_at_once(void)
 	return NULL;
 }
 
+// A thread holding kmap_local, then kmap_atomic mappings is not moved to
+// another CPU (E_BUSY), as Linux keeps it on its CPU; once it unmapped the
+// last, it is. The helper runs on CPU 1 (so that its pinned spin leaves
+// this CPU to the test) and steps with hold_step.
+static volatile uint32_t hold_step;
+
+static void holder(struct tthread *t)
+{
+	void *va;
+
+	while (hold_step == 0)
+		sys_yield();
+	if (!(va = kmap_local_page((page_t)t->arg[0])))
+		return;
+	hold_step = 2;
+	while (hold_step == 2)
+		sys_yield();
+	t->out[0] = (uint32_t)kunmap_local(va);
+	if (!(va = kmap_atomic((page_t)t->arg[0])))
+		return;
+	hold_step = 4;
+	while (hold_step == 4)
+		; // pinned: no yield
+	t->out[1] = (uint32_t)kunmap_atomic(va);
+	hold_step = 6;
+	while (hold_step == 6)
+		sys_yield();
+}
+
+static const char *test_no_move_while_mapped(void)
+{
+	struct tthread *t;
+	page_t p;
+	int err;
+
+	if (console_cpus(SLOT_CONSOLE) < 2)
+		return TEST_SKIP "needs 2 CPUs";
+	OK(t_alloc(0, 0, &p));
+	hold_step = 0;
+	t = tt_run(holder, 0, p, 0, &err);
+	CHECK(t, "helper: %s", hmk_strerror(err));
+	OK(thread_set_cpu(t->slot, 1)); // nothing held yet
+	hold_step = 1;
+	CHECK(wait_word(&hold_step, 2), "the helper never mapped");
+	EXPECT(thread_set_cpu(t->slot, 0), E_BUSY); // kmap_local held
+	hold_step = 3;
+	CHECK(wait_word(&hold_step, 4), "the helper never took kmap_atomic");
+	EXPECT(thread_set_cpu(t->slot, 0), E_BUSY); // kmap_atomic held (and pinned)
+	hold_step = 5;
+	CHECK(wait_word(&hold_step, 6), "the helper never unmapped");
+	EXPECT((int)t->out[0], E_OK);
+	EXPECT((int)t->out[1], E_OK);
+	OK(thread_set_cpu(t->slot, 0)); // nothing held
+	hold_step = 7;
+	return NULL;
+}
+
 const struct test smp_tests[] = {
 	{ test_every_cpu_at_once, "every CPU at once: alloc, kmap_local on one CPU, kmap and vmap "
 				  "on the next, free there" },
+	{ test_no_move_while_mapped, "a thread holding kmap_local or kmap_atomic is not moved "
+				     "(E_BUSY); unmapped, it is" },
 	{ 0, 0 },
 };
