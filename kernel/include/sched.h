@@ -16,6 +16,12 @@
 // Makes `t` ready (T_READY) and queues it at the tail of its priority on
 // its CPU, which a reschedule SGI tells when it is another.
 void sched_wake(struct thread *t);
+// Whether `t` is ready and waits in its CPU's run queue (not running
+// anywhere, not chosen to run next).
+static inline int sched_queued(const struct thread *t)
+{
+	return t->state == T_READY && (t->prev || t->cpu->rq[t->prio].head == t);
+}
 // Takes a ready thread out of its run queue (it blocks, stops or dies).
 void sched_dequeue(struct thread *t);
 // Wakes `t` as the next thread to run when it is at least as urgent as

@@ -169,8 +169,7 @@ static uint32_t abi_state(const struct thread *t)
 
 static void set_prio(struct thread *t, uint8_t prio)
 {
-	int queued =
-		t->state == T_READY && t != t->cpu->current && t != this_cpu()->next && !t->leaving;
+	int queued = sched_queued(t);
 
 	if (queued)
 		sched_dequeue(t);
@@ -399,7 +398,7 @@ static int set_cpu_decode(const struct invocation *inv, const struct thread *t)
 static void set_cpu_perform(struct thread *t, struct cpu *to)
 {
 	struct cpu *c = this_cpu();
-	int queued = t->state == T_READY && t != t->cpu->current && t != c->next && !t->leaving;
+	int queued = sched_queued(t);
 
 	if (t->cpu == to)
 		return;

@@ -7,7 +7,6 @@
 #include "printk.h"
 #include "tqueue.h"
 #include "objects.h"
-#include "tlb.h"
 #include "trap.h"
 #include "vspace.h"
 
@@ -54,12 +53,6 @@ static void rq_push_head(struct cpu *c, struct thread *t)
 	KASSERT(rq_ok(c, t->prio));
 }
 
-// Whether ready `t` waits in its CPU's run queue.
-static int rq_queued(const struct thread *t)
-{
-	return t->prev || t->cpu->rq[t->prio].head == t;
-}
-
 void sched_kick(struct cpu *c)
 {
 	if (c != this_cpu())
@@ -75,7 +68,7 @@ void sched_dequeue(struct thread *t)
 		self->next = 0;
 		return;
 	}
-	if (t->state != T_READY || !rq_queued(t))
+	if (!sched_queued(t))
 		return; // running, or not queued
 	tq_remove(q, t);
 	rq_unmark_if_empty(c, t->prio);
@@ -90,7 +83,7 @@ static inline __attribute__((always_inline)) void enqueue(struct thread *t)
 {
 	struct cpu *c = t->cpu, *self = this_cpu();
 
-	KASSERT(!rq_queued(t));
+	KASSERT(!sched_queued(t));
 	if (t == c->current || t == self->next)
 		return;
 	if (c == self) { // the common case, a tail call

@@ -179,7 +179,8 @@ static inline int thread_info(uint32_t thread, uint32_t *state, uint32_t *prio, 
 }
 
 // THREAD_SET_CPU: thread runs on CPU `cpu` from now on (E_INVAL: not
-// online; E_BUSY: pinned on another CPU).
+// online; E_BUSY: pinned, or holding kmap_local or kmap_atomic mappings,
+// on another CPU).
 static inline int thread_set_cpu(uint32_t thread, uint32_t cpu)
 {
 	struct msg m;

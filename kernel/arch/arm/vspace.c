@@ -454,11 +454,11 @@ int vspace_window_check(struct space *s, uint32_t va)
 int vspace_local_check(struct space *s, uint32_t va)
 {
 	int err = vspace_window_check(s, va);
-	uint32_t views = cpus_online() > 1 ? cpus_online() : 0;
+	uint32_t cpus = cpus_online();
 
-	if (err || !views)
+	if (err || cpus < 2) // one CPU: no views
 		return err;
-	return quota_check(s, views + !l2_entry(s, va, 0));
+	return quota_check(s, cpus + !l2_entry(s, va, 0));
 }
 
 int vspace_reserve_window(struct space *s, uint32_t va)
@@ -490,15 +490,23 @@ int vspace_install_window(struct space *s, uint32_t va, pte_t *table)
 	return err;
 }
 
-void vspace_switch_window(struct space *s, struct cpu *c, pte_t *table)
+// The level-2 entry of s's thread-window region as CPU c sees it: in its
+// view, or (one CPU) in s's own tables.
+static pte_t *local_entry(struct space *s, const struct cpu *c)
 {
 	pte_t *view = s->on[c->id].view;
-	pte_t *e = view ? &view[lpae_index(2, s->local_va)] : l2_entry(s, s->local_va, 0);
+
+	return view ? &view[lpae_index(2, s->local_va)] : l2_entry(s, s->local_va, 0);
+}
+
+void vspace_switch_window(struct space *s, struct cpu *c, pte_t *table)
+{
+	pte_t *e = local_entry(s, c);
 	int was_valid = lpae_is_valid(*e);
 
 	*e = table ? lpae_table(virt_to_phys(table)) | PTE_WINDOW : PTE_RESERVED;
-	if (!view) {           // one CPU: the shared tables
-		if (was_valid) // the old table's entries must not outlive its turn
+	if (!s->on[c->id].view) { // one CPU: the shared tables
+		if (was_valid)    // the old table's entries must not outlive its turn
 			vspace_flush(s);
 		return;
 	}
@@ -511,9 +519,7 @@ void vspace_switch_window(struct space *s, struct cpu *c, pte_t *table)
 
 void vspace_clear_window(struct space *s, struct cpu *c)
 {
-	pte_t *view = s->on[c->id].view;
-
-	*(view ? &view[lpae_index(2, s->local_va)] : l2_entry(s, s->local_va, 0)) = PTE_RESERVED;
+	*local_entry(s, c) = PTE_RESERVED;
 }
 
 void vspace_remove_window(struct space *s, uint32_t va)

@@ -49,7 +49,7 @@
 void vspace_asid_renew(struct cpu *c, struct space *s);
 // Makes every TLB forget every entry of s, if it has an ASID.
 void vspace_flush(struct space *s);
-// Gives every CPU's TTBR0 value of s (s->ttbr) the ASID of s->ttbr0.
+// Gives every CPU's TTBR0 value of s (s->on[].ttbr) the ASID of s->ttbr0.
 void vspace_ttbr_sync(struct space *s);
 // Releases s's ASID, if it has one, after making every TLB forget it. s
 // must be loaded on no CPU (vspace_deactivate). Kernel locked.
