@@ -19,6 +19,12 @@ struct test {
 // prints "skip - name: why" and counts in neither.
 #define TEST_SKIP "skip: "
 void test_result(const char *name, const char *why, int *passed, int *failed);
+// A test that needs a second CPU is skipped on one.
+#define NEEDS_2_CPUS()                                                                             \
+	do {                                                                                       \
+		if (console_cpus(SLOT_CONSOLE) < 2)                                                \
+			return TEST_SKIP "needs 2 CPUs";                                           \
+	} while (0)
 
 // Formats a failure message into a static buffer (one test at a time).
 const char *fail_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -49,23 +49,39 @@ static uint32_t b(int from, int to)
 	return 0xea000000 | ((uint32_t)(to - from - 2) & 0xffffff);
 }
 
-// Helper (r0 = data va, r1 = its own thread slot): for ever, THREAD_INFO on
-// itself, data[1] = the CPU that ran the call (MR3), data[0]++.
-static unsigned counter_code(uint32_t *c)
+// Appends a THREAD_INFO call on the thread whose slot is in register
+// `slot` (the CPU that ran it comes back in r5, MR3); the new length.
+static unsigned info_call(uint32_t *c, unsigned n, unsigned slot)
 {
 	uint32_t info = MSG_INFO(THREAD_INFO, 0);
-	unsigned n = 0;
-	c[n++] = mov(8, 0);
-	c[n++] = mov(9, 1);
-	c[n++] = mov(0, 9); // 2: loop
+
+	c[n++] = mov(0, slot);
 	c[n++] = movw(1, info);
 	c[n++] = movt(1, info);
 	c[n++] = mov_imm(7, SYS_CALL);
 	c[n++] = SVC;
-	c[n++] = str(5, 8, 4);
-	c[n++] = ldr(2, 8, 0);
+	return n;
+}
+
+// Appends data[0]++, data's address in register `base`; the new length.
+static unsigned count_up(uint32_t *c, unsigned n, unsigned base)
+{
+	c[n++] = ldr(2, base, 0);
 	c[n++] = add_imm(2, 2, 1);
-	c[n++] = str(2, 8, 0);
+	c[n++] = str(2, base, 0);
+	return n;
+}
+
+// Helper (r0 = data va, r1 = its own thread slot): for ever, THREAD_INFO on
+// itself, data[1] = the CPU that ran the call (MR3), data[0]++.
+static unsigned counter_code(uint32_t *c)
+{
+	unsigned n = 0;
+	c[n++] = mov(8, 0);
+	c[n++] = mov(9, 1);
+	n = info_call(c, n, 9); // 2: loop
+	c[n++] = str(5, 8, 4);
+	n = count_up(c, n, 8);
 	c[n] = b((int)n, 2);
 	return n + 1;
 }
@@ -75,30 +91,22 @@ static unsigned counter_code(uint32_t *c)
 // entering the kernel again.
 static unsigned once_code(uint32_t *c)
 {
-	uint32_t info = MSG_INFO(THREAD_INFO, 0);
 	unsigned n = 0;
 	c[n++] = mov(8, 0);
-	c[n++] = mov(0, 1);
-	c[n++] = movw(1, info);
-	c[n++] = movt(1, info);
-	c[n++] = mov_imm(7, SYS_CALL);
-	c[n++] = SVC;
+	n = info_call(c, n, 1);
 	c[n++] = str(5, 8, 4);
-	c[n++] = ldr(2, 8, 0); // 7: loop
-	c[n++] = add_imm(2, 2, 1);
-	c[n++] = str(2, 8, 0);
-	c[n] = b((int)n, 7);
+	unsigned loop = n;
+	n = count_up(c, n, 8);
+	c[n] = b((int)n, (int)loop);
 	return n + 1;
 }
 
 // Helper (r0 = data va): for ever data[0]++, never entering the kernel.
 static unsigned spin_code(uint32_t *c)
 {
-	c[0] = ldr(2, 0, 0);
-	c[1] = add_imm(2, 2, 1);
-	c[2] = str(2, 0, 0);
-	c[3] = b(3, 0);
-	return 4;
+	unsigned n = count_up(c, 0, 0);
+	c[n] = b((int)n, 0);
+	return n + 1;
 }
 
 // Helper (r0 = endpoint slot, r1 = its own thread slot): receives, then for
@@ -106,7 +114,6 @@ static unsigned spin_code(uint32_t *c)
 // itself), and receives the next.
 static unsigned echo_code(uint32_t *c)
 {
-	uint32_t info = MSG_INFO(THREAD_INFO, 0);
 	unsigned n = 0;
 	c[n++] = mov(8, 0);
 	c[n++] = mov(9, 1);
@@ -115,11 +122,7 @@ static unsigned echo_code(uint32_t *c)
 	c[n++] = mov_imm(7, SYS_RECV);
 	c[n++] = SVC;
 	c[n++] = mov(10, 2); // 6: loop
-	c[n++] = mov(0, 9);
-	c[n++] = movw(1, info);
-	c[n++] = movt(1, info);
-	c[n++] = mov_imm(7, SYS_CALL);
-	c[n++] = SVC;
+	n = info_call(c, n, 9);
 	c[n++] = add_imm(2, 10, 1);
 	c[n++] = mov(3, 5);
 	c[n++] = mov_imm(1, MSG_INFO(0, 2));
@@ -312,7 +315,7 @@ static const char *test_kept_lock_given_up(void)
 // than host CPUs a hand-over waits for the host to run the next holder.)
 static const char *test_all_cpus_enter(void)
 {
-	uint32_t n = cpus(), v[8], mine = 0, behind = 0;
+	uint32_t n = console_cpus(SLOT_CONSOLE), v[8], mine = 0, behind = 0;
 	struct helper h[8];
 
 	NEEDS_2_CPUS();
@@ -406,7 +409,7 @@ static const char *test_atomic_not_preempted(void)
 // answer would not strand on a CPU that never runs it.
 static const char *test_set_cpu_errors(void)
 {
-	uint32_t n = cpus(), t, ro;
+	uint32_t n = console_cpus(SLOT_CONSOLE), t, ro;
 	struct msg m;
 
 	CHECK(n >= 1 && n <= 8, "CONSOLE_STATS says %u CPUs online", n);

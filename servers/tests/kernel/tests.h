@@ -44,15 +44,6 @@ extern uint32_t my_prio;
 // The calling thread's IPC buffer (main thread or a tthread).
 struct ipc_buffer *ipcbuf(void);
 
-// CONSOLE_STATS's count of CPUs online.
-uint32_t cpus(void);
-// A test that needs a second CPU is skipped on one.
-#define NEEDS_2_CPUS()                                                                             \
-	do {                                                                                       \
-		if (cpus() < 2)                                                                    \
-			return TEST_SKIP "needs 2 CPUs";                                           \
-	} while (0)
-
 // --- helper threads in our own space ---------------------------------------
 // struct tthread (utest.h), destroyed after the test.
 // A running thread at `prio` with fault endpoint slot `fault_ep` (0: none)

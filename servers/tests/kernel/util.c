@@ -283,8 +283,3 @@ uint32_t scratch_va(uint32_t npages)
 	scratch_va_next += (npages + 1) * 4096u; // a hole after each
 	return va;
 }
-
-uint32_t cpus(void)
-{
-	return console_cpus(SLOT_CONSOLE);
-}

@@ -321,8 +321,7 @@ static const char *test_pool_freed_other_cpu(void)
 	uint8_t f = 0;
 	page_t p, g;
 
-	if (console_cpus(SLOT_CONSOLE) < 2)
-		return TEST_SKIP "needs 2 CPUs";
+	NEEDS_2_CPUS();
 	OK(kmap_flush());
 	OK(t_alloc(0, 0, &p));
 	CHECK(a = kmap(p), "kmap: %s", hmk_strerror(highmem_errno));

@@ -151,8 +151,7 @@ static const char *test_no_move_while_mapped(void)
 	page_t p;
 	int err;
 
-	if (console_cpus(SLOT_CONSOLE) < 2)
-		return TEST_SKIP "needs 2 CPUs";
+	NEEDS_2_CPUS();
 	OK(t_alloc(0, 0, &p));
 	hold_step = 0;
 	t = tt_run(holder, 0, p, 0, &err);
