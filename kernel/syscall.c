@@ -33,6 +33,16 @@ static int reply_map(struct thread *t, struct thread *to)
 					    : E_OK;
 }
 
+// A reply's MSG_MAP was made or refused: map[] is consumed (abi.h), so the
+// replying thread's siblings on other CPUs may see that it can no longer
+// happen. Returns err.
+static int map_consumed(struct thread *t, int err)
+{
+	if (regs_info(&t->ctx) & MSG_MAP)
+		t->ipcbuf->map[IPC_MAP_WORD] = 0;
+	return err;
+}
+
 // INV_WATCH decoded: the notification to signal, and with what.
 struct watch_args {
 	struct notify *notify;
@@ -160,9 +170,9 @@ static int do_send(struct thread *t, int call, int block)
 		if (!(c->rights & RIGHT_WRITE))
 			return E_PERM;
 		err = check_msg(t, 0);
-		if (!err && !((struct reply *)c->obj)->caller)
-			return ipc_reply_saved(t, (struct reply *)c->obj); // E_NOREPLY or E_DEAD
-		err = err ? err : reply_map(t, ((struct reply *)c->obj)->caller);
+		if (!err && !((struct reply *)c->obj)->caller) // E_NOREPLY or E_DEAD
+			return map_consumed(t, ipc_reply_saved(t, (struct reply *)c->obj));
+		err = map_consumed(t, err ? err : reply_map(t, ((struct reply *)c->obj)->caller));
 		return err ? err : ipc_reply_saved(t, (struct reply *)c->obj);
 	}
 	if (c->type == CAP_NOTIFY && !call) {
@@ -195,8 +205,8 @@ static int do_reply(struct thread *t)
 	int err = check_msg(t, 0);
 
 	if (!err && !t->caller)
-		return ipc_reply(t); // E_NOREPLY or E_DEAD: nothing to map for
-	err = err ? err : reply_map(t, t->caller);
+		return map_consumed(t, ipc_reply(t)); // E_NOREPLY or E_DEAD: nothing to map for
+	err = map_consumed(t, err ? err : reply_map(t, t->caller));
 	return err ? err : ipc_reply(t);
 }
 
@@ -213,7 +223,7 @@ static int do_reply_recv(struct thread *t)
 		err = check_msg(t, 0);
 	if (!err && t->caller)
 		err = reply_map(t, t->caller);
-	if (err)
+	if (map_consumed(t, err))
 		return err;
 	struct thread *answered = 0;
 	if (t->caller) {

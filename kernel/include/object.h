@@ -91,7 +91,7 @@ struct tqueue {
 	struct thread *head, *tail;
 };
 
-#define NR_CPUS 8 // a GICv2 has 8 CPU interfaces
+#define NR_CPUS HMK_CPUS_MAX
 
 // A space as one CPU sees it: with more than one CPU online, each has a
 // view of the space's thread-window region (vspace.c).

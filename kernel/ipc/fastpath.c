@@ -42,7 +42,7 @@ _Static_assert(PROT_READ == RIGHT_READ && PROT_WRITE == RIGHT_WRITE,
 // names the error.
 // `pin` is a constant (MAP_PIN or 0), so that each use is compiled apart
 // and the common map pays nothing for pins.
-static inline __attribute__((always_inline)) int fast_map(struct space *s, const uint32_t *map,
+static inline __attribute__((always_inline)) int fast_map(struct space *s, uint32_t *map,
 							  struct thread *to, uint32_t pin)
 {
 	uint32_t ws = map[IPC_MAP_WINDOW], first = map[IPC_MAP_FIRST], rs = map[IPC_MAP_RANGE];
@@ -67,6 +67,8 @@ static inline __attribute__((always_inline)) int fast_map(struct space *s, const
 		return 1;
 	if (pin && (w->kind != WIN_THREAD || w->thread != to || thread_pin_check(to, w)))
 		return 1;
+	map[IPC_MAP_WORD] =
+		0; // consumed (abi.h): another CPU acts on it by entering the kernel, after us
 	vspace_slots_write(w->table, first, 1, r->base + (uint64_t)off * PAGE_SIZE, prot, 0);
 	if (pin)
 		thread_pin(to, w, first, 1);

@@ -36,6 +36,7 @@ unsigned cpus_online(void)
 void cpu_start(struct cpu *c)
 {
 	write_tpidrprw((uint32_t)c);
+	write_tpidruro(c->id); // user_cpu(): which CPU a thread runs on, without a call
 	// The cycle counter runs (under -icount it counts guest instructions,
 	// for make bench); user mode reaches the PMU only in spaces granted it
 	// (CONSOLE_PMU), since ARMv7 has no read-only user access.

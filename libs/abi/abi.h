@@ -96,12 +96,29 @@ static inline const char *hmk_strerror(int e)
 // does the WINDOW_MAP that ipc_buffer.map[] describes (window slot, then
 // WINDOW_MAP's four words), with every check of WINDOW_MAP. If that fails,
 // nothing is replied or received and r0 says why. A server that answers a
-// mapping request this way saves a whole system call.
+// mapping request this way saves a whole system call. The kernel consumes
+// map[]: once the mapping is made or refused, and before the receive of a
+// SYS_REPLY_RECV waits, map[IPC_MAP_WORD] reads 0. A server running on
+// several CPUs learns from it that a map it answered with can no longer
+// happen (memsrv waits for that before it empties a slot the map may fill).
 #define MSG_MAP (1u << 8)
 #define MSG_INFO(label, len) (((uint32_t)(label) << 12) | (0x7f & (uint32_t)(len)))
 #define MSG_LABEL(info) ((uint32_t)(info) >> 12)
 #define MSG_LEN(info) (0x7f & (uint32_t)(info))
 
+// The index of the CPU the calling thread runs on, without a system call:
+// the kernel keeps each CPU's in its TPIDRURO, which user mode may read.
+// A hint, for choosing a per-CPU server or buffer: the thread may be moved
+// (THREAD_SET_CPU) right after it read it.
+static inline uint32_t hmk_cpu(void)
+{
+	uint32_t n;
+
+	__asm__ volatile("mrc p15, 0, %0, c13, c0, 3" : "=r"(n));
+	return n;
+}
+
+#define HMK_CPUS_MAX 8  // CPUs the kernel runs at most: a GICv2 has 8 CPU interfaces
 #define IPC_KMAP_MAX 16 // kmap_local (and kmap_atomic) nesting depth: memsrv.h's KMAP_*_MAX
 
 // The IPC buffer: one page per thread, mapped at the address given when the
@@ -114,7 +131,8 @@ struct ipc_buffer {
 	uint32_t map[5];   // with MSG_MAP: window slot, first slot, range slot, page offset,
 			   //   count | prot << 24
 	// Kept by the memory server's client library (libs/highmem) for the
-	// thread: the endpoint memsrv gave it (0: none yet), and its
+	// thread: the endpoints memsrv gave it, of its thread on each CPU (0:
+	// none yet; one CPU's may be another's, when memsrv serves fewer), its
 	// kmap_local (0) and kmap_atomic (1) mappings, how many it holds and
 	// their page addresses, oldest first. (Here rather than in
 	// thread-local storage: the thread finds its IPC buffer from its stack
@@ -122,7 +140,7 @@ struct ipc_buffer {
 	// thread that holds either kind is not moved (E_BUSY), as Linux keeps
 	// such a thread on its CPU. (The thread writes them itself: one that
 	// lies only moves itself, its window going with it.)
-	uint32_t memsrv_ep;
+	uint32_t memsrv_ep[HMK_CPUS_MAX]; // one per CPU (memsrv serves on each)
 	struct ipc_kmaps {
 		uint32_t depth;
 		uint32_t va[IPC_KMAP_MAX];

@@ -151,6 +151,13 @@ enum memsrv_request {
 	// caller, MR2 lines it left out (rate limit), MR3 its page limit, MR4
 	// its mappings limit.
 	MS_STATS_MORE,
+	// (cpu) through a thread's own capability: -> (MSG_CAP) the thread's
+	//   capability to memsrv's thread on CPU `cpu`, the same badge. memsrv
+	//   runs one thread per CPU, each receiving on its own endpoint, so
+	//   that a client's kmap_local is served on its own CPU, as Linux's
+	//   per-CPU kmap slots; the library asks once per CPU it runs on.
+	//   E_RANGE: memsrv has no thread on that CPU (use the one of MS_THREAD_HELLO)
+	MS_ENDPOINT,
 	MS_COUNT
 };
 

@@ -79,8 +79,8 @@ static int program_register(void)
 	}
 }
 
-// MS_THREAD_HELLO with the calling thread, keeping an endpoint memsrv may
-// give in reply. Returns E_OK or the error.
+// MS_THREAD_HELLO with the calling thread, keeping the endpoint memsrv may
+// give in reply (of its thread on CPU 0). Returns E_OK or the error.
 static int thread_register(void)
 {
 	uint32_t thread = mint_for_memsrv(user_tcb()->thread_slot), recv = user_slot_alloc();
@@ -92,7 +92,7 @@ static int thread_register(void)
 	if (thread)
 		slot_delete(user_env.space, thread);
 	if (recv && err == E_OK && (m.info & MSG_CAP))
-		ms_thread_ep = recv;
+		user_ipcbuf()->memsrv_ep[0] = recv;
 	else if (recv && (m.info & MSG_CAP))
 		slot_delete(user_env.space, recv); // a capability with an error: not ours to keep
 	else if (recv)
@@ -102,15 +102,41 @@ static int thread_register(void)
 	return err;
 }
 
+// The calling thread's endpoint for the CPU it runs on, asked of memsrv
+// (MS_ENDPOINT) through its first one when it has none yet for that CPU.
+// memsrv's thread on CPU 0 stands in when memsrv has none there, or cannot
+// answer; SLOT_MEMSRV when the thread has no endpoint at all.
+static uint32_t cpu_endpoint(void)
+{
+	struct ipc_buffer *ipc = user_ipcbuf();
+	uint32_t cpu = hmk_cpu() & (HMK_CPUS_MAX - 1), recv;
+	struct msg m = { .info = MSG_INFO(MS_ENDPOINT, 1), .mr = { cpu } };
+
+	if (ipc->memsrv_ep[cpu])
+		return ipc->memsrv_ep[cpu];
+	if (!ipc->memsrv_ep[0])
+		return SLOT_MEMSRV;
+	if ((recv = user_slot_alloc()) && call(ipc->memsrv_ep[0], &m, 0, recv) == E_OK &&
+	    (m.info & MSG_CAP))
+		return ipc->memsrv_ep[cpu] = recv;
+	if (recv && (m.info & MSG_CAP))
+		slot_delete(user_env.space, recv); // a capability with an error: not ours to keep
+	else if (recv)
+		user_slot_free(recv);
+	return ipc->memsrv_ep[cpu] = ipc->memsrv_ep[0];
+}
+
 int ms_request(uint32_t label, const uint32_t *w, uint32_t n, struct msg *r)
 {
 	struct ipc_buffer *ipc;
+	uint32_t ep;
 	int err;
 
 	if (n > MSG_MAX_WORDS)
 		return E_INVAL;
 	if (!thread_done && ((err = program_register()) || (err = thread_register())))
 		return err;
+	ep = cpu_endpoint();
 	// Registration replies may have used the IPC buffer: fill it only now.
 	ipc = user_ipcbuf();
 	*r = (struct msg){ .info = MSG_INFO(label, n) };
@@ -120,7 +146,7 @@ int ms_request(uint32_t label, const uint32_t *w, uint32_t n, struct msg *r)
 		else
 			ipc->mr[i] = w[i];
 	}
-	return call(ms_thread_ep ? ms_thread_ep : SLOT_MEMSRV, r, 0, 0);
+	return call(ep, r, 0, 0);
 }
 
 uint32_t ms_client_id(void)

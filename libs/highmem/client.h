@@ -14,8 +14,10 @@
 // call, else memsrv's answer (the reply's label).
 int ms_request(uint32_t label, const uint32_t *w, uint32_t n, struct msg *r);
 
-// The endpoint memsrv gave the calling thread (MS_THREAD_HELLO), or 0.
-#define ms_thread_ep (user_ipcbuf()->memsrv_ep)
+// The endpoint memsrv gave the calling thread for the CPU it runs on (its
+// thread there: MS_ENDPOINT), or 0 when the thread has none for that CPU
+// yet: ms_request gets it.
+#define ms_thread_ep (user_ipcbuf()->memsrv_ep[hmk_cpu()])
 
 // ms_request for up to two words answered by one word (*out, when not NULL).
 int ms_request2_slow(uint32_t label, uint32_t nargs, uint32_t a0, uint32_t a1, uint32_t *out);

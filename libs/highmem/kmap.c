@@ -181,7 +181,7 @@ void *kmap(page_t page)
 {
 	int s, err;
 
-	if (__builtin_expect(!ms_thread_ep, 0) && register_thread())
+	if (__builtin_expect(!user_ipcbuf()->memsrv_ep[0], 0) && register_thread())
 		return NULL;
 	lock();
 	while ((s = lookup(page)) < 0 && (err = map_new(page, &s)))

@@ -6,6 +6,7 @@
 // thread windows, local and atomic mappings, pool references, waiting
 // calls, vmaps and their windows, shares, and the frames the client owned
 // (those still mapped by others stay, orphaned, until the last unmap).
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -107,7 +108,7 @@ int ms_hello(struct req *q)
 int ms_thread_hello(struct req *q)
 {
 	struct mthread *t = NULL;
-	uint32_t win = 0, ep = 0, i;
+	uint32_t win = 0, i;
 	int err, unwatched = 0;
 
 	if (!q->c)
@@ -137,7 +138,7 @@ int ms_thread_hello(struct req *q)
 		return req_fail(q, err, "MS_THREAD_HELLO: cannot watch the thread");
 	}
 	badge_gen = (badge_gen + 1) & THREAD_BADGE_GEN_MASK;
-	memset(t, 0, sizeof(*t));
+	memset(t, 0, offsetof(struct mthread, lock));
 	t->badge = THREAD_BADGE_MAKE(badge_gen, t - threads);
 	if ((uint32_t)(t - threads) >= threads_end)
 		threads_end = (uint32_t)(t - threads) + 1;
@@ -150,14 +151,9 @@ int ms_thread_hello(struct req *q)
 	q->c->nthreads++;
 	q->cap_kept = 1;
 	// Its own capability to memsrv's endpoint, badged for this thread.
-	if ((ep = ms_slot_alloc()) &&
-	    !space_mint(user_env.space, ep, SLOT_GIFT, RIGHT_WRITE | RIGHT_GRANT, t->badge))
-		q->send_cap = ep;
-	else {
+	if (!(q->send_cap = thread_endpoint(t, servers[0].ep)))
 		printf("memsrv: client %u: no badged capability for its thread %u\n", q->c->id,
 		       t->serial);
-		user_slot_free(ep);
-	}
 	q->out[0] = t->badge;
 	q->nout = 1;
 	return E_OK;
@@ -172,13 +168,15 @@ static int dead(uint32_t slot)
 // Everything of thread t goes.
 static void thread_reclaim(struct mthread *t)
 {
+	stacks_lock(t); // a fast path serving it (a sibling has its badge) finishes first
 	local_reclaim(t);
 	pool_forget_thread(t);
 	ms_slot_destroy(t->win);
 	ms_slot_delete(t->thread);
 	t->c->nthreads--;
 	ms_unwatched -= t->unwatched != 0;
-	memset(t, 0, sizeof(*t));
+	memset(t, 0, offsetof(struct mthread, lock));
+	stacks_unlock(t);
 	while (threads_end && !threads[threads_end - 1].badge)
 		threads_end--;
 }

@@ -65,6 +65,18 @@ static int live(const struct mstack *st, uint32_t slot)
 	return 0;
 }
 
+// Whether every mapping of st above depth is of a page of client `owner`
+// (or of one gone): forgetting them frees nothing.
+static inline int own_above(const struct mstack *st, uint32_t depth, uint32_t owner)
+{
+	for (uint32_t d = depth; d < st->depth; d++) {
+		const pinfo_t *pi = page_info(st->pfn[d]);
+		if (pi && (*pi & PI_OWNER) != owner)
+			return 0;
+	}
+	return 1;
+}
+
 // Empties the stale slots of st's region (all but its live ones).
 static void flush_region(struct mthread *t, const struct stack_kind *k, struct mstack *st)
 {
@@ -74,7 +86,7 @@ static void flush_region(struct mthread *t, const struct stack_kind *k, struct m
 		if (s < k->first + k->size && !live(st, s))
 			continue;
 		if (s > run) // [run, s) holds no live mapping
-			window_clear(t->win, run, s - run);
+			slots_clear(t->win, run, s - run);
 		run = s + 1;
 	}
 	st->dirty = 0;
@@ -128,7 +140,8 @@ static int push(struct req *q, struct mthread *t, const struct stack_kind *k, st
 	return E_OK;
 }
 
-uint32_t atomic_held(struct mthread *t)
+// atomic_held with t's stacks held.
+static uint32_t atomic_check(struct mthread *t)
 {
 	uint32_t pinned;
 
@@ -148,6 +161,16 @@ uint32_t atomic_held(struct mthread *t)
 	return 0;
 }
 
+uint32_t atomic_held(struct mthread *t)
+{
+	uint32_t depth;
+
+	stacks_lock(t);
+	depth = atomic_check(t);
+	stacks_unlock(t);
+	return depth;
+}
+
 uint32_t local_maps_in(uint32_t pfn, uint32_t n)
 {
 	uint32_t maps = 0;
@@ -156,10 +179,12 @@ uint32_t local_maps_in(uint32_t pfn, uint32_t n)
 		struct mthread *t = &threads[i];
 		if (!t->badge)
 			continue;
+		stacks_lock(t);
 		for (uint32_t d = 0; d < t->local.depth; d++)
 			maps += t->local.pfn[d] - pfn < n;
-		for (uint32_t d = 0, ad = atomic_held(t); d < ad; d++)
+		for (uint32_t d = 0, ad = atomic_check(t); d < ad; d++)
 			maps += t->atomic.pfn[d] - pfn < n;
+		stacks_unlock(t);
 	}
 	return maps;
 }
@@ -169,17 +194,22 @@ static void release_in(struct mthread *t, struct mstack *st, uint32_t pfn, uint3
 {
 	for (uint32_t d = 0; d < st->depth; d++)
 		if (st->pfn[d] - pfn < n) {
-			window_clear(t->win, st->slot[d], 1);
+			slots_clear(t->win, st->slot[d], 1);
 			st->pfn[d] = GONE_PFN;
 		}
 }
 
-void local_release(uint32_t pfn, uint32_t n)
+// local_release, compiled for one server and for several (smp: each
+// thread's stacks held while its slots are emptied).
+static inline __attribute__((always_inline)) void release_all(uint32_t pfn, uint32_t n,
+							      const int smp)
 {
 	for (uint32_t i = 0; i < threads_end; i++) {
 		struct mthread *t = &threads[i];
 		if (!t->badge)
 			continue;
+		if (smp)
+			spin_take(&t->lock);
 		if (t->local.dirty)
 			flush_region(t, &local_kind, &t->local);
 		if (t->atomic.dirty)
@@ -188,17 +218,40 @@ void local_release(uint32_t pfn, uint32_t n)
 			release_in(t, &t->local, pfn, n);
 		if (t->atomic.depth)
 			release_in(t, &t->atomic, pfn, n);
+		if (smp)
+			spin_give(&t->lock);
 	}
+}
+
+void local_release(uint32_t pfn, uint32_t n)
+{
+	if (!ms_smp) {
+		release_all(pfn, n, 0);
+		return;
+	}
+	// kmap_local's fast path may be mapping one of these pages for a
+	// thread of their owner on another CPU, without ms_lock: the pages are
+	// nobody's first, so that one either went before its stack is looked
+	// at here (and is emptied) or is refused.
+	buddy_set_owner(pfn, (unsigned)__builtin_ctz(n), PI_ORPHAN);
+	release_all(pfn, n, 1);
 }
 
 void local_forget(struct mthread *t, uint32_t depth)
 {
+	stacks_lock(t);
 	forget_above(&t->local, depth);
+	stacks_unlock(t);
 }
 
 void local_undo(struct req *q)
 {
-	--q->undo_stack->depth; // (nothing was pinned: the kernel checks all first)
+	if (!q->undo_t) // reclaimed meanwhile (its badge answers no more)
+		return;
+	stacks_lock(q->undo_t);
+	if (q->undo_stack->depth) // (nothing was pinned: the kernel checks all first)
+		q->undo_stack->depth--;
+	stacks_unlock(q->undo_t);
 }
 
 int ms_kmap_local(struct req *q)
@@ -206,7 +259,12 @@ int ms_kmap_local(struct req *q)
 	int err = E_OK;
 	struct mthread *t = req_thread(q, "kmap_local", &err);
 
-	return t ? push(q, t, &local_kind, &t->local) : err;
+	if (!t)
+		return err;
+	stacks_lock(t);
+	err = push(q, t, &local_kind, &t->local);
+	stacks_unlock(t);
+	return err;
 }
 
 int ms_kmap_atomic(struct req *q)
@@ -214,11 +272,17 @@ int ms_kmap_atomic(struct req *q)
 	int err = E_OK;
 	struct mthread *t = req_thread(q, "kmap_atomic", &err);
 
-	if (t && q->len >= 2 && q->w[1])
-		atomic_held(t); // nested: is the pin of the first still there?
-	return t ? push(q, t, &atomic_kind, &t->atomic) : err;
+	if (!t)
+		return err;
+	stacks_lock(t);
+	if (q->len >= 2 && q->w[1])
+		atomic_check(t); // nested: is the pin of the first still there?
+	err = push(q, t, &atomic_kind, &t->atomic);
+	stacks_unlock(t);
+	return err;
 }
 
+// (With t's stacks held: thread_reclaim.)
 void local_reclaim(struct mthread *t)
 {
 	while (t->local.depth)
@@ -235,9 +299,12 @@ void local_reclaim(struct mthread *t)
 // goes the general way, which names the error. On success the reply (with
 // MSG_MAP) is in *m, and the stack pushed is returned. Compiled once for
 // each kind (local_fast): with k a constant, its region and prot are
-// immediates.
+// immediates. With several servers (smp), it holds t's stacks meanwhile
+// (another server may serve a sibling using t's badge, or empty t's slots),
+// and forgets only mappings of its client's own pages: an orphan's would
+// free it, which needs ms_lock.
 static inline __attribute__((always_inline)) struct mstack *
-stack_fast(struct msg *m, struct ipc_buffer *ipc, const struct stack_kind *k)
+stack_fast(struct msg *m, struct ipc_buffer *ipc, const struct stack_kind *k, const int smp)
 {
 	uint32_t badge = m->badge, arg = m->mr[0], held = m->mr[1];
 	// fast_thread's lookup, its check below the label's: in this order the
@@ -246,18 +313,22 @@ stack_fast(struct msg *m, struct ipc_buffer *ipc, const struct stack_kind *k)
 	struct mstack *st = k == &local_kind ? &t->local : &t->atomic;
 	struct zone *z = &zones[0]; // usually the only one
 
-	if (!(badge & THREAD_BADGE) || t->badge != badge || held > st->depth)
+	if (!(badge & THREAD_BADGE) || (smp && !spin_try(&t->lock)))
 		return 0;
+	if (t->badge != badge || held > st->depth)
+		goto refuse;
 	uint32_t off = arg - z->base; // in the zone's range
 	if (off >= z->npages) {
 		if (!(z = zone_of(arg)))
-			return 0;
+			goto refuse;
 		off = arg - z->base;
 	}
 	uint32_t d = st->depth, slot = k->first + st->cursor;
 	if (held == KMAP_LOCAL_MAX || (z->info[arg - z->origin] & PI_OWNER) != t->owner)
-		return 0;
-	if (d != held && orphan_pages) // else no page is an orphan: depth is set below
+		goto refuse;
+	if (d != held && smp && !own_above(st, held, t->owner))
+		goto refuse;
+	if (d != held && !smp && orphan_pages) // else no page is an orphan: depth is set below
 		forget_above(st, held);
 	if (st->cursor < k->size && !(held && live(st, slot)))
 		st->cursor++; // the next slot in turn, empty
@@ -268,29 +339,38 @@ stack_fast(struct msg *m, struct ipc_buffer *ipc, const struct stack_kind *k)
 	st->depth = held + 1;
 	st->dirty = 1;
 	ipc_buffer_map(ipc, t->win, slot, z->slot, off, 1, k->prot);
+	if (smp) // after the map: another server emptying t's slots sees it in flight
+		spin_give(&t->lock);
 	m->info = MSG_INFO(E_OK, 1) | MSG_MAP;
 	m->mr[0] = MEMSRV_LOCAL_VA + slot * PAGE_SIZE;
 	return st;
+refuse:
+	if (smp)
+		spin_give(&t->lock);
+	return 0;
 }
 
 // stack_fast for a kmap_local, or for a first kmap_atomic, else NULL.
-static inline struct mstack *local_fast(struct msg *m, struct ipc_buffer *ipc)
+static inline __attribute__((always_inline)) struct mstack *
+local_fast(struct msg *m, struct ipc_buffer *ipc, const int smp)
 {
 	if (m->info == (MSG_INFO(MS_KMAP_LOCAL, 2) | MSG_CALL))
-		return stack_fast(m, ipc, &local_kind);
+		return stack_fast(m, ipc, &local_kind, smp);
 	// a nested kmap_atomic asks the kernel whether the pin lasted
 	if (m->info == (MSG_INFO(MS_KMAP_ATOMIC, 2) | MSG_CALL) && !m->mr[1])
-		return stack_fast(m, ipc, &atomic_kind);
+		return stack_fast(m, ipc, &atomic_kind, smp);
 	return NULL;
 }
 
-int local_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)
+// local_serve's loop, compiled for one server and for several.
+static inline __attribute__((always_inline)) int
+local_loop(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo, const int smp)
 {
 	struct msg r = *m; // a copy that never leaves registers
 	struct mstack *st;
 	int err = E_OK;
 
-	while ((st = local_fast(&r, ipc))) {
+	while ((st = local_fast(&r, ipc, smp))) {
 		uint32_t badge = r.badge;
 		// MR2 and MR3 go to *m at once, as the fast path never reads them:
 		// kept in registers through the loop, they cost it spills.
@@ -311,4 +391,22 @@ int local_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *
 	m->mr[1] = r.mr[1];
 	m->badge = r.badge;
 	return err;
+}
+
+// Compiled apart, as FAST_SERVE's loops (ms.h).
+static __attribute__((noinline)) int local_serve_one(uint32_t ep, struct msg *m,
+						     struct ipc_buffer *ipc, struct req *undo)
+{
+	return local_loop(ep, m, ipc, undo, 0);
+}
+
+static __attribute__((noinline)) int local_serve_smp(uint32_t ep, struct msg *m,
+						     struct ipc_buffer *ipc, struct req *undo)
+{
+	return local_loop(ep, m, ipc, undo, 1);
+}
+
+int local_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)
+{
+	return ms_smp ? local_serve_smp(ep, m, ipc, undo) : local_serve_one(ep, m, ipc, undo);
 }

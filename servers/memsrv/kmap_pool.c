@@ -302,7 +302,7 @@ int ms_kmap(struct req *q)
 // MS_KMAP in its common case, answered in place (with MSG_MAP): a
 // registered thread's capability, a page its client owns, within its limit.
 // Anything else returns 0 and goes the general way, which names the error.
-static inline int pool_fast(struct msg *m, struct ipc_buffer *ipc)
+static inline __attribute__((always_inline)) int pool_fast(struct msg *m, struct ipc_buffer *ipc)
 {
 	uint32_t pfn = m->mr[0], s = m->mr[1];
 	struct mthread *t = fast_thread(m->badge);
@@ -330,10 +330,7 @@ static inline int pool_fast(struct msg *m, struct ipc_buffer *ipc)
 	return 1;
 }
 
-int pool_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)
-{
-	return fast_serve(ep, m, ipc, undo, pool_fast);
-}
+FAST_SERVE(pool_serve_fast, pool_fast)
 
 // The first slot at or after s whose bit in set is `want`, or KMAP_POOL_SLOTS.
 static uint32_t scan(const uint32_t *set, uint32_t s, int want)
@@ -380,7 +377,7 @@ int ms_kunmap(struct req *q)
 		rehash(p);
 	for (uint32_t s = scan(clear, 0, 1), e; s < KMAP_POOL_SLOTS; s = scan(clear, e, 1)) {
 		e = scan(clear, s, 0);
-		window_clear(p->win, s, e - s);
+		slots_clear(p->win, s, e - s);
 	}
 	if ((int32_t)(q->w[0] - p->gen) > 0)
 		p->gen = q->w[0];
@@ -430,7 +427,7 @@ static uint32_t clear_page(uint32_t pfn, const struct client *by)
 			n = p->next[s];
 			if (p->rec[s] != pfn || !bit(p->mapped, (uint32_t)s))
 				continue; // revoked already
-			window_clear(p->win, (uint32_t)s, 1);
+			slots_clear(p->win, (uint32_t)s, 1);
 			p->mapped[s / 32] &= ~(1u << s % 32);
 			if (c == by) { // its library forgets it (MS_FREE's answer)
 				rec_drop(p, (uint32_t)s);

@@ -35,7 +35,6 @@
 
 #include "ms.h"
 
-static uint32_t endpoint = SLOT_GIFT; // memsrv's endpoint, from init
 // With objects it could not watch, memsrv looks for deaths every so many
 // requests (and before MS_STATS, MS_HELLO and out-of-memory answers).
 #define POLL_EVERY 32
@@ -61,6 +60,7 @@ static const struct {
 	[MS_STATS] = { ms_stats, "MS_STATS" },
 	[MS_LIMIT] = { ms_limit, "MS_LIMIT" },
 	[MS_STATS_MORE] = { ms_stats_more, "MS_STATS_MORE" },
+	[MS_ENDPOINT] = { ms_endpoint, "MS_ENDPOINT" },
 };
 
 // Timer ticks since boot (100 a second), or 0 when the kernel does not say.
@@ -184,6 +184,8 @@ static void request(const struct msg *m, uint32_t recv_slot, struct req *q, stru
 		ms_slot_delete(q->send_cap);
 		q->send_cap = 0;
 		q->nout = 0;
+		if (q->map_reply) // no map goes: none is in flight (maps_drain)
+			ipc->map[IPC_MAP_WORD] = 0;
 		q->map_reply = 0;
 	}
 	*r = (struct msg){ .info = MSG_INFO(err, q->nout) };
@@ -205,58 +207,67 @@ static void request(const struct msg *m, uint32_t recv_slot, struct req *q, stru
 // a first kmap_atomic found its space's pinned-time budget spent; anything
 // else is not reached when memsrv's checks are right. Nothing went out, so
 // the push is taken back, the caller gets the error, and memsrv receives
-// again. Returns that receive's error, with the next request in *m.
-static int refused_map(struct req *q, int err, struct msg *m)
+// again on ep. Returns that receive's error, with the next request in *m.
+static int refused_map(uint32_t ep, struct req *q, int err, struct msg *m)
 {
 	printf("memsrv: client %u: the kernel refused a mapping%s (%s)\n",
 	       q->c ? q->c->id : q->badge,
 	       err == E_AGAIN ? ": kmap_atomic's pin, its budget spent" : "", hmk_strerror(err));
-	if (q->undo_stack)
+	if (q->undo_stack) {
+		ms_lock();
 		local_undo(q);
+		ms_unlock();
+	}
 	*m = (struct msg){ .info = MSG_INFO(err, 0) };
 	sys_reply(m);
-	return sys_recv(endpoint, m);
+	return sys_recv(ep, m);
 }
 
-// Receives and answers requests for ever. A deferred reply leaves nothing
-// to answer (REPLY_SAVE took the caller), so reply_recv then only receives.
-__attribute__((noreturn)) static void serve(void)
+// Receives on ep and answers requests for ever. A deferred reply leaves
+// nothing to answer (REPLY_SAVE took the caller), so reply_recv then only
+// receives. The fast paths take the locks they need; the general way runs
+// under ms_lock.
+__attribute__((noreturn)) void serve(uint32_t ep)
 {
 	struct ipc_buffer *ipc = user_ipcbuf();
-	uint32_t recv_slot = ms_slot_alloc(), sent = 0;
+	uint32_t recv_slot, sent = 0;
 	struct msg m, r;
 	struct req q;
 	int err;
 
+	ms_lock();
+	recv_slot = ms_slot_alloc();
+	ms_unlock();
 	ipc->cap_recv = recv_slot;
-	err = sys_recv(endpoint, &m);
+	err = sys_recv(ep, &m);
 	for (;;) {
 		if (sent) {
+			ms_lock();
 			ms_slot_delete(sent); // the capability the last reply carried
+			ms_unlock();
 			sent = 0;
 		}
 		if (err) {
 			printf("memsrv: receive failed: %s\n", hmk_strerror(err));
 			ipc->cap_recv = recv_slot;
-			err = sys_recv(endpoint, &m);
+			err = sys_recv(ep, &m);
 			continue;
 		}
 		// the common cases of kmap_local, kmap_atomic, kmap, alloc, free,
 		// stats, vmap and vunmap
 		if (((MSG_LABEL(m.info) == MS_KMAP_LOCAL || MSG_LABEL(m.info) == MS_KMAP_ATOMIC) &&
-		     (err = local_serve(endpoint, &m, ipc, &q))) ||
-		    (MSG_LABEL(m.info) == MS_KMAP &&
-		     (err = pool_serve_fast(endpoint, &m, ipc, &q))) ||
+		     (err = local_serve(ep, &m, ipc, &q))) ||
+		    (MSG_LABEL(m.info) == MS_KMAP && (err = pool_serve_fast(ep, &m, ipc, &q))) ||
 		    ((MSG_LABEL(m.info) == MS_ALLOC || MSG_LABEL(m.info) == MS_FREE) &&
-		     (err = pages_serve_fast(endpoint, &m, ipc, &q))) ||
-		    (MSG_LABEL(m.info) == MS_STATS &&
-		     (err = stats_serve_fast(endpoint, &m, ipc, &q))) ||
+		     (err = pages_serve_fast(ep, &m, ipc, &q))) ||
+		    (MSG_LABEL(m.info) == MS_STATS && (err = stats_serve_fast(ep, &m, ipc, &q))) ||
 		    ((MSG_LABEL(m.info) == MS_VMAP || MSG_LABEL(m.info) == MS_VUNMAP) &&
-		     (err = vmap_serve_fast(endpoint, &m, ipc, &q)))) {
+		     (err = vmap_serve_fast(ep, &m, ipc, &q)))) {
 			if (m.info & MSG_MAP)
-				err = refused_map(&q, err, &m);
+				err = refused_map(ep, &q, err, &m);
 			continue;
 		}
+		ms_lock();
 		if (MSG_LABEL(m.info) == MSG_LABEL_NOTIFY && !(m.info & MSG_CAP)) {
 			clients_reap(); // m.badge holds the watch bits: scan them all
 			r = (struct msg){ .info = MSG_INFO(E_NOSYS, 0) }; // a forged one
@@ -266,11 +277,12 @@ __attribute__((noreturn)) static void serve(void)
 			if (q.cap_kept)
 				recv_slot = ms_slot_alloc();
 		}
+		ms_unlock();
 		ipc->cap_recv = recv_slot;
 		m = r; // the reply goes out of m, the next request comes in
-		err = sys_reply_recv(endpoint, &m);
+		err = sys_reply_recv(ep, &m);
 		if (err && (r.info & MSG_MAP))
-			err = refused_map(&q, err, &m);
+			err = refused_map(ep, &q, err, &m);
 	}
 }
 
@@ -296,7 +308,7 @@ int main(void)
 {
 	uint32_t nranges = user_arg < MEMSRV_RANGES_MAX ? user_arg : MEMSRV_RANGES_MAX;
 	uint64_t start = counter();
-	uint32_t heap, books = 0, unused = 0, hz = counter_hz();
+	uint32_t heap, books = 0, unused = 0, hz = counter_hz(), prio = 0;
 	int err;
 
 	user_slots_init(MEMSRV_RANGE_FIRST + nranges);
@@ -324,9 +336,12 @@ int main(void)
 	if ((err = frames_init()))
 		printf("memsrv: no zeroing window (%s): zeroing through SPACE_MAP\n",
 		       hmk_strerror(err));
+	thread_info(user_env.thread, NULL, &prio, NULL);
+	servers_start(prio);
 	start = counter() - start;
 	printf("memsrv: set up in %u us (%u instructions under -icount shift=0)\n",
 	       (uint32_t)(start * 1000000 / hz), (uint32_t)(start * 1000000000 / hz));
-	printf("memsrv: %u MiB of HIGHMEM in %u ranges, serving\n", total_pages >> 8, nzones);
-	serve();
+	printf("memsrv: %u MiB of HIGHMEM in %u ranges, serving on %u CPU(s)\n", total_pages >> 8,
+	       nzones, nservers);
+	serve(servers[0].ep);
 }

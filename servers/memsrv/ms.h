@@ -57,6 +57,72 @@ _Static_assert((MS_THREADS_MAX & (MS_THREADS_MAX - 1)) == 0,
 	       "kmap_local's fast path masks a badge into threads[]");
 
 // ---------------------------------------------------------------------------
+// servers.c: memsrv's threads, one per CPU (servers[k] runs on CPU k), each
+// receiving on its own endpoint; a client thread calls the one of its CPU
+// (MS_ENDPOINT). With more than one, memsrv's state is shared between them:
+//   - ms_lock guards all of it, but for the stacks of kmap_local and
+//     kmap_atomic (struct mthread's local and atomic);
+//   - each registered thread's `lock` guards those: kmap_local's fast path
+//     takes only that one, so that threads on different CPUs are served at
+//     once. The order is ms_lock, then a thread's lock.
+// A reply that maps (MSG_MAP) is made by the kernel after the server let its
+// locks go: before another server empties a slot such a map may fill, it
+// waits for every map in flight (maps_drain). With one CPU, nothing of this
+// is taken (ms_smp 0).
+struct server {
+	uint32_t ep;            // its endpoint (servers[0]: init's, SLOT_GIFT)
+	struct ipc_buffer *ipc; // its IPC buffer: map[IPC_MAP_WORD] is 0 but while a
+				//   reply's map is on its way (abi.h, MSG_MAP)
+};
+extern struct server servers[HMK_CPUS_MAX];
+extern uint32_t nservers; // servers[0..nservers) serve
+extern int ms_smp;        // nservers > 1: the locks are taken
+extern uint32_t ms_big;   // ms_lock's word
+
+// A lock word: 0 free, 1 held. Waiters spin with the YIELD hint, which
+// QEMU's round-robin vCPUs (-icount) take as a cue to run the next vCPU.
+static inline int spin_try(uint32_t *l)
+{
+	return !__atomic_exchange_n(l, 1u, __ATOMIC_ACQUIRE);
+}
+static inline void spin_take(uint32_t *l)
+{
+	while (!spin_try(l))
+		while (__atomic_load_n(l, __ATOMIC_RELAXED))
+			__asm__ volatile("yield");
+}
+static inline void spin_give(uint32_t *l)
+{
+	__atomic_store_n(l, 0u, __ATOMIC_RELEASE);
+}
+static inline void ms_lock(void)
+{
+	if (ms_smp)
+		spin_take(&ms_big);
+}
+static inline void ms_unlock(void)
+{
+	if (ms_smp)
+		spin_give(&ms_big);
+}
+// Starts a server on every other CPU (as many as there are online, up to
+// HMK_CPUS_MAX) at priority prio; says how many serve.
+void servers_start(uint32_t prio);
+// Waits until no other server has a reply's map in flight (ms_smp only).
+void maps_drain(void);
+// Empties slots [first, first + n) of window win once no map in flight may
+// fill them after (maps_drain): how every memsrv slot is emptied.
+int slots_clear(uint32_t win, uint32_t first, uint32_t n);
+struct req;
+int ms_endpoint(struct req *q);
+struct mthread;
+// A new slot of memsrv's with a capability to endpoint ep badged for thread
+// t (RIGHT_WRITE | RIGHT_GRANT), or 0.
+uint32_t thread_endpoint(const struct mthread *t, uint32_t ep);
+// The serving loop of a server receiving on ep (main.c).
+__attribute__((noreturn)) void serve(uint32_t ep);
+
+// ---------------------------------------------------------------------------
 // frames.c: frames as memory, through windows.
 // Slots [first, first + n) of window win = frames pfn.. (which may cross
 // from one range into the next). Returns E_OK or WINDOW_MAP's error.
@@ -169,8 +235,22 @@ struct mthread {
 	uint32_t nwaiting;           // its calls waiting for a pool slot (0 or 1)
 	uint32_t serial;             // per client, for log lines
 	int unwatched;
+	uint32_t lock;           // guards local and atomic (with several servers); last: it
+				 //   outlives the clearing of the rest (thread_reclaim)
 } __attribute__((aligned(512))); // a power of two: the fast paths index by shifting
 _Static_assert(sizeof(struct mthread) == 512, "threads[] is indexed by a shift, not a multiply");
+
+// Thread t's stacks, held and let go (with several servers).
+static inline void stacks_lock(struct mthread *t)
+{
+	if (ms_smp)
+		spin_take(&t->lock);
+}
+static inline void stacks_unlock(struct mthread *t)
+{
+	if (ms_smp)
+		spin_give(&t->lock);
+}
 
 extern struct client clients[MS_CLIENTS_MAX + 1]; // [0] unused
 extern struct mthread threads[MS_THREADS_MAX];
@@ -218,15 +298,20 @@ static inline struct mthread *fast_thread(uint32_t badge)
 	return (badge & THREAD_BADGE) && t->badge == badge ? t : NULL;
 }
 
-// The loop of a fast path: answers requests in place with `fast` (1 when it
-// took *m, answering into it) and receives the next on ep, for as long as
-// it takes them. E_OK with a request left to the general way in *m, or the
-// error of a reply_recv (*undo: whose reply it carried; nothing to undo).
+// fast_serve's loop, compiled for one server and for several (smp: each
+// answer under ms_lock).
 static inline __attribute__((always_inline)) int
-fast_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo,
-	   int (*fast)(struct msg *, struct ipc_buffer *))
+fast_loop(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo,
+	  int (*fast)(struct msg *, struct ipc_buffer *), const int smp)
 {
-	while (fast(m, ipc)) {
+	for (;;) {
+		if (smp)
+			spin_take(&ms_big);
+		int took = fast(m, ipc);
+		if (smp)
+			spin_give(&ms_big);
+		if (!took)
+			return E_OK;
 		uint32_t badge = m->badge;
 		int err = sys_reply_recv(ep, m);
 
@@ -235,8 +320,32 @@ fast_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo,
 			return err;
 		}
 	}
-	return E_OK;
 }
+
+// Defines `int name(uint32_t ep, struct msg *m, struct ipc_buffer *ipc,
+// struct req *undo)`, the loop of a fast path: it answers requests in place
+// with `fast` (1 when it took *m, answering into it) and receives the next
+// on ep, for as long as it takes them. E_OK with a request left to the
+// general way in *m, or the error of a reply_recv (*undo: whose reply it
+// carried; nothing to undo). The loop is compiled apart for one server and
+// for several: in one function, the two share registers, and the one
+// server's loop then reloads addresses it kept before (about 10
+// instructions a request, measured).
+#define FAST_SERVE(name, fast)                                                                     \
+	static __attribute__((noinline)) int name##_one(uint32_t ep, struct msg *m,                \
+							struct ipc_buffer *ipc, struct req *undo)  \
+	{                                                                                          \
+		return fast_loop(ep, m, ipc, undo, fast, 0);                                       \
+	}                                                                                          \
+	static __attribute__((noinline)) int name##_smp(uint32_t ep, struct msg *m,                \
+							struct ipc_buffer *ipc, struct req *undo)  \
+	{                                                                                          \
+		return fast_loop(ep, m, ipc, undo, fast, 1);                                       \
+	}                                                                                          \
+	int name(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)             \
+	{                                                                                          \
+		return ms_smp ? name##_smp(ep, m, ipc, undo) : name##_one(ep, m, ipc, undo);       \
+	}
 
 // main.c: logs one line naming the client and returns err.
 int req_fail(struct req *q, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -279,10 +388,12 @@ int ms_kmap_atomic(struct req *q);
 // The kernel refused the mapping a kmap_local/kmap_atomic reply carried:
 // takes the push back.
 void local_undo(struct req *q);
-// Pages [pfn, pfn + n) leave their owner: every kmap_local and kmap_atomic
-// slot that may hold one is emptied now, in every thread: the stale ones
-// (all of them) and the live ones with those pages (a thread still using
-// one faults: a use after free), and the stacks forget those pages.
+// The block of n pages at pfn (n a power of two) leaves its owner: every
+// kmap_local and kmap_atomic slot that may hold one of its pages is emptied
+// now, in every thread: the stale ones (all of them) and the live ones with
+// those pages (a thread still using one faults: a use after free), and the
+// stacks forget those pages. (With several servers, the block is first
+// nobody's: PI_ORPHAN until block_release frees it.)
 void local_release(uint32_t pfn, uint32_t n);
 // Thread t says it holds `depth` kmap_local mappings (MS_STATS): memsrv
 // forgets the ones above (a larger depth changes nothing). Inline, since

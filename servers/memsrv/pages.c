@@ -117,7 +117,7 @@ int ms_share(struct req *q)
 // page of the first zone that nothing but its owner's kmap pool may hold.
 // The same steps as ms_alloc and ms_free without a struct req; anything
 // else returns 0 and goes the general way, which also names the error.
-static inline int pages_fast(struct msg *m, struct ipc_buffer *ipc)
+static inline __attribute__((always_inline)) int pages_fast(struct msg *m, struct ipc_buffer *ipc)
 {
 	uint32_t pfn = m->mr[0];
 	struct mthread *t = fast_thread(m->badge);
@@ -155,10 +155,7 @@ static inline int pages_fast(struct msg *m, struct ipc_buffer *ipc)
 	return 1;
 }
 
-int pages_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)
-{
-	return fast_serve(ep, m, ipc, undo, pages_fast);
-}
+FAST_SERVE(pages_serve_fast, pages_fast)
 
 // MS_STATS's four words for client c into w: free pages, the pages c owns,
 // its kmap_local | kmap_atomic << 16 (summed over its threads: at most
@@ -199,7 +196,7 @@ int ms_stats(struct req *q)
 // capability, its held word, and no client to poll for death first (the
 // general way reaps before stats when some could not be watched). Anything
 // else returns 0 and goes the general way.
-static inline int stats_fast(struct msg *m, struct ipc_buffer *ipc)
+static inline __attribute__((always_inline)) int stats_fast(struct msg *m, struct ipc_buffer *ipc)
 {
 	struct mthread *t = fast_thread(m->badge);
 
@@ -212,10 +209,7 @@ static inline int stats_fast(struct msg *m, struct ipc_buffer *ipc)
 	return 1;
 }
 
-int stats_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)
-{
-	return fast_serve(ep, m, ipc, undo, stats_fast);
-}
+FAST_SERVE(stats_serve_fast, stats_fast)
 
 // MS_STATS_MORE -> memsrv's pages, the caller's log lines written and left
 // out, its page and mappings limits.

@@ -156,7 +156,7 @@ static void area_clear(struct client *c, uint32_t first, uint32_t n)
 		uint32_t k = WINDOW_SLOTS - s < n ? WINDOW_SLOTS - s : n;
 
 		if (c->vwin[w])
-			window_clear(c->vwin[w], s, k);
+			slots_clear(c->vwin[w], s, k);
 		first += k;
 		n -= k;
 	}
@@ -454,7 +454,7 @@ void vmap_purge(struct client *c)
 // record. The same steps as ms_vmap and ms_vunmap, the page mapped by the
 // reply (MSG_MAP) into an empty slot; anything else returns 0 and goes the
 // general way, which also names the error.
-static inline int vmap_fast(struct msg *m, struct ipc_buffer *ipc)
+static inline __attribute__((always_inline)) int vmap_fast(struct msg *m, struct ipc_buffer *ipc)
 {
 	uint32_t pfn = m->mr[2], prot = m->mr[1], start;
 	struct mthread *t = fast_thread(m->badge);
@@ -493,10 +493,7 @@ static inline int vmap_fast(struct msg *m, struct ipc_buffer *ipc)
 	return 1;
 }
 
-int vmap_serve_fast(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)
-{
-	return fast_serve(ep, m, ipc, undo, vmap_fast);
-}
+FAST_SERVE(vmap_serve_fast, vmap_fast)
 
 void vmap_reclaim(struct client *c)
 {
