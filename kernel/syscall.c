@@ -25,15 +25,7 @@ static int check_msg(struct thread *t, const struct cap *c)
 	return cap_lookup(t->space, t->ipcbuf->cap_send, CAP_NULL, 0, &send);
 }
 
-// The WINDOW_MAP a reply to `to` carries (MSG_MAP), done before the reply
-// goes.
-static int reply_map(struct thread *t, struct thread *to)
-{
-	return regs_info(&t->ctx) & MSG_MAP ? window_map_request(t->space, t->ipcbuf->map, to)
-					    : E_OK;
-}
-
-// A reply's MSG_MAP was made or refused: map[] is consumed (abi.h), so the
+// A reply's MSG_MAP is made or refused: map[] is consumed (abi.h), so the
 // replying thread's siblings on other CPUs may see that it can no longer
 // happen. Returns err.
 static int map_consumed(struct thread *t, int err)
@@ -41,6 +33,15 @@ static int map_consumed(struct thread *t, int err)
 	if (regs_info(&t->ctx) & MSG_MAP)
 		t->ipcbuf->map[IPC_MAP_WORD] = 0;
 	return err;
+}
+
+// The WINDOW_MAP a reply to `to` carries (MSG_MAP), done before the reply
+// goes; map[] is consumed.
+static int reply_map(struct thread *t, struct thread *to)
+{
+	if (!(regs_info(&t->ctx) & MSG_MAP))
+		return E_OK;
+	return map_consumed(t, window_map_request(t->space, t->ipcbuf->map, to));
 }
 
 // INV_WATCH decoded: the notification to signal, and with what.
@@ -172,7 +173,7 @@ static int do_send(struct thread *t, int call, int block)
 		err = check_msg(t, 0);
 		if (!err && !((struct reply *)c->obj)->caller) // E_NOREPLY or E_DEAD
 			return map_consumed(t, ipc_reply_saved(t, (struct reply *)c->obj));
-		err = map_consumed(t, err ? err : reply_map(t, ((struct reply *)c->obj)->caller));
+		err = err ? map_consumed(t, err) : reply_map(t, ((struct reply *)c->obj)->caller);
 		return err ? err : ipc_reply_saved(t, (struct reply *)c->obj);
 	}
 	if (c->type == CAP_NOTIFY && !call) {
@@ -206,7 +207,7 @@ static int do_reply(struct thread *t)
 
 	if (!err && !t->caller)
 		return map_consumed(t, ipc_reply(t)); // E_NOREPLY or E_DEAD: nothing to map for
-	err = map_consumed(t, err ? err : reply_map(t, t->caller));
+	err = err ? map_consumed(t, err) : reply_map(t, t->caller);
 	return err ? err : ipc_reply(t);
 }
 
@@ -223,8 +224,10 @@ static int do_reply_recv(struct thread *t)
 		err = check_msg(t, 0);
 	if (!err && t->caller)
 		err = reply_map(t, t->caller);
-	if (map_consumed(t, err))
-		return err;
+	else if (!t->caller) // (a map for nobody)
+		map_consumed(t, 0);
+	if (err)
+		return map_consumed(t, err);
 	struct thread *answered = 0;
 	if (t->caller) {
 		answered = ipc_deliver_reply(t, t->caller);

@@ -268,6 +268,41 @@ static const char *test_stats_words(void)
 	return NULL;
 }
 
+// --- MS_ENDPOINT: a thread's capability to memsrv's thread on a CPU ----------
+static const char *test_endpoint(void)
+{
+	uint32_t cpus = console_cpus(SLOT_CONSOLE), ep0, type, rights, badge, want;
+	struct highmem_stats st;
+	struct msg r;
+
+	OK(highmem_stats(&st)); // registers this thread
+	ep0 = user_ipcbuf()->memsrv_ep[0];
+	CHECK(ep0, "no thread capability from memsrv");
+	CHECK(cpus >= 1 && cpus <= HMK_CPUS_MAX, "%u CPUs online", cpus);
+	EXPECT(ms_call2(SLOT_MEMSRV, MS_ENDPOINT, 1, 0, 0, &r), E_PERM); // whose thread?
+	EXPECT(ms_call2(ep0, MS_ENDPOINT, 0, 0, 0, &r), E_INVAL);        // which CPU?
+	EXPECT(ms_call2(ep0, MS_ENDPOINT, 1, HMK_CPUS_MAX, 0, &r), E_INVAL);
+	EXPECT(ms_call2(ep0, MS_ENDPOINT, 1, ~0u, 0, &r), E_INVAL);
+	if (cpus < HMK_CPUS_MAX) // memsrv serves on every online CPU, on no other
+		EXPECT(ms_call2(ep0, MS_ENDPOINT, 1, cpus, 0, &r), E_RANGE);
+	for (uint32_t cpu = 0; cpu < cpus; cpu++) {
+		uint32_t recv = t_slot();
+
+		CHECK(recv, "no slot");
+		OK(ms_call(ep0, MS_ENDPOINT, &cpu, 1, 0, recv, &r));
+		CHECK(r.info & MSG_CAP, "CPU %u: no capability came with the answer", cpu);
+		OK(space_identify(SLOT_SPACE, recv, &type, &rights, &badge));
+		OK(space_identify(SLOT_SPACE, ep0, NULL, NULL, &want));
+		CHECK(type == CAP_ENDPOINT && badge == want,
+		      "CPU %u: capability type %u badge 0x%x, wanted our thread's 0x%x", cpu, type,
+		      badge, want);
+		CHECK(!(rights & RIGHT_READ) && (rights & RIGHT_WRITE), "capability rights 0x%x",
+		      rights);
+		OK(ms_call2(recv, MS_STATS, 0, 0, 0, &r)); // and it serves us
+	}
+	return NULL;
+}
+
 const struct test proto_tests[] = {
 	{ test_hello_again, "MS_HELLO again: E_INVAL" },
 	{ test_unknown_request, "unknown requests: E_NOSYS" },
@@ -277,5 +312,7 @@ const struct test proto_tests[] = {
 			      "badge gets E_PERM" },
 	{ test_thread_lazy, "a second thread registers through the library" },
 	{ test_stats_words, "MS_STATS's four words in place and the general way; MS_STATS_MORE" },
+	{ test_endpoint, "MS_ENDPOINT: our thread's capability for each CPU; E_PERM, E_INVAL, "
+			 "E_RANGE" },
 	{ 0, 0 },
 };

@@ -6,6 +6,8 @@
 //   3. frees its neighbour's pages.
 // The workers wait for each other between the steps, so every page is
 // written on one CPU, read on another and freed there.
+#include <stdio.h>
+
 #include "mstests.h"
 
 #define SMP_PAGES 32
@@ -172,10 +174,131 @@ static const char *test_no_move_while_mapped(void)
 	return NULL;
 }
 
+// A thread on CPU k calls memsrv's thread there: its endpoint for CPU k
+// (the library asks memsrv for it, MS_ENDPOINT) is its own, not CPU 0's.
+static void ep_worker(struct tthread *t)
+{
+	struct ipc_buffer *ipc = user_ipcbuf();
+	uint32_t cpu = t->arg[0], *va;
+
+	if ((t->out[2] = (uint32_t)thread_set_cpu(t->slot, cpu)) != E_OK)
+		return;
+	if (!(va = kmap_local_page((page_t)t->arg[1]))) {
+		t->out[2] = (uint32_t)highmem_errno;
+		return;
+	}
+	t->out[3] = *va;
+	t->out[2] = (uint32_t)kunmap_local(va);
+	t->out[0] = ipc->memsrv_ep[0];
+	t->out[1] = ipc->memsrv_ep[cpu];
+}
+
+static const char *test_endpoint_per_cpu(void)
+{
+	uint32_t n = console_cpus(SLOT_CONSOLE), *va, type;
+	page_t p;
+	int err;
+
+	NEEDS_2_CPUS();
+	OK(t_alloc(0, 0, &p));
+	CHECK((va = kmap_local_page(p)), "kmap_local: %s", hmk_strerror(highmem_errno));
+	*va = 0x600d;
+	OK(kunmap_local(va));
+	for (uint32_t cpu = 0; cpu < n; cpu++) {
+		struct tthread *t = tt_run(ep_worker, 0, cpu, p, &err);
+
+		CHECK(t, "worker: %s", hmk_strerror(err));
+		CHECK(wait_word((volatile uint32_t *)&t->done, 1),
+		      "the worker on CPU %u never finished", cpu);
+		OK((int)t->out[2]);
+		CHECK(t->out[3] == 0x600d, "CPU %u read 0x%x", cpu, t->out[3]);
+		CHECK(t->out[0] && t->out[1], "CPU %u: endpoints %u (CPU 0) and %u", cpu, t->out[0],
+		      t->out[1]);
+		CHECK(cpu == 0 || t->out[1] != t->out[0],
+		      "CPU %u calls through CPU 0's endpoint (slot %u)", cpu, t->out[0]);
+		OK(space_identify(SLOT_SPACE, t->out[1], &type, NULL, NULL));
+		CHECK(type == CAP_ENDPOINT, "CPU %u: slot %u holds type %u", cpu, t->out[1], type);
+		OK(tt_kill(t));
+	}
+	return NULL;
+}
+
+// A page freed on CPU 0 while a thread of the same program maps it with
+// kmap_local on CPU 1, served by memsrv's thread there: once the free is
+// answered, the page is mapped nowhere. Either the map went first (and the
+// free emptied its slot: the thread faults there) or it is refused.
+#define RACE_ROUNDS 100
+static volatile uint32_t race_round, race_freed, race_ack;
+static volatile page_t race_page;
+
+static void racer(struct tthread *t)
+{
+	uint32_t word, *va;
+
+	if (thread_set_cpu(t->slot, 1) != E_OK || !(va = kmap_local_page((page_t)t->arg[0])) ||
+	    kunmap_local(va) != E_OK) // registered, and its endpoint for CPU 1 got
+		return;
+	race_ack = 1;
+	for (uint32_t r = 1; r <= RACE_ROUNDS; r++) {
+		while (race_round != r)
+			sys_yield();
+		va = kmap_local_page(race_page);
+		while (race_freed != r)
+			sys_yield();
+		if (va) {
+			t->out[0]++;
+			t->out[2] += !probe_at(t, (uint32_t)va, &word); // read: still mapped
+			kunmap_local(va);
+		} else
+			t->out[1] += highmem_errno == E_PERM;
+		race_ack = 1;
+	}
+}
+
+static const char *test_free_while_mapped(void)
+{
+	struct tthread *t;
+	uint32_t ep;
+	page_t p, warm;
+	int err;
+
+	NEEDS_2_CPUS();
+	OK(t_alloc(0, 0, &warm));
+	OK(t_create(CAP_ENDPOINT, 0, &ep));
+	race_round = race_freed = race_ack = 0;
+	t = tt_run(racer, ep, warm, 0, &err);
+	CHECK(t, "racer: %s", hmk_strerror(err));
+	TRY(serve_probes(ep, t, &race_ack));
+	CHECK(race_ack && !t->done, "the racer did not start on CPU 1");
+	for (uint32_t r = 1; r <= RACE_ROUNDS; r++) {
+		OK(alloc_page(0, &p));
+		race_page = p;
+		race_ack = 0;
+		race_round = r; // the racer maps it now, on CPU 1
+		err = __free_page(p);
+		race_freed = r;
+		OK(err);
+		TRY(serve_probes(ep, t, &race_ack));
+		CHECK(race_ack, "round %u: the racer never finished", r);
+	}
+	CHECK(t->out[2] == 0,
+	      "%u of %u mappings made on CPU 1 still read after the free on CPU 0 was answered",
+	      t->out[2], t->out[0]);
+	CHECK(t->out[0] + t->out[1] == RACE_ROUNDS,
+	      "%u mapped, %u refused with E_PERM, of %u rounds", t->out[0], t->out[1], RACE_ROUNDS);
+	printf("# %u mapped first (emptied by the free), %u refused\n", t->out[0], t->out[1]);
+	OK(tt_kill(t));
+	return NULL;
+}
+
 const struct test smp_tests[] = {
 	{ test_every_cpu_at_once, "every CPU at once: alloc, kmap_local on one CPU, kmap and vmap "
 				  "on the next, free there" },
 	{ test_no_move_while_mapped, "a thread holding kmap_local or kmap_atomic is not moved "
 				     "(E_BUSY); unmapped, it is" },
+	{ test_endpoint_per_cpu, "a thread on CPU k calls memsrv's thread on CPU k (its own "
+				 "endpoint)" },
+	{ test_free_while_mapped, "a page freed on CPU 0 while kmap_local maps it on CPU 1: "
+				  "mapped nowhere once the free is answered" },
 	{ 0, 0 },
 };
