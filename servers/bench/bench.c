@@ -115,6 +115,18 @@ void delete_object(uint32_t slot)
 	slot_delete(SLOT_SPACE, slot);
 }
 
+uint32_t new_notify(uint32_t *sig)
+{
+	uint32_t n = new_object(CAP_NOTIFY);
+
+	*sig = n ? user_slot_alloc() : 0;
+	if (*sig && space_mint(SLOT_SPACE, *sig, n, RIGHTS_ALL, 1) == E_OK)
+		return n;
+	if (n)
+		delete_object(n);
+	return 0;
+}
+
 // PMU event counter 0 set to count instructions retired (event 0x08);
 // PMUSERENR.EN, which the kernel sets, opens the PMU to user mode.
 static void evcnt_setup(void)

@@ -52,6 +52,9 @@ void bench_fail(const char *name, const char *why);
 // that failed; delete_object deletes it and frees the slot.
 uint32_t new_object(uint32_t type);
 void delete_object(uint32_t slot);
+// A capability to a new notification whose signals set bit 0 (badge 1), in
+// *sig; the notification itself (to wait on) is the result, 0 on failure.
+uint32_t new_notify(uint32_t *sig);
 
 // The program's priority (threads it starts for a benchmark run at it or below).
 extern uint32_t bench_prio;
