@@ -10,7 +10,8 @@
 //
 // Started by itself with a start argument, the program plays a part for
 // another copy of it: ECHO_ARG the echo server of the IPC benchmarks in
-// another address space (ipc.c), CLIENT_ARG a live memsrv client (memsrv.c).
+// another address space (ipc.c), CLIENT_ARG a live memsrv client (memsrv.c),
+// CPUS_ARG a worker of the several-CPU benchmarks (memsrv_cpus.c).
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,7 @@ static const struct {
 	{ "kernel windows", kernel_window_benches },
 	{ "memory server", memsrv_benches },
 	{ "memory server against live clients", memsrv_client_benches },
+	{ "memory server on several CPUs", memsrv_cpus_benches },
 	{ "derived figures", derived_figures },
 };
 
@@ -200,6 +202,8 @@ int main(void)
 		return echo_main();
 	if (user_arg == CLIENT_ARG)
 		return memsrv_client_main();
+	if (user_arg == CPUS_ARG)
+		return cpus_worker_main();
 	thread_info(SLOT_THREAD, NULL, &bench_prio, NULL);
 	uint32_t a = ccnt(), b = ccnt();
 	if (a == b)
