@@ -10,7 +10,8 @@
 //
 // Started by itself with a start argument, the program plays a part for
 // another copy of it: ECHO_ARG the echo server of the IPC benchmarks in
-// another address space (ipc.c), CLIENT_ARG a live memsrv client (memsrv.c).
+// another address space (ipc.c), CLIENT_ARG a live memsrv client (memsrv.c),
+// CPUS_ARG a worker of the several-CPU benchmarks (memsrv_cpus.c).
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,18 @@ void delete_object(uint32_t slot)
 	slot_delete(SLOT_SPACE, slot);
 }
 
+uint32_t new_notify(uint32_t *sig)
+{
+	uint32_t n = new_object(CAP_NOTIFY);
+
+	*sig = n ? user_slot_alloc() : 0;
+	if (*sig && space_mint(SLOT_SPACE, *sig, n, RIGHTS_ALL, 1) == E_OK)
+		return n;
+	if (n)
+		delete_object(n);
+	return 0;
+}
+
 // PMU event counter 0 set to count instructions retired (event 0x08);
 // PMUSERENR.EN, which the kernel sets, opens the PMU to user mode.
 static void evcnt_setup(void)
@@ -179,6 +192,7 @@ static const struct {
 	{ "kernel windows", kernel_window_benches },
 	{ "memory server", memsrv_benches },
 	{ "memory server against live clients", memsrv_client_benches },
+	{ "memory server on several CPUs", memsrv_cpus_benches },
 	{ "derived figures", derived_figures },
 };
 
@@ -188,6 +202,8 @@ int main(void)
 		return echo_main();
 	if (user_arg == CLIENT_ARG)
 		return memsrv_client_main();
+	if (user_arg == CPUS_ARG)
+		return cpus_worker_main();
 	thread_info(SLOT_THREAD, NULL, &bench_prio, NULL);
 	uint32_t a = ccnt(), b = ccnt();
 	if (a == b)

@@ -52,6 +52,9 @@ void bench_fail(const char *name, const char *why);
 // that failed; delete_object deletes it and frees the slot.
 uint32_t new_object(uint32_t type);
 void delete_object(uint32_t slot);
+// A capability to a new notification whose signals set bit 0 (badge 1), in
+// *sig; the notification itself (to wait on) is the result, 0 on failure.
+uint32_t new_notify(uint32_t *sig);
 
 // The program's priority (threads it starts for a benchmark run at it or below).
 extern uint32_t bench_prio;
@@ -59,6 +62,7 @@ extern uint32_t bench_prio;
 // Start arguments of the parts a copy of the program plays (bench.c).
 #define ECHO_ARG 1   // the echo server of the IPC benchmarks (ipc.c)
 #define CLIENT_ARG 2 // a live memsrv client (memsrv.c)
+#define CPUS_ARG 3   // a worker of the several-CPU benchmarks (memsrv_cpus.c)
 
 // The groups of benchmarks (bench.c runs them in turn).
 // ipc.c: IPC by message length, one way and round trip, with and without a
@@ -72,10 +76,14 @@ void kernel_window_benches(void);
 void memsrv_benches(void);
 // memsrv.c: the same requests again with 4 and 16 live clients.
 void memsrv_client_benches(void);
+// memsrv_cpus.c: memsrv's requests from 1, 2 and 4 CPUs at once.
+void memsrv_cpus_benches(void);
 // memsrv.c: figures computed from this run's medians.
 void derived_figures(void);
 
 // The parts a copy of the program plays: the echo server of the endpoint
-// in SLOT_GIFT (ipc.c), a live memsrv client (memsrv.c).
+// in SLOT_GIFT (ipc.c), a live memsrv client (memsrv.c), a worker on a CPU
+// of its own (memsrv_cpus.c).
 int echo_main(void);
 int memsrv_client_main(void);
+int cpus_worker_main(void);

@@ -320,20 +320,6 @@ static void yielder_thread(uint32_t arg)
 	thread_exit();
 }
 
-// A capability to a new notification whose signals set bit 0 (badge 1), in
-// *sig; the notification itself (to wait on) is the result, 0 on failure.
-static uint32_t new_notify(uint32_t *sig)
-{
-	uint32_t n = new_object(CAP_NOTIFY);
-
-	*sig = n ? user_slot_alloc() : 0;
-	if (*sig && space_mint(SLOT_SPACE, *sig, n, RIGHTS_ALL, 1) == E_OK)
-		return n;
-	if (n)
-		delete_object(n);
-	return 0;
-}
-
 void notify_benches(void)
 {
 	uint32_t done_sig;
