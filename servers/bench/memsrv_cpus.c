@@ -103,6 +103,14 @@ static unsigned kmap_misses(struct worker *w, unsigned k)
 	return bad;
 }
 
+static unsigned null_syscalls(struct worker *w, unsigned k)
+{
+	(void)w;
+	for (unsigned i = 0; i < k; i++)
+		sys_null();
+	return 0;
+}
+
 static unsigned no_ops(struct worker *w, unsigned k)
 {
 	(void)w;
@@ -115,6 +123,8 @@ static const struct cpus_case cases[] = {
 	// whole run, not per operation).
 	{ "cpus_sync", "none: a run's start, ends and waits alone, the whole run", 0, 0, 0,
 	  no_ops },
+	// The big kernel lock alone: every CPU entering the kernel at once.
+	{ "null_syscall", "a system call that does nothing", 1000, 0, 0, null_syscalls },
 	{ "memsrv_kmap_local_pair", "kmap_local_page + kunmap_local of the worker's own page", 500,
 	  0, 0, kmap_local_pairs },
 	{ "memsrv_alloc_free_o0", "alloc_pages + __free_pages of one page (zeroed)", 200, 0, 0,
