@@ -14,43 +14,53 @@
 #include "spinlock.h"
 
 static struct ticket_lock big_lock;
-static uint32_t holder; // the CPU holding big_lock: written by it, read by waiters
+static struct cpu *holder; // the CPU holding big_lock when it keeps it: written by it, read
+			   //   by waiters
 
 extern char vectors_smp[], vectors_keep[];
+
+// Waits until ticket `me` is served, telling a holder that keeps the lock
+// through user mode to let it go (an SGI, once per holder). Out of line:
+// a CPU that waits pays for a wfe anyway.
+static __attribute__((noinline)) void klock_wait(uint32_t me)
+{
+	struct cpu *told = NULL; // the holder this CPU sent an SGI
+
+	while (ticket_owner(&big_lock) != me) {
+		struct cpu *h = __atomic_load_n(&holder, __ATOMIC_RELAXED);
+		if (h && h != told && __atomic_load_n(&h->lock, __ATOMIC_RELAXED) == KLOCK_KEEP) {
+			gic_send_sgi(h->gic_mask, SGI_RESCHED);
+			told = h;
+		}
+		wfe(); // the release's sev
+	}
+	dmb_ish();
+}
 
 void klock_take(struct cpu *c)
 {
 	uint32_t old = ticket_take(&big_lock), me = old >> 16;
 
-	if ((old & 0xffff) != me) {
-		uint32_t told = NR_CPUS; // the holder this CPU sent an SGI
-		while (ticket_owner(&big_lock) != me) {
-			uint32_t h = __atomic_load_n(&holder, __ATOMIC_RELAXED);
-			struct cpu *hc = cpu_get(h);
-			if (h != told &&
-			    __atomic_load_n(&hc->lock, __ATOMIC_RELAXED) == KLOCK_KEEP) {
-				gic_send_sgi(hc->gic_mask, SGI_RESCHED);
-				told = h;
-			}
-			wfe(); // the release's sev
-		}
-		dmb_ish();
-	}
-	// Keep the lock through user mode unless a CPU waits already. A CPU
-	// taking a ticket later reads `holder` and c->lock after its ticket
-	// (ticket_take's barrier), and this CPU reads the tickets after
+	if ((old & 0xffff) != me)
+		klock_wait(me);
+	// Another CPU waits already: c stays KLOCK_TAKE, and its exit releases
+	// (c->to_user is klock_exit_release), nothing more to write.
+	if (ticket_next(&big_lock) != ((me + 1) & 0xffff))
+		return;
+	// Keep the lock through user mode unless a CPU waits by now. A CPU
+	// taking a ticket later reads `holder` and its c->lock after its
+	// ticket (ticket_take's barrier), and this CPU reads the tickets after
 	// writing both: one of the two sees the other, so a waiter either
-	// stops this CPU keeping the lock or sends it the SGI.
+	// stops this CPU keeping the lock or sends it the SGI. (A holder that
+	// does not keep it is never KLOCK_KEEP, whatever `holder` says.)
 	__atomic_store_n(&c->lock, KLOCK_KEEP, __ATOMIC_RELAXED);
-	__atomic_store_n(&holder, c->id, __ATOMIC_RELAXED);
+	__atomic_store_n(&holder, c, __ATOMIC_RELAXED);
 	dmb_ish();
 	if (ticket_next(&big_lock) == ((me + 1) & 0xffff)) {
 		write_vbar((uint32_t)vectors_keep); // the exception return synchronizes it
 		c->to_user = arch_return_to_user;
-	} else {
+	} else
 		c->lock = KLOCK_TAKE;
-		c->to_user = klock_exit_release;
-	}
 }
 
 void klock_enter_svc(void)
@@ -84,6 +94,7 @@ void klock_exit_release(struct regs *r)
 void klock_join(struct cpu *c)
 {
 	c->lock = KLOCK_TAKE;
+	c->to_user = klock_exit_release;
 	write_vbar((uint32_t)vectors_smp);
 	klock_take(c);
 }
