@@ -65,18 +65,6 @@ static int live(const struct mstack *st, uint32_t slot)
 	return 0;
 }
 
-// Whether every mapping of st above depth is of a page of client `owner`
-// (or of one gone): forgetting them frees nothing.
-static inline int own_above(const struct mstack *st, uint32_t depth, uint32_t owner)
-{
-	for (uint32_t d = depth; d < st->depth; d++) {
-		const pinfo_t *pi = page_info(st->pfn[d]);
-		if (pi && (*pi & PI_OWNER) != owner)
-			return 0;
-	}
-	return 1;
-}
-
 // Empties the stale slots of st's region (all but its live ones).
 static void flush_region(struct mthread *t, const struct stack_kind *k, struct mstack *st)
 {
@@ -130,6 +118,10 @@ static int push(struct req *q, struct mthread *t, const struct stack_kind *k, st
 		return req_fail(q, err, "%s of pfn 0x%x: neither owned nor shared", k->map, pfn);
 	slot = next_slot(t, k, st);
 	frames_map_reply(q, t->win, slot, pfn, k->prot);
+	if ((*page_info(pfn) & PI_OWNER) == t->owner)
+		st->foreign &= ~(1u << st->depth);
+	else
+		st->foreign |= 1u << st->depth;
 	st->pfn[st->depth] = pfn;
 	st->slot[st->depth++] = slot;
 	st->dirty = 1;
@@ -301,8 +293,9 @@ void local_reclaim(struct mthread *t)
 // each kind (local_fast): with k a constant, its region and prot are
 // immediates. With several servers (smp), it holds t's stacks meanwhile
 // (another server may serve a sibling using t's badge, or empty t's slots),
-// and forgets only mappings of its client's own pages: an orphan's would
-// free it, which needs ms_lock.
+// and forgets only mappings of its client's own pages (mstack.foreign): an
+// orphan's would free it, which needs ms_lock. (A page owned when mapped
+// stays owned, or is gone, while its owner's thread lives.)
 static inline __attribute__((always_inline)) struct mstack *
 stack_fast(struct msg *m, struct ipc_buffer *ipc, const struct stack_kind *k, const int smp)
 {
@@ -326,8 +319,10 @@ stack_fast(struct msg *m, struct ipc_buffer *ipc, const struct stack_kind *k, co
 	uint32_t d = st->depth, slot = k->first + st->cursor;
 	if (held == KMAP_LOCAL_MAX || (z->info[arg - z->origin] & PI_OWNER) != t->owner)
 		goto refuse;
-	if (d != held && smp && !own_above(st, held, t->owner))
-		goto refuse;
+	if (d != held && smp && (st->foreign & ((1u << d) - 1)) >> held)
+		goto refuse; // a shared page's mapping to forget: an orphan's would be freed
+	if (smp)
+		st->foreign &= ~(1u << held);
 	if (d != held && !smp && orphan_pages) // else no page is an orphan: depth is set below
 		forget_above(st, held);
 	if (st->cursor < k->size && !(held && live(st, slot)))

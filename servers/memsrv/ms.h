@@ -221,8 +221,10 @@ struct mstack {
 	uint32_t pfn[KMAP_LOCAL_MAX];
 	uint32_t slot[KMAP_LOCAL_MAX];
 	uint32_t depth;
-	uint32_t cursor; // next slot of the region, in turn
-	int dirty;       // stale entries may be left in the region
+	uint32_t cursor;  // next slot of the region, in turn
+	int dirty;        // stale entries may be left in the region
+	uint32_t foreign; // bit d: entry d maps a page its client does not own (shared):
+			  //   forgetting it may free an orphan (kept with several servers)
 };
 
 struct mthread {
