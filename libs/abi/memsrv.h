@@ -16,6 +16,10 @@
 // request may come through it; the thread-bound ones (kmap_local,
 // kmap_atomic and their unmaps) must, unless the program has registered
 // exactly one thread. A badge of a thread that died answers E_PERM.
+// memsrv runs a thread on every CPU, each receiving on its own endpoint:
+// MS_THREAD_HELLO's capability reaches the one on CPU 0, MS_ENDPOINT gives
+// the thread's capability (the same badge) to the one on another CPU, so
+// that it is served on the CPU it runs on (the library asks once per CPU).
 // Requests before MS_HELLO answer E_PERM.
 //
 // Every request must be a call: one sent with `send` (no one waits for the

@@ -210,13 +210,12 @@ static uint32_t frames_reclaim(struct client *c)
 // Everything of client c goes; its entry becomes free.
 static void client_reclaim(struct client *c)
 {
-	uint32_t nthreads = 0, owned = c->owned, maps = c->nkmap + c->nvmaps, freed;
+	uint32_t owned = c->owned, maps = c->nkmap + c->nvmaps, freed;
 
 	for (uint32_t i = 0; i < threads_end; i++)
 		if (threads[i].badge && threads[i].c == c) {
 			maps += threads[i].local.depth + threads[i].atomic.depth;
 			thread_reclaim(&threads[i]);
-			nthreads++;
 		}
 	pool_forget_client(c);
 	vmap_reclaim(c);
@@ -224,9 +223,11 @@ static void client_reclaim(struct client *c)
 	share_drop_client(c->idx);
 	ms_slot_delete(c->space);
 	ms_unwatched -= c->unwatched != 0;
-	printf("memsrv: client %u gone: %u thread(s), %u mapping(s), %u page(s) reclaimed"
-	       " (%u still mapped by others)\n",
-	       c->id, nthreads, maps, owned, owned - freed);
+	// Its threads over its life, not those still here: a thread that died
+	// first may have been reclaimed already, or not, as deaths are seen.
+	printf("memsrv: client %u gone: %u thread(s) registered, %u mapping(s), %u page(s) "
+	       "reclaimed (%u still mapped by others)\n",
+	       c->id, c->nserial, maps, owned, owned - freed);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -28,8 +28,12 @@
 // gets E_PERM. The generation makes a recycled index a different badge.
 //
 // Deaths: memsrv watches each client space and registered thread
-// (INV_WATCH) with one notification bound to its own thread; its receive
-// then returns label MSG_LABEL_NOTIFY and memsrv reclaims whatever died.
+// (INV_WATCH) with one notification bound to its thread on CPU 0; its
+// receive then returns label MSG_LABEL_NOTIFY and memsrv reclaims whatever
+// died.
+//
+// On several CPUs memsrv serves each from a thread of its own, on an
+// endpoint of its own (servers.c): every one of them runs serve().
 #include <stdarg.h>
 #include <stdio.h>
 
