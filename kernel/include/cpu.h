@@ -83,10 +83,19 @@ enum { KLOCK_NONE, KLOCK_TAKE, KLOCK_KEEP };
 // telling a holder that keeps it to let go; decides then whether c keeps
 // it through user mode. Kernel mode, interrupts masked.
 void klock_take(struct cpu *c);
-// The entry from user mode by a system call under KLOCK_TAKE: entry.S
-// calls it with the caller's registers saved. Undoes the entry of a thread
-// another CPU took from this one meanwhile (kernel_enter).
-void klock_enter_svc(void);
+// The entry from user mode by a system call under KLOCK_TAKE (entry.S,
+// vec_svc_lock) takes a ticket and waits for it itself in the common case:
+// the holder does not keep the lock, and by then another CPU waits (so this
+// one will not keep it either). It calls klock_svc_wait (with the lock's
+// word before its ticket) when the holder keeps the lock, and
+// klock_svc_keep (with its ticket) when nobody waits once it has it. Both
+// undo the entry of a thread another CPU took from this one meanwhile, as
+// kernel_enter does.
+void klock_svc_wait(uint32_t old);
+void klock_svc_keep(uint32_t me);
+// c holds the lock with ticket `me`, and no CPU waited when it looked:
+// c keeps it through user mode unless one waits by now.
+void klock_keep(struct cpu *c, uint32_t me);
 // This CPU is about to wait for an interrupt (idle): it releases the big
 // lock; klock_take again after the wfi.
 void klock_release(struct cpu *c);

@@ -13,9 +13,13 @@
 #include "plat.h"
 #include "spinlock.h"
 
-static struct ticket_lock big_lock;
-static struct cpu *holder; // the CPU holding big_lock when it keeps it: written by it, read
-			   //   by waiters
+// Both read by entry.S's system call entry too (vec_svc_lock).
+struct ticket_lock big_lock;
+struct cpu *klock_holder; // the CPU holding big_lock when it keeps it: written by it, read
+			  //   by waiters
+_Static_assert(__builtin_offsetof(struct cpu, lock) == 2105 &&
+		       __builtin_offsetof(struct cpu, leaving) == 2136 && KLOCK_KEEP == 2,
+	       "entry.S's CPU_LOCK, CPU_LEAVING and KLOCK_KEEP");
 
 extern char vectors_smp[], vectors_keep[];
 
@@ -27,7 +31,7 @@ static __attribute__((noinline)) void klock_wait(uint32_t me)
 	struct cpu *told = NULL; // the holder this CPU sent an SGI
 
 	while (ticket_owner(&big_lock) != me) {
-		struct cpu *h = __atomic_load_n(&holder, __ATOMIC_RELAXED);
+		struct cpu *h = __atomic_load_n(&klock_holder, __ATOMIC_RELAXED);
 		if (h && h != told && __atomic_load_n(&h->lock, __ATOMIC_RELAXED) == KLOCK_KEEP) {
 			gic_send_sgi(h->gic_mask, SGI_RESCHED);
 			told = h;
@@ -37,16 +41,9 @@ static __attribute__((noinline)) void klock_wait(uint32_t me)
 	dmb_ish();
 }
 
-void klock_take(struct cpu *c)
+// c holds the lock (ticket `me`) and no CPU waited for it when it looked.
+void klock_keep(struct cpu *c, uint32_t me)
 {
-	uint32_t old = ticket_take(&big_lock), me = old >> 16;
-
-	if ((old & 0xffff) != me)
-		klock_wait(me);
-	// Another CPU waits already: c stays KLOCK_TAKE, and its exit releases
-	// (c->to_user is klock_exit_release), nothing more to write.
-	if (ticket_next(&big_lock) != ((me + 1) & 0xffff))
-		return;
 	// Keep the lock through user mode unless a CPU waits by now. A CPU
 	// taking a ticket later reads `holder` and its c->lock after its
 	// ticket (ticket_take's barrier), and this CPU reads the tickets after
@@ -54,7 +51,7 @@ void klock_take(struct cpu *c)
 	// stops this CPU keeping the lock or sends it the SGI. (A holder that
 	// does not keep it is never KLOCK_KEEP, whatever `holder` says.)
 	__atomic_store_n(&c->lock, KLOCK_KEEP, __ATOMIC_RELAXED);
-	__atomic_store_n(&holder, c, __ATOMIC_RELAXED);
+	__atomic_store_n(&klock_holder, c, __ATOMIC_RELAXED);
 	dmb_ish();
 	if (ticket_next(&big_lock) == ((me + 1) & 0xffff)) {
 		write_vbar((uint32_t)vectors_keep); // the exception return synchronizes it
@@ -63,9 +60,43 @@ void klock_take(struct cpu *c)
 		c->lock = KLOCK_TAKE;
 }
 
-void klock_enter_svc(void)
+// The rest of klock_take once c has ticket old >> 16 (old: the lock's word
+// before): the wait, then whether c keeps the lock.
+static void took(struct cpu *c, uint32_t old)
 {
-	kernel_enter(SVC_SIZE);
+	uint32_t me = old >> 16;
+
+	if ((old & 0xffff) != me)
+		klock_wait(me);
+	// Another CPU waits already: c stays KLOCK_TAKE, and its exit releases
+	// (c->to_user is klock_exit_release), nothing more to write.
+	if (ticket_next(&big_lock) == ((me + 1) & 0xffff))
+		klock_keep(c, me);
+}
+
+void klock_take(struct cpu *c)
+{
+	took(c, ticket_take(&big_lock));
+}
+
+// What entry.S's system call entry leaves to C, then its own check that
+// the CPU's thread is not leaving (kernel_enter's).
+void klock_svc_wait(uint32_t old)
+{
+	struct cpu *c = this_cpu();
+
+	took(c, old);
+	if (__builtin_expect(c->leaving != 0, 0))
+		sched_evicted(SVC_SIZE);
+}
+
+void klock_svc_keep(uint32_t me)
+{
+	struct cpu *c = this_cpu();
+
+	klock_keep(c, me);
+	if (__builtin_expect(c->leaving != 0, 0))
+		sched_evicted(SVC_SIZE);
 }
 
 void klock_yield(struct cpu *c)

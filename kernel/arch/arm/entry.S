@@ -17,6 +17,10 @@
 #define SYS_CALL 0	// libs/abi/abi.h; checked in fastpath.c
 #define SYS_REPLY_RECV 1
 #define SYS_UNPIN 2
+#define SVC_SIZE 4	// context.h
+#define CPU_LOCK 2105	// offsetof(struct cpu, lock); checked in klock.c
+#define CPU_LEAVING 2136	// offsetof(struct cpu, leaving)
+#define KLOCK_KEEP 2	// cpu.h
 
 // name, what to take from lr to reach the faulting/return address, C
 // handler for user mode, C handler for kernel mode
@@ -101,12 +105,59 @@ vec_svc:
 	svc_save
 	svc_dispatch fastpath_call, fastpath_reply_recv
 
-// Several CPUs: the big lock first (klock_enter_svc keeps r7, the number),
-// then the fastpaths that check the partner's CPU.
+// Several CPUs: the big lock first (klock.c), then the fastpaths that
+// check the partner's CPU. The common contended case is done here, with
+// r2, r3, r12 and lr (r0, r1 and r7 go to the dispatch): a ticket; if the
+// lock is held by a CPU that does not keep it, a wait in wfe; then, if
+// another CPU waits by now, nothing more (this CPU does not keep the lock,
+// and its exit releases it). C does the rest: telling a keeping holder
+// (klock_svc_wait), keeping the lock (klock_svc_keep), a thread another CPU
+// took from this one (sched_evicted).
 vec_svc_lock:
 	svc_save
-	push	{r0, r1}
-	bl	klock_enter_svc
+	movw	r2, #:lower16:big_lock
+	movt	r2, #:upper16:big_lock
+1:	ldrex	r3, [r2]			// ticket_take
+	add	r12, r3, #0x10000
+	strex	lr, r12, [r2]
+	teq	lr, #0
+	bne	1b
+	dmb	ish
+	lsr	r12, r3, #16			// this CPU's ticket
+	uxth	lr, r3				// the one served when it took it
+	cmp	lr, r12
+	beq	3f				// free
+	movw	lr, #:lower16:klock_holder	// does the holder keep it? (after the
+	movt	lr, #:upper16:klock_holder	//   ticket: klock_keep's argument)
+	ldr	lr, [lr]
+	cmp	lr, #0
+	beq	2f
+	ldrb	lr, [lr, #CPU_LOCK]
+	cmp	lr, #KLOCK_KEEP
+	beq	4f
+2:	wfe					// the release's sev
+	ldrh	lr, [r2]
+	cmp	lr, r12
+	bne	2b
+	dmb	ish
+3:	ldrh	lr, [r2, #2]			// the next ticket: does a CPU wait?
+	add	r3, r12, #1
+	uxth	r3, r3
+	cmp	lr, r3
+	beq	5f
+	ldr	lr, [sp, #CPU_LEAVING]		// sp is this CPU's struct cpu
+	cmp	lr, #0
+	beq	svc_smp
+	mov	r0, #SVC_SIZE			// its thread was taken: undo the entry
+	b	sched_evicted
+4:	push	{r0, r1}
+	mov	r0, r3
+	bl	klock_svc_wait
+	pop	{r0, r1}
+	b	svc_smp
+5:	push	{r0, r1}
+	mov	r0, r12
+	bl	klock_svc_keep
 	pop	{r0, r1}
 	b	svc_smp
 vec_svc_keep:
