@@ -221,6 +221,7 @@ struct thread {
 	struct window *atomic_win;   // slots to clear when it overruns (a reference)
 	uint32_t atomic_first, atomic_count;
 	struct cpu *cpu;           // runs there: its creator's, or THREAD_SET_CPU's
+	struct cpu *move_to;       // THREAD_SET_CPU's, waiting until it holds no kmap (sched_tick)
 	struct space_cpu *on;      // &space->on[cpu->id], for the switch (sched.h), or NULL
 	struct thread *leave_next; // on that CPU's leaving list
 };

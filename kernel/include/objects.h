@@ -104,6 +104,15 @@ static inline void thread_pin(struct thread *t, struct window *w, uint32_t first
 	t->atomic_first = first;
 	t->atomic_count = count;
 }
+// Whether t is pinned or holds kmap_local or kmap_atomic mappings (the
+// depths its library keeps in its IPC buffer): then it is not moved to
+// another CPU, as Linux keeps such a thread on its CPU.
+int thread_holds_kmaps(const struct thread *t);
+// Moves t to CPU `to` (THREAD_SET_CPU, or its waiting move: t->move_to):
+// out of the run queue it waits in and into the other's, or off the CPU
+// that runs it (at once when that is this one, else when that CPU takes the
+// reschedule SGI).
+void thread_move(struct thread *t, struct cpu *to);
 // Charges a tick that found `t` pinned to its space's budget; once the
 // budget is spent, clears the pinned slots and unpins `t` (logged once per
 // space). Timer interrupt, kernel locked.

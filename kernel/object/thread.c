@@ -379,27 +379,38 @@ static int set_prio_decode(const struct invocation *inv)
 	return inv->in.mr[0] > inv->caller->prio ? E_PERM : E_OK;
 }
 
-// THREAD_SET_CPU: (cpu), an online CPU. A thread pinned, or holding
-// kmap_local or kmap_atomic mappings (the depths its library keeps in its
-// IPC buffer), stays where it is.
-static int set_cpu_decode(const struct invocation *inv, const struct thread *t)
+// THREAD_SET_CPU: (cpu), an online CPU.
+static int set_cpu_decode(const struct invocation *inv)
 {
 	uint32_t n = inv->in.mr[0];
-	int held = t->ipcbuf && (t->ipcbuf->kmaps[0].depth || t->ipcbuf->kmaps[1].depth);
 
-	if (inv->in.len < 1 || n >= NR_CPUS || !cpu_get(n)->online)
-		return E_INVAL;
-	return (t->atomic || held) && t->cpu != cpu_get(n) ? E_BUSY : E_OK;
+	return inv->in.len < 1 || n >= NR_CPUS || !cpu_get(n)->online ? E_INVAL : E_OK;
 }
 
-// Moves t to CPU `to`: out of the run queue it waits in and into the
-// other's, or off the CPU that runs it (at once when that is this one, else
-// when that CPU takes the reschedule SGI).
-static void set_cpu_perform(struct thread *t, struct cpu *to)
+int thread_holds_kmaps(const struct thread *t)
+{
+	return t->atomic || (t->ipcbuf && (t->ipcbuf->kmaps[0].depth || t->ipcbuf->kmaps[1].depth));
+}
+
+// A thread pinned, or holding kmap_local or kmap_atomic mappings (the
+// depths its library keeps in its IPC buffer), stays where it is until it
+// holds none: then sched_tick moves it (MR0 1: the move waits). Another
+// THREAD_SET_CPU replaces a waiting one.
+static void set_cpu_perform(struct invocation *inv, struct thread *t, struct cpu *to)
+{
+	inv->out.len = 1;
+	inv->out.mr[0] = t->cpu != to && thread_holds_kmaps(t);
+	t->move_to = inv->out.mr[0] ? to : 0;
+	if (!t->move_to)
+		thread_move(t, to);
+}
+
+void thread_move(struct thread *t, struct cpu *to)
 {
 	struct cpu *c = this_cpu();
 	int queued = sched_queued(t);
 
+	t->move_to = 0;
 	if (t->cpu == to)
 		return;
 	if (queued)
@@ -462,9 +473,9 @@ int thread_invoke(struct invocation *inv)
 			set_prio(t, (uint8_t)inv->in.mr[0]);
 		return err;
 	case THREAD_SET_CPU:
-		err = set_cpu_decode(inv, t);
+		err = set_cpu_decode(inv);
 		if (!err)
-			set_cpu_perform(t, cpu_get(inv->in.mr[0]));
+			set_cpu_perform(inv, t, cpu_get(inv->in.mr[0]));
 		return err;
 	case THREAD_INFO:
 		inv->out.len = 4;

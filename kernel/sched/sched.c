@@ -155,6 +155,10 @@ void sched_tick(void)
 		if (cur->atomic)
 			return;
 	}
+	if (cur && __builtin_expect(cur->move_to != 0, 0) && !thread_holds_kmaps(cur)) {
+		thread_move(cur, cur->move_to); // it holds no kmap now (THREAD_SET_CPU waited)
+		return;
+	}
 	if (cur && cur->state == T_READY && --cur->slice == 0) {
 		cur->slice = TIME_SLICE_TICKS;
 		if (sched_top_prio(c) >= (int)cur->prio)

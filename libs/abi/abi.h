@@ -137,8 +137,8 @@ struct ipc_buffer {
 	// their page addresses, oldest first. (Here rather than in
 	// thread-local storage: the thread finds its IPC buffer from its stack
 	// pointer in fewer instructions.) THREAD_SET_CPU reads the two depths: a
-	// thread that holds either kind is not moved (E_BUSY), as Linux keeps
-	// such a thread on its CPU. (The thread writes them itself: one that
+	// thread that holds either kind is not moved until it holds none, as
+	// Linux keeps such a thread on its CPU. (The thread writes them itself: one that
 	// lies only moves itself, its window going with it.)
 	uint32_t memsrv_ep[HMK_CPUS_MAX]; // one per CPU (memsrv serves on each)
 	struct ipc_kmaps {
@@ -292,10 +292,12 @@ enum hmk_invocation {
 	THREAD_SET_CPU, // (cpu) with RIGHT_MANAGE: the thread runs on CPU `cpu` (0: the boot
 			//   CPU; a new thread runs on its creator's). A ready or running
 			//   thread moves at once (a running one when its CPU next takes an
-			//   interrupt). E_INVAL: no such CPU online; E_BUSY: the thread is
-			//   pinned (THREAD_ATOMIC, MAP_PIN) or holds kmap_local or
-			//   kmap_atomic mappings (ipc_buffer.kmaps) on another CPU: ask
-			//   again after it unmaps the last
+			//   interrupt). A thread pinned (THREAD_ATOMIC, MAP_PIN) or holding
+			//   kmap_local or kmap_atomic mappings (ipc_buffer.kmaps) moves
+			//   only once it holds none, at its first timer tick then: MR0 1
+			//   when the move so waits, else 0. A later THREAD_SET_CPU
+			//   replaces a waiting move (to its own CPU: none). E_INVAL: no
+			//   such CPU online
 
 	INV_COUNT
 };

@@ -427,26 +427,38 @@ static const char *test_set_cpu_errors(void)
 	return 0;
 }
 
-// A pinned thread (THREAD_ATOMIC) is not moved (E_BUSY); "moved" where it
-// is, it stays.
+// A pinned thread (THREAD_ATOMIC) is not moved: the move waits (MR0 1)
+// until it is unpinned. Asked again for the CPU it is on, it stays there:
+// the waiting move is gone, and the ticks after the unpin leave it here.
 static const char *test_set_cpu_pinned(void)
 {
-	uint32_t w;
+	uint32_t w, t0;
+	struct msg moved, stay;
 
 	NEEDS_2_CPUS();
 	OK(obj_new_in(SLOT_SPACE, CAP_WINDOW, 0, &w));
 	OK(thread_atomic_pin(SLOT_THREAD, w, 16, 1)); // pinned: no yield, no wait until unpinned
-	int moved = thread_set_cpu(SLOT_THREAD, 1), stay = thread_set_cpu(SLOT_THREAD, 0);
+	int e1 = hmk_invoke(SLOT_THREAD, THREAD_SET_CPU, 1, 1, 0, 0, 0, &moved);
+	uint32_t on = hmk_cpu();
+	int e2 = hmk_invoke(SLOT_THREAD, THREAD_SET_CPU, 1, 0, 0, 0, 0, &stay);
 	OK(thread_atomic(SLOT_THREAD, 0, NULL));
-	EXPECT(moved, E_BUSY);
-	OK(stay);
+	OK(e1);
+	OK(e2);
+	CHECK(moved.mr[0] == 1, "the move of a pinned thread does not wait (MR0 %u)", moved.mr[0]);
+	CHECK(on == 0, "a pinned thread moved to CPU %u", on);
+	CHECK(stay.mr[0] == 0, "a move where the thread is waits (MR0 %u)", stay.mr[0]);
+	OK(console_stats(SLOT_CONSOLE, NULL, NULL, &t0));
+	for (uint32_t t = t0; t - t0 < 3 && !console_stats(SLOT_CONSOLE, NULL, NULL, &t);)
+		sys_yield();
+	CHECK(hmk_cpu() == 0, "moved to CPU %u after all", hmk_cpu());
 	return 0;
 }
 
 const struct test smp_tests[] = {
 	{ test_set_cpu_errors,
 	  "THREAD_SET_CPU: offline or bad CPU -> E_INVAL, no right -> E_PERM" },
-	{ test_set_cpu_pinned, "THREAD_SET_CPU: a pinned thread -> E_BUSY" },
+	{ test_set_cpu_pinned, "THREAD_SET_CPU: a pinned thread's move waits; asked again where "
+			       "it is, it stays" },
 	{ test_moved_thread_runs_there, "THREAD_SET_CPU: a moved thread runs on its CPU" },
 	{ test_ipc_across_cpus, "IPC between threads on CPU 0 and CPU 1" },
 	{ test_kill_across_cpus, "a thread spinning on CPU 1 destroyed from CPU 0 stops" },

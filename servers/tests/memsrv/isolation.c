@@ -20,14 +20,6 @@
 
 enum { C_READY = 1, C_DONE = 2 }; // the children's calls on SLOT_GIFT
 
-// Timer ticks since boot (100 a second; CONSOLE_STATS MR2).
-static uint32_t ticks(void)
-{
-	uint32_t t;
-
-	return console_stats(SLOT_CONSOLE, NULL, NULL, &t) ? 0 : t;
-}
-
 // MS_STATS_MORE's log lines written and left out and limits, of the client
 // behind ep; E_OK or the error.
 static int stats_more(uint32_t ep, uint32_t *written, uint32_t *dropped, uint32_t *pages,

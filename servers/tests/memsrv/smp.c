@@ -119,10 +119,24 @@ static const char *test_every_cpu_at_once(void)
 }
 
 // A thread holding kmap_local, then kmap_atomic mappings is not moved to
-// another CPU (E_BUSY), as Linux keeps it on its CPU; once it unmapped the
-// last, it is. The helper runs on CPU 1 (so that its pinned spin leaves
-// this CPU to the test) and steps with hold_step.
-static volatile uint32_t hold_step;
+// another CPU, as Linux keeps it on its CPU: THREAD_SET_CPU answers that
+// the move waits (MR0 1), and the thread moves at its first tick holding
+// none. The helper says where it runs (hmk_cpu) and steps with hold_step;
+// it holds kmap_atomic on CPU 1, so that its pinned spin leaves this CPU to
+// the test.
+#define MOVE_TICKS 100 // how long a move may take once nothing is held: 1 s
+static volatile uint32_t hold_step, held_on[2], moved_to[2];
+
+// Yields until the calling thread runs on CPU `cpu` (MOVE_TICKS at most);
+// the CPU it runs on then.
+static uint32_t until_on(uint32_t cpu)
+{
+	uint32_t t0 = ticks();
+
+	while (hmk_cpu() != cpu && ticks() - t0 < MOVE_TICKS)
+		sys_yield();
+	return hmk_cpu();
+}
 
 static void holder(struct tthread *t)
 {
@@ -134,22 +148,57 @@ static void holder(struct tthread *t)
 		return;
 	hold_step = 2;
 	while (hold_step == 2)
-		sys_yield();
+		sys_yield(); // through ticks: a move now would be the kernel's error
+	held_on[0] = hmk_cpu();
 	t->out[0] = (uint32_t)kunmap_local(va);
-	if (!(va = kmap_atomic((page_t)t->arg[0])))
-		return;
+	moved_to[0] = until_on(0);
 	hold_step = 4;
 	while (hold_step == 4)
-		; // pinned: no yield
-	t->out[1] = (uint32_t)kunmap_atomic(va);
+		sys_yield();
+	if (!(va = kmap_atomic((page_t)t->arg[0])))
+		return;
 	hold_step = 6;
 	while (hold_step == 6)
+		; // pinned: no yield
+	held_on[1] = hmk_cpu();
+	t->out[1] = (uint32_t)kunmap_atomic(va);
+	moved_to[1] = until_on(0);
+	hold_step = 8;
+}
+
+// THREAD_SET_CPU: E_OK or the error, and in *waits whether the move waits.
+static int set_cpu(uint32_t thread, uint32_t cpu, uint32_t *waits)
+{
+	struct msg m;
+	int err = hmk_invoke(thread, THREAD_SET_CPU, 1, cpu, 0, 0, 0, &m);
+
+	*waits = m.mr[0];
+	return err;
+}
+
+// Lets `n` ticks pass.
+static void tick_wait(uint32_t n)
+{
+	uint32_t t0 = ticks();
+
+	while (ticks() - t0 < n)
 		sys_yield();
+}
+
+// Yields until the helper reached `step`, 2 * MOVE_TICKS at most: whether it did.
+static int step_reached(uint32_t step)
+{
+	uint32_t t0 = ticks();
+
+	while (hold_step != step && ticks() - t0 < 2 * MOVE_TICKS)
+		sys_yield();
+	return hold_step == step;
 }
 
 static const char *test_no_move_while_mapped(void)
 {
 	struct tthread *t;
+	uint32_t waits;
 	page_t p;
 	int err;
 
@@ -158,19 +207,32 @@ static const char *test_no_move_while_mapped(void)
 	hold_step = 0;
 	t = tt_run(holder, 0, p, 0, &err);
 	CHECK(t, "helper: %s", hmk_strerror(err));
-	OK(thread_set_cpu(t->slot, 1)); // nothing held yet
+	OK(set_cpu(t->slot, 1, &waits)); // nothing held yet: at once
+	CHECK(!waits, "a move of a thread holding nothing waits");
 	hold_step = 1;
 	CHECK(wait_word(&hold_step, 2), "the helper never mapped");
-	EXPECT(thread_set_cpu(t->slot, 0), E_BUSY); // kmap_local held
+	OK(set_cpu(t->slot, 0, &waits)); // kmap_local held: the move waits
+	CHECK(waits, "the move of a thread holding kmap_local does not wait");
+	tick_wait(5);
 	hold_step = 3;
-	CHECK(wait_word(&hold_step, 4), "the helper never took kmap_atomic");
-	EXPECT(thread_set_cpu(t->slot, 0), E_BUSY); // kmap_atomic held (and pinned)
-	hold_step = 5;
-	CHECK(wait_word(&hold_step, 6), "the helper never unmapped");
+	CHECK(step_reached(4), "the helper never unmapped");
 	EXPECT((int)t->out[0], E_OK);
-	EXPECT((int)t->out[1], E_OK);
-	OK(thread_set_cpu(t->slot, 0)); // nothing held
+	CHECK(held_on[0] == 1, "moved to CPU %u while it held kmap_local", held_on[0]);
+	CHECK(moved_to[0] == 0, "still on CPU %u %u ticks after its kunmap_local", moved_to[0],
+	      MOVE_TICKS);
+	OK(set_cpu(t->slot, 1, &waits)); // nothing held: at once
+	CHECK(!waits, "a move of a thread holding nothing waits");
+	hold_step = 5;
+	CHECK(wait_word(&hold_step, 6), "the helper never took kmap_atomic");
+	OK(set_cpu(t->slot, 0, &waits)); // kmap_atomic held (and pinned)
+	CHECK(waits, "the move of a thread holding kmap_atomic does not wait");
+	tick_wait(3); // within its pinned-time budget
 	hold_step = 7;
+	CHECK(step_reached(8), "the helper never unmapped kmap_atomic");
+	EXPECT((int)t->out[1], E_OK);
+	CHECK(held_on[1] == 1, "moved to CPU %u while it held kmap_atomic", held_on[1]);
+	CHECK(moved_to[1] == 0, "still on CPU %u %u ticks after its kunmap_atomic", moved_to[1],
+	      MOVE_TICKS);
 	return NULL;
 }
 
@@ -308,8 +370,9 @@ static const char *test_free_while_mapped(void)
 const struct test smp_tests[] = {
 	{ test_every_cpu_at_once, "every CPU at once: alloc, kmap_local on one CPU, kmap and vmap "
 				  "on the next, free there" },
-	{ test_no_move_while_mapped, "a thread holding kmap_local or kmap_atomic is not moved "
-				     "(E_BUSY); unmapped, it is" },
+	{ test_no_move_while_mapped,
+	  "a thread holding kmap_local or kmap_atomic is not moved: "
+	  "THREAD_SET_CPU waits, and the thread moves once it holds none" },
 	{ test_endpoint_per_cpu, "a thread on CPU k calls memsrv's thread on CPU k (its own "
 				 "endpoint)" },
 	{ test_free_while_mapped, "a page freed on CPU 0 while kmap_local maps it on CPU 1: "
