@@ -388,20 +388,4 @@ local_loop(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo,
 	return err;
 }
 
-// Compiled apart, as FAST_SERVE's loops (ms.h).
-static __attribute__((noinline)) int local_serve_one(uint32_t ep, struct msg *m,
-						     struct ipc_buffer *ipc, struct req *undo)
-{
-	return local_loop(ep, m, ipc, undo, 0);
-}
-
-static __attribute__((noinline)) int local_serve_smp(uint32_t ep, struct msg *m,
-						     struct ipc_buffer *ipc, struct req *undo)
-{
-	return local_loop(ep, m, ipc, undo, 1);
-}
-
-int local_serve(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)
-{
-	return ms_smp ? local_serve_smp(ep, m, ipc, undo) : local_serve_one(ep, m, ipc, undo);
-}
+SERVE_APART(local_serve, local_loop)

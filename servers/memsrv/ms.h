@@ -300,11 +300,33 @@ static inline struct mthread *fast_thread(uint32_t badge)
 	return (badge & THREAD_BADGE) && t->badge == badge ? t : NULL;
 }
 
-// fast_serve's loop, compiled for one server and for several (smp: each
-// answer under ms_lock).
+// Defines `int name(uint32_t ep, struct msg *m, struct ipc_buffer *ipc,
+// struct req *undo)`: the serving loop `loop(ep, m, ipc, undo, smp, ...)`
+// (always inline, smp a constant), compiled apart for one server (smp 0)
+// and for several (1), and the one that ms_smp says called. In one
+// function, the two share registers, and the one server's loop then
+// reloads addresses it kept before (about 10 instructions a request,
+// measured).
+#define SERVE_APART(name, loop, ...)                                                               \
+	static __attribute__((noinline)) int name##_one(uint32_t ep, struct msg *m,                \
+							struct ipc_buffer *ipc, struct req *undo)  \
+	{                                                                                          \
+		return loop(ep, m, ipc, undo, 0, ##__VA_ARGS__);                                   \
+	}                                                                                          \
+	static __attribute__((noinline)) int name##_smp(uint32_t ep, struct msg *m,                \
+							struct ipc_buffer *ipc, struct req *undo)  \
+	{                                                                                          \
+		return loop(ep, m, ipc, undo, 1, ##__VA_ARGS__);                                   \
+	}                                                                                          \
+	int name(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)             \
+	{                                                                                          \
+		return ms_smp ? name##_smp(ep, m, ipc, undo) : name##_one(ep, m, ipc, undo);       \
+	}
+
+// FAST_SERVE's loop (smp: each answer under ms_lock).
 static inline __attribute__((always_inline)) int
-fast_loop(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo,
-	  int (*fast)(struct msg *, struct ipc_buffer *), const int smp)
+fast_loop(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo, const int smp,
+	  int (*fast)(struct msg *, struct ipc_buffer *))
 {
 	for (;;) {
 		if (smp)
@@ -329,25 +351,8 @@ fast_loop(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo,
 // with `fast` (1 when it took *m, answering into it) and receives the next
 // on ep, for as long as it takes them. E_OK with a request left to the
 // general way in *m, or the error of a reply_recv (*undo: whose reply it
-// carried; nothing to undo). The loop is compiled apart for one server and
-// for several: in one function, the two share registers, and the one
-// server's loop then reloads addresses it kept before (about 10
-// instructions a request, measured).
-#define FAST_SERVE(name, fast)                                                                     \
-	static __attribute__((noinline)) int name##_one(uint32_t ep, struct msg *m,                \
-							struct ipc_buffer *ipc, struct req *undo)  \
-	{                                                                                          \
-		return fast_loop(ep, m, ipc, undo, fast, 0);                                       \
-	}                                                                                          \
-	static __attribute__((noinline)) int name##_smp(uint32_t ep, struct msg *m,                \
-							struct ipc_buffer *ipc, struct req *undo)  \
-	{                                                                                          \
-		return fast_loop(ep, m, ipc, undo, fast, 1);                                       \
-	}                                                                                          \
-	int name(uint32_t ep, struct msg *m, struct ipc_buffer *ipc, struct req *undo)             \
-	{                                                                                          \
-		return ms_smp ? name##_smp(ep, m, ipc, undo) : name##_one(ep, m, ipc, undo);       \
-	}
+// carried; nothing to undo). Compiled apart for one server and several.
+#define FAST_SERVE(name, fast) SERVE_APART(name, fast_loop, fast)
 
 // main.c: logs one line naming the client and returns err.
 int req_fail(struct req *q, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
