@@ -57,6 +57,21 @@ int poll_recv(uint32_t ep, struct msg *m)
 	return err;
 }
 
+uint32_t ticks(void)
+{
+	uint32_t t;
+
+	return console_stats(user_env.console, NULL, NULL, &t) ? 0 : t;
+}
+
+void tick_wait(uint32_t n)
+{
+	uint32_t t0 = ticks();
+
+	while (ticks() - t0 < n)
+		sys_yield();
+}
+
 static void tthread_entry(uint32_t arg)
 {
 	struct tthread *t = (struct tthread *)arg;

@@ -71,6 +71,11 @@ int wait_word(volatile uint32_t *w, uint32_t value);
 // Polls an endpoint with SYS_NBRECV, yielding in between: the error of the
 // last try (E_AGAIN: nothing came within the bound).
 int poll_recv(uint32_t ep, struct msg *m);
+// Timer ticks since boot (100 a second; CONSOLE_STATS MR2), 0 when the
+// kernel does not say.
+uint32_t ticks(void);
+// Yields until n ticks have passed.
+void tick_wait(uint32_t n);
 
 // A helper thread in the test's own space: the test hands arguments in
 // arg[] and reads results from out[], rc, done.

@@ -432,7 +432,7 @@ static const char *test_set_cpu_errors(void)
 // the waiting move is gone, and the ticks after the unpin leave it here.
 static const char *test_set_cpu_pinned(void)
 {
-	uint32_t w, t0;
+	uint32_t w;
 	struct msg moved, stay;
 
 	NEEDS_2_CPUS();
@@ -447,9 +447,7 @@ static const char *test_set_cpu_pinned(void)
 	CHECK(moved.mr[0] == 1, "the move of a pinned thread does not wait (MR0 %u)", moved.mr[0]);
 	CHECK(on == 0, "a pinned thread moved to CPU %u", on);
 	CHECK(stay.mr[0] == 0, "a move where the thread is waits (MR0 %u)", stay.mr[0]);
-	OK(console_stats(SLOT_CONSOLE, NULL, NULL, &t0));
-	for (uint32_t t = t0; t - t0 < 3 && !console_stats(SLOT_CONSOLE, NULL, NULL, &t);)
-		sys_yield();
+	tick_wait(3);
 	CHECK(hmk_cpu() == 0, "moved to CPU %u after all", hmk_cpu());
 	return 0;
 }

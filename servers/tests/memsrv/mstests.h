@@ -112,8 +112,6 @@ extern uint32_t my_prio;
 
 // THREAD_INFO state of a thread (TS_*), or ~0u.
 uint32_t thread_state(uint32_t slot);
-// Timer ticks since boot (100 a second; CONSOLE_STATS MR2).
-uint32_t ticks(void);
 
 // --- accesses that may fault (probe.c) ------------------------------------
 // In a helper thread whose faults go to an endpoint served by serve_probes:

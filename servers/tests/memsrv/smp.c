@@ -121,10 +121,11 @@ static const char *test_every_cpu_at_once(void)
 // A thread holding kmap_local, then kmap_atomic mappings is not moved to
 // another CPU, as Linux keeps it on its CPU: THREAD_SET_CPU answers that
 // the move waits (MR0 1), and the thread moves at its first tick holding
-// none. The helper says where it runs (hmk_cpu) and steps with hold_step;
-// it holds kmap_atomic on CPU 1, so that its pinned spin leaves this CPU to
-// the test.
+// none. The helper says where it runs (hmk_cpu) and steps with hold_step,
+// four steps a kind (kind k's start at 4 * k): it maps on CPU 1, so that
+// kmap_atomic's pinned spin leaves this CPU to the test.
 #define MOVE_TICKS 100 // how long a move may take once nothing is held: 1 s
+static const char *const hold_kinds[2] = { "kmap_local", "kmap_atomic" };
 static volatile uint32_t hold_step, held_on[2], moved_to[2];
 
 // Yields until the calling thread runs on CPU `cpu` (MOVE_TICKS at most);
@@ -140,30 +141,22 @@ static uint32_t until_on(uint32_t cpu)
 
 static void holder(struct tthread *t)
 {
-	void *va;
+	for (uint32_t k = 0, s = 0; k < 2; k++, s += 4) {
+		void *va;
 
-	while (hold_step == 0)
-		sys_yield();
-	if (!(va = kmap_local_page((page_t)t->arg[0])))
-		return;
-	hold_step = 2;
-	while (hold_step == 2)
-		sys_yield(); // through ticks: a move now would be the kernel's error
-	held_on[0] = hmk_cpu();
-	t->out[0] = (uint32_t)kunmap_local(va);
-	moved_to[0] = until_on(0);
-	hold_step = 4;
-	while (hold_step == 4)
-		sys_yield();
-	if (!(va = kmap_atomic((page_t)t->arg[0])))
-		return;
-	hold_step = 6;
-	while (hold_step == 6)
-		; // pinned: no yield
-	held_on[1] = hmk_cpu();
-	t->out[1] = (uint32_t)kunmap_atomic(va);
-	moved_to[1] = until_on(0);
-	hold_step = 8;
+		while (hold_step == s)
+			sys_yield();
+		if (!(va = k ? kmap_atomic((page_t)t->arg[0]) : kmap_local_page((page_t)t->arg[0])))
+			return;
+		hold_step = s + 2;
+		while (hold_step == s + 2)
+			if (!k) // through ticks: a move now would be the kernel's error
+				sys_yield(); // (kmap_atomic's holder is pinned: no yield)
+		held_on[k] = hmk_cpu();
+		t->out[k] = (uint32_t)(k ? kunmap_atomic(va) : kunmap_local(va));
+		moved_to[k] = until_on(0);
+		hold_step = s + 4;
+	}
 }
 
 // THREAD_SET_CPU: E_OK or the error, and in *waits whether the move waits.
@@ -174,15 +167,6 @@ static int set_cpu(uint32_t thread, uint32_t cpu, uint32_t *waits)
 
 	*waits = m.mr[0];
 	return err;
-}
-
-// Lets `n` ticks pass.
-static void tick_wait(uint32_t n)
-{
-	uint32_t t0 = ticks();
-
-	while (ticks() - t0 < n)
-		sys_yield();
 }
 
 // Yields until the helper reached `step`, 2 * MOVE_TICKS at most: whether it did.
@@ -197,6 +181,7 @@ static int step_reached(uint32_t step)
 
 static const char *test_no_move_while_mapped(void)
 {
+	static const uint32_t held_ticks[2] = { 5, 3 }; // kmap_atomic's within its pinned budget
 	struct tthread *t;
 	uint32_t waits;
 	page_t p;
@@ -207,32 +192,23 @@ static const char *test_no_move_while_mapped(void)
 	hold_step = 0;
 	t = tt_run(holder, 0, p, 0, &err);
 	CHECK(t, "helper: %s", hmk_strerror(err));
-	OK(set_cpu(t->slot, 1, &waits)); // nothing held yet: at once
-	CHECK(!waits, "a move of a thread holding nothing waits");
-	hold_step = 1;
-	CHECK(wait_word(&hold_step, 2), "the helper never mapped");
-	OK(set_cpu(t->slot, 0, &waits)); // kmap_local held: the move waits
-	CHECK(waits, "the move of a thread holding kmap_local does not wait");
-	tick_wait(5);
-	hold_step = 3;
-	CHECK(step_reached(4), "the helper never unmapped");
-	EXPECT((int)t->out[0], E_OK);
-	CHECK(held_on[0] == 1, "moved to CPU %u while it held kmap_local", held_on[0]);
-	CHECK(moved_to[0] == 0, "still on CPU %u %u ticks after its kunmap_local", moved_to[0],
-	      MOVE_TICKS);
-	OK(set_cpu(t->slot, 1, &waits)); // nothing held: at once
-	CHECK(!waits, "a move of a thread holding nothing waits");
-	hold_step = 5;
-	CHECK(wait_word(&hold_step, 6), "the helper never took kmap_atomic");
-	OK(set_cpu(t->slot, 0, &waits)); // kmap_atomic held (and pinned)
-	CHECK(waits, "the move of a thread holding kmap_atomic does not wait");
-	tick_wait(3); // within its pinned-time budget
-	hold_step = 7;
-	CHECK(step_reached(8), "the helper never unmapped kmap_atomic");
-	EXPECT((int)t->out[1], E_OK);
-	CHECK(held_on[1] == 1, "moved to CPU %u while it held kmap_atomic", held_on[1]);
-	CHECK(moved_to[1] == 0, "still on CPU %u %u ticks after its kunmap_atomic", moved_to[1],
-	      MOVE_TICKS);
+	for (uint32_t k = 0, s = 0; k < 2; k++, s += 4) {
+		const char *kind = hold_kinds[k];
+
+		OK(set_cpu(t->slot, 1, &waits)); // nothing held: at once
+		CHECK(!waits, "a move of a thread holding nothing waits");
+		hold_step = s + 1;
+		CHECK(wait_word(&hold_step, s + 2), "the helper never took %s", kind);
+		OK(set_cpu(t->slot, 0, &waits)); // held (kmap_atomic: and pinned): the move waits
+		CHECK(waits, "the move of a thread holding %s does not wait", kind);
+		tick_wait(held_ticks[k]);
+		hold_step = s + 3;
+		CHECK(step_reached(s + 4), "the helper never unmapped %s", kind);
+		EXPECT((int)t->out[k], E_OK);
+		CHECK(held_on[k] == 1, "moved to CPU %u while it held %s", held_on[k], kind);
+		CHECK(moved_to[k] == 0, "still on CPU %u %u ticks after its last %s unmapped",
+		      moved_to[k], MOVE_TICKS, kind);
+	}
 	return NULL;
 }
 

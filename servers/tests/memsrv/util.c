@@ -325,13 +325,6 @@ int tt_kill(struct tthread *t)
 	return E_OK;
 }
 
-uint32_t ticks(void)
-{
-	uint32_t t;
-
-	return console_stats(SLOT_CONSOLE, NULL, NULL, &t) ? 0 : t;
-}
-
 uint32_t thread_state(uint32_t slot)
 {
 	uint32_t state;
