@@ -67,8 +67,8 @@ static inline __attribute__((always_inline)) int fast_map(struct space *s, uint3
 		return 1;
 	if (pin && (w->kind != WIN_THREAD || w->thread != to || thread_pin_check(to, w)))
 		return 1;
-	map[IPC_MAP_WORD] =
-		0; // consumed (abi.h): another CPU acts on it by entering the kernel, after us
+	// Consumed (abi.h): another CPU acts on it by entering the kernel, after us.
+	map[IPC_MAP_WORD] = 0;
 	vspace_slots_write(w->table, first, 1, r->base + (uint64_t)off * PAGE_SIZE, prot, 0);
 	if (pin)
 		thread_pin(to, w, first, 1);
