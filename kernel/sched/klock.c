@@ -7,19 +7,22 @@
 // releases the lock. Contended, each hand-over thus costs the holder an
 // interrupt when it kept the lock; a CPU that finds another waiting as it
 // takes the lock does not keep it.
+//
+// The lock word says whether its holder keeps it (TICKET_FLAG), so the
+// common contended entry (entry.S, vec_svc_lock) learns everything from
+// the word its ticket_take read: free, held by a CPU that will release it
+// (wait), or kept (this file tells the holder).
 #include "context.h"
 #include "cp15.h"
 #include "cpu.h"
 #include "plat.h"
 #include "spinlock.h"
 
-// Both read by entry.S's system call entry too (vec_svc_lock).
+// Both read by entry.S's system call entry and exit too.
 struct ticket_lock big_lock;
-struct cpu *klock_holder; // the CPU holding big_lock when it keeps it: written by it, read
-			  //   by waiters
-_Static_assert(__builtin_offsetof(struct cpu, lock) == 2105 &&
-		       __builtin_offsetof(struct cpu, leaving) == 2136 && KLOCK_KEEP == 2,
-	       "entry.S's CPU_LOCK, CPU_LEAVING and KLOCK_KEEP");
+struct cpu *klock_holder; // the CPU that keeps big_lock (TICKET_FLAG set): written by it
+			  //   before the flag, read by waiters that see the flag
+_Static_assert(__builtin_offsetof(struct cpu, leaving) == 2136, "entry.S's CPU_LEAVING");
 
 extern char vectors_smp[], vectors_keep[];
 
@@ -29,12 +32,16 @@ extern char vectors_smp[], vectors_keep[];
 static __attribute__((noinline)) void klock_wait(uint32_t me)
 {
 	struct cpu *told = NULL; // the holder this CPU sent an SGI
+	uint32_t owner;
 
-	while (ticket_owner(&big_lock) != me) {
-		struct cpu *h = __atomic_load_n(&klock_holder, __ATOMIC_RELAXED);
-		if (h && h != told && __atomic_load_n(&h->lock, __ATOMIC_RELAXED) == KLOCK_KEEP) {
-			gic_send_sgi(h->gic_mask, SGI_RESCHED);
-			told = h;
+	while ((owner = ticket_owner(&big_lock)) != me) {
+		if (owner & TICKET_FLAG) {
+			dmb_ish(); // the flag, then the holder that set it
+			struct cpu *h = __atomic_load_n(&klock_holder, __ATOMIC_RELAXED);
+			if (h != told) {
+				gic_send_sgi(h->gic_mask, SGI_RESCHED);
+				told = h;
+			}
 		}
 		wfe(); // the release's sev
 	}
@@ -44,20 +51,19 @@ static __attribute__((noinline)) void klock_wait(uint32_t me)
 // c holds the lock (ticket `me`) and no CPU waited for it when it looked.
 void klock_keep(struct cpu *c, uint32_t me)
 {
-	// Keep the lock through user mode unless a CPU waits by now. A CPU
-	// taking a ticket later reads `holder` and its c->lock after its
-	// ticket (ticket_take's barrier), and this CPU reads the tickets after
-	// writing both: one of the two sees the other, so a waiter either
-	// stops this CPU keeping the lock or sends it the SGI. (A holder that
-	// does not keep it is never KLOCK_KEEP, whatever `holder` says.)
-	__atomic_store_n(&c->lock, KLOCK_KEEP, __ATOMIC_RELAXED);
+	// Keep the lock through user mode unless a CPU waits by now: the flag
+	// goes into the word only if no ticket was taken after ours, in one
+	// atomic step, so a CPU taking a ticket later reads it (and then
+	// klock_holder, written first).
 	__atomic_store_n(&klock_holder, c, __ATOMIC_RELAXED);
 	dmb_ish();
-	if (ticket_next(&big_lock) == ((me + 1) & 0xffff)) {
+	if (ticket_flag_if_alone(&big_lock, me)) {
+		c->lock = KLOCK_KEEP;
 		write_vbar((uint32_t)vectors_keep); // the exception return synchronizes it
 		c->to_user = arch_return_to_user;
-	} else
-		c->lock = KLOCK_TAKE;
+	}
+	// Otherwise another CPU waits: c stays KLOCK_TAKE, and its exit
+	// releases (c->to_user is klock_exit_release), nothing more to write.
 }
 
 // The rest of klock_take once c has ticket old >> 16 (old: the lock's word
@@ -68,9 +74,7 @@ static void took(struct cpu *c, uint32_t old)
 
 	if ((old & 0xffff) != me)
 		klock_wait(me);
-	// Another CPU waits already: c stays KLOCK_TAKE, and its exit releases
-	// (c->to_user is klock_exit_release), nothing more to write.
-	if (ticket_next(&big_lock) == ((me + 1) & 0xffff))
+	if (ticket_next(&big_lock) == ((me + TICKET_STEP) & 0xffff))
 		klock_keep(c, me);
 }
 
@@ -104,6 +108,7 @@ void klock_yield(struct cpu *c)
 	if (c->lock != KLOCK_KEEP)
 		return;
 	c->lock = KLOCK_TAKE;
+	ticket_flag_clear(&big_lock);
 	write_vbar((uint32_t)vectors_smp);
 	c->to_user = klock_exit_release;
 }
@@ -114,12 +119,6 @@ void klock_release(struct cpu *c)
 		return;
 	klock_yield(c);
 	ticket_unlock(&big_lock);
-}
-
-void klock_exit_release(struct regs *r)
-{
-	ticket_unlock(&big_lock);
-	arch_return_to_user(r);
 }
 
 void klock_join(struct cpu *c)

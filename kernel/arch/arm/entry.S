@@ -18,9 +18,9 @@
 #define SYS_REPLY_RECV 1
 #define SYS_UNPIN 2
 #define SVC_SIZE 4	// context.h
-#define CPU_LOCK 2105	// offsetof(struct cpu, lock); checked in klock.c
-#define CPU_LEAVING 2136	// offsetof(struct cpu, leaving)
-#define KLOCK_KEEP 2	// cpu.h
+#define CPU_LEAVING 2136	// offsetof(struct cpu, leaving); checked in klock.c
+
+#include "spinlock.h"
 
 // name, what to take from lr to reach the faulting/return address, C
 // handler for user mode, C handler for kernel mode
@@ -107,57 +107,43 @@ vec_svc:
 
 // Several CPUs: the big lock first (klock.c), then the fastpaths that
 // check the partner's CPU. The common contended case is done here, with
-// r2, r3, r12 and lr (r0, r1 and r7 go to the dispatch): a ticket; if the
-// lock is held by a CPU that does not keep it, a wait in wfe; then, if
-// another CPU waits by now, nothing more (this CPU does not keep the lock,
-// and its exit releases it). C does the rest: telling a keeping holder
-// (klock_svc_wait), keeping the lock (klock_svc_keep), a thread another CPU
-// took from this one (sched_evicted).
+// r2, r3, r12 and lr (r0, r1 and r7 go to the dispatch), from the word
+// ticket_take read: if the lock is held by a CPU that does not keep it
+// (no TICKET_FLAG), a wait in wfe, and this CPU does not keep it either
+// (another waited before it) and its exit releases it; if it is free and
+// by then another CPU waits, nothing more. C does the rest: telling a
+// keeping holder (klock_svc_wait), keeping the lock (klock_svc_keep), a
+// thread another CPU took from this one (sched_evicted).
 vec_svc_lock:
 	svc_save
-	movw	r2, #:lower16:big_lock
-	movt	r2, #:upper16:big_lock
-1:	ldrex	r3, [r2]			// ticket_take
-	add	r12, r3, #0x10000
-	strex	lr, r12, [r2]
-	teq	lr, #0
-	bne	1b
-	dmb	ish
-	lsr	r12, r3, #16			// this CPU's ticket
-	uxth	lr, r3				// the one served when it took it
-	cmp	lr, r12
+	ldr	r2, =big_lock			// one load (movw + movt are two)
+	ticket_take r2, r3, r12, lr		// r3: the word before, r12: after
+	cmp	r3, r3, ror #16			// its ticket served? (flag clear)
 	beq	3f				// free
-	movw	lr, #:lower16:klock_holder	// does the holder keep it? (after the
-	movt	lr, #:upper16:klock_holder	//   ticket: klock_keep's argument)
-	ldr	lr, [lr]
-	cmp	lr, #0
-	beq	2f
-	ldrb	lr, [lr, #CPU_LOCK]
-	cmp	lr, #KLOCK_KEEP
-	beq	4f
+	tst	r3, #TICKET_FLAG
+	bne	4f				// kept by its holder
 2:	wfe					// the release's sev
 	ldrh	lr, [r2]
-	cmp	lr, r12
+	cmp	lr, r3, lsr #16
 	bne	2b
 	dmb	ish
-3:	ldrh	lr, [r2, #2]			// the next ticket: does a CPU wait?
-	add	r3, r12, #1
-	uxth	r3, r3
-	cmp	lr, r3
-	beq	5f
-	ldr	lr, [sp, #CPU_LEAVING]		// sp is this CPU's struct cpu
+1:	ldr	lr, [sp, #CPU_LEAVING]		// sp is this CPU's struct cpu
 	cmp	lr, #0
 	beq	svc_smp
 	mov	r0, #SVC_SIZE			// its thread was taken: undo the entry
 	b	sched_evicted
+3:	dmb	ish
+	ldr	lr, [r2]			// another CPU took a ticket since?
+	cmp	lr, r12
+	bne	1b
+	push	{r0, r1}
+	lsr	r0, r3, #16
+	bl	klock_svc_keep
+	pop	{r0, r1}
+	b	svc_smp
 4:	push	{r0, r1}
 	mov	r0, r3
 	bl	klock_svc_wait
-	pop	{r0, r1}
-	b	svc_smp
-5:	push	{r0, r1}
-	mov	r0, r12
-	bl	klock_svc_keep
 	pop	{r0, r1}
 	b	svc_smp
 vec_svc_keep:
@@ -172,6 +158,26 @@ svc_smp:
 	vector_entry vec_hyp, 0, trap_user_unexpected, trap_unexpected
 	vector_entry vec_irq, 4, trap_user_irq, trap_irq
 	vector_entry vec_fiq, 4, trap_user_unexpected, trap_unexpected
+
+// The big lock's word operations for C (spinlock.h).
+	.global	ticket_take
+ticket_take:
+	ticket_take r0, r1, r2, r3
+	dmb	ish
+	mov	r0, r1
+	bx	lr
+
+	.global	ticket_unlock
+ticket_unlock:
+	ticket_unlock r0, r1
+	bx	lr
+
+// void klock_exit_release(struct regs *r), c->to_user under KLOCK_TAKE:
+// releases the big lock, then arch_return_to_user(r), into which it runs.
+	.global	klock_exit_release
+klock_exit_release:
+	ldr	r1, =big_lock
+	ticket_unlock r1, r2
 
 // void arch_return_to_user(struct regs *r): into user mode with r's state.
 // Afterwards the SVC stack pointer is just past r, ready for the next entry.

@@ -6,7 +6,52 @@
 // vCPU spinning on a plain load would keep that thread, and with it the
 // holder, for the rest of its 100 ms slice; wfe hands it on. The waiting
 // loop is the caller's (the big kernel lock does more in it, klock.c).
+//
+// Tickets go up by TICKET_STEP (2), so that bit 0 of the owner half is
+// free: TICKET_FLAG, which only the holder sets and clears. The big lock
+// sets it while its holder keeps the lock through user mode, so that a CPU
+// taking a ticket learns that from the word it read, with no other load.
+// The flag is clear when the lock is released.
+//
+// The operations on the word are written once, as assembler macros
+// (entry.S uses them inline in the system call entry and exit, and makes
+// the functions C calls from them).
 #pragma once
+
+#define TICKET_STEP 2
+#define TICKET_FLAG 1
+
+#ifdef __ASSEMBLER__
+// clang-format off
+
+// Takes a ticket of the lock at [\lock]: \old is the word before (the
+// ticket is its high half; the lock is held when that equals the low half,
+// that is when \old equals itself rotated by 16) and \new the word after.
+// No barrier: the caller's, once it knows it holds the lock.
+.macro	ticket_take lock, old, new, tmp
+.Lticket_take\@:
+	ldrex	\old, [\lock]
+	add	\new, \old, #(TICKET_STEP << 16)
+	strex	\tmp, \new, [\lock]
+	teq	\tmp, #0
+	bne	.Lticket_take\@
+.endm
+
+// Releases the lock at [\lock] (its flag clear) to the next ticket: a
+// barrier first (everything done under the lock is seen before the
+// release), the owner half advanced with a halfword store (only the holder
+// writes it), then dsb + sev to wake the CPUs waiting in wfe.
+.macro	ticket_unlock lock, tmp
+	dmb	ish
+	ldrh	\tmp, [\lock]
+	add	\tmp, \tmp, #TICKET_STEP
+	strh	\tmp, [\lock]
+	dsb	ishst
+	sev
+.endm
+// clang-format on
+
+#else
 
 #include <stdint.h>
 
@@ -19,26 +64,13 @@ struct ticket_lock {
 	};
 };
 
-// Takes the next ticket of l and returns the word before: the ticket is
-// its high half, l is held when that equals the low half. Full barrier
-// after: nothing read later is read before the ticket is taken.
-static inline uint32_t ticket_take(struct ticket_lock *l)
-{
-	uint32_t old, tmp, fail;
+// ticket_take with a full barrier after: the word before, as the macro's
+// \old. (entry.S)
+uint32_t ticket_take(struct ticket_lock *l);
+// ticket_unlock (entry.S).
+void ticket_unlock(struct ticket_lock *l);
 
-	__asm__ volatile("1:	ldrex	%0, [%3]\n"
-			 "	add	%1, %0, #0x10000\n"
-			 "	strex	%2, %1, [%3]\n"
-			 "	teq	%2, #0\n"
-			 "	bne	1b\n"
-			 "	dmb	ish\n"
-			 : "=&r"(old), "=&r"(tmp), "=&r"(fail)
-			 : "r"(l)
-			 : "cc", "memory");
-	return old;
-}
-
-// The ticket now served, and the next one to hand out: 16 bits each.
+// The owner half, flag included, and the next ticket to hand out.
 static inline uint32_t ticket_owner(const struct ticket_lock *l)
 {
 	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
@@ -48,21 +80,21 @@ static inline uint32_t ticket_next(const struct ticket_lock *l)
 	return __atomic_load_n(&l->next, __ATOMIC_RELAXED);
 }
 
-// Releases l to the next ticket: a barrier first (everything done under
-// the lock is seen before the release), the owner's half advanced with a
-// halfword store (only the holder writes it), then dsb + sev to wake the
-// CPUs waiting in wfe.
-static inline void ticket_unlock(struct ticket_lock *l)
+// The holder of l (ticket `me`) sets the flag if no CPU has taken a ticket
+// after it, in one atomic step with that check: a CPU taking a ticket then
+// reads the flag. Nonzero when set.
+static inline int ticket_flag_if_alone(struct ticket_lock *l, uint32_t me)
 {
-	uint32_t tmp;
+	uint32_t alone = ((me + TICKET_STEP) & 0xffff) << 16 | me;
 
-	__asm__ volatile("	dmb	ish\n"
-			 "	ldrh	%0, [%1]\n"
-			 "	add	%0, %0, #1\n"
-			 "	strh	%0, [%1]\n"
-			 "	dsb	ishst\n"
-			 "	sev\n"
-			 : "=&r"(tmp)
-			 : "r"(l)
-			 : "memory");
+	return __atomic_compare_exchange_n(&l->word, &alone, alone | TICKET_FLAG, 0,
+					   __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
+
+// The holder clears the flag (only it writes the owner half).
+static inline void ticket_flag_clear(struct ticket_lock *l)
+{
+	__atomic_store_n(&l->owner, (uint16_t)(l->owner & ~TICKET_FLAG), __ATOMIC_RELAXED);
+}
+
+#endif
