@@ -45,6 +45,10 @@ struct cpu {
 	// an entry from user mode saves its registers) until this CPU has left
 	// it (sched_evict, sched_ipi).
 	struct thread *leaving;
+	// What it took, for CONSOLE_CPU_STATS (kernel locked): timer ticks,
+	// reschedule SGIs, and the times it slept idle (wfi).
+	uint32_t ticks, sgis, sleeps;
+	uint8_t tick_off; // it stopped its tick, idle (timer.c); schedule starts it again
 };
 _Static_assert(NR_CPUS <= MACHINE_MAX_CPUS, "the device tree names the CPUs");
 _Static_assert(NR_CPUS <= ASID_MAX_CPUS, "every CPU may hold an ASID");

@@ -61,6 +61,7 @@ static void pmu_perform(struct space *s, uint32_t on)
 int console_invoke(struct invocation *inv)
 {
 	struct space *s;
+	struct cpu *c;
 	int err;
 
 	switch (inv->in.label) {
@@ -75,6 +76,15 @@ int console_invoke(struct invocation *inv)
 		inv->out.mr[1] = frame_free_count();
 		inv->out.mr[2] = timer_ticks();
 		inv->out.mr[3] = cpus_online();
+		return E_OK;
+	case CONSOLE_CPU_STATS: // no right needed
+		if (inv->in.len < 1 || inv->in.mr[0] >= NR_CPUS || !cpu_get(inv->in.mr[0])->online)
+			return E_INVAL;
+		c = cpu_get(inv->in.mr[0]);
+		inv->out.len = 3;
+		inv->out.mr[0] = c->ticks;
+		inv->out.mr[1] = c->sgis;
+		inv->out.mr[2] = c->sleeps;
 		return E_OK;
 	case CONSOLE_PMU:
 		err = pmu_decode(inv, &s);

@@ -208,6 +208,7 @@ void sched_ipi(uint32_t id)
 	struct cpu *c = this_cpu();
 
 	(void)id;
+	c->sgis++;
 	klock_yield(c);     // another CPU may want the big lock
 	if (c->tlb_stale) { // a space it has loaded died (space_destroy)
 		c->tlb_stale = 0;
@@ -279,6 +280,7 @@ void schedule(void)
 		kernel_exit(c, &t->ctx);
 	while (!(t = pick(c))) {
 		c->current = 0;
+		c->sleeps++;
 		// Idle: the lock goes before the wfi, which wakes on a pending
 		// interrupt even while they are masked; the interrupt is then
 		// taken under the lock (the only place the kernel takes them).
@@ -287,6 +289,10 @@ void schedule(void)
 		kernel_lock();
 		irq_enable();
 		irq_disable();
+	}
+	if (c->tick_off) { // its tick stopped while it idled (timer.c)
+		c->tick_off = 0;
+		timer_cpu_resume();
 	}
 	switch_to(c, t, 1);
 }

@@ -299,6 +299,13 @@ enum hmk_invocation {
 			//   replaces a waiting move (to its own CPU: none). E_INVAL: no
 			//   such CPU online
 
+	// CAP_CONSOLE, more
+	CONSOLE_CPU_STATS, // (cpu) -> what that CPU took since it came up: MR0 timer ticks
+			   //   (a CPU other than 0 stops its tick at the first one it
+			   //   takes idle, and starts it as it leaves idle), MR1 reschedule
+			   //   SGIs, MR2 times it slept idle (wfi). E_INVAL: no such CPU
+			   //   online  (no right needed)
+
 	INV_COUNT
 };
 

@@ -310,6 +310,23 @@ static inline uint32_t console_cpus(uint32_t console)
 	return hmk_invoke(console, CONSOLE_STATS, 0, 0, 0, 0, 0, &m) == E_OK ? m.mr[3] : 0;
 }
 
+// CONSOLE_CPU_STATS: what CPU cpu took since it came up: timer ticks,
+// reschedule SGIs, idle sleeps (each pointer may be NULL).
+static inline int console_cpu_stats(uint32_t console, uint32_t cpu, uint32_t *ticks, uint32_t *sgis,
+				    uint32_t *sleeps)
+{
+	struct msg m;
+	int err = hmk_invoke(console, CONSOLE_CPU_STATS, 1, cpu, 0, 0, 0, &m);
+
+	if (err == E_OK && ticks)
+		*ticks = m.mr[0];
+	if (err == E_OK && sgis)
+		*sgis = m.mr[1];
+	if (err == E_OK && sleeps)
+		*sleeps = m.mr[2];
+	return err;
+}
+
 // CONSOLE_PMU: on = 1 lets space's threads use the performance monitors, 0 takes it back.
 static inline int console_pmu(uint32_t console, uint32_t space, uint32_t on)
 {

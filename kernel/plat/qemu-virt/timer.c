@@ -2,6 +2,7 @@
 #include <stdint.h>
 
 #include "cp15.h"
+#include "cpu.h"
 #include "plat.h"
 #include "printk.h"
 #include "sched.h"
@@ -12,13 +13,27 @@
 static uint32_t reload, irq;
 static volatile uint32_t ticks;
 
-// Each CPU's own tick; the boot CPU's counts timer_ticks.
+// Each CPU's own tick; the boot CPU's counts timer_ticks. Another CPU
+// stops its tick at the first one it takes idle (interrupts come only
+// there and from user mode, so no current thread means idle): sched_tick
+// has nothing to do without a thread, and whatever gives the CPU one sends
+// it an SGI (enqueue). schedule starts the tick again as the CPU leaves its
+// idle loop. So an idle CPU takes at most one tick, and a CPU that idles
+// only between messages pays nothing for it.
 static void timer_tick(uint32_t id)
 {
+	struct cpu *c = this_cpu();
+
 	(void)id;
-	write_cntp_tval(reload);
-	if (this_cpu()->id == 0)
+	c->ticks++;
+	if (c->id == 0) {
 		ticks++;
+	} else if (!c->current) {
+		timer_cpu_stop();
+		c->tick_off = 1;
+		return;
+	}
+	write_cntp_tval(reload);
 	sched_tick();
 }
 
@@ -48,6 +63,17 @@ void timer_init(const struct machine *m, unsigned hz)
 void timer_cpu_start(void)
 {
 	gic_unmask(irq); // a PPI: banked, this CPU's
+	timer_cpu_resume();
+}
+
+void timer_cpu_stop(void)
+{
+	write_cntp_ctl(0);
+	isb();
+}
+
+void timer_cpu_resume(void)
+{
 	write_cntp_tval(reload);
 	write_cntp_ctl(CNTP_CTL_ENABLE);
 	isb();

@@ -427,6 +427,67 @@ static const char *test_set_cpu_errors(void)
 	return 0;
 }
 
+// CONSOLE_CPU_STATS: E_INVAL without a CPU, past 8 and for the first CPU
+// not online; CPU 0's ticks follow timer_ticks (CPU 0 counts them).
+static const char *test_cpu_stats(void)
+{
+	uint32_t n = console_cpus(SLOT_CONSOLE), t0, t1;
+	struct msg m;
+
+	EXPECT(hmk_invoke(SLOT_CONSOLE, CONSOLE_CPU_STATS, 0, 0, 0, 0, 0, &m), E_INVAL);
+	EXPECT(console_cpu_stats(SLOT_CONSOLE, 8, NULL, NULL, NULL), E_INVAL);
+	EXPECT(console_cpu_stats(SLOT_CONSOLE, ~0u, NULL, NULL, NULL), E_INVAL);
+	if (n < 8)
+		EXPECT(console_cpu_stats(SLOT_CONSOLE, n, NULL, NULL, NULL), E_INVAL); // offline
+	OK(console_cpu_stats(SLOT_CONSOLE, 0, &t0, NULL, NULL));
+	tick_wait(3);
+	OK(console_cpu_stats(SLOT_CONSOLE, 0, &t1, NULL, NULL));
+	CHECK(t1 - t0 >= 3, "CPU 0 took %u ticks while timer_ticks went on by 3", t1 - t0);
+	return 0;
+}
+
+// An idle CPU other than 0 takes no tick but the one at which it stops its
+// timer (an SGI wakes it): CPU 1 takes none while CPU 0 takes 5, then
+// takes ticks while a thread spins there, and none again once that thread
+// is gone and it took the one that stops them (2 of CPU 0's later). The
+// checks that it does take them are waits of up to 2 s: a vCPU is a host
+// thread, which a loaded host may leave unrun for a while.
+static const char *test_idle_cpu_tickless(void)
+{
+	struct helper h;
+	uint32_t t0, t1, s0, s1;
+	uint64_t end;
+
+	NEEDS_2_CPUS();
+	OK(console_cpu_stats(SLOT_CONSOLE, 1, &t0, NULL, &s0));
+	tick_wait(5);
+	OK(console_cpu_stats(SLOT_CONSOLE, 1, &t1, NULL, &s1));
+	CHECK(t1 == t0, "idle CPU 1 took %u tick(s) while CPU 0 took 5 (it slept %u times)",
+	      t1 - t0, s1 - s0);
+	OK(helper_make(&h, spin_code, 0, A_DATA_VA, my_prio));
+	OK(thread_set_cpu(h.thread, 1));
+	OK(thread_resume(h.thread));
+	CHECK(runs_on(&h, ANY_CPU), "the thread does not run on CPU 1");
+	end = counter_now() + 2 * (uint64_t)counter_freq();
+	while (t1 - t0 < 2 && counter_now() < end)
+		OK(console_cpu_stats(SLOT_CONSOLE, 1, &t1, NULL, NULL));
+	CHECK(t1 - t0 >= 2, "CPU 1 took %u tick(s) in 2 s while a thread spun there", t1 - t0);
+	OK(console_cpu_stats(SLOT_CONSOLE, 1, NULL, NULL, &s0)); // busy: it does not sleep
+	OK(inv_destroy(h.thread));
+	end = counter_now() + 2 * (uint64_t)counter_freq();
+	do // until it sleeps again (the destroy's SGI, then its idle loop)
+		OK(console_cpu_stats(SLOT_CONSOLE, 1, NULL, NULL, &s1));
+	while (s1 == s0 && counter_now() < end);
+	CHECK(s1 != s0, "CPU 1 did not go idle in 2 s after its thread was destroyed");
+	tick_wait(2);
+	OK(console_cpu_stats(SLOT_CONSOLE, 1, &t0, NULL, NULL));
+	tick_wait(5);
+	OK(console_cpu_stats(SLOT_CONSOLE, 1, &t1, NULL, NULL));
+	CHECK(t1 == t0, "CPU 1 took %u tick(s) idle again, after its thread was destroyed",
+	      t1 - t0);
+	return 0;
+}
+
 // A pinned thread (THREAD_ATOMIC) is not moved: the move waits (MR0 1)
 // until it is unpinned. Asked again for the CPU it is on, it stays there:
 // the waiting move is gone, and the ticks after the unpin leave it here.
@@ -453,6 +514,8 @@ static const char *test_set_cpu_pinned(void)
 }
 
 const struct test smp_tests[] = {
+	{ test_cpu_stats, "CONSOLE_CPU_STATS: bad or offline CPU -> E_INVAL; CPU 0's ticks" },
+	{ test_idle_cpu_tickless, "an idle CPU other than 0 takes no tick; busy, it does" },
 	{ test_set_cpu_errors,
 	  "THREAD_SET_CPU: offline or bad CPU -> E_INVAL, no right -> E_PERM" },
 	{ test_set_cpu_pinned, "THREAD_SET_CPU: a pinned thread's move waits; asked again where "
