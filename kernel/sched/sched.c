@@ -289,10 +289,12 @@ void schedule(void)
 		kernel_lock();
 		irq_enable();
 		irq_disable();
-	}
-	if (c->tick_off) { // its tick stopped while it idled (timer.c)
-		c->tick_off = 0;
-		timer_cpu_resume();
+		// If that queued a thread here (in the run queues, where pick
+		// looks next), a tick this CPU stopped idle (timer.c) starts again.
+		if (c->tick_off && c->prio_top) {
+			c->tick_off = 0;
+			timer_cpu_resume();
+		}
 	}
 	switch_to(c, t, 1);
 }
