@@ -289,9 +289,10 @@ void schedule(void)
 		kernel_lock();
 		irq_enable();
 		irq_disable();
-		// If that queued a thread here (in the run queues, where pick
-		// looks next), a tick this CPU stopped idle (timer.c) starts again.
-		if (c->tick_off && c->prio_top) {
+		// If that gave this CPU a thread (where pick looks next: its run
+		// queues, or the one chosen to run next), a tick it stopped idle
+		// (timer.c) starts again.
+		if (c->tick_off && (c->prio_top || c->next)) {
 			c->tick_off = 0;
 			timer_cpu_resume();
 		}
