@@ -14,19 +14,27 @@
 
 // --- any capability ---------------------------------------------------------
 
+// Invocation `label` of cap with `n` (0 or 1) argument words, arg: its
+// answer's MR0..MR2 into *r0..*r2 (each may be NULL), on E_OK.
+static inline int invoke_out3(uint32_t cap, uint32_t label, uint32_t n, uint32_t arg, uint32_t *r0,
+			      uint32_t *r1, uint32_t *r2)
+{
+	struct msg m;
+	int err = hmk_invoke(cap, label, n, arg, 0, 0, 0, &m);
+
+	if (err == E_OK && r0)
+		*r0 = m.mr[0];
+	if (err == E_OK && r1)
+		*r1 = m.mr[1];
+	if (err == E_OK && r2)
+		*r2 = m.mr[2];
+	return err;
+}
+
 // INV_IDENTIFY: the type, rights and badge of the capability in slot cap.
 static inline int inv_identify(uint32_t cap, uint32_t *type, uint32_t *rights, uint32_t *badge)
 {
-	struct msg m;
-	int err = hmk_invoke(cap, INV_IDENTIFY, 0, 0, 0, 0, 0, &m);
-
-	if (err == E_OK && type)
-		*type = m.mr[0];
-	if (err == E_OK && rights)
-		*rights = m.mr[1];
-	if (err == E_OK && badge)
-		*badge = m.mr[2];
-	return err;
+	return invoke_out3(cap, INV_IDENTIFY, 0, 0, type, rights, badge);
 }
 
 // INV_DESTROY: the object cap names dies (not an endpoint: a call on it is IPC).
@@ -104,16 +112,7 @@ static inline int space_info(uint32_t space, uint32_t *quota, uint32_t *used, ui
 static inline int space_identify(uint32_t space, uint32_t slot, uint32_t *type, uint32_t *rights,
 				 uint32_t *badge)
 {
-	struct msg m;
-	int err = hmk_invoke(space, SPACE_IDENTIFY, 1, slot, 0, 0, 0, &m);
-
-	if (err == E_OK && type)
-		*type = m.mr[0];
-	if (err == E_OK && rights)
-		*rights = m.mr[1];
-	if (err == E_OK && badge)
-		*badge = m.mr[2];
-	return err;
+	return invoke_out3(space, SPACE_IDENTIFY, 1, slot, type, rights, badge);
 }
 
 // SPACE_DESTROY: inv_destroy of the object in space's slot (endpoints too).
@@ -291,16 +290,7 @@ static inline int console_poweroff(uint32_t console)
 static inline int console_stats(uint32_t console, uint32_t *lowmem_kib, uint32_t *free_frames,
 				uint32_t *ticks)
 {
-	struct msg m;
-	int err = hmk_invoke(console, CONSOLE_STATS, 0, 0, 0, 0, 0, &m);
-
-	if (err == E_OK && lowmem_kib)
-		*lowmem_kib = m.mr[0];
-	if (err == E_OK && free_frames)
-		*free_frames = m.mr[1];
-	if (err == E_OK && ticks)
-		*ticks = m.mr[2];
-	return err;
+	return invoke_out3(console, CONSOLE_STATS, 0, 0, lowmem_kib, free_frames, ticks);
 }
 
 // CONSOLE_STATS's count of CPUs online (THREAD_SET_CPU takes 0 to it - 1), 0 on error.
@@ -315,16 +305,7 @@ static inline uint32_t console_cpus(uint32_t console)
 static inline int console_cpu_stats(uint32_t console, uint32_t cpu, uint32_t *ticks, uint32_t *sgis,
 				    uint32_t *sleeps)
 {
-	struct msg m;
-	int err = hmk_invoke(console, CONSOLE_CPU_STATS, 1, cpu, 0, 0, 0, &m);
-
-	if (err == E_OK && ticks)
-		*ticks = m.mr[0];
-	if (err == E_OK && sgis)
-		*sgis = m.mr[1];
-	if (err == E_OK && sleeps)
-		*sleeps = m.mr[2];
-	return err;
+	return invoke_out3(console, CONSOLE_CPU_STATS, 1, cpu, ticks, sgis, sleeps);
 }
 
 // CONSOLE_PMU: on = 1 lets space's threads use the performance monitors, 0 takes it back.
