@@ -132,20 +132,19 @@ static int push(struct req *q, struct mthread *t, const struct stack_kind *k, st
 	return E_OK;
 }
 
-// atomic_held with t's stacks held.
+// atomic_held with t's stacks held. A thread no longer pinned holds no
+// kmap_atomic mapping: its last kunmap_atomic ended the pin (SYS_UNPIN, no
+// request), or the kernel did, at an overrun (which the kernel logs) or as
+// the thread stopped. memsrv then forgets the stack, quietly: that is the
+// common way it learns of a kunmap_atomic.
 static uint32_t atomic_check(struct mthread *t)
 {
 	uint32_t pinned;
 
 	if (!t->atomic.depth || thread_atomic(t->thread, ATOMIC_QUERY, &pinned) || pinned)
 		return t->atomic.depth;
-	struct req q = { .c = t->c };
 	uint32_t n = t->atomic.depth;
 
-	req_fail(&q, E_BUSY,
-		 "thread %u is no longer pinned (held too long, or stopped): its %u "
-		 "kmap_atomic mapping(s) are taken back",
-		 t->serial, n);
 	t->atomic.depth = 0;                       // first: freeing an orphan looks at the stacks
 	flush_region(t, &atomic_kind, &t->atomic); // a stop unpins, but leaves them mapped
 	while (n)
