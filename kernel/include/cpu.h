@@ -153,6 +153,8 @@ static inline __attribute__((always_inline)) void kernel_enter(uint32_t rewind)
 struct cpu *cpu_get(unsigned n);
 // How many CPUs are online (set up by smp_init; the boot CPU is one).
 unsigned cpus_online(void);
+// CPU n if it is online (n any number: what an invocation names), else NULL.
+struct cpu *cpu_if_online(uint32_t n);
 
 // Sets up the boot CPU's struct cpu and kernel stack: cpu_start(cpu_prepare(0)).
 void cpu_init(void);

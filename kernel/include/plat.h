@@ -41,9 +41,8 @@ void gic_dispatch(void);
 void timer_init(const struct machine *m, unsigned hz);
 // Starts this CPU's tick, after timer_init on the boot CPU. Each CPU.
 void timer_cpu_start(void);
-// Stops this CPU's tick (an idle CPU's, timer.c), and starts it again a
-// whole tick from now.
-void timer_cpu_stop(void);
+// Starts this CPU's tick again, a whole tick from now, once it stopped it
+// idle (timer.c).
 void timer_cpu_resume(void);
 // This CPU's part of the timer, for a CPU that does not tick yet: user mode
 // may read the virtual count, the timer is off. Each CPU, kernel mode.

@@ -78,9 +78,8 @@ int console_invoke(struct invocation *inv)
 		inv->out.mr[3] = cpus_online();
 		return E_OK;
 	case CONSOLE_CPU_STATS: // no right needed
-		if (inv->in.len < 1 || inv->in.mr[0] >= NR_CPUS || !cpu_get(inv->in.mr[0])->online)
+		if (inv->in.len < 1 || !(c = cpu_if_online(inv->in.mr[0])))
 			return E_INVAL;
-		c = cpu_get(inv->in.mr[0]);
 		inv->out.len = 3;
 		inv->out.mr[0] = c->ticks;
 		inv->out.mr[1] = c->sgis;

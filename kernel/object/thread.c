@@ -382,9 +382,7 @@ static int set_prio_decode(const struct invocation *inv)
 // THREAD_SET_CPU: (cpu), an online CPU.
 static int set_cpu_decode(const struct invocation *inv)
 {
-	uint32_t n = inv->in.mr[0];
-
-	return inv->in.len < 1 || n >= NR_CPUS || !cpu_get(n)->online ? E_INVAL : E_OK;
+	return inv->in.len < 1 || !cpu_if_online(inv->in.mr[0]) ? E_INVAL : E_OK;
 }
 
 int thread_holds_kmaps(const struct thread *t)

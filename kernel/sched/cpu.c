@@ -24,6 +24,11 @@ struct cpu *cpu_prepare(unsigned n)
 	return c;
 }
 
+struct cpu *cpu_if_online(uint32_t n)
+{
+	return n < NR_CPUS && cpu_get(n)->online ? cpu_get(n) : NULL;
+}
+
 unsigned cpus_online(void)
 {
 	unsigned n = 0;

@@ -13,6 +13,12 @@
 static uint32_t reload, irq;
 static volatile uint32_t ticks;
 
+static void timer_cpu_stop(void)
+{
+	write_cntp_ctl(0);
+	isb();
+}
+
 // Each CPU's own tick; the boot CPU's counts timer_ticks. Another CPU
 // stops its tick at the first one it takes idle (interrupts come only
 // there and from user mode, so no current thread means idle): sched_tick
@@ -64,12 +70,6 @@ void timer_cpu_start(void)
 {
 	gic_unmask(irq); // a PPI: banked, this CPU's
 	timer_cpu_resume();
-}
-
-void timer_cpu_stop(void)
-{
-	write_cntp_ctl(0);
-	isb();
 }
 
 void timer_cpu_resume(void)
